@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level build. Each part keeps its rules in its own fragment:
+#   kernel/module.mk      zcap.ko for one or more kernels
+#   lib/lib.mk            libzcap.so, libzcap.a, zcap.pc
+#   tools/tools.mk        zcap-capture, zcap-bench, zcap-info
+#   tests/unit/unit.mk    host unit tests (ASan + UBSan)
+#   tests/selftests/selftests.mk   kselftest suite for the module
+#   tests/vm/vm.mk        the QEMU rig: check, demo, bench in the VM
+
+SHELL := /bin/bash
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD ?= $(TOP)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+ZCAP_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC \
+	-I$(TOP)/include -I$(TOP)/include/uapi
+
+# Kernel selection: KDIR wins; else KVER; else the running kernel when its
+# headers are installed; else the newest kernel that has headers here.
+KVERS_INSTALLED := $(shell ls -1 /lib/modules 2>/dev/null | \
+	while read v; do [ -d /lib/modules/$$v/build ] && echo $$v; done | sort -V)
+ifeq ($(KVER),)
+KVER := $(shell v=$$(uname -r); [ -d /lib/modules/$$v/build ] && echo $$v)
+ifeq ($(KVER),)
+KVER := $(lastword $(KVERS_INSTALLED))
+endif
+endif
+KDIR ?= /lib/modules/$(KVER)/build
+
+.PHONY: all check demo bench fuzz install dkms clean lint deps module unit \
+	selftests vm-check help
+all: module lib tools selftests
+
+help:
+	@echo "make            build module, library, tools, selftests"
+	@echo "make check      every test: host unit tests, then the VM suites"
+	@echo "make demo       boot a VM and capture zero-copy from vivid"
+	@echo "make bench      zcap-bench in the VM"
+	@echo "make lint       checkpatch + sparse on the module"
+	@echo "make install    library, headers, tools (PREFIX=, DESTDIR=)"
+	@echo "make dkms       install the module source for DKMS"
+	@echo "make deps       install missing Debian packages (root)"
+
+deps:
+	$(TOP)/scripts/deps.sh
+
+-include $(TOP)/kernel/module.mk
+-include $(TOP)/lib/lib.mk
+-include $(TOP)/tools/tools.mk
+-include $(TOP)/tests/unit/unit.mk
+-include $(TOP)/tests/selftests/selftests.mk
+-include $(TOP)/tests/vm/vm.mk
+
+clean:
+	rm -rf $(BUILD)
+	rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd \
+		kernel/modules.order kernel/Module.symvers .*.cmd modules.order \
+		Module.symvers
