@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A filter graph: owns filters, connects them, runs them and waits for the
+ * end (DirectShow's filter graph manager and IMediaControl/IMediaEvent).
+ */
+#ifndef ZCAP_GRAPH_H
+#define ZCAP_GRAPH_H
+
+#include <zcap/filter.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zcap_graph;
+
+int zcap_graph_new(struct zcap_graph **out);
+/* Stops the graph and destroys every filter in it. NULL is fine. */
+void zcap_graph_destroy(struct zcap_graph *g);
+
+/* The graph takes ownership of @f (destroyed with the graph). */
+int zcap_graph_add(struct zcap_graph *g, struct zcap_filter *f);
+int zcap_graph_connect(struct zcap_graph *g, struct zcap_pin *out,
+		       struct zcap_pin *in, const struct zcap_format *fmt);
+
+/* Pause every filter (sinks first), then run them (sinks first). */
+int zcap_graph_run(struct zcap_graph *g);
+/* Stop every filter (sources first); every buffer is back after it. */
+int zcap_graph_stop(struct zcap_graph *g);
+/*
+ * Wait until every source posted end of stream, one posted an error, or
+ * timeout_ms passed (< 0: forever). Returns 0 at the end of stream, the
+ * error, or ZCAP_E_TIMEOUT.
+ */
+int zcap_graph_wait(struct zcap_graph *g, int timeout_ms);
+
+uint32_t zcap_graph_n_filters(const struct zcap_graph *g);
+struct zcap_filter *zcap_graph_filter(const struct zcap_graph *g, uint32_t i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZCAP_GRAPH_H */
