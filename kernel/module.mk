@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# zcap.ko, included by the top-level Makefile (TOP, BUILD, KVER, KDIR,
+# KVERS_INSTALLED come from there).
+#
+#   make module        zcap.ko for $(KVER) (or KDIR=)
+#   make modules-all   zcap.ko for every kernel in $(KVERS_INSTALLED)
+#   make lint          checkpatch --strict and sparse, both must be clean
+#   make dkms          source to $(DESTDIR)/usr/src/zcap-<version>/
+#
+# Each kernel gets its own output tree, $(BUILD)/kmod/<kver>/, holding a copy
+# of Kbuild, kernel/ and include/: builds for several kernels never share an
+# object, and an in-place `make -C $KDIR M=$PWD` from the top (which the
+# top-level Kbuild allows) does not disturb them. Other fragments find the
+# module of kernel <kver> at $(call zcap_ko,<kver>).
+
+zcap_kmod_dir = $(BUILD)/kmod/$(1)
+zcap_ko = $(BUILD)/kmod/$(1)/kernel/zcap.ko
+
+# With KDIR= pointing elsewhere than /lib/modules/$(KVER)/build, the tree is
+# named after KDIR so it cannot be mistaken for $(KVER)'s.
+ZCAP_KMOD_NAME := $(if $(filter /lib/modules/$(KVER)/build,$(KDIR)),$(KVER),kdir$(subst /,_,$(abspath $(KDIR))))
+ZCAP_KO := $(call zcap_ko,$(ZCAP_KMOD_NAME))
+
+ZCAP_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$$/\1/p' $(TOP)/dkms.conf)
+ZCAP_KMOD_SOURCES := $(wildcard $(TOP)/kernel/*.c $(TOP)/kernel/*.h)
+ZCAP_LINT_FILES := $(ZCAP_KMOD_SOURCES) $(TOP)/include/uapi/linux/zcap.h
+
+# Copy the sources into an output tree, keeping their times so kbuild only
+# rebuilds what changed, then build there.
+# $(1): output tree, $(2): kernel build tree, $(3): extra kbuild arguments
+define zcap_kmod_make
+	@mkdir -p $(1)/kernel $(1)/include/uapi/linux
+	@rm -f $(1)/kernel/*.c $(1)/kernel/*.h
+	@cp -p $(TOP)/Kbuild $(1)/Kbuild
+	@cp -p $(TOP)/kernel/Kbuild $(ZCAP_KMOD_SOURCES) $(1)/kernel/
+	@cp -p $(TOP)/include/uapi/linux/zcap.h $(1)/include/uapi/linux/
+	+$(MAKE) -C $(2) M=$(abspath $(1)) $(3) modules
+endef
+
+.PHONY: module modules-all lint checkpatch sparse dkms
+module:
+	$(call zcap_kmod_make,$(call zcap_kmod_dir,$(ZCAP_KMOD_NAME)),$(KDIR))
+
+# One target per kernel, so `make -j modules-all` builds them side by side.
+modules-all: $(addprefix zcap-kmod-,$(KVERS_INSTALLED))
+
+zcap-kmod-%: zcap-kmod-force
+	$(call zcap_kmod_make,$(call zcap_kmod_dir,$*),/lib/modules/$*/build)
+
+.PHONY: zcap-kmod-force
+zcap-kmod-force:
+
+# checkpatch.pl comes from the newest linux-source tarball, unpacked into the
+# build tree at build time; nothing of it is committed.
+ZCAP_KSRC_TARBALL := $(lastword $(shell ls -1 /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V))
+ZCAP_KSRC_SERIES := $(patsubst linux-source-%.tar.xz,%,$(notdir $(ZCAP_KSRC_TARBALL)))
+ZCAP_CHECKPATCH_DIR := $(BUILD)/ksrc/$(ZCAP_KSRC_SERIES)
+ZCAP_CHECKPATCH := $(ZCAP_CHECKPATCH_DIR)/scripts/checkpatch.pl
+
+$(ZCAP_CHECKPATCH):
+	@test -n "$(ZCAP_KSRC_TARBALL)" || { echo "lint: no /usr/src/linux-source-*.tar.xz (make deps)" >&2; exit 1; }
+	@mkdir -p $(ZCAP_CHECKPATCH_DIR)
+	tar -xf $(ZCAP_KSRC_TARBALL) -C $(ZCAP_CHECKPATCH_DIR) --strip-components=1 \
+		linux-source-$(ZCAP_KSRC_SERIES)/scripts/checkpatch.pl \
+		linux-source-$(ZCAP_KSRC_SERIES)/scripts/spelling.txt \
+		linux-source-$(ZCAP_KSRC_SERIES)/scripts/const_structs.checkpatch
+	@touch $@
+
+lint: checkpatch sparse
+
+checkpatch: $(ZCAP_CHECKPATCH)
+	perl $(ZCAP_CHECKPATCH) --no-tree --strict --quiet --show-types -f $(ZCAP_LINT_FILES)
+	@echo "checkpatch: clean"
+
+# C=2 runs sparse on every source, whether or not it is rebuilt. Sparse never
+# fails the build, so its diagnostics are collected and any that points into
+# our sources fails lint. Diagnostics located in kernel headers are printed
+# but do not count: they are not ours to fix.
+sparse: $(addprefix zcap-sparse-,$(KVERS_INSTALLED))
+
+zcap-sparse-%: zcap-kmod-force
+	$(call zcap_kmod_make,$(call zcap_kmod_dir,$*),/lib/modules/$*/build,C=2) \
+		2>&1 | tee $(call zcap_kmod_dir,$*)/sparse.log; \
+		test $${PIPESTATUS[0]} -eq 0
+	@if grep -E '^$(call zcap_kmod_dir,$*)/.*: (warning|error):' \
+		$(call zcap_kmod_dir,$*)/sparse.log; then \
+		echo "sparse ($*): diagnostics in zcap sources" >&2; exit 1; \
+	fi
+	@echo "sparse ($*): clean"
+
+# The source DKMS builds from: the top-level Kbuild (obj-m += kernel/), the
+# module sources and the uapi header. Registered with dkms only for a live
+# install (no DESTDIR) on a machine that has dkms. The udev rule that gives
+# /dev/zcap to group video goes with it.
+ZCAP_DKMS_SRC = $(DESTDIR)/usr/src/zcap-$(ZCAP_VERSION)
+ZCAP_UDEV_DIR ?= /lib/udev/rules.d
+
+dkms:
+	@test -n "$(ZCAP_VERSION)" || { echo "dkms: no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	rm -rf $(ZCAP_DKMS_SRC)
+	install -d $(ZCAP_DKMS_SRC)/kernel $(ZCAP_DKMS_SRC)/include/uapi/linux
+	install -m 0644 $(TOP)/dkms.conf $(TOP)/Kbuild $(ZCAP_DKMS_SRC)/
+	install -m 0644 $(TOP)/kernel/Kbuild $(ZCAP_KMOD_SOURCES) $(ZCAP_DKMS_SRC)/kernel/
+	install -m 0644 $(TOP)/include/uapi/linux/zcap.h $(ZCAP_DKMS_SRC)/include/uapi/linux/
+	install -D -m 0644 $(TOP)/udev/70-zcap.rules $(DESTDIR)$(ZCAP_UDEV_DIR)/70-zcap.rules
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null; then \
+		set -e; \
+		dkms remove zcap/$(ZCAP_VERSION) --all >/dev/null 2>&1 || true; \
+		dkms add zcap/$(ZCAP_VERSION); \
+		dkms build zcap/$(ZCAP_VERSION); \
+		dkms install zcap/$(ZCAP_VERSION); \
+	fi
