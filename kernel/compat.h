@@ -7,6 +7,7 @@
 #ifndef ZCAP_COMPAT_H
 #define ZCAP_COMPAT_H
 
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/module.h>
@@ -26,15 +27,11 @@
 
 /*
  * Largest order the buddy allocator hands out. MAX_ORDER was exclusive up
- * to 6.3, inclusive in 6.4 to 6.7, and renamed MAX_PAGE_ORDER in 6.8.
+ * to 6.3, inclusive in 6.4 to 6.7, and is MAX_PAGE_ORDER since 6.8; through
+ * all of it MAX_ORDER_NR_PAGES has been the page count of that largest block,
+ * so deriving the order from it needs no version test.
  */
-#if defined(MAX_PAGE_ORDER)
-#define ZCAP_MAX_ORDER		MAX_PAGE_ORDER
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-#define ZCAP_MAX_ORDER		MAX_ORDER
-#else
-#define ZCAP_MAX_ORDER		(MAX_ORDER - 1)
-#endif
+#define ZCAP_MAX_ORDER		ilog2(MAX_ORDER_NR_PAGES)
 
 /* Symbol namespaces are string literals from 6.13 on. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)

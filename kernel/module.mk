@@ -69,8 +69,17 @@ $(ZCAP_CHECKPATCH):
 
 lint: checkpatch sparse
 
+# Paths relative to the top, as in the kernel tree, so that checkpatch knows
+# include/uapi/ for what it is. compat.h alone may test LINUX_VERSION_CODE:
+# that is the one place an out-of-tree module must, and checkpatch's
+# CONSTANT_COMPARISON fires on the same lines because LINUX_VERSION_CODE looks
+# like a constant to it. Every other file gets no exemption at all.
+ZCAP_CHECKPATCH_ARGS := --no-tree --strict --quiet --show-types
 checkpatch: $(ZCAP_CHECKPATCH)
-	perl $(ZCAP_CHECKPATCH) --no-tree --strict --quiet --show-types -f $(ZCAP_LINT_FILES)
+	cd $(TOP) && perl $(ZCAP_CHECKPATCH) $(ZCAP_CHECKPATCH_ARGS) -f \
+		$(filter-out kernel/compat.h,$(ZCAP_LINT_FILES:$(TOP)/%=%))
+	cd $(TOP) && perl $(ZCAP_CHECKPATCH) $(ZCAP_CHECKPATCH_ARGS) \
+		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f kernel/compat.h
 	@echo "checkpatch: clean"
 
 # C=2 runs sparse on every source, whether or not it is rebuilt. Sparse never
