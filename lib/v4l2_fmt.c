@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Pixel format tables for the V4L2 source and the sinks.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "v4l2_fmt.h"
+
+#define PACKED(fcc, bits) \
+	{ .fourcc = (fcc), .n_planes = 1, .n_mem = 1, .bpp = { bits }, \
+	  .hdiv = { 1 }, .vdiv = { 1 } }
+/* Luma plane + interleaved chroma plane. */
+#define SEMI(fcc, mem, h, v) \
+	{ .fourcc = (fcc), .n_planes = 2, .n_mem = (mem), .bpp = { 8, 16 }, \
+	  .hdiv = { 1, (h) }, .vdiv = { 1, (v) } }
+/* Luma plane + two chroma planes. */
+#define PLANAR(fcc, mem, h, v) \
+	{ .fourcc = (fcc), .n_planes = 3, .n_mem = (mem), .bpp = { 8, 8, 8 }, \
+	  .hdiv = { 1, (h), (h) }, .vdiv = { 1, (v), (v) } }
+
+static const struct zcap_fmt_info fmt_table[] = {
+	PACKED(V4L2_PIX_FMT_YUYV, 16),
+	PACKED(V4L2_PIX_FMT_YVYU, 16),
+	PACKED(V4L2_PIX_FMT_UYVY, 16),
+	PACKED(V4L2_PIX_FMT_VYUY, 16),
+	PACKED(V4L2_PIX_FMT_GREY, 8),
+	PACKED(V4L2_PIX_FMT_Y10, 16),
+	PACKED(V4L2_PIX_FMT_Y12, 16),
+	PACKED(V4L2_PIX_FMT_Y16, 16),
+	PACKED(V4L2_PIX_FMT_RGB332, 8),
+	PACKED(V4L2_PIX_FMT_RGB565, 16),
+	PACKED(V4L2_PIX_FMT_RGB565X, 16),
+	PACKED(V4L2_PIX_FMT_RGB555, 16),
+	PACKED(V4L2_PIX_FMT_XRGB555, 16),
+	PACKED(V4L2_PIX_FMT_ARGB555, 16),
+	PACKED(V4L2_PIX_FMT_RGB555X, 16),
+	PACKED(V4L2_PIX_FMT_RGB444, 16),
+	PACKED(V4L2_PIX_FMT_XRGB444, 16),
+	PACKED(V4L2_PIX_FMT_ARGB444, 16),
+	PACKED(V4L2_PIX_FMT_RGB24, 24),
+	PACKED(V4L2_PIX_FMT_BGR24, 24),
+	PACKED(V4L2_PIX_FMT_HSV24, 24),
+	PACKED(V4L2_PIX_FMT_YUV24, 24),
+	PACKED(V4L2_PIX_FMT_RGB32, 32),
+	PACKED(V4L2_PIX_FMT_BGR32, 32),
+	PACKED(V4L2_PIX_FMT_XRGB32, 32),
+	PACKED(V4L2_PIX_FMT_XBGR32, 32),
+	PACKED(V4L2_PIX_FMT_ARGB32, 32),
+	PACKED(V4L2_PIX_FMT_ABGR32, 32),
+	PACKED(V4L2_PIX_FMT_RGBX32, 32),
+	PACKED(V4L2_PIX_FMT_BGRX32, 32),
+	PACKED(V4L2_PIX_FMT_RGBA32, 32),
+	PACKED(V4L2_PIX_FMT_BGRA32, 32),
+	PACKED(V4L2_PIX_FMT_HSV32, 32),
+	PACKED(V4L2_PIX_FMT_YUV32, 32),
+	PACKED(V4L2_PIX_FMT_AYUV32, 32),
+	PACKED(V4L2_PIX_FMT_XYUV32, 32),
+	PACKED(V4L2_PIX_FMT_VUYA32, 32),
+	PACKED(V4L2_PIX_FMT_VUYX32, 32),
+	PACKED(V4L2_PIX_FMT_YUV555, 16),
+	PACKED(V4L2_PIX_FMT_YUV565, 16),
+	PACKED(V4L2_PIX_FMT_SBGGR8, 8),
+	PACKED(V4L2_PIX_FMT_SGBRG8, 8),
+	PACKED(V4L2_PIX_FMT_SGRBG8, 8),
+	PACKED(V4L2_PIX_FMT_SRGGB8, 8),
+	PACKED(V4L2_PIX_FMT_SBGGR16, 16),
+	PACKED(V4L2_PIX_FMT_SGBRG16, 16),
+	PACKED(V4L2_PIX_FMT_SGRBG16, 16),
+	PACKED(V4L2_PIX_FMT_SRGGB16, 16),
+	SEMI(V4L2_PIX_FMT_NV12, 1, 2, 2),
+	SEMI(V4L2_PIX_FMT_NV21, 1, 2, 2),
+	SEMI(V4L2_PIX_FMT_NV16, 1, 2, 1),
+	SEMI(V4L2_PIX_FMT_NV61, 1, 2, 1),
+	SEMI(V4L2_PIX_FMT_NV24, 1, 1, 1),
+	SEMI(V4L2_PIX_FMT_NV42, 1, 1, 1),
+	SEMI(V4L2_PIX_FMT_NV12M, 2, 2, 2),
+	SEMI(V4L2_PIX_FMT_NV21M, 2, 2, 2),
+	SEMI(V4L2_PIX_FMT_NV16M, 2, 2, 1),
+	SEMI(V4L2_PIX_FMT_NV61M, 2, 2, 1),
+	PLANAR(V4L2_PIX_FMT_YUV420, 1, 2, 2),
+	PLANAR(V4L2_PIX_FMT_YVU420, 1, 2, 2),
+	PLANAR(V4L2_PIX_FMT_YUV422P, 1, 2, 1),
+	PLANAR(V4L2_PIX_FMT_YUV420M, 3, 2, 2),
+	PLANAR(V4L2_PIX_FMT_YVU420M, 3, 2, 2),
+	PLANAR(V4L2_PIX_FMT_YUV422M, 3, 2, 1),
+	PLANAR(V4L2_PIX_FMT_YVU422M, 3, 2, 1),
+	PLANAR(V4L2_PIX_FMT_YUV444M, 3, 1, 1),
+	PLANAR(V4L2_PIX_FMT_YVU444M, 3, 1, 1),
+};
+
+const struct zcap_fmt_info *zcap_fmt_info_find(uint32_t fourcc)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fmt_table) / sizeof(fmt_table[0]); i++)
+		if (fmt_table[i].fourcc == fourcc)
+			return &fmt_table[i];
+	return NULL;
+}
+
+bool zcap_fmt_is_multi_mem(uint32_t fourcc)
+{
+	const struct zcap_fmt_info *fi = zcap_fmt_info_find(fourcc);
+
+	return fi && fi->n_mem > 1;
+}
+
+static uint32_t div_up(uint32_t a, uint32_t b)
+{
+	return (a + b - 1) / b;
+}
+
+uint64_t zcap_fmt_visible_bytes(const struct zcap_format *fmt, uint32_t p)
+{
+	const struct zcap_fmt_info *fi = zcap_fmt_info_find(fmt->fourcc);
+	uint64_t bytes;
+
+	if (p >= fmt->n_planes)
+		return 0;
+	if (!fi || p >= fi->n_planes)
+		return fmt->planes[p].stride;
+	bytes = (uint64_t)div_up(fmt->width, fi->hdiv[p]) * fi->bpp[p] / 8;
+	/* Never past the line, whatever the format claims. */
+	if (fmt->planes[p].stride && bytes > fmt->planes[p].stride)
+		bytes = fmt->planes[p].stride;
+	return bytes;
+}
+
+uint32_t zcap_fmt_visible_lines(const struct zcap_format *fmt, uint32_t p)
+{
+	const struct zcap_fmt_info *fi = zcap_fmt_info_find(fmt->fourcc);
+	uint32_t lines;
+
+	if (p >= fmt->n_planes)
+		return 0;
+	if (!fi || p >= fi->n_planes)
+		return fmt->planes[p].lines;
+	lines = div_up(fmt->height, fi->vdiv[p]);
+	if (fmt->planes[p].lines && lines > fmt->planes[p].lines)
+		lines = fmt->planes[p].lines;
+	return lines;
+}
+
+static int fill_unknown(const struct v4l2_plane_pix_format *pf, uint32_t n,
+			uint32_t height, struct zcap_format *out)
+{
+	uint32_t p;
+
+	/*
+	 * A compressed or unknown format: one plane per block covering the
+	 * whole block, so writers still get every byte the driver fills.
+	 */
+	for (p = 0; p < n; p++) {
+		struct zcap_plane_layout *pl = &out->planes[p];
+
+		pl->mem = p;
+		pl->offset = 0;
+		pl->stride = pf[p].bytesperline;
+		if (pl->stride)
+			pl->lines = pf[p].sizeimage / pl->stride;
+		else
+			pl->lines = height ? 1 : 0;
+		pl->size = pf[p].sizeimage;
+		if (!pl->stride) {
+			/* No line structure: a single "line" of the whole block. */
+			pl->stride = pf[p].sizeimage;
+			pl->lines = 1;
+		}
+		out->mem_size[p] = pf[p].sizeimage;
+	}
+	out->n_planes = n;
+	out->n_mem = n;
+	return 0;
+}
+
+int zcap_fmt_from_v4l2(const struct v4l2_format *vf, struct zcap_format *out)
+{
+	struct v4l2_plane_pix_format pf[VIDEO_MAX_PLANES];
+	const struct zcap_fmt_info *fi;
+	uint32_t n_mem, width, height, p;
+	uint64_t off;
+
+	memset(out, 0, sizeof(*out));
+	memset(pf, 0, sizeof(pf));
+	if (vf->type == V4L2_BUF_TYPE_VIDEO_CAPTURE) {
+		const struct v4l2_pix_format *pix = &vf->fmt.pix;
+
+		out->fourcc = pix->pixelformat;
+		width = pix->width;
+		height = pix->height;
+		out->field = pix->field;
+		out->colorspace = pix->colorspace;
+		pf[0].bytesperline = pix->bytesperline;
+		pf[0].sizeimage = pix->sizeimage;
+		n_mem = 1;
+	} else if (vf->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE) {
+		const struct v4l2_pix_format_mplane *mp = &vf->fmt.pix_mp;
+
+		out->fourcc = mp->pixelformat;
+		width = mp->width;
+		height = mp->height;
+		out->field = mp->field;
+		out->colorspace = mp->colorspace;
+		n_mem = mp->num_planes;
+		if (n_mem < 1 || n_mem > ZCAP_MAX_PLANES)
+			return -EINVAL;
+		for (p = 0; p < n_mem; p++)
+			pf[p] = mp->plane_fmt[p];
+	} else {
+		return -EINVAL;
+	}
+	out->width = width;
+	out->height = height;
+	for (p = 0; p < n_mem; p++)
+		if (!pf[p].sizeimage)
+			return -EINVAL;
+
+	fi = zcap_fmt_info_find(out->fourcc);
+	if (!fi || fi->n_mem != n_mem || !pf[0].bytesperline)
+		return fill_unknown(pf, n_mem, height, out);
+
+	out->n_planes = fi->n_planes;
+	out->n_mem = n_mem;
+	off = 0;
+	for (p = 0; p < fi->n_planes; p++) {
+		struct zcap_plane_layout *pl = &out->planes[p];
+
+		pl->lines = div_up(height, fi->vdiv[p]);
+		if (n_mem > 1) {
+			pl->mem = p;
+			pl->offset = 0;
+			pl->stride = pf[p].bytesperline;
+		} else {
+			/*
+			 * The V4L2 rule for single-block planar formats: the
+			 * chroma lines are as long as the luma line scaled by
+			 * the plane's share of bits per pixel.
+			 */
+			pl->mem = 0;
+			pl->offset = off;
+			pl->stride = (uint32_t)((uint64_t)pf[0].bytesperline *
+						fi->bpp[p] / fi->hdiv[p] / fi->bpp[0]);
+		}
+		pl->size = (uint64_t)pl->stride * pl->lines;
+		off += pl->size;
+	}
+	for (p = 0; p < n_mem; p++)
+		out->mem_size[p] = pf[p].sizeimage;
+	/* A driver whose sizeimage cannot hold its own planes is lying. */
+	for (p = 0; p < out->n_planes; p++) {
+		const struct zcap_plane_layout *pl = &out->planes[p];
+
+		if (pl->offset + pl->size > out->mem_size[pl->mem])
+			return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Pixel format knowledge shared by the V4L2 source and the sinks: how many
+ * planes a fourcc has, how they sit in memory blocks, and how many bytes of
+ * each line are visible. Internal to libzcap.
+ */
+#ifndef ZCAP_LIB_V4L2_FMT_H
+#define ZCAP_LIB_V4L2_FMT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/videodev2.h>
+
+#include <zcap/format.h>
+
+#define ZCAP_HIDDEN __attribute__((visibility("hidden")))
+
+struct zcap_fmt_info {
+	uint32_t fourcc;
+	uint8_t n_planes;	/* logical planes (Y, UV, ...) */
+	uint8_t n_mem;		/* memory blocks: 1, or n_planes for the V4L2 "M" formats */
+	uint8_t bpp[ZCAP_MAX_PLANES];	/* bits per sample group of the plane, see below */
+	uint8_t hdiv[ZCAP_MAX_PLANES];	/* horizontal subsampling of the plane */
+	uint8_t vdiv[ZCAP_MAX_PLANES];	/* vertical subsampling of the plane */
+};
+
+/*
+ * bpp counts bits per pixel of the plane *after* horizontal subsampling:
+ * NV12's UV plane holds one Cb,Cr pair (16 bits) per two pixels, so
+ * bpp 16, hdiv 2 and a line of width pixels is width bytes.
+ */
+
+/* NULL for a fourcc we do not know (compressed formats, exotic packings). */
+ZCAP_HIDDEN const struct zcap_fmt_info *zcap_fmt_info_find(uint32_t fourcc);
+
+/*
+ * Visible bytes of one line and visible lines of plane @p of @fmt. For an
+ * unknown fourcc the whole stride and the plane's lines are visible.
+ */
+ZCAP_HIDDEN uint64_t zcap_fmt_visible_bytes(const struct zcap_format *fmt,
+					    uint32_t p);
+ZCAP_HIDDEN uint32_t zcap_fmt_visible_lines(const struct zcap_format *fmt,
+					    uint32_t p);
+
+/*
+ * Build a zcap_format from the driver's answer to G_FMT. Each V4L2 plane
+ * is a memory block of sizeimage bytes; the logical planes of a
+ * single-block format (NV12, YUV420) follow each other in block 0 with
+ * strides derived from bytesperline, as the V4L2 specification defines.
+ */
+ZCAP_HIDDEN int zcap_fmt_from_v4l2(const struct v4l2_format *vf,
+				   struct zcap_format *out);
+
+/* Multi-memory fourcc (NV12M, ...) -> V4L2 multi-planar only. */
+ZCAP_HIDDEN bool zcap_fmt_is_multi_mem(uint32_t fourcc);
+
+#endif /* ZCAP_LIB_V4L2_FMT_H */

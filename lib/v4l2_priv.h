@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * State of a V4L2 source, shared between the control side (v4l2_source.c:
+ * open, format, buffers, filter and pin ops) and the streaming thread
+ * (v4l2_stream.c). Internal to libzcap.
+ */
+#ifndef ZCAP_LIB_V4L2_PRIV_H
+#define ZCAP_LIB_V4L2_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/videodev2.h>
+
+#include <zcap/zcap.h>
+
+#include "v4l2_fmt.h"
+
+enum v4l2_src_mode {
+	V4L2_SRC_NONE,		/* no V4L2 buffers requested */
+	V4L2_SRC_DMABUF,	/* the allocator's dma-bufs are imported: zero copy */
+	V4L2_SRC_MMAP,		/* the driver's buffers, copied into samples */
+};
+
+struct v4l2_src_mmap {
+	void *addr[VIDEO_MAX_PLANES];
+	size_t len[VIDEO_MAX_PLANES];
+};
+
+struct v4l2_src {
+	struct zcap_filter *filter;
+	struct zcap_pin *pin;
+	struct zcap_v4l2_source_config cfg;
+	char *device;
+	int fd;
+	uint32_t type;			/* V4L2_BUF_TYPE_VIDEO_CAPTURE(_MPLANE) */
+	bool mplane;
+	char driver[16];
+	char card[32];
+	uint32_t min_buffers;		/* V4L2_CID_MIN_BUFFERS_FOR_CAPTURE or 2 */
+
+	struct zcap_format fmt;		/* the driver's answer to S_FMT/G_FMT */
+	struct zcap_format sample_fmt;	/* fmt with the padding decided at connect */
+
+	struct zcap_allocator *alloc;	/* decided allocator, one reference */
+	enum v4l2_src_mode mode;
+	uint32_t nbufs;			/* V4L2 buffers in use */
+	uint32_t n_alloc;		/* buffers of the allocator */
+	struct v4l2_src_mmap *mmaps;	/* MMAP mode: the driver's buffers */
+	struct zcap_sample **queued;	/* DMABUF mode: sample queued at each index */
+	struct zcap_sample **parked;	/* allocator buffers beyond nbufs, held unused */
+	uint32_t n_queued;
+	bool committed;			/* we committed the allocator */
+	bool streaming;
+
+	pthread_t thread;
+	bool thread_started;
+	int stop_fd;			/* eventfd: wakes the thread to stop */
+
+	/* Streaming thread only. */
+	uint64_t delivered;
+	uint32_t last_seq;
+	bool have_seq;
+	bool pending_discont;
+	bool warned_clock;
+};
+
+/* v4l2_source.c */
+ZCAP_HIDDEN void v4l2_src_note(struct v4l2_src *src, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+ZCAP_HIDDEN int v4l2_src_xioctl(int fd, unsigned long req, void *arg);
+
+/* v4l2_stream.c */
+ZCAP_HIDDEN int v4l2_stream_start(struct v4l2_src *src);
+ZCAP_HIDDEN void v4l2_stream_stop(struct v4l2_src *src);
+
+#endif /* ZCAP_LIB_V4L2_PRIV_H */
