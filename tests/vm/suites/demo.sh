@@ -1,0 +1,122 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make demo`: capture from vivid, the kernel's virtual camera, into buffers
+# that zcap.ko allocates, with no copy between the driver and the program.
+# Uses zcap-capture when it is built; otherwise the vivid cases of the
+# module's selftests. Prints, in words, what happened and where the files are.
+# zcap-vm-timeout: 600
+
+. "$ZCAP_TOP/tests/vm/tap.sh"
+
+say() {
+	tap_diag "$@"
+}
+
+# Paths as the user sees them on the host (the results share is mounted at
+# its own path, so they are the same).
+capture=$ZCAP_BUILD/tools/zcap-capture
+selftest=$ZCAP_BUILD/selftests/zcap_test
+
+tap_plan 4
+say "zcap demo on kernel $ZCAP_KVER (a QEMU virtual machine)"
+
+if [ ! -f "$ZCAP_MODULE" ]; then
+	tap_fail "load zcap.ko"
+	say "$ZCAP_MODULE is not built: run 'make modules-all' (make demo does)."
+elif out=$(insmod "$ZCAP_MODULE" 2>&1) && [ -c /dev/zcap ]; then
+	tap_pass "load zcap.ko"
+	say "zcap.ko is loaded: /dev/zcap hands out pools of dma-buf buffers."
+else
+	tap_fail "load zcap.ko"
+	say "insmod $ZCAP_MODULE: $out" "$(ls -l /dev/zcap 2>&1)"
+fi
+
+cap=
+if modprobe vivid 2>/dev/null; then
+	n=0
+	while [ -z "$cap" ] && [ $n -lt 50 ]; do
+		for d in /sys/class/video4linux/video*; do
+			[ -r "$d/name" ] || continue
+			case "$(cat "$d/name")" in
+			vivid-*-vid-cap) cap=/dev/${d##*/} ;;
+			esac
+		done
+		n=$((n + 1))
+		[ -n "$cap" ] && [ -c "$cap" ] || sleep 0.1
+	done
+fi
+if [ -n "$cap" ] && [ -c "$cap" ]; then
+	tap_pass "vivid capture device $cap"
+	say "vivid is loaded: $cap is a virtual camera drawing a test pattern."
+else
+	tap_fail "vivid capture device"
+	say "modprobe vivid gave no capture device."
+fi
+
+if [ -x "$capture" ] && [ -n "$cap" ]; then
+	say "Capturing 30 frames of 1280x720 from $cap with zcap-capture." \
+		"vivid writes each frame straight into a zcap buffer (V4L2_MEMORY_DMABUF);" \
+		"nothing copies the pixels on the way to the file."
+	if "$capture" -d "$cap" --size 1280x720 -n 30 -o "$ZCAP_RESULTS/capture.raw" \
+		--png "$ZCAP_RESULTS/frame.png" >"$ZCAP_RESULTS/zcap-capture.log" 2>&1; then
+		tap_pass "zcap-capture: 30 frames from vivid"
+	else
+		tap_fail "zcap-capture: 30 frames from vivid"
+	fi
+	say "zcap-capture said:"
+	sed 's/^/#     /' "$ZCAP_RESULTS/zcap-capture.log"
+
+	raw=$(stat -c %s "$ZCAP_RESULTS/capture.raw" 2>/dev/null || echo 0)
+	sig=$(head -c 8 "$ZCAP_RESULTS/frame.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')
+	if [ "$raw" -gt 0 ] && [ $((raw % 30)) -eq 0 ] && [ "$sig" = 89504e470d0a1a0a ]; then
+		tap_pass "capture.raw holds 30 equal frames, frame.png is a PNG"
+		say "" "Your files (on this machine, outside the VM):" \
+			"  $ZCAP_RESULTS/frame.png    one captured frame: open it in any image viewer" \
+			"  $ZCAP_RESULTS/capture.raw  all 30 frames, raw, $((raw / 30)) bytes each" \
+			"  $ZCAP_RESULTS/zcap-capture.log  what zcap-capture printed"
+	else
+		tap_fail "capture.raw holds 30 equal frames, frame.png is a PNG"
+		say "capture.raw is $raw bytes; frame.png starts with '$sig'"
+	fi
+elif [ -x "$selftest" ]; then
+	say "zcap-capture is not built yet, so the demo runs the vivid cases of" \
+		"zcap's kernel selftests instead ($selftest)."
+	# kselftest_harness filters: -f/-t/-v include a fixture, test or variant
+	# by exact name; give every name that mentions vivid as all three.
+	args=
+	for w in $("$selftest" -l 2>&1 | tr -s ' \t' '\n\n' | grep vivid | sort -u); do
+		args="$args -f $w -t $w -v $w"
+	done
+	if [ -z "$args" ]; then
+		tap_skip "selftests: vivid cases" "the selftests have no vivid case"
+		tap_skip "vivid captured into zcap buffers" "nothing ran"
+	else
+		# shellcheck disable=SC2086 # word splitting wanted
+		"$selftest" $args >"$ZCAP_RESULTS/zcap_test.tap" 2>&1
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			tap_pass "selftests: vivid cases"
+		else
+			tap_fail "selftests: vivid cases (exit status $rc)"
+		fi
+		say "What the vivid cases did and found:"
+		grep -E '^(not )?ok ' "$ZCAP_RESULTS/zcap_test.tap" | sed 's/^/#     /'
+		passed=$(grep -cE '^ok ' "$ZCAP_RESULTS/zcap_test.tap")
+		failed=$(grep -cE '^not ok ' "$ZCAP_RESULTS/zcap_test.tap")
+		if [ "$passed" -gt 0 ] && [ "$failed" -eq 0 ]; then
+			tap_pass "vivid captured into zcap buffers ($passed cases)"
+			say "In these cases vivid captured into buffers that zcap.ko allocated" \
+				"and exported as dma-bufs: the frames never passed through a copy."
+		else
+			tap_fail "vivid captured into zcap buffers ($passed passed, $failed failed)"
+		fi
+		say "" "The full selftest output is in $ZCAP_RESULTS/zcap_test.tap (on this machine)."
+	fi
+else
+	tap_fail "capture from vivid into zcap buffers"
+	tap_fail "captured frames are on disk"
+	say "Neither $capture nor $selftest is built: run 'make' first."
+fi
+
+tap_done

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The VM rig's targets, included last by the top-level Makefile.
+#
+#   make vm-check   build what the suites need, then boot every installed
+#                   Debian 6.1 and 6.12 kernel once and run $(VM_SUITES) in it
+#   make check      deps, host tests ($(HOST_TESTS)), the VM suites, summary
+#   make demo       deps, build, boot the 6.1 kernel, run suites/demo.sh
+#
+# Other fragments extend it (they are included before this one):
+#   VM_SUITES  += tests/<part>/<suite>.sh   run in every kernel, see tests/vm/run
+#   VM_PREREQS += <target or file>          built before any VM boots
+#   HOST_TESTS += <target>                  run by `make check` on the host; it
+#               writes TAP to $(BUILD)/results/host/<name>.tap (and may leave
+#               the exit status in <name>.rc)
+# On the command line: VM_KVERS="<kver>...", VM_SUITES="...", ZCAP_VM_ACCEL=kvm.
+# Results: $(BUILD)/results/<kver>/<suite>.{tap,log,dmesg,rc}, <suite>/,
+# console.log; `tests/vm/summary` counts them.
+
+VM_RUN := $(TOP)/tests/vm/run
+VM_SUMMARY := $(TOP)/tests/vm/summary
+
+-include $(TOP)/tests/vm/vicodec.mk
+
+# Every installed 6.1 and 6.12 kernel that has headers and a boot image.
+VM_KVERS ?= $(foreach v,$(filter 6.1.% 6.12.%,$(KVERS_INSTALLED)),$(if \
+	$(wildcard /boot/vmlinuz-$(v)),$(v)))
+DEMO_KVER ?= $(firstword $(filter 6.1.%,$(VM_KVERS)) $(VM_KVERS))
+
+VM_SUITES := tests/vm/suites/smoke.sh $(VM_SUITES)
+
+# What the suites run, from the parts that exist in this tree.
+VM_PREREQS += $(if $(wildcard $(TOP)/kernel/module.mk),modules-all) \
+	$(if $(wildcard $(TOP)/lib/lib.mk),lib) \
+	$(if $(wildcard $(TOP)/tools/tools.mk),tools) \
+	$(if $(wildcard $(TOP)/tests/selftests/selftests.mk),selftests)
+
+.PHONY: vm-check vm-prereqs check demo
+
+vm-prereqs: $(VM_PREREQS)
+
+# One boot per kernel; a kernel's old results go first so that the summary
+# never counts a stale line. A suite's failure is in its results: only a
+# misuse of the rig (exit status 2) fails the loop itself.
+define vm_run_all
+	if [ -z "$(strip $(VM_KVERS))" ]; then \
+		echo "vm: no Debian 6.1 or 6.12 kernel with headers is installed (make deps)" >&2; \
+		vmstatus=1; \
+	fi; \
+	for k in $(VM_KVERS); do \
+		rm -rf $(BUILD)/results/$$k; \
+		BUILD=$(BUILD) $(VM_RUN) $$k $(VM_SUITES); \
+		[ $$? -le 1 ] || vmstatus=1; \
+	done
+endef
+
+vm-check: vm-prereqs
+	@vmstatus=0; \
+	$(vm_run_all); \
+	$(VM_SUMMARY) $(addprefix $(BUILD)/results/,$(VM_KVERS)) && exit $$vmstatus
+
+# A step of `make check` that fails leaves a failing TAP result behind, so
+# that the summary shows it even when it never got to write its own. The
+# VM suites run even when part of the build failed: they say what works.
+# $(1): name, $(2): command
+define vm_step
+	if ! $(2); then \
+		mkdir -p $(BUILD)/results/make; \
+		printf 'TAP version 13\n1..1\nnot ok 1 make %s failed\n' "$(1)" \
+			>$(BUILD)/results/make/$(1).tap; \
+		status=1; \
+	fi
+endef
+
+check: deps
+	@rm -rf $(BUILD)/results
+	@status=0; start=$$(date +%s); \
+	for t in $(HOST_TESTS); do \
+		$(call vm_step,$$t,$(MAKE) --no-print-directory $$t); \
+	done; \
+	$(call vm_step,vm-prereqs,$(MAKE) --no-print-directory -k vm-prereqs); \
+	vmstatus=0; \
+	$(vm_run_all); \
+	[ $$vmstatus -eq 0 ] || status=1; \
+	echo; \
+	echo "check: done in $$(( $$(date +%s) - start )) s; results in $(BUILD)/results"; \
+	$(VM_SUMMARY) || status=1; \
+	exit $$status
+
+demo: deps
+	@$(MAKE) --no-print-directory vm-prereqs
+	@test -n "$(DEMO_KVER)" || { echo "demo: no Debian 6.1 or 6.12 kernel is installed (make deps)" >&2; exit 1; }
+	@BUILD=$(BUILD) $(VM_RUN) -v -o $(BUILD)/demo $(DEMO_KVER) tests/vm/suites/demo.sh; \
+	status=$$?; \
+	echo; \
+	echo "demo: the files it made are in $(BUILD)/demo/demo/:"; \
+	ls -l $(BUILD)/demo/demo/ | tail -n +2; \
+	echo "demo: the whole VM console is $(BUILD)/demo/console.log"; \
+	exit $$status
