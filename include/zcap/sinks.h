@@ -27,6 +27,18 @@ struct zcap_file_sink_config {
 int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
 		       struct zcap_filter **out);
 
+/*
+ * What the file sink does with one sample, for consumers of their own:
+ * write the visible lines of each plane of @s (every byte of each plane
+ * with ZCAP_FILE_SINK_RAW) to @fd, honouring each plane's offset and
+ * stride, inside zcap_sample_cpu_begin/end. @fmt NULL: the sample's own
+ * format. *written (may be NULL) gets the bytes written. -EINVAL when the
+ * layout does not fit the sample's memory.
+ */
+struct zcap_sample;
+int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
+		      int fd, uint32_t flags, uint64_t *written);
+
 /* Counts frames; holds each for hold_ms to act like a slow consumer. */
 struct zcap_null_sink_config {
 	uint32_t hold_ms;

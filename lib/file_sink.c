@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * File sink: writes every frame to a file or an fd.
+ *
+ * Frames are written straight from the sample's CPU mapping (the dma-buf
+ * mmap for zero-copy allocators) with writev(). That is not a CPU copy into
+ * another buffer of ours: the bytes go from the capture buffer to the
+ * kernel's page cache or pipe in the write itself, as any writer of a
+ * frame must do. So bytes_copied stays 0 here; only the V4L2 source's MMAP
+ * fallback copies frames, and it counts them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zcap/zcap.h>
+
+#include "v4l2_fmt.h"
+
+#define IOV_BATCH 64
+
+struct file_sink {
+	struct zcap_filter *filter;
+	struct zcap_pin *pin;
+	int fd;
+	bool own_fd;
+	uint32_t flags;
+};
+
+static int write_iov(int fd, struct iovec *iov, int n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = writev(fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (w == 0)
+			return -EIO;
+		/* A pipe may take part of it: skip what went out, go on. */
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* Write @lines lines of @len bytes, @stride apart, from @base. */
+static int write_lines(int fd, const uint8_t *base, uint64_t stride,
+		       uint64_t len, uint32_t lines)
+{
+	struct iovec iov[IOV_BATCH];
+	uint32_t l = 0;
+	int n, ret;
+
+	if (!len || !lines)
+		return 0;
+	if (stride == len) {
+		/* Tight lines: one block, however many lines. */
+		iov[0].iov_base = (void *)base;
+		iov[0].iov_len = (size_t)(len * lines);
+		return write_iov(fd, iov, 1);
+	}
+	while (l < lines) {
+		for (n = 0; n < IOV_BATCH && l < lines; n++, l++) {
+			iov[n].iov_base = (void *)(base + (uint64_t)l * stride);
+			iov[n].iov_len = (size_t)len;
+		}
+		ret = write_iov(fd, iov, n);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
+		      int fd, uint32_t flags, uint64_t *written)
+{
+	struct zcap_mem mem[ZCAP_MAX_PLANES];
+	uint32_t n_mem, m, p;
+	uint64_t total = 0;
+	int ret, ret2;
+
+	if (written)
+		*written = 0;
+	if (!s || fd < 0)
+		return -EINVAL;
+	if (!fmt)
+		fmt = zcap_sample_format(s);
+	n_mem = zcap_sample_n_mem(s);
+	if (n_mem > ZCAP_MAX_PLANES)
+		return -EINVAL;
+	for (m = 0; m < n_mem; m++) {
+		ret = zcap_sample_mem(s, m, &mem[m]);
+		if (ret < 0)
+			return ret;
+	}
+	/*
+	 * Check the whole layout against the memory before touching it: a
+	 * wrong stride or offset must be an error, never a read past the end.
+	 */
+	if (fmt && fmt->n_planes) {
+		for (p = 0; p < fmt->n_planes; p++) {
+			const struct zcap_plane_layout *pl = &fmt->planes[p];
+			uint64_t lines = (flags & ZCAP_FILE_SINK_RAW) ? pl->lines :
+					 zcapi_fmt_visible_lines(fmt, p);
+			uint64_t len = (flags & ZCAP_FILE_SINK_RAW) ? pl->stride :
+				       zcapi_fmt_visible_bytes(fmt, p);
+
+			if (pl->mem >= n_mem)
+				return -EINVAL;
+			if (!lines || !len)
+				continue;
+			if (len > pl->stride ||
+			    pl->offset + (lines - 1) * pl->stride + len > mem[pl->mem].length)
+				return -EINVAL;
+		}
+	}
+
+	ret = zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
+	if (ret < 0)
+		return ret;
+	if (fmt && fmt->n_planes) {
+		for (p = 0; p < fmt->n_planes && ret == 0; p++) {
+			const struct zcap_plane_layout *pl = &fmt->planes[p];
+			const uint8_t *base = zcap_sample_data(s, pl->mem);
+			uint32_t lines = (flags & ZCAP_FILE_SINK_RAW) ? pl->lines :
+					 zcapi_fmt_visible_lines(fmt, p);
+			uint64_t len = (flags & ZCAP_FILE_SINK_RAW) ? pl->stride :
+				       zcapi_fmt_visible_bytes(fmt, p);
+
+			if (!base) {
+				ret = -EFAULT;
+				break;
+			}
+			ret = write_lines(fd, base + pl->offset, pl->stride, len, lines);
+			if (ret == 0)
+				total += len * lines;
+		}
+	} else {
+		/* No layout (a compressed stream): the bytes the producer filled. */
+		for (m = 0; m < n_mem && ret == 0; m++) {
+			const uint8_t *base = zcap_sample_data(s, m);
+			uint64_t used = zcap_sample_bytesused(s, m);
+
+			if (used > mem[m].length)
+				used = mem[m].length;
+			if (!base) {
+				ret = -EFAULT;
+				break;
+			}
+			ret = write_lines(fd, base, used, used, 1);
+			if (ret == 0)
+				total += used;
+		}
+	}
+	ret2 = zcap_sample_cpu_end(s);
+	if (ret == 0)
+		ret = ret2;
+	if (written)
+		*written = total;
+	return ret;
+}
+
+static void account_latency(struct zcap_filter_stats *st, struct zcap_sample *s)
+{
+	struct timespec ts;
+	int64_t t, now;
+
+	if (zcap_sample_time(s, &t) < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	if (now < t)
+		return;
+	st->latency_ns_sum += (uint64_t)(now - t);
+	if ((uint64_t)(now - t) > st->latency_ns_max)
+		st->latency_ns_max = (uint64_t)(now - t);
+	st->latency_samples++;
+}
+
+static int fs_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	struct file_sink *fs = zcap_pin_priv(pin);
+	const struct zcap_format *sfmt = zcap_sample_format(s);
+	struct zcap_format cfmt;
+	const struct zcap_format *fmt = sfmt;
+	struct zcap_filter_stats *st;
+	uint64_t written = 0;
+	int ret;
+
+	/* A producer that set no layout: the connection's. */
+	if (!sfmt || !sfmt->n_planes) {
+		fmt = NULL;
+		if (zcap_pin_format(pin, &cfmt) == 0 && cfmt.n_planes)
+			fmt = &cfmt;
+	}
+	ret = zcap_sample_write(s, fmt, fs->fd, fs->flags, &written);
+
+	st = zcap_filter_stats_lock(fs->filter);
+	if (ret == 0) {
+		st->frames++;
+		st->bytes += written;
+		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
+			st->errors++;
+		account_latency(st, s);
+	} else {
+		st->dropped++;
+		st->last_error = ret;
+	}
+	zcap_filter_stats_unlock(fs->filter);
+	if (ret < 0)
+		/* A full disk or a closed pipe will not get better by itself. */
+		zcap_filter_post_event(fs->filter, ret);
+	return ret;
+}
+
+static int fs_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
+{
+	(void)pin;
+	memset(req, 0, sizeof(*req));
+	/* Only the sample being written, for the time of receive(). */
+	req->held = 1;
+	return 0;
+}
+
+static const struct zcap_input_pin_ops fs_pin_ops = {
+	/* propose_allocator NULL: we have none, the source's own wins. */
+	.get_requirements = fs_requirements,
+	.receive = fs_receive,
+};
+
+static int fs_nop(struct zcap_filter *f)
+{
+	(void)f;
+	return 0;
+}
+
+static void fs_destroy(struct zcap_filter *f)
+{
+	struct file_sink *fs = zcap_filter_priv(f);
+
+	if (!fs)
+		return;
+	if (fs->own_fd && fs->fd >= 0)
+		close(fs->fd);
+	free(fs);
+}
+
+static const struct zcap_filter_ops fs_ops = {
+	.pause = fs_nop,
+	.run = fs_nop,
+	.stop = fs_nop,
+	.destroy = fs_destroy,
+};
+
+int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
+		       struct zcap_filter **out)
+{
+	struct file_sink *fs;
+	struct zcap_filter *f;
+	int ret;
+
+	if (!cfg || !out || (!cfg->path && cfg->fd < 0) ||
+	    (cfg->flags & ~ZCAP_FILE_SINK_RAW))
+		return -EINVAL;
+	*out = NULL;
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return -ENOMEM;
+	fs->flags = cfg->flags;
+	if (cfg->path) {
+		fs->fd = open(cfg->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fs->fd < 0) {
+			ret = -errno;
+			free(fs);
+			return ret;
+		}
+		fs->own_fd = true;
+	} else {
+		fs->fd = cfg->fd;
+	}
+	ret = zcap_filter_new("file-sink", &fs_ops, fs, &f);
+	if (ret < 0) {
+		if (fs->own_fd)
+			close(fs->fd);
+		free(fs);
+		return ret;
+	}
+	fs->filter = f;
+	ret = zcap_pin_new_input(f, "in", &fs_pin_ops, fs, &fs->pin);
+	if (ret < 0)
+		goto err;
+	ret = zcap_filter_add_pin(f, fs->pin);
+	if (ret < 0) {
+		zcap_pin_destroy(fs->pin);
+		goto err;
+	}
+	*out = f;
+	return 0;
+err:
+	zcap_filter_destroy(f);
+	return ret;
+}
