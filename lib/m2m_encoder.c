@@ -1,0 +1,1003 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A filter around a V4L2 stateful mem2mem encoder.
+ *
+ * Raw frames arrive on the input pin and are queued on the encoder's
+ * OUTPUT queue as the very dma-bufs the capture driver filled; the sample
+ * is held until the encoder hands the OUTPUT buffer back. The encoder's
+ * CAPTURE queue (MMAP) gives the coded frames, which a worker thread
+ * copies into samples of the output pin's allocator: the bitstream copy is
+ * the one CPU copy of this filter, and all that bytes_copied counts unless
+ * the OUTPUT queue had to fall back to copying raw frames too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+
+#include <linux/videodev2.h>
+
+#include <zcap/consumers.h>
+#include <zcap/error.h>
+
+#include "v4l2_outq.h"
+
+#define ENC_DEFAULT_DEPTH	2
+#define ENC_DEFAULT_CAPTURE	4
+/* Encoding under QEMU's TCG takes tens of ms a frame: be generous. */
+#define ENC_DRAIN_TIMEOUT_MS	5000
+#define ENC_COPY_TIMEOUT_MS	1000
+#define ENC_OUT_TIMEOUT_MS	2000
+
+struct enc_cap_buf {
+	void *map;
+	size_t len;
+};
+
+struct m2m_enc {
+	struct zcap_filter *f;
+	struct zcap_pin *in;
+	struct zcap_pin *out;
+	char *device;
+	struct zcap_m2m_encoder_config cfg;
+	int fd;
+	bool mplane;
+	uint32_t out_type;	/* raw frames in */
+	uint32_t cap_type;	/* bitstream out */
+
+	struct zcap_outq oq;
+	struct zcap_format in_fmt;
+	bool have_in_fmt;
+	uint32_t min_out;
+
+	struct enc_cap_buf *cap;
+	uint32_t n_cap;
+	uint32_t cap_sizeimage;
+
+	struct zcap_allocator *in_alloc;	/* upstream's, from NotifyAllocator */
+	struct zcap_allocator *out_alloc;	/* the output pin's decided one */
+
+	pthread_t thread;
+	bool thread_started;
+	int evfd;
+	atomic_bool quit;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool streaming;
+	bool stop_sent;		/* V4L2_ENC_CMD_STOP issued */
+	bool drained;		/* the last CAPTURE buffer came */
+	bool eos_sent;		/* end of stream delivered downstream */
+};
+
+static void enc_note(struct m2m_enc *e, const char *fmt, const char *arg)
+{
+	struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
+
+	snprintf(st->note, sizeof(st->note), fmt, arg);
+	zcap_filter_stats_unlock(e->f);
+}
+
+static void enc_error(struct m2m_enc *e, int err, const char *what)
+{
+	struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
+
+	st->errors++;
+	if (!st->last_error)
+		st->last_error = err;
+	snprintf(st->note, sizeof(st->note), "encoder: %s: %s", what,
+		 zcap_strerror(err));
+	zcap_filter_stats_unlock(e->f);
+	zcap_filter_post_event(e->f, err);
+}
+
+static void enc_wake(struct m2m_enc *e)
+{
+	uint64_t one = 1;
+
+	if (write(e->evfd, &one, sizeof(one)) < 0) {
+		/* The counter is saturated: the thread is awake anyway. */
+	}
+}
+
+/* ---- CAPTURE queue: the bitstream ---------------------------------- */
+
+static int enc_set_coded_format(struct m2m_enc *e, uint32_t w, uint32_t h)
+{
+	struct v4l2_format f;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	f.type = e->cap_type;
+	if (e->mplane) {
+		f.fmt.pix_mp.pixelformat = e->cfg.coded_fourcc;
+		f.fmt.pix_mp.width = w;
+		f.fmt.pix_mp.height = h;
+		f.fmt.pix_mp.num_planes = 1;
+	} else {
+		f.fmt.pix.pixelformat = e->cfg.coded_fourcc;
+		f.fmt.pix.width = w;
+		f.fmt.pix.height = h;
+	}
+	r = zcap_outq_ioctl(e->fd, VIDIOC_S_FMT, &f);
+	if (r)
+		return r;
+	if ((e->mplane ? f.fmt.pix_mp.pixelformat : f.fmt.pix.pixelformat) !=
+	    e->cfg.coded_fourcc)
+		return -EINVAL;
+	return 0;
+}
+
+/* The coded buffer size follows the raw format: read it back after it. */
+static int enc_read_coded_size(struct m2m_enc *e)
+{
+	struct v4l2_format f;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	f.type = e->cap_type;
+	r = zcap_outq_ioctl(e->fd, VIDIOC_G_FMT, &f);
+	if (r)
+		return r;
+	e->cap_sizeimage = e->mplane ? f.fmt.pix_mp.plane_fmt[0].sizeimage :
+				       f.fmt.pix.sizeimage;
+	return 0;
+}
+
+static int enc_queue_cap(struct m2m_enc *e, uint32_t index)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b;
+
+	memset(&b, 0, sizeof(b));
+	memset(planes, 0, sizeof(planes));
+	b.type = e->cap_type;
+	b.memory = V4L2_MEMORY_MMAP;
+	b.index = index;
+	if (e->mplane) {
+		b.m.planes = planes;
+		b.length = 1;
+	}
+	return zcap_outq_ioctl(e->fd, VIDIOC_QBUF, &b);
+}
+
+static void enc_cap_release(struct m2m_enc *e)
+{
+	struct v4l2_requestbuffers req = {
+		.type = e->cap_type,
+		.memory = V4L2_MEMORY_MMAP,
+	};
+	int type = (int)e->cap_type;
+	uint32_t i;
+
+	if (!e->cap)
+		return;
+	zcap_outq_ioctl(e->fd, VIDIOC_STREAMOFF, &type);
+	for (i = 0; i < e->n_cap; i++)
+		if (e->cap[i].map)
+			munmap(e->cap[i].map, e->cap[i].len);
+	free(e->cap);
+	e->cap = NULL;
+	e->n_cap = 0;
+	zcap_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
+}
+
+static int enc_cap_setup(struct m2m_enc *e)
+{
+	struct v4l2_requestbuffers req = {
+		.count = e->cfg.capture_buffers,
+		.type = e->cap_type,
+		.memory = V4L2_MEMORY_MMAP,
+	};
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b;
+	uint32_t i;
+	int r;
+
+	r = zcap_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
+	if (r)
+		return r;
+	if (!req.count)
+		return -ENOMEM;
+	e->cap = calloc(req.count, sizeof(*e->cap));
+	if (!e->cap) {
+		req.count = 0;
+		zcap_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
+		return -ENOMEM;
+	}
+	e->n_cap = req.count;
+	for (i = 0; i < e->n_cap; i++) {
+		memset(&b, 0, sizeof(b));
+		memset(planes, 0, sizeof(planes));
+		b.type = e->cap_type;
+		b.memory = V4L2_MEMORY_MMAP;
+		b.index = i;
+		if (e->mplane) {
+			b.m.planes = planes;
+			b.length = VIDEO_MAX_PLANES;
+		}
+		r = zcap_outq_ioctl(e->fd, VIDIOC_QUERYBUF, &b);
+		if (r)
+			goto err;
+		e->cap[i].len = e->mplane ? planes[0].length : b.length;
+		e->cap[i].map = mmap(NULL, e->cap[i].len, PROT_READ, MAP_SHARED,
+				     e->fd, e->mplane ? planes[0].m.mem_offset :
+							b.m.offset);
+		if (e->cap[i].map == MAP_FAILED) {
+			e->cap[i].map = NULL;
+			r = -errno;
+			goto err;
+		}
+		r = enc_queue_cap(e, i);
+		if (r)
+			goto err;
+	}
+	return 0;
+err:
+	enc_cap_release(e);
+	return r;
+}
+
+/* Copy one coded frame downstream. Returns 0 or an error to report. */
+static int enc_deliver(struct m2m_enc *e, const struct v4l2_buffer *b,
+		       uint32_t bytes)
+{
+	struct zcap_sample *s;
+	uint32_t flags = 0;
+	void *dst;
+	int64_t t;
+	int r;
+
+	if (!e->out_alloc || !zcap_pin_peer(e->out))
+		return 0;
+	r = zcap_allocator_get_buffer(e->out_alloc, ENC_OUT_TIMEOUT_MS, &s);
+	if (r) {
+		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
+
+		st->dropped++;
+		zcap_filter_stats_unlock(e->f);
+		return r == ZCAP_E_TIMEOUT ? 0 : r;
+	}
+	r = zcap_sample_cpu_begin(s, ZCAP_ACCESS_WRITE);
+	if (r)
+		goto out;
+	dst = zcap_sample_data(s, 0);
+	{
+		struct zcap_mem m;
+
+		r = zcap_sample_mem(s, 0, &m);
+		if (!r && (!dst || m.length < bytes))
+			r = -ENOSPC;
+	}
+	if (!r)
+		memcpy(dst, e->cap[b->index].map, bytes);
+	zcap_sample_cpu_end(s);
+	if (r)
+		goto out;
+	zcap_sample_set_bytesused(s, 0, bytes);
+	if (b->flags & V4L2_BUF_FLAG_KEYFRAME)
+		flags |= ZCAP_SAMPLE_SYNC_POINT;
+	if (b->flags & V4L2_BUF_FLAG_ERROR)
+		flags |= ZCAP_SAMPLE_ERROR;
+	zcap_sample_set_flags(s, flags);
+	t = (int64_t)b->timestamp.tv_sec * 1000000000 +
+	    (int64_t)b->timestamp.tv_usec * 1000;
+	if (t)
+		zcap_sample_set_time(s, t);
+	zcap_sample_set_sequence(s, b->sequence);
+	{
+		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
+
+		st->bytes += bytes;
+		st->bytes_copied += bytes;
+		zcap_filter_stats_unlock(e->f);
+	}
+	r = zcap_pin_deliver(e->out, s);
+	if (r == ZCAP_E_NOT_CONNECTED)
+		r = 0;
+out:
+	zcap_sample_unref(s);
+	return r;
+}
+
+static void enc_mark_drained(struct m2m_enc *e)
+{
+	bool send;
+
+	pthread_mutex_lock(&e->lock);
+	e->drained = true;
+	send = !e->eos_sent;
+	e->eos_sent = true;
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	if (send && zcap_pin_peer(e->out))
+		zcap_pin_deliver_end_of_stream(e->out);
+}
+
+/* Dequeue every finished CAPTURE buffer; true once the last one came. */
+static bool enc_drain_capture(struct m2m_enc *e)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b;
+	uint32_t bytes;
+	int r;
+
+	for (;;) {
+		memset(&b, 0, sizeof(b));
+		memset(planes, 0, sizeof(planes));
+		b.type = e->cap_type;
+		b.memory = V4L2_MEMORY_MMAP;
+		if (e->mplane) {
+			b.m.planes = planes;
+			b.length = VIDEO_MAX_PLANES;
+		}
+		r = zcap_outq_ioctl(e->fd, VIDIOC_DQBUF, &b);
+		if (r == -EAGAIN)
+			return false;
+		if (r == -EPIPE)	/* the last buffer was already dequeued */
+			return true;
+		if (r) {
+			enc_error(e, r, "DQBUF(CAPTURE)");
+			return true;
+		}
+		if (b.index >= e->n_cap)
+			continue;
+		bytes = e->mplane ? planes[0].bytesused - planes[0].data_offset :
+				    b.bytesused;
+		if (bytes > e->cap[b.index].len)
+			bytes = (uint32_t)e->cap[b.index].len;
+		if (b.flags & V4L2_BUF_FLAG_ERROR) {
+			enc_error(e, -EIO, "coded buffer flagged ERROR");
+		} else if (bytes) {
+			r = enc_deliver(e, &b, bytes);
+			if (r)
+				enc_error(e, r, "delivering a coded frame");
+		}
+		if (b.flags & V4L2_BUF_FLAG_LAST)
+			return true;
+		r = enc_queue_cap(e, b.index);
+		if (r) {
+			enc_error(e, r, "QBUF(CAPTURE)");
+			return true;
+		}
+	}
+}
+
+static void enc_drain_output(struct m2m_enc *e)
+{
+	uint32_t flags;
+
+	while (!zcap_outq_dequeue(&e->oq, &flags)) {
+		if (flags & V4L2_BUF_FLAG_ERROR)
+			enc_error(e, -EIO, "raw frame flagged ERROR");
+	}
+}
+
+static void *enc_thread(void *arg)
+{
+	struct m2m_enc *e = arg;
+	struct pollfd pfd[2];
+	bool done = false;
+	uint64_t v;
+
+	while (!atomic_load(&e->quit)) {
+		pfd[0].fd = e->fd;
+		pfd[0].events = done ? 0 : POLLIN | POLLOUT;
+		pfd[1].fd = e->evfd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, 200) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents & POLLIN) {
+			if (read(e->evfd, &v, sizeof(v)) < 0) {
+				/* EAGAIN: another read emptied it. */
+			}
+		}
+		/*
+		 * EPOLLERR: no buffer queued on either side yet. Wait for
+		 * a wake-up instead of spinning.
+		 */
+		if (pfd[0].revents & POLLERR) {
+			pfd[1].revents = 0;
+			poll(&pfd[1], 1, 10);
+			continue;
+		}
+		if (pfd[0].revents & POLLOUT)
+			enc_drain_output(e);
+		if (!done && (pfd[0].revents & POLLIN)) {
+			if (enc_drain_capture(e)) {
+				done = true;
+				enc_drain_output(e);
+				enc_mark_drained(e);
+			}
+		}
+	}
+	return NULL;
+}
+
+/* ---- input pin ------------------------------------------------------ */
+
+static int enc_accept_format(struct zcap_pin *pin, const struct zcap_format *fmt)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+	char why[96] = "";
+	int r;
+
+	if (zcap_filter_state(e->f) != ZCAP_STATE_STOPPED)
+		return ZCAP_E_WRONG_STATE;
+	/* The coded format decides which raw formats the encoder takes. */
+	r = enc_set_coded_format(e, fmt->width, fmt->height);
+	if (r) {
+		enc_note(e, "encoder refuses its coded format: %s", strerror(-r));
+		return ZCAP_E_TYPE_NOT_ACCEPTED;
+	}
+	r = zcap_outq_set_format(&e->oq, fmt, why, sizeof(why));
+	if (r) {
+		enc_note(e, "encoder input: %s", why);
+		return r;
+	}
+	r = enc_read_coded_size(e);
+	if (r)
+		return ZCAP_E_TYPE_NOT_ACCEPTED;
+	e->in_fmt = *fmt;
+	e->have_in_fmt = true;
+	return 0;
+}
+
+static int enc_propose_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+
+	*out = NULL;
+	if (!(e->cfg.flags & ZCAP_CONSUMER_PROPOSE_ALLOCATOR))
+		return ZCAP_E_NO_ALLOCATOR;
+	return zcap_allocator_new_dmabuf(ZCAP_PROVIDER_AUTO, out);
+}
+
+static int enc_get_requirements(struct zcap_pin *pin,
+				struct zcap_alloc_requirements *req)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+	uint32_t p;
+
+	memset(req, 0, sizeof(*req));
+	if (!e->have_in_fmt)
+		return ZCAP_E_NOT_CONNECTED;
+	e->min_out = (uint32_t)zcap_outq_ctrl_get(e->fd,
+					V4L2_CID_MIN_BUFFERS_FOR_OUTPUT, 1);
+	req->props.count = e->min_out + e->cfg.queue_depth;
+	req->props.n_mem = e->oq.n_planes;
+	for (p = 0; p < e->oq.n_planes; p++)
+		req->props.size[p] = zcap_outq_sizeimage(&e->oq, p);
+	req->held = e->min_out + e->cfg.queue_depth;
+	/*
+	 * The layout is not a constraint to meet but a fact: V4L2 fixes the
+	 * encoder's bytesperline and accept_format took only formats with
+	 * exactly it. What may differ is the size (sizeimage of a padded
+	 * coded height), and that is in props.size.
+	 */
+	return 0;
+}
+
+static int enc_notify_allocator(struct zcap_pin *pin, struct zcap_allocator *a,
+				bool read_only)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+
+	(void)read_only;	/* the encoder only reads its input */
+	if (e->in_alloc)
+		zcap_allocator_unref(e->in_alloc);
+	e->in_alloc = zcap_allocator_ref(a);
+	return 0;
+}
+
+static int enc_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+	uint64_t copied = 0;
+	int r;
+
+	pthread_mutex_lock(&e->lock);
+	r = e->streaming && !e->stop_sent ? 0 : ZCAP_E_WRONG_STATE;
+	pthread_mutex_unlock(&e->lock);
+	if (r)
+		return r;
+	if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR) {
+		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
+
+		st->dropped++;
+		zcap_filter_stats_unlock(e->f);
+		return 0;
+	}
+	r = zcap_outq_queue(&e->oq, s, ENC_COPY_TIMEOUT_MS, &copied);
+	{
+		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
+		int64_t t;
+
+		if (r) {
+			st->dropped++;
+		} else {
+			st->frames++;
+			st->bytes_copied += copied;
+			if (!zcap_sample_time(s, &t)) {
+				struct timespec now;
+				uint64_t lat;
+
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				lat = (uint64_t)now.tv_sec * 1000000000u +
+				      (uint64_t)now.tv_nsec - (uint64_t)t;
+				st->latency_ns_sum += lat;
+				if (lat > st->latency_ns_max)
+					st->latency_ns_max = lat;
+				st->latency_samples++;
+			}
+		}
+		zcap_filter_stats_unlock(e->f);
+	}
+	if (r == ZCAP_E_TIMEOUT)
+		return 0;	/* counted as dropped: the encoder is behind */
+	if (r)
+		enc_error(e, r, "QBUF(OUTPUT)");
+	else
+		enc_wake(e);
+	return r;
+}
+
+static int enc_receive_can_block(struct zcap_pin *pin)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+
+	/* Only the copy path waits for a free encoder buffer. */
+	return zcap_outq_is_dmabuf(&e->oq) ? 0 : 1;
+}
+
+/* Ask the encoder to finish what it has (V4L2_ENC_CMD_STOP). */
+static int enc_send_stop(struct m2m_enc *e)
+{
+	struct v4l2_encoder_cmd cmd = { .cmd = V4L2_ENC_CMD_STOP };
+	bool send;
+	int r;
+
+	pthread_mutex_lock(&e->lock);
+	send = e->streaming && !e->stop_sent;
+	e->stop_sent = true;
+	pthread_mutex_unlock(&e->lock);
+	if (!send)
+		return 0;
+	r = zcap_outq_ioctl(e->fd, VIDIOC_ENCODER_CMD, &cmd);
+	if (r) {
+		/* No drain command: what is queued now is all there is. */
+		enc_error(e, r, "V4L2_ENC_CMD_STOP");
+		enc_mark_drained(e);
+		return r;
+	}
+	enc_wake(e);
+	return 0;
+}
+
+static int enc_end_of_stream(struct zcap_pin *pin)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+	bool streaming;
+
+	pthread_mutex_lock(&e->lock);
+	streaming = e->streaming;
+	pthread_mutex_unlock(&e->lock);
+	if (!streaming) {
+		enc_mark_drained(e);
+		return 0;
+	}
+	return enc_send_stop(e);
+}
+
+static void enc_in_disconnect(struct zcap_pin *pin)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+
+	if (e->in_alloc)
+		zcap_allocator_unref(e->in_alloc);
+	e->in_alloc = NULL;
+	e->have_in_fmt = false;
+}
+
+static const struct zcap_input_pin_ops enc_in_ops = {
+	.accept_format = enc_accept_format,
+	.propose_allocator = enc_propose_allocator,
+	.get_requirements = enc_get_requirements,
+	.notify_allocator = enc_notify_allocator,
+	.receive = enc_receive,
+	.receive_can_block = enc_receive_can_block,
+	.end_of_stream = enc_end_of_stream,
+	.disconnect = enc_in_disconnect,
+};
+
+/* ---- output pin ----------------------------------------------------- */
+
+static int enc_enum_format(struct zcap_pin *pin, uint32_t index,
+			   struct zcap_format *fmt)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+
+	if (index > 0)
+		return -ENOENT;
+	if (!e->have_in_fmt)
+		return ZCAP_E_NOT_CONNECTED;
+	memset(fmt, 0, sizeof(*fmt));
+	fmt->fourcc = e->cfg.coded_fourcc;
+	fmt->width = e->in_fmt.width;
+	fmt->height = e->in_fmt.height;
+	fmt->colorspace = e->in_fmt.colorspace;
+	fmt->interval_num = e->in_fmt.interval_num;
+	fmt->interval_den = e->in_fmt.interval_den;
+	/* A bitstream: one block of up to sizeimage bytes, no lines. */
+	fmt->n_planes = 1;
+	fmt->n_mem = 1;
+	fmt->planes[0].size = e->cap_sizeimage;
+	fmt->mem_size[0] = e->cap_sizeimage;
+	return 0;
+}
+
+static int enc_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a,
+				  const struct zcap_alloc_requirements *req,
+				  const struct zcap_format *fmt,
+				  struct zcap_alloc_props *props)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+
+	(void)a;
+	(void)fmt;
+	*props = req->props;
+	/* One sample in flight from us plus what downstream keeps. */
+	if (props->count < 2 + req->held)
+		props->count = 2 + req->held;
+	props->n_mem = 1;
+	if (props->size[0] < e->cap_sizeimage)
+		props->size[0] = e->cap_sizeimage;
+	return 0;
+}
+
+static int enc_own_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
+{
+	(void)pin;
+	return zcap_allocator_new_memory(out);
+}
+
+static int enc_allocator_decided(struct zcap_pin *pin, struct zcap_allocator *a)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+
+	if (e->out_alloc)
+		zcap_allocator_unref(e->out_alloc);
+	e->out_alloc = zcap_allocator_ref(a);
+	return 0;
+}
+
+static void enc_out_disconnect(struct zcap_pin *pin)
+{
+	struct m2m_enc *e = zcap_pin_priv(pin);
+
+	if (e->out_alloc)
+		zcap_allocator_unref(e->out_alloc);
+	e->out_alloc = NULL;
+}
+
+static const struct zcap_output_pin_ops enc_out_ops = {
+	.enum_format = enc_enum_format,
+	.decide_buffer_size = enc_decide_buffer_size,
+	.own_allocator = enc_own_allocator,
+	.allocator_decided = enc_allocator_decided,
+	.disconnect = enc_out_disconnect,
+};
+
+/* ---- filter --------------------------------------------------------- */
+
+static void enc_teardown(struct m2m_enc *e)
+{
+	if (e->thread_started) {
+		atomic_store(&e->quit, true);
+		enc_wake(e);
+		pthread_join(e->thread, NULL);
+		e->thread_started = false;
+	}
+	zcap_outq_release(&e->oq);
+	enc_cap_release(e);
+	if (e->out_alloc && zcap_allocator_committed(e->out_alloc))
+		zcap_allocator_decommit(e->out_alloc);
+	pthread_mutex_lock(&e->lock);
+	e->streaming = false;
+	pthread_mutex_unlock(&e->lock);
+}
+
+static int enc_pause(struct zcap_filter *f)
+{
+	struct m2m_enc *e = zcap_filter_priv(f);
+	char note[128] = "";
+	bool dmabuf;
+	uint32_t count;
+	int r;
+
+	if (!e->have_in_fmt || !e->in_alloc)
+		return ZCAP_E_NOT_CONNECTED;
+	if (e->oq.memory)	/* PAUSED again from RUNNING */
+		return 0;
+	if (e->cfg.gop_size) {
+		struct v4l2_control c = {
+			.id = V4L2_CID_MPEG_VIDEO_GOP_SIZE,
+			.value = (int32_t)e->cfg.gop_size,
+		};
+
+		zcap_outq_ioctl(e->fd, VIDIOC_S_CTRL, &c);
+	}
+
+	dmabuf = zcap_allocator_is_dmabuf(e->in_alloc) &&
+		 !(e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY);
+	if (!dmabuf)
+		snprintf(note, sizeof(note), "%s",
+			 (e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY) ?
+			 "copy forced by configuration: raw frames are copied" :
+			 "upstream buffers are not dma-bufs: raw frames are copied");
+	/* One OUTPUT index per upstream buffer keeps every import stable. */
+	count = dmabuf ? zcap_allocator_count(e->in_alloc) :
+			 e->min_out + e->cfg.queue_depth;
+	if (count < e->min_out + 1)
+		count = e->min_out + 1;
+	r = zcap_outq_reqbufs(&e->oq, dmabuf, count, note, sizeof(note));
+	if (r)
+		goto err;
+	r = enc_cap_setup(e);
+	if (r) {
+		snprintf(note, sizeof(note), "encoder CAPTURE buffers: %s",
+			 strerror(-r));
+		goto err;
+	}
+	if (e->out_alloc && !zcap_allocator_committed(e->out_alloc)) {
+		r = zcap_allocator_commit(e->out_alloc);
+		if (r) {
+			snprintf(note, sizeof(note), "bitstream allocator: %s",
+				 zcap_strerror(r));
+			goto err;
+		}
+	}
+	{
+		struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
+
+		snprintf(st->note, sizeof(st->note), "%s", note);
+		snprintf(st->provider, sizeof(st->provider), "%s",
+			 zcap_provider_name(zcap_allocator_provider(e->in_alloc)));
+		zcap_filter_stats_unlock(f);
+	}
+	return 0;
+err:
+	enc_note(e, "%s", note);
+	enc_teardown(e);
+	return r;
+}
+
+static int enc_run(struct zcap_filter *f)
+{
+	struct m2m_enc *e = zcap_filter_priv(f);
+	int type = (int)e->cap_type;
+	int r;
+
+	if (e->thread_started)
+		return 0;
+	r = zcap_outq_streamon(&e->oq);
+	if (r) {
+		enc_error(e, r, "STREAMON(OUTPUT)");
+		return r;
+	}
+	r = zcap_outq_ioctl(e->fd, VIDIOC_STREAMON, &type);
+	if (r) {
+		enc_error(e, r, "STREAMON(CAPTURE)");
+		zcap_outq_streamoff(&e->oq);
+		return r;
+	}
+	pthread_mutex_lock(&e->lock);
+	e->streaming = true;
+	e->stop_sent = false;
+	e->drained = false;
+	e->eos_sent = false;
+	pthread_mutex_unlock(&e->lock);
+	atomic_store(&e->quit, false);
+	r = -pthread_create(&e->thread, NULL, enc_thread, e);
+	if (r) {
+		pthread_mutex_lock(&e->lock);
+		e->streaming = false;
+		pthread_mutex_unlock(&e->lock);
+		zcap_outq_streamoff(&e->oq);
+		zcap_outq_ioctl(e->fd, VIDIOC_STREAMOFF, &type);
+		return r;
+	}
+	e->thread_started = true;
+	return 0;
+}
+
+/*
+ * Sources stop first: whatever they queued here is still encoded and
+ * delivered before the queues go down, so stopping loses no frame.
+ */
+static int enc_stop(struct zcap_filter *f)
+{
+	struct m2m_enc *e = zcap_filter_priv(f);
+	struct timespec until;
+	bool drained;
+
+	if (e->thread_started) {
+		enc_send_stop(e);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += ENC_DRAIN_TIMEOUT_MS / 1000;
+		pthread_mutex_lock(&e->lock);
+		while (!e->drained) {
+			if (pthread_cond_timedwait(&e->cond, &e->lock, &until) ==
+			    ETIMEDOUT)
+				break;
+		}
+		drained = e->drained;
+		pthread_mutex_unlock(&e->lock);
+		if (!drained)
+			enc_error(e, ZCAP_E_TIMEOUT, "draining at stop");
+	}
+	enc_teardown(e);
+	return 0;
+}
+
+static void enc_destroy(struct zcap_filter *f)
+{
+	struct m2m_enc *e = zcap_filter_priv(f);
+
+	enc_teardown(e);
+	zcap_outq_fini(&e->oq);
+	if (e->in_alloc)
+		zcap_allocator_unref(e->in_alloc);
+	if (e->out_alloc)
+		zcap_allocator_unref(e->out_alloc);
+	close(e->evfd);
+	close(e->fd);
+	pthread_cond_destroy(&e->cond);
+	pthread_mutex_destroy(&e->lock);
+	free(e->device);
+	free(e);
+}
+
+static const struct zcap_filter_ops enc_ops = {
+	.pause = enc_pause,
+	.run = enc_run,
+	.stop = enc_stop,
+	.destroy = enc_destroy,
+};
+
+/* The device must be a mem2mem node whose CAPTURE side has @fourcc. */
+static int enc_probe(struct m2m_enc *e)
+{
+	struct v4l2_capability cap;
+	struct v4l2_fmtdesc d;
+	uint32_t caps;
+	int r;
+
+	r = zcap_outq_ioctl(e->fd, VIDIOC_QUERYCAP, &cap);
+	if (r)
+		return r;
+	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps :
+							  cap.capabilities;
+	if (caps & V4L2_CAP_VIDEO_M2M_MPLANE)
+		e->mplane = true;
+	else if (!(caps & V4L2_CAP_VIDEO_M2M))
+		return -ENODEV;
+	if (!(caps & V4L2_CAP_STREAMING))
+		return -ENODEV;
+	e->out_type = e->mplane ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE :
+				  V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	e->cap_type = e->mplane ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE :
+				  V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	for (d.index = 0;; d.index++) {
+		memset(&d.flags, 0, sizeof(d) - sizeof(d.index));
+		d.type = e->cap_type;
+		if (zcap_outq_ioctl(e->fd, VIDIOC_ENUM_FMT, &d))
+			return -ENODEV;
+		if (d.pixelformat == e->cfg.coded_fourcc)
+			return 0;
+	}
+}
+
+int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
+			 struct zcap_filter **out)
+{
+	struct m2m_enc *e;
+	char name[64];
+	int r;
+
+	*out = NULL;
+	if (!cfg || !cfg->device)
+		return -EINVAL;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->cfg = *cfg;
+	e->cfg.device = NULL;
+	if (!e->cfg.coded_fourcc)
+		e->cfg.coded_fourcc = V4L2_PIX_FMT_FWHT;
+	if (!e->cfg.queue_depth)
+		e->cfg.queue_depth = ENC_DEFAULT_DEPTH;
+	if (!e->cfg.capture_buffers)
+		e->cfg.capture_buffers = ENC_DEFAULT_CAPTURE;
+	e->min_out = 1;
+	e->evfd = -1;
+	e->device = strdup(cfg->device);
+	if (!e->device) {
+		free(e);
+		return -ENOMEM;
+	}
+	r = -pthread_mutex_init(&e->lock, NULL);
+	if (r)
+		goto err_dev;
+	r = -pthread_cond_init(&e->cond, NULL);
+	if (r)
+		goto err_lock;
+	e->fd = open(cfg->device, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (e->fd < 0) {
+		r = -errno;
+		goto err_cond;
+	}
+	r = enc_probe(e);
+	if (r)
+		goto err_fd;
+	e->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (e->evfd < 0) {
+		r = -errno;
+		goto err_fd;
+	}
+	r = zcap_outq_init(&e->oq, e->fd, e->out_type);
+	if (r)
+		goto err_ev;
+	e->min_out = (uint32_t)zcap_outq_ctrl_get(e->fd,
+					V4L2_CID_MIN_BUFFERS_FOR_OUTPUT, 1);
+
+	snprintf(name, sizeof(name), "m2m-encoder(%s)", cfg->device);
+	r = zcap_filter_new(name, &enc_ops, e, &e->f);
+	if (r)
+		goto err_oq;
+	/* From here the filter owns e: zcap_filter_destroy() frees it. */
+	r = zcap_pin_new_input(e->f, "in", &enc_in_ops, e, &e->in);
+	if (r)
+		goto err_filter;
+	r = zcap_filter_add_pin(e->f, e->in);
+	if (r) {
+		zcap_pin_destroy(e->in);
+		goto err_filter;
+	}
+	r = zcap_pin_new_output(e->f, "out", &enc_out_ops, e, &e->out);
+	if (r)
+		goto err_filter;
+	r = zcap_filter_add_pin(e->f, e->out);
+	if (r) {
+		zcap_pin_destroy(e->out);
+		goto err_filter;
+	}
+	*out = e->f;
+	return 0;
+
+err_filter:
+	zcap_filter_destroy(e->f);
+	return r;
+err_oq:
+	zcap_outq_fini(&e->oq);
+err_ev:
+	close(e->evfd);
+err_fd:
+	close(e->fd);
+err_cond:
+	pthread_cond_destroy(&e->cond);
+err_lock:
+	pthread_mutex_destroy(&e->lock);
+err_dev:
+	free(e->device);
+	free(e);
+	return r;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A V4L2 queue that takes frames from zcap samples: the OUTPUT queue of a
+ * mem2mem encoder or of a video output device. Internal to libzcap.
+ *
+ * DMABUF mode imports the samples' dma-bufs: one V4L2 index per dma-buf
+ * for the whole stream (identified by the dma-buf's inode, which the
+ * kernel keeps unique while the buffer lives), and each sample is held
+ * from QBUF until DQBUF, so its buffer cannot go back to the capture
+ * driver while the device reads it. MMAP mode copies each frame into the
+ * device's own buffers and counts the bytes.
+ */
+#ifndef ZCAP_LIB_V4L2_OUTQ_H
+#define ZCAP_LIB_V4L2_OUTQ_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/videodev2.h>
+
+#include <zcap/allocator.h>
+#include <zcap/format.h>
+#include <zcap/sample.h>
+
+struct zcap_outq_slot {
+	bool bound;		/* DMABUF: ino[] names the dma-bufs of this index */
+	bool queued;		/* owned by the driver */
+	ino_t ino[ZCAP_MAX_PLANES];
+	struct zcap_sample *held;	/* DMABUF: the sample being read */
+	void *map[ZCAP_MAX_PLANES];	/* MMAP: the device's buffer */
+	size_t map_len[ZCAP_MAX_PLANES];
+};
+
+struct zcap_outq {
+	int fd;
+	uint32_t type;		/* V4L2_BUF_TYPE_VIDEO_OUTPUT(_MPLANE) */
+	uint32_t memory;	/* V4L2_MEMORY_DMABUF or _MMAP; 0 before reqbufs */
+	uint32_t n_planes;	/* V4L2 planes (memory blocks) per buffer */
+	uint32_t count;
+	uint32_t n_queued;
+	bool streaming;
+	struct v4l2_format fmt;
+	struct zcap_outq_slot *slots;
+	uint64_t binds;		/* dma-bufs bound to an index (imports) */
+	pthread_mutex_t lock;
+	pthread_cond_t freed;	/* a slot came back (MMAP mode waits on it) */
+};
+
+int zcap_outq_init(struct zcap_outq *q, int fd, uint32_t type);
+void zcap_outq_fini(struct zcap_outq *q);
+
+/*
+ * S_FMT for @zf, then check that the device took exactly that layout
+ * (fourcc, size, bytesperline, plane offsets): V4L2 has no way to tell a
+ * device another layout, so a mismatch is ZCAP_E_TYPE_NOT_ACCEPTED.
+ * @why gets a reason on failure.
+ */
+int zcap_outq_set_format(struct zcap_outq *q, const struct zcap_format *zf,
+			 char *why, size_t why_len);
+
+/* Bytes each V4L2 plane must hold (after set_format). */
+uint32_t zcap_outq_sizeimage(const struct zcap_outq *q, uint32_t plane);
+
+/*
+ * REQBUFS: DMABUF with @count buffers when @dmabuf, falling back to MMAP
+ * (mapping every buffer) when the device refuses; a note goes to @note.
+ */
+int zcap_outq_reqbufs(struct zcap_outq *q, bool dmabuf, uint32_t count,
+		      char *note, size_t note_len);
+
+int zcap_outq_streamon(struct zcap_outq *q);
+/* STREAMOFF: every buffer comes back; held samples are released. */
+void zcap_outq_streamoff(struct zcap_outq *q);
+/* streamoff, unmap, REQBUFS(0). */
+void zcap_outq_release(struct zcap_outq *q);
+
+/*
+ * Queue @s. DMABUF: the sample is referenced until its buffer is
+ * dequeued. MMAP: waits up to @timeout_ms for a free buffer (ZCAP_E_TIMEOUT),
+ * copies, adds the bytes to *@copied.
+ */
+int zcap_outq_queue(struct zcap_outq *q, struct zcap_sample *s,
+		    int timeout_ms, uint64_t *copied);
+
+/*
+ * DQBUF one buffer (the fd is non-blocking): 0 and the buffer's flags in
+ * *@flags, -EAGAIN when none is done, or the ioctl's error.
+ */
+int zcap_outq_dequeue(struct zcap_outq *q, uint32_t *flags);
+
+bool zcap_outq_is_dmabuf(const struct zcap_outq *q);
+uint32_t zcap_outq_queued(struct zcap_outq *q);
+
+/* ioctl that retries EINTR; returns 0 or -errno. */
+int zcap_outq_ioctl(int fd, unsigned long req, void *arg);
+
+/* A V4L2 control's value, or @def when the device has none. */
+int32_t zcap_outq_ctrl_get(int fd, uint32_t id, int32_t def);
+
+#endif /* ZCAP_LIB_V4L2_OUTQ_H */
