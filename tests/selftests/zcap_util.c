@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers for the zcap selftests: debugfs counters, ioctl wrappers, procfs
+ * inspection of mappings, and device lookup for vgem and vivid.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <linux/videodev2.h>
+#include <xf86drm.h>
+
+#include "zcap_util.h"
+
+const char *const zt_stat_names[ZT_NR_STATS] = {
+	[ZT_POOLS]		= "pools",
+	[ZT_BUFFERS]		= "buffers",
+	[ZT_BYTES]		= "bytes",
+	[ZT_DMABUFS]		= "dmabufs",
+	[ZT_ATTACHMENTS]	= "attachments",
+	[ZT_MAPPINGS]		= "mappings",
+	[ZT_VMAPS]		= "vmaps",
+	[ZT_MMAPS]		= "mmaps",
+	[ZT_POOLS_CREATED]	= "pools_created",
+	[ZT_DMABUFS_EXPORTED]	= "dmabufs_exported",
+	[ZT_MAP_CALLS]		= "map_calls",
+	[ZT_UNMAP_CALLS]	= "unmap_calls",
+	[ZT_VMAP_CALLS]		= "vmap_calls",
+	[ZT_CPU_ACCESS_CALLS]	= "cpu_access_calls",
+};
+
+int zt_stats_read(struct zt_stats *s)
+{
+	bool seen[ZT_NR_STATS] = { false };
+	char name[64];
+	uint64_t val;
+	FILE *f;
+	int i, ret = 0;
+
+	f = fopen(ZT_STATS_PATH, "re");
+	if (!f)
+		return -errno;
+	memset(s, 0, sizeof(*s));
+	while (fscanf(f, "%63s %" SCNu64, name, &val) == 2) {
+		for (i = 0; i < ZT_NR_STATS; i++) {
+			if (!strcmp(name, zt_stat_names[i])) {
+				s->v[i] = val;
+				seen[i] = true;
+			}
+		}
+	}
+	if (ferror(f))
+		ret = -EIO;
+	fclose(f);
+	for (i = 0; !ret && i < ZT_NR_STATS; i++)
+		if (!seen[i])
+			ret = -EPROTO;
+	return ret;
+}
+
+static bool gauges_equal(const struct zt_stats *a, const struct zt_stats *b)
+{
+	return !memcmp(a->v, b->v, sizeof(a->v[0]) * ZT_NR_GAUGES);
+}
+
+int zt_stats_wait_gauges(const struct zt_stats *want, struct zt_stats *got,
+			 int timeout_ms)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	int waited, ret;
+
+	for (waited = 0;; waited += 10) {
+		ret = zt_stats_read(got);
+		if (ret)
+			return ret;
+		if (gauges_equal(want, got))
+			return 0;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		nanosleep(&tick, NULL);
+	}
+}
+
+void zt_stats_diff(const struct zt_stats *want, const struct zt_stats *got,
+		   char *buf, size_t len)
+{
+	size_t off = 0;
+	int i, n;
+
+	buf[0] = '\0';
+	for (i = 0; i < ZT_NR_GAUGES && off < len; i++) {
+		if (want->v[i] == got->v[i])
+			continue;
+		n = snprintf(buf + off, len - off, "%s%s %" PRIu64 "->%" PRIu64,
+			     off ? ", " : "", zt_stat_names[i], want->v[i],
+			     got->v[i]);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+int zt_open_dev(void)
+{
+	int fd = open(ZT_DEV_PATH, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int zt_version(int dev, struct zcap_version *ver)
+{
+	return ioctl(dev, ZCAP_IOC_VERSION, ver) ? -errno : 0;
+}
+
+int zt_pool_create_args(int dev, struct zcap_pool_create *args)
+{
+	return ioctl(dev, ZCAP_IOC_POOL_CREATE, args) ? -errno : args->pool_fd;
+}
+
+int zt_pool_create(int dev, uint64_t size, uint32_t count, uint32_t flags)
+{
+	struct zcap_pool_create args = {
+		.buffer_size = size,
+		.count = count,
+		.flags = flags,
+		.fd_flags = O_CLOEXEC,
+	};
+
+	return zt_pool_create_args(dev, &args);
+}
+
+int zt_pool_info(int pool, struct zcap_pool_info *info)
+{
+	return ioctl(pool, ZCAP_IOC_POOL_INFO, info) ? -errno : 0;
+}
+
+int zt_export(int pool, uint32_t index, uint32_t flags,
+	      struct zcap_buf_export *out)
+{
+	struct zcap_buf_export local, *exp = out ? out : &local;
+
+	memset(exp, 0, sizeof(*exp));
+	exp->index = index;
+	exp->flags = flags;
+	return ioctl(pool, ZCAP_IOC_BUF_EXPORT, exp) ? -errno : exp->fd;
+}
+
+int zt_sync(int dmabuf, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+
+	return ioctl(dmabuf, DMA_BUF_IOCTL_SYNC, &sync) ? -errno : 0;
+}
+
+int zt_count_fds(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	/* The directory stream's own descriptor is not the caller's. */
+	return n - 1;
+}
+
+static int param_path(const char *module, const char *name, char *buf,
+		      size_t len)
+{
+	int n = snprintf(buf, len, "/sys/module/%s/parameters/%s", module,
+			 name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int read_small_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return 0;
+}
+
+int zt_param_read(const char *name, uint64_t *val)
+{
+	char path[256], buf[64], *end;
+	int ret;
+
+	ret = param_path("zcap", name, path, sizeof(path));
+	if (ret)
+		return ret;
+	ret = read_small_file(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	errno = 0;
+	*val = strtoull(buf, &end, 0);
+	if (errno || end == buf)
+		return -EPROTO;
+	return 0;
+}
+
+int zt_param_write(const char *name, uint64_t val)
+{
+	char path[256], buf[32];
+	int fd, n, ret = 0;
+
+	ret = param_path("zcap", name, path, sizeof(path));
+	if (ret)
+		return ret;
+	n = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", val);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, (size_t)n) != n)
+		ret = -errno ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
+int zt_param_array_item(const char *module, const char *param,
+			unsigned int index, unsigned long *val)
+{
+	char path[256], buf[512], *p = buf, *end;
+	unsigned int i;
+	int ret;
+
+	ret = param_path(module, param, path, sizeof(path));
+	if (ret)
+		return ret;
+	ret = read_small_file(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	for (i = 0; i < index; i++) {
+		p = strchr(p, ',');
+		if (!p)
+			return -ERANGE;
+		p++;
+	}
+	errno = 0;
+	*val = strtoul(p, &end, 0);
+	if (errno || end == p)
+		return -EPROTO;
+	return 0;
+}
+
+#define PM_PFN_MASK	((1ULL << 55) - 1)
+#define PM_PRESENT	(1ULL << 63)
+
+int zt_phys_runs(volatile const void *addr, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t start = (uintptr_t)addr;
+	uint64_t entry, prev = 0;
+	size_t off;
+	int fd, runs = 0;
+	uint8_t sink = 0;
+
+	/* Populate the page tables first: a mapping may fault pages in. */
+	for (off = 0; off < len; off += (size_t)page)
+		sink ^= ((volatile const uint8_t *)addr)[off];
+	(void)sink;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (off = 0; off < len; off += (size_t)page) {
+		off_t pos = (off_t)((start + off) / (uintptr_t)page *
+				    sizeof(entry));
+
+		if (pread(fd, &entry, sizeof(entry), pos) != sizeof(entry)) {
+			runs = -EIO;
+			break;
+		}
+		if (!(entry & PM_PRESENT)) {
+			runs = -EFAULT;
+			break;
+		}
+		entry &= PM_PFN_MASK;
+		if (!entry) {
+			runs = -EPERM;
+			break;
+		}
+		if (!off || entry != prev + 1)
+			runs++;
+		prev = entry;
+	}
+	close(fd);
+	return runs;
+}
+
+int zt_vma_flags(const void *addr, char *buf, size_t len)
+{
+	unsigned long start, end;
+	bool in_vma = false;
+	int ret = -ENOENT;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* A VMA header is "start-end perms ..."; fields are "Name: ...". */
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			in_vma = start == (unsigned long)(uintptr_t)addr;
+			continue;
+		}
+		if (in_vma && !strncmp(line, "VmFlags:", 8)) {
+			snprintf(buf, len, "%s", line + 8);
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+bool zt_vma_has_flag(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+	const char *p = flags;
+
+	while ((p = strstr(p, flag))) {
+		bool start = p == flags || p[-1] == ' ';
+		bool end = p[n] == ' ' || p[n] == '\n' || p[n] == '\0';
+
+		if (start && end)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool zt_required(const char *what)
+{
+	const char *req = getenv("ZCAP_TEST_REQUIRE");
+	size_t n = strlen(what);
+
+	while (req && *req) {
+		size_t len = strcspn(req, ", ");
+
+		if (len == n && !strncmp(req, what, n))
+			return true;
+		req += len;
+		req += strspn(req, ", ");
+	}
+	return false;
+}
+
+int zt_module_loaded(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return access(path, F_OK) == 0;
+}
+
+int zt_vgem_open(void)
+{
+	char path[64];
+	int i, fd;
+
+	for (i = 0; i < DRM_MAX_MINOR; i++) {
+		drmVersionPtr ver;
+		bool match;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ver = drmGetVersion(fd);
+		match = ver && ver->name && !strcmp(ver->name, "vgem");
+		drmFreeVersion(ver);
+		if (match)
+			return fd;
+		close(fd);
+	}
+	return -ENODEV;
+}
+
+int zt_v4l2_open(const char *driver, const char *bus_info)
+{
+	struct v4l2_capability cap;
+	char path[64];
+	int i, fd;
+
+	for (i = 0; i < 64; i++) {
+		__u32 caps;
+
+		snprintf(path, sizeof(path), "/dev/video%d", i);
+		fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&cap, 0, sizeof(cap));
+		if (ioctl(fd, VIDIOC_QUERYCAP, &cap)) {
+			close(fd);
+			continue;
+		}
+		caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ?
+		       cap.device_caps : cap.capabilities;
+		if (!strcmp((const char *)cap.driver, driver) &&
+		    !strcmp((const char *)cap.bus_info, bus_info) &&
+		    (caps & V4L2_CAP_VIDEO_CAPTURE) &&
+		    (caps & V4L2_CAP_STREAMING))
+			return fd;
+		close(fd);
+	}
+	return -ENODEV;
+}
+
+int zt_v4l2_set_menu(int fd, const char *ctrl_name, const char *item_name)
+{
+	struct v4l2_query_ext_ctrl qc = { .id = V4L2_CTRL_FLAG_NEXT_CTRL };
+	struct v4l2_ext_controls ctrls;
+	struct v4l2_ext_control ctrl;
+	struct v4l2_querymenu qm;
+	int64_t i;
+
+	while (!ioctl(fd, VIDIOC_QUERY_EXT_CTRL, &qc)) {
+		if (qc.type == V4L2_CTRL_TYPE_MENU &&
+		    !strcmp(qc.name, ctrl_name))
+			goto found;
+		qc.id |= V4L2_CTRL_FLAG_NEXT_CTRL;
+	}
+	return -ENOENT;
+found:
+	for (i = qc.minimum; i <= qc.maximum; i++) {
+		memset(&qm, 0, sizeof(qm));
+		qm.id = qc.id;
+		qm.index = (__u32)i;
+		if (ioctl(fd, VIDIOC_QUERYMENU, &qm))
+			continue;
+		if (strcmp((const char *)qm.name, item_name))
+			continue;
+		memset(&ctrl, 0, sizeof(ctrl));
+		ctrl.id = qc.id;
+		ctrl.value = (__s32)i;
+		memset(&ctrls, 0, sizeof(ctrls));
+		ctrls.which = V4L2_CTRL_WHICH_CUR_VAL;
+		ctrls.count = 1;
+		ctrls.controls = &ctrl;
+		return ioctl(fd, VIDIOC_S_EXT_CTRLS, &ctrls) ? -errno : 0;
+	}
+	return -ENOENT;
+}
+
+int zt_check_colorbar_yuyv(const uint8_t *p, unsigned int width,
+			   unsigned int height, unsigned int stride,
+			   char *why, size_t len)
+{
+	/*
+	 * Limited-range BT.601 luma of the 75% bars is 180 162 131 112 84 65
+	 * 35 16; the exact values depend on vivid's colour pipeline, so only
+	 * the end points and the ordering are pinned down.
+	 */
+	const unsigned int bars = 8, bar_w = width / bars, edge = 4;
+	uint8_t luma[8];
+	unsigned int y, b, x;
+
+	if (width % (bars * 2) || bar_w <= 2 * edge) {
+		snprintf(why, len, "width %u cannot hold 8 bars", width);
+		return -EINVAL;
+	}
+	for (y = 0; y < height; y++) {
+		const uint8_t *line = p + (size_t)y * stride;
+
+		for (b = 0; b < bars; b++) {
+			/* Pixel pairs share chroma: stay on even pixels. */
+			unsigned int x0 = b * bar_w + edge, x1 = (b + 1) * bar_w - edge;
+			const uint8_t *ref = line + (size_t)x0 * 2;
+
+			if (y == 0)
+				luma[b] = ref[0];
+			for (x = x0; x < x1; x += 2) {
+				const uint8_t *px = line + (size_t)x * 2;
+
+				if (memcmp(px, ref, 4)) {
+					snprintf(why, len,
+						 "line %u bar %u not flat at x=%u: %02x%02x%02x%02x vs %02x%02x%02x%02x",
+						 y, b, x, px[0], px[1], px[2],
+						 px[3], ref[0], ref[1], ref[2],
+						 ref[3]);
+					return -EBADMSG;
+				}
+			}
+			if (ref[0] != luma[b]) {
+				snprintf(why, len,
+					 "line %u bar %u luma %u, line 0 has %u",
+					 y, b, ref[0], luma[b]);
+				return -EBADMSG;
+			}
+		}
+	}
+	for (b = 1; b < bars; b++) {
+		if (luma[b] + 10 > luma[b - 1]) {
+			snprintf(why, len,
+				 "luma does not fall from bar %u (%u) to bar %u (%u)",
+				 b - 1, luma[b - 1], b, luma[b]);
+			return -EBADMSG;
+		}
+	}
+	if (luma[0] < 170 || luma[0] > 190 || luma[7] < 14 || luma[7] > 18) {
+		snprintf(why, len, "white bar luma %u, black bar luma %u",
+			 luma[0], luma[7]);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+size_t zt_count_not(const uint8_t *p, size_t len, uint8_t byte)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += p[i] != byte;
+	return n;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the zcap selftests that do not need the kselftest harness:
+ * the harness defines global functions, so only zcap_test.c includes it.
+ * Every helper returns a negative errno on failure and leaves nothing open.
+ */
+#ifndef ZCAP_SELFTEST_UTIL_H
+#define ZCAP_SELFTEST_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/zcap.h>
+
+#define ZT_DEV_PATH	"/dev/zcap"
+#define ZT_STATS_PATH	"/sys/kernel/debug/zcap/stats"
+#define ZT_PARAM_DIR	"/sys/module/zcap/parameters"
+
+/* Order matters: the live gauges come first, then the lifetime counters. */
+enum zt_stat {
+	ZT_POOLS,
+	ZT_BUFFERS,
+	ZT_BYTES,
+	ZT_DMABUFS,
+	ZT_ATTACHMENTS,
+	ZT_MAPPINGS,
+	ZT_VMAPS,
+	ZT_MMAPS,
+	ZT_NR_GAUGES,
+	ZT_POOLS_CREATED = ZT_NR_GAUGES,
+	ZT_DMABUFS_EXPORTED,
+	ZT_MAP_CALLS,
+	ZT_UNMAP_CALLS,
+	ZT_VMAP_CALLS,
+	ZT_CPU_ACCESS_CALLS,
+	ZT_NR_STATS,
+};
+
+struct zt_stats {
+	uint64_t v[ZT_NR_STATS];
+};
+
+extern const char *const zt_stat_names[ZT_NR_STATS];
+
+/* Reads debugfs; -EPROTO if any name of Documentation/abi.md is missing. */
+int zt_stats_read(struct zt_stats *s);
+
+/*
+ * Polls until every gauge equals @want (releases that the kernel defers,
+ * such as a final fput from a worker, get @timeout_ms to land).  Returns 0,
+ * -ETIMEDOUT with @got holding the last reading, or a read error.
+ */
+int zt_stats_wait_gauges(const struct zt_stats *want, struct zt_stats *got,
+			 int timeout_ms);
+
+/* "name want->got" for every gauge that differs, into @buf. */
+void zt_stats_diff(const struct zt_stats *want, const struct zt_stats *got,
+		   char *buf, size_t len);
+
+/* Thin ioctl wrappers: an fd or 0 on success, -errno on failure. */
+int zt_open_dev(void);
+int zt_version(int dev, struct zcap_version *ver);
+int zt_pool_create(int dev, uint64_t size, uint32_t count, uint32_t flags);
+int zt_pool_create_args(int dev, struct zcap_pool_create *args);
+int zt_pool_info(int pool, struct zcap_pool_info *info);
+int zt_export(int pool, uint32_t index, uint32_t flags,
+	      struct zcap_buf_export *out);
+int zt_sync(int dmabuf, uint64_t flags);
+
+/* Open file descriptors of this process. */
+int zt_count_fds(void);
+
+/* Module parameters of zcap (root only for writing). */
+int zt_param_read(const char *name, uint64_t *val);
+int zt_param_write(const char *name, uint64_t val);
+
+/*
+ * Physically contiguous runs of a mapping, from /proc/self/pagemap (touches
+ * every page first so that fault-driven mappings are populated).  1 means
+ * contiguous.  -EPERM when the kernel hides frame numbers (no CAP_SYS_ADMIN).
+ */
+int zt_phys_runs(volatile const void *addr, size_t len);
+
+/* The VmFlags line of the smaps entry that starts at @addr. */
+int zt_vma_flags(const void *addr, char *buf, size_t len);
+bool zt_vma_has_flag(const char *flags, const char *flag);
+
+/* Environment ZCAP_TEST_REQUIRE="vgem,vivid": a missing device fails. */
+bool zt_required(const char *what);
+
+/* Returns 1 when /sys/module/@name exists, 0 when not. */
+int zt_module_loaded(const char *name);
+
+/* The vgem primary node (MAP_DUMB needs it), or -ENODEV. */
+int zt_vgem_open(void);
+
+/*
+ * V4L2: a video capture node whose driver and bus_info match, opened
+ * O_RDWR | O_NONBLOCK, or -ENODEV.
+ */
+int zt_v4l2_open(const char *driver, const char *bus_info);
+
+/* Sets a menu control, both found by name, on the current value. */
+int zt_v4l2_set_menu(int fd, const char *ctrl_name, const char *item_name);
+
+/* The @index-th comma separated value of a module parameter array. */
+int zt_param_array_item(const char *module, const char *param,
+			unsigned int index, unsigned long *val);
+
+/*
+ * Checks a 640-pixel-wide YUYV frame for vivid's "75% Colorbar": eight bars
+ * of equal width, flat inside, luma strictly falling from white to black,
+ * every line alike.  0 or -EBADMSG with the reason in @why.
+ */
+int zt_check_colorbar_yuyv(const uint8_t *p, unsigned int width,
+			   unsigned int height, unsigned int stride,
+			   char *why, size_t len);
+
+/* Number of bytes in @p..@p+@len that are not @byte. */
+size_t zt_count_not(const uint8_t *p, size_t len, uint8_t byte);
+
+#endif /* ZCAP_SELFTEST_UTIL_H */

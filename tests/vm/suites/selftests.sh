@@ -1,0 +1,172 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# zcap.ko's kselftest suite in the VM: load zcap, vivid (instance 0 with
+# vb2-vmalloc, instance 1 with vb2-dma-contig) and vgem; run
+# $ZCAP_BUILD/selftests/zcap_test; then check that nothing is left and that
+# zcap unloads, and loads and unloads once more.
+#
+# One TAP stream: the setup checks, zcap_test's tests renumbered into it
+# (its own output is kept whole in $ZCAP_RESULTS/zcap_test.tap), the final
+# checks, and the plan last.
+# zcap-vm-timeout: 300
+
+. "$ZCAP_TOP/tests/vm/tap.sh"
+
+bin=$ZCAP_BUILD/selftests/zcap_test
+stats=/sys/kernel/debug/zcap/stats
+raw=$ZCAP_RESULTS/zcap_test.tap
+
+echo "TAP version 13"
+
+loaded() {
+	[ -d "/sys/module/$1" ]
+}
+
+wait_for() {
+	n=0
+	while ! "$@" && [ $n -lt 50 ]; do
+		n=$((n + 1))
+		sleep 0.1
+	done
+	"$@"
+}
+
+# A video4linux node named $1 exists in /dev.
+has_video() {
+	for d in /sys/class/video4linux/*; do
+		if [ "$(cat "$d/name" 2>/dev/null)" = "$1" ] &&
+			[ -c "/dev/${d##*/}" ]; then
+			return 0
+		fi
+	done
+	return 1
+}
+
+vivid_ready() {
+	has_video vivid-000-vid-cap && has_video vivid-001-vid-cap
+}
+
+vgem_ready() {
+	for d in /sys/class/drm/card*; do
+		[ -e "$d/device/driver" ] || continue
+		case "$(readlink "$d/device/driver")" in
+		*/vgem) [ -c "/dev/${d##*/}" ] && return 0 ;;
+		esac
+	done
+	# vgem has no driver link on some kernels: trust the module.
+	loaded vgem && ls /dev/dri/card* >/dev/null 2>&1
+}
+
+gauges_zero() {
+	awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ {
+		n++; if ($2 != 0) { print $1 " " $2; bad = 1 } }
+		END { exit (bad || n != 8) }' "$stats"
+}
+
+# --- setup -----------------------------------------------------------------
+
+if loaded zcap; then
+	rmmod zcap 2>/dev/null
+fi
+tap_ok "insmod zcap.ko" insmod "$ZCAP_MODULE"
+
+if ! grep -q ' /sys/kernel/debug debugfs ' /proc/mounts; then
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+fi
+if [ -r "$stats" ] && out=$(gauges_zero); then
+	tap_pass "debugfs $stats has every gauge, all zero"
+else
+	tap_fail "debugfs $stats has every gauge, all zero"
+	tap_diag "$(cat "$stats" 2>&1)" "$out"
+fi
+
+# Instance 0 vb2-vmalloc, instance 1 vb2-dma-contig, capture nodes only.
+loaded vivid && modprobe -r vivid 2>/dev/null
+tap_ok "modprobe vivid (vmalloc and dma-contig instances)" \
+	modprobe vivid n_devs=2 node_types=0x1,0x1 allocators=0,1
+if wait_for vivid_ready; then
+	tap_pass "vivid capture nodes appear"
+else
+	tap_fail "vivid capture nodes appear"
+	tap_diag "$(ls -l /dev/video* 2>&1)"
+fi
+tap_ok "modprobe vgem" modprobe vgem
+if wait_for vgem_ready; then
+	tap_pass "vgem DRM node appears"
+else
+	tap_fail "vgem DRM node appears"
+fi
+
+# --- zcap_test -------------------------------------------------------------
+
+# The suite loaded vgem and vivid: a test that cannot find them fails.
+if [ -x "$bin" ]; then
+	ZCAP_TEST_REQUIRE=vgem,vivid "$bin" >"$raw" 2>&1
+	rc=$?
+else
+	echo "zcap_test is missing: make selftests" >"$raw"
+	rc=127
+fi
+# Renumber zcap_test's results into this stream; its own plan and version
+# lines go, and anything that is not a result becomes a comment.
+awk -v base="$_tap_n" -v rc="$rc" '
+	/^TAP version/ { next }
+	/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0; next }
+	/^(not )?ok [0-9]+/ {
+		isnot = ($0 ~ /^not ok/)
+		sub(/^(not )?ok [0-9]+/, "")
+		n++
+		printf "%s %d zcap_test:%s\n", isnot ? "not ok" : "ok", base + n, $0
+		if (isnot)
+			failed++
+		next
+	}
+	{ print ($0 ~ /^#/ ? $0 : "# " $0) }
+	END {
+		if (n < plan) {
+			printf "not ok %d zcap_test: %d tests planned, %d reported\n", base + n + 1, plan, n
+			n++
+			failed++
+		} else if (rc != 0 && !failed) {
+			printf "not ok %d zcap_test: exit status %d with no failed test\n", base + n + 1, rc
+			n++
+			failed++
+		}
+		printf "%d %d\n", n, failed > "/dev/stderr"
+	}' "$raw" 2>"$ZCAP_RESULTS/zcap_test.count"
+read -r ran failed <"$ZCAP_RESULTS/zcap_test.count"
+_tap_n=$((_tap_n + ${ran:-0}))
+_tap_failed=$((_tap_failed + ${failed:-0}))
+if [ "${ran:-0}" -eq 0 ]; then
+	tap_fail "zcap_test ran (exit status $rc)"
+fi
+rm -f "$ZCAP_RESULTS/zcap_test.count"
+
+# --- after ------------------------------------------------------------------
+
+if [ -r "$stats" ] && out=$(gauges_zero); then
+	tap_pass "every debugfs gauge is zero after zcap_test"
+else
+	tap_fail "every debugfs gauge is zero after zcap_test"
+	tap_diag "$out" "$(cat "$stats" 2>&1)"
+fi
+
+# vivid and vgem go first: they would hold any dma-buf leaked into them.
+modprobe -r vivid vgem 2>/dev/null
+tap_ok "rmmod zcap once every buffer is gone" rmmod zcap
+if ! loaded zcap && [ ! -e /sys/kernel/debug/zcap ]; then
+	tap_pass "zcap and its debugfs directory are gone"
+else
+	tap_fail "zcap and its debugfs directory are gone"
+fi
+if insmod "$ZCAP_MODULE" && [ -r "$stats" ] && gauges_zero >/dev/null &&
+	rmmod zcap; then
+	tap_pass "zcap loads and unloads again"
+else
+	tap_fail "zcap loads and unloads again"
+	loaded zcap && rmmod zcap
+fi
+
+echo "1..$_tap_n"
+tap_done
