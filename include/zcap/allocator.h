@@ -68,7 +68,9 @@ struct zcap_alloc_requirements {
  * Create allocators. zcap_allocator_new_dmabuf() with ZCAP_PROVIDER_AUTO
  * tries zcap.ko, then the system dma-heap, then udmabuf, and returns
  * ZCAP_E_NO_PROVIDER when none can be opened (the reason of each is kept
- * and is in zcap_allocator_describe()).
+ * and is in zcap_allocator_describe(); after a failure, in
+ * zcap_provider_probe()). A named provider that cannot be opened returns
+ * the errno of its failure (-ENOENT: no such device, -EACCES: permission).
  */
 int zcap_allocator_new_memory(struct zcap_allocator **out);
 int zcap_allocator_new_dmabuf(enum zcap_provider provider,
@@ -127,6 +129,26 @@ uint32_t zcap_allocator_free_count(struct zcap_allocator *a);
 uint32_t zcap_allocator_outstanding(struct zcap_allocator *a);
 /* One line saying what serves this allocator, and why others did not. */
 const char *zcap_allocator_describe(const struct zcap_allocator *a);
+
+/*
+ * Can @p serve dma-buf allocators here? 0 when it can, else the error
+ * zcap_allocator_new_dmabuf() would return; @buf (may be NULL) gets one
+ * line saying what serves or why not and what to do about it, for each
+ * provider ZCAP_PROVIDER_AUTO tries. This is where to learn why
+ * zcap_allocator_new_dmabuf() returned ZCAP_E_NO_PROVIDER, as no allocator
+ * is made then.
+ */
+int zcap_provider_probe(enum zcap_provider p, char *buf, uint32_t len);
+
+/*
+ * The usual DecideBufferSize: @props = what @fmt needs (n_mem blocks of
+ * mem_size bytes) merged with the peer's @req (may be NULL): count at
+ * least max(req count, @min_count + req held), each size at least both,
+ * align, prefix and flags from @req. -EINVAL on a bad @fmt.
+ */
+int zcap_alloc_props_decide(const struct zcap_alloc_requirements *req,
+			    const struct zcap_format *fmt, uint32_t min_count,
+			    struct zcap_alloc_props *props);
 
 #ifdef __cplusplus
 }

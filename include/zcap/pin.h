@@ -14,6 +14,13 @@
  * NotifyAllocator, and the selected one after; a pin with nothing to offer
  * returns ZCAP_E_NO_ALLOCATOR and no object. Every allocator handed out
  * carries a reference the caller releases with zcap_allocator_unref().
+ * What the allocator granted is checked against what was asked, what the
+ * input pin requires (count >= held + 1) and what the format needs
+ * (mem_size): less is ZCAP_E_PROPS_REJECTED, and the next allocator is
+ * tried.
+ *
+ * A stopped filter's input pin refuses samples (ZCAP_E_WRONG_STATE), as
+ * CBaseInputPin::Receive does; an unconnected one ZCAP_E_NOT_CONNECTED.
  */
 #ifndef ZCAP_PIN_H
 #define ZCAP_PIN_H
@@ -56,7 +63,10 @@ struct zcap_input_pin_ops {
 	int (*receive_can_block)(struct zcap_pin *pin);
 	/* EndOfStream from upstream. */
 	int (*end_of_stream)(struct zcap_pin *pin);
-	/* The connection is gone; drop what belongs to it. */
+	/*
+	 * The connection is gone (or a connection attempt failed after the
+	 * format was agreed); drop what belongs to it.
+	 */
 	void (*disconnect)(struct zcap_pin *pin);
 };
 
@@ -77,6 +87,15 @@ struct zcap_output_pin_ops {
 	/* Called once the allocator is decided (after NotifyAllocator). */
 	int (*allocator_decided)(struct zcap_pin *pin, struct zcap_allocator *a);
 	void (*disconnect)(struct zcap_pin *pin);
+	/*
+	 * CheckMediaType: can this pin produce @fmt exactly (planes, strides,
+	 * offsets)? 0 or ZCAP_E_TYPE_NOT_ACCEPTED. Asked for a format given
+	 * to zcap_pin_connect() and for an enumerated one that connect re-laid
+	 * out (zcap_format_layout) to meet the input pin's layout
+	 * requirements. NULL: only enumerated formats, as they are, and any
+	 * format given to zcap_pin_connect().
+	 */
+	int (*query_format)(struct zcap_pin *pin, const struct zcap_format *fmt);
 };
 
 int zcap_pin_new_input(struct zcap_filter *owner, const char *name,

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The filter graph: DirectShow's filter graph manager, IMediaControl
+ * (run, stop) and IMediaEvent (wait for EC_COMPLETE or an error).
+ *
+ * Filters post events from their streaming threads; the graph collects
+ * them under its own lock and wakes zcap_graph_wait() through a condition
+ * variable. All state lives in the graph object.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zcap_internal.h"
+
+struct graph_entry {
+	struct zcap_filter *f;
+	bool source;		/* no input pins: its end of stream is awaited */
+	bool ended;		/* posted end of stream since the last run */
+};
+
+struct zcap_graph {
+	pthread_mutex_t lock;	/* filters, events */
+	pthread_cond_t cond;	/* an event arrived */
+	struct graph_entry *e;
+	uint32_t n;
+	int error;		/* first error posted since the last run */
+};
+
+int zcap_graph_new(struct zcap_graph **out)
+{
+	struct zcap_graph *g;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	ret = -pthread_mutex_init(&g->lock, NULL);
+	if (ret)
+		goto err_free;
+	ret = zcapi_cond_init(&g->cond);
+	if (ret)
+		goto err_lock;
+	*out = g;
+	return 0;
+
+err_lock:
+	pthread_mutex_destroy(&g->lock);
+err_free:
+	free(g);
+	return ret;
+}
+
+static void on_event(struct zcap_filter *f, int err, void *data)
+{
+	struct zcap_graph *g = data;
+
+	pthread_mutex_lock(&g->lock);
+	for (uint32_t i = 0; i < g->n; i++) {
+		if (g->e[i].f != f)
+			continue;
+		if (!err || err == ZCAP_E_END_OF_STREAM)
+			g->e[i].ended = true;
+		else if (!g->error)
+			g->error = err;
+	}
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+int zcap_graph_add(struct zcap_graph *g, struct zcap_filter *f)
+{
+	struct graph_entry *e;
+	int ret = 0;
+
+	if (!g || !f)
+		return -EINVAL;
+	pthread_mutex_lock(&f->lock);
+	if (f->graph) {
+		ret = f->graph == g ? -EEXIST : -EBUSY;
+		pthread_mutex_unlock(&f->lock);
+		return ret;
+	}
+	f->graph = g;
+	pthread_mutex_unlock(&f->lock);
+
+	pthread_mutex_lock(&g->lock);
+	e = realloc(g->e, (g->n + 1) * sizeof(*e));
+	if (!e) {
+		pthread_mutex_unlock(&g->lock);
+		pthread_mutex_lock(&f->lock);
+		f->graph = NULL;
+		pthread_mutex_unlock(&f->lock);
+		return -ENOMEM;
+	}
+	g->e = e;
+	memset(&g->e[g->n], 0, sizeof(*e));
+	g->e[g->n++].f = f;
+	pthread_mutex_unlock(&g->lock);
+	zcap_filter_set_event_handler(f, on_event, g);
+	return 0;
+}
+
+static bool in_graph(struct zcap_graph *g, const struct zcap_filter *f)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&g->lock);
+	for (uint32_t i = 0; i < g->n && !found; i++)
+		found = g->e[i].f == f;
+	pthread_mutex_unlock(&g->lock);
+	return found;
+}
+
+int zcap_graph_connect(struct zcap_graph *g, struct zcap_pin *out,
+		       struct zcap_pin *in, const struct zcap_format *fmt)
+{
+	if (!g || !out || !in)
+		return -EINVAL;
+	if (!in_graph(g, zcap_pin_filter(out)) || !in_graph(g, zcap_pin_filter(in)))
+		return -EINVAL;
+	return zcap_pin_connect(out, in, fmt);
+}
+
+/*
+ * Order the filters downstream first: a filter comes after every filter
+ * its output pins feed. Sinks start before their sources, so nothing is
+ * delivered to a filter that is not ready; the reverse order stops
+ * sources first. Filters are few: a simple quadratic pass will do.
+ */
+static int order_downstream_first(struct zcap_graph *g,
+				  struct zcap_filter ***out, uint32_t *n_out)
+{
+	struct zcap_filter **order;
+	bool *placed;
+	uint32_t n = g->n, done = 0;
+
+	order = calloc(n ? n : 1, sizeof(*order));
+	placed = calloc(n ? n : 1, sizeof(*placed));
+	if (!order || !placed) {
+		free(order);
+		free(placed);
+		return -ENOMEM;
+	}
+	while (done < n) {
+		bool progress = false;
+
+		for (uint32_t i = 0; i < n; i++) {
+			struct zcap_filter *f = g->e[i].f;
+			uint32_t n_out_pins = zcap_filter_n_pins(f, ZCAP_PIN_OUTPUT);
+			bool ready = true;
+
+			if (placed[i])
+				continue;
+			for (uint32_t p = 0; p < n_out_pins && ready; p++) {
+				struct zcap_pin *peer =
+					zcap_pin_peer(zcap_filter_pin(f, ZCAP_PIN_OUTPUT, p));
+				struct zcap_filter *down = zcap_pin_filter(peer);
+
+				for (uint32_t j = 0; j < n && down; j++)
+					if (g->e[j].f == down && !placed[j])
+						ready = false;
+			}
+			if (!ready)
+				continue;
+			placed[i] = true;
+			order[done++] = f;
+			progress = true;
+		}
+		/* A cycle: place the rest as they come rather than never. */
+		if (!progress) {
+			for (uint32_t i = 0; i < n; i++)
+				if (!placed[i]) {
+					placed[i] = true;
+					order[done++] = g->e[i].f;
+				}
+		}
+	}
+	free(placed);
+	*out = order;
+	*n_out = n;
+	return 0;
+}
+
+int zcap_graph_stop(struct zcap_graph *g)
+{
+	struct zcap_filter **order;
+	uint32_t n;
+	int ret, err = 0;
+
+	if (!g)
+		return -EINVAL;
+	pthread_mutex_lock(&g->lock);
+	ret = order_downstream_first(g, &order, &n);
+	pthread_mutex_unlock(&g->lock);
+	if (ret)
+		return ret;
+	/* Sources first: nothing new flows while their consumers stop. */
+	for (uint32_t i = n; i-- > 0;) {
+		ret = zcap_filter_stop(order[i]);
+		if (ret && !err)
+			err = ret;
+	}
+	free(order);
+	return err;
+}
+
+int zcap_graph_run(struct zcap_graph *g)
+{
+	struct zcap_filter **order;
+	uint32_t n, i;
+	int ret;
+
+	if (!g)
+		return -EINVAL;
+	pthread_mutex_lock(&g->lock);
+	ret = order_downstream_first(g, &order, &n);
+	/* A new run waits for new events. */
+	for (i = 0; i < g->n; i++) {
+		g->e[i].ended = false;
+		g->e[i].source = !zcap_filter_n_pins(g->e[i].f, ZCAP_PIN_INPUT);
+	}
+	g->error = 0;
+	pthread_mutex_unlock(&g->lock);
+	if (ret)
+		return ret;
+	for (i = 0; i < n && !ret; i++)
+		ret = zcap_filter_pause(order[i]);
+	for (i = 0; i < n && !ret; i++)
+		ret = zcap_filter_run(order[i]);
+	free(order);
+	if (ret)
+		zcap_graph_stop(g);
+	return ret;
+}
+
+/* Under g->lock: 0 when every source ended, the error, or 1 to go on waiting. */
+static int graph_done(struct zcap_graph *g)
+{
+	if (g->error)
+		return g->error;
+	for (uint32_t i = 0; i < g->n; i++)
+		if (g->e[i].source && !g->e[i].ended)
+			return 1;
+	return 0;
+}
+
+int zcap_graph_wait(struct zcap_graph *g, int timeout_ms)
+{
+	struct timespec deadline;
+	int ret, w = 0;
+
+	if (!g)
+		return -EINVAL;
+	if (timeout_ms > 0)
+		zcapi_deadline(&deadline, timeout_ms);
+	pthread_mutex_lock(&g->lock);
+	for (;;) {
+		ret = graph_done(g);
+		if (ret != 1)
+			break;
+		if (!timeout_ms || w == ETIMEDOUT) {
+			ret = ZCAP_E_TIMEOUT;
+			break;
+		}
+		if (timeout_ms < 0)
+			w = pthread_cond_wait(&g->cond, &g->lock);
+		else
+			w = pthread_cond_timedwait(&g->cond, &g->lock, &deadline);
+		if (w && w != ETIMEDOUT) {
+			ret = -w;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g->lock);
+	return ret;
+}
+
+uint32_t zcap_graph_n_filters(const struct zcap_graph *g)
+{
+	uint32_t n;
+
+	if (!g)
+		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&g->lock);
+	n = g->n;
+	pthread_mutex_unlock((pthread_mutex_t *)&g->lock);
+	return n;
+}
+
+struct zcap_filter *zcap_graph_filter(const struct zcap_graph *g, uint32_t i)
+{
+	struct zcap_filter *f = NULL;
+
+	if (!g)
+		return NULL;
+	pthread_mutex_lock((pthread_mutex_t *)&g->lock);
+	if (i < g->n)
+		f = g->e[i].f;
+	pthread_mutex_unlock((pthread_mutex_t *)&g->lock);
+	return f;
+}
+
+void zcapi_graph_forget(struct zcap_graph *g, struct zcap_filter *f)
+{
+	pthread_mutex_lock(&g->lock);
+	for (uint32_t i = 0; i < g->n; i++) {
+		if (g->e[i].f != f)
+			continue;
+		memmove(&g->e[i], &g->e[i + 1], (g->n - i - 1) * sizeof(*g->e));
+		g->n--;
+		break;
+	}
+	pthread_mutex_unlock(&g->lock);
+}
+
+void zcap_graph_destroy(struct zcap_graph *g)
+{
+	if (!g)
+		return;
+	zcap_graph_stop(g);
+	/* Filters take themselves off the graph as they go. */
+	for (;;) {
+		struct zcap_filter *f = NULL;
+
+		pthread_mutex_lock(&g->lock);
+		if (g->n)
+			f = g->e[g->n - 1].f;
+		pthread_mutex_unlock(&g->lock);
+		if (!f)
+			break;
+		zcap_filter_destroy(f);
+	}
+	free(g->e);
+	pthread_cond_destroy(&g->cond);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}

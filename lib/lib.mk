@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# libzcap: $(BUILD)/lib/libzcap.so.$(LIBZCAP_VERSION) (SONAME libzcap.so.0),
+# libzcap.a and zcap.pc. Every lib/*.c is part of the library. Exports are
+# the version script's (lib/libzcap.map): zcap_* only.
+#
+# For other fragments: LIBZCAP_SO, LIBZCAP_A, LIBZCAP_LIBS (what a static
+# link needs besides the archive), LIBZCAP_SRCS.
+
+LIBZCAP_VERSION := 0.1.0
+LIBZCAP_SONAME := libzcap.so.0
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+LIBZCAP_SRCS := $(sort $(wildcard $(TOP)/lib/*.c))
+LIBZCAP_OBJS := $(patsubst $(TOP)/lib/%.c,$(BUILD)/lib/obj/%.o,$(LIBZCAP_SRCS))
+LIBZCAP_SO := $(BUILD)/lib/libzcap.so.$(LIBZCAP_VERSION)
+LIBZCAP_A := $(BUILD)/lib/libzcap.a
+LIBZCAP_PC := $(BUILD)/lib/zcap.pc
+LIBZCAP_LIBS := -lpthread
+LIBZCAP_MAP := $(TOP)/lib/libzcap.map
+
+.PHONY: lib install-lib uninstall-lib
+lib: $(LIBZCAP_SO) $(BUILD)/lib/libzcap.so $(LIBZCAP_A) $(LIBZCAP_PC)
+
+$(BUILD)/lib/obj/%.o: $(TOP)/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(LIBZCAP_OBJS:.o=.d)
+
+# -z defs: a missing function is a link error here, not in a user's program.
+$(LIBZCAP_SO): $(LIBZCAP_OBJS) $(LIBZCAP_MAP)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIBZCAP_SONAME) \
+		-Wl,--version-script=$(LIBZCAP_MAP) -Wl,-z,defs -Wl,-z,relro,-z,now \
+		-o $@ $(LIBZCAP_OBJS) $(LIBZCAP_LIBS)
+
+$(BUILD)/lib/$(LIBZCAP_SONAME): $(LIBZCAP_SO)
+	ln -sf $(notdir $<) $@
+
+$(BUILD)/lib/libzcap.so: $(BUILD)/lib/$(LIBZCAP_SONAME)
+	ln -sf $(notdir $<) $@
+
+$(LIBZCAP_A): $(LIBZCAP_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Rebuilt when the install paths change, so a DESTDIR/PREFIX run never
+# installs a stale prefix.
+$(LIBZCAP_PC): $(TOP)/lib/zcap.pc.in FORCE
+	@mkdir -p $(@D)
+	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+		-e 's|@VERSION@|$(LIBZCAP_VERSION)|g' $< >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+.PHONY: FORCE
+FORCE:
+
+# The public headers install as <zcap/*.h>; the kernel ABI header as
+# <zcap/linux-zcap.h>, so that it never shadows a distribution's
+# <linux/zcap.h> once the kernel ships one.
+install-lib: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/zcap \
+		$(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(LIBZCAP_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libzcap.so.$(LIBZCAP_VERSION) $(DESTDIR)$(LIBDIR)/$(LIBZCAP_SONAME)
+	ln -sf $(LIBZCAP_SONAME) $(DESTDIR)$(LIBDIR)/libzcap.so
+	install -m 0644 $(LIBZCAP_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(TOP)/include/zcap/*.h $(DESTDIR)$(INCLUDEDIR)/zcap/
+	install -m 0644 $(TOP)/include/uapi/linux/zcap.h \
+		$(DESTDIR)$(INCLUDEDIR)/zcap/linux-zcap.h
+	install -m 0644 $(LIBZCAP_PC) $(DESTDIR)$(PKGCONFIGDIR)/zcap.pc
+
+uninstall-lib:
+	rm -f $(DESTDIR)$(LIBDIR)/libzcap.so.$(LIBZCAP_VERSION) \
+		$(DESTDIR)$(LIBDIR)/$(LIBZCAP_SONAME) \
+		$(DESTDIR)$(LIBDIR)/libzcap.so $(DESTDIR)$(LIBDIR)/libzcap.a \
+		$(DESTDIR)$(PKGCONFIGDIR)/zcap.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/zcap
+
+# Other fragments add their own install-* prerequisites the same way.
+install: install-lib
+
+VM_PREREQS += lib
