@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Command-line tools and the VM test programs of the capture path.
+#
+#   make tools           $(BUILD)/tools/zcap-capture, zcap-info, and the
+#                        programs the capture VM suite runs ($(BUILD)/vm-tests/)
+#   make install-tools   zcap-capture, zcap-info and their man page
+#
+# The tools link libzcap statically: a tool run from the build tree (or
+# inside the test VM, which shares it) needs no LD_LIBRARY_PATH.
+
+LIBZCAP_A ?= $(BUILD)/lib/libzcap.a
+LIBZCAP_LIBS ?= -lpthread
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+
+PNG_CFLAGS := $(shell pkg-config --cflags libpng 2>/dev/null)
+PNG_LIBS := $(or $(shell pkg-config --libs libpng 2>/dev/null),-lpng)
+
+TOOLS_DIR := $(BUILD)/tools
+TOOLS_BINS := $(TOOLS_DIR)/zcap-capture $(TOOLS_DIR)/zcap-info
+VMTESTS_DIR := $(BUILD)/vm-tests
+VMTESTS_SRCS := $(sort $(wildcard $(TOP)/tests/vm/capture_*.c))
+VMTESTS_BINS := $(patsubst $(TOP)/tests/vm/%.c,$(VMTESTS_DIR)/%,$(VMTESTS_SRCS))
+
+.PHONY: tools vm-tests install-tools uninstall-tools install
+tools: $(TOOLS_BINS) vm-tests
+vm-tests: $(VMTESTS_BINS)
+install: install-tools
+
+$(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(PNG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(TOOLS_DIR)/zcap-capture: $(TOOLS_DIR)/zcap-capture.o $(TOOLS_DIR)/png.o $(LIBZCAP_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_A) \
+		$(PNG_LIBS) $(LIBZCAP_LIBS)
+
+$(TOOLS_DIR)/zcap-info: $(TOOLS_DIR)/zcap-info.o $(LIBZCAP_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_A) $(LIBZCAP_LIBS)
+
+$(VMTESTS_DIR)/%.o: $(TOP)/tests/vm/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -MMD -MP -c $< -o $@
+
+$(VMTESTS_BINS): $(VMTESTS_DIR)/%: $(VMTESTS_DIR)/%.o $(LIBZCAP_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBZCAP_A) $(LIBZCAP_LIBS)
+
+-include $(TOOLS_DIR)/*.d $(VMTESTS_DIR)/*.d
+
+install-tools: $(TOOLS_BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(TOOLS_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(TOP)/Documentation/zcap-capture.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall-tools:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS_BINS))) \
+		$(DESTDIR)$(MANDIR)/man1/zcap-capture.1
+
+# The capture suite runs in every VM kernel; what it runs is built first.
+VM_SUITES += tests/vm/suites/capture.sh
+VM_PREREQS += vm-tests

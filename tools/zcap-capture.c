@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * zcap-capture: capture frames from a V4L2 device into dma-buf buffers,
+ * write them to a file and/or a PNG, and say what it cost.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/videodev2.h>
+
+#include <zcap/zcap.h>
+
+#include "png.h"
+
+static const char *prog = "zcap-capture";
+static volatile sig_atomic_t interrupted;
+
+struct opts {
+	const char *device;
+	const char *output;
+	const char *png;
+	uint32_t width, height, fourcc, stride, fps, extra;
+	uint64_t frames;
+	enum zcap_provider provider;
+	int timeout_ms;
+	bool raw;
+	bool quiet;
+};
+
+/* The tool's own consumer: the PNG snapshot, then the file. */
+struct cap_sink {
+	struct zcap_filter *filter;
+	struct zcap_pin *pin;
+	int fd;
+	uint32_t flags;
+	const char *png;
+	bool png_done;
+	int png_err;
+	char png_msg[256];
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s [options]\n"
+"Capture frames from a V4L2 device with zero copy (dma-buf buffers imported\n"
+"by the driver) and write them to a file and/or one frame to a PNG.\n"
+"\n"
+"  -d, --device PATH     capture device (default /dev/video0)\n"
+"  -s, --size WxH        frame size, e.g. 1280x720 (default: the driver's)\n"
+"  -f, --format FOURCC   pixel format, e.g. YUYV, NV12, NV12M (default: the driver's)\n"
+"      --stride N        bytes per line to ask the driver for\n"
+"      --fps N           frame rate to ask the driver for\n"
+"  -n, --frames N        stop after N frames (default: until Ctrl-C)\n"
+"  -o, --output FILE     write every frame to FILE ('-' for standard output);\n"
+"                        the visible lines of each plane, no padding\n"
+"      --raw             write whole planes, stride padding included\n"
+"      --png FILE        write the first frame as a PNG\n"
+"      --provider P      buffers from: auto (default), zcap, heap, udmabuf, memory\n"
+"                        (memory: no dma-buf; the driver's buffers are copied)\n"
+"      --buffers N       buffers beyond what the driver and the writer need\n"
+"      --timeout MS      give up when no frame comes for MS ms (default 5000)\n"
+"  -q, --quiet           no progress line, no summary\n"
+"  -h, --help            this text\n"
+"\n"
+"Exit status: 0 when every requested frame was captured and written,\n"
+"1 on an error, 2 on a usage error.\n", prog);
+}
+
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", prog);
+	exit(2);
+}
+
+static uint64_t parse_u64(const char *s, const char *what)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-')
+		die_usage("invalid %s '%s'", what, s);
+	return v;
+}
+
+static uint32_t parse_u32(const char *s, const char *what)
+{
+	uint64_t v = parse_u64(s, what);
+
+	if (v > UINT32_MAX)
+		die_usage("%s '%s' is too large", what, s);
+	return (uint32_t)v;
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	enum { O_STRIDE = 256, O_FPS, O_RAW, O_PNG, O_PROVIDER, O_BUFFERS, O_TIMEOUT };
+	static const struct option lopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "size", required_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "stride", required_argument, NULL, O_STRIDE },
+		{ "fps", required_argument, NULL, O_FPS },
+		{ "frames", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "raw", no_argument, NULL, O_RAW },
+		{ "png", required_argument, NULL, O_PNG },
+		{ "provider", required_argument, NULL, O_PROVIDER },
+		{ "buffers", required_argument, NULL, O_BUFFERS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *x;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->device = "/dev/video0";
+	o->provider = ZCAP_PROVIDER_AUTO;
+	while ((c = getopt_long(argc, argv, "d:s:f:n:o:qh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o->device = optarg;
+			break;
+		case 's':
+			x = strchr(optarg, 'x');
+			if (!x)
+				x = strchr(optarg, 'X');
+			if (!x)
+				die_usage("invalid size '%s' (want WxH, e.g. 1280x720)", optarg);
+			*x = '\0';
+			o->width = parse_u32(optarg, "width");
+			o->height = parse_u32(x + 1, "height");
+			if (!o->width || !o->height)
+				die_usage("invalid size %ux%u", o->width, o->height);
+			break;
+		case 'f':
+			if (zcap_fourcc_parse(optarg, &o->fourcc) < 0)
+				die_usage("invalid format '%s' (want a fourcc such as YUYV or NV12)",
+					  optarg);
+			break;
+		case O_STRIDE:
+			o->stride = parse_u32(optarg, "stride");
+			break;
+		case O_FPS:
+			o->fps = parse_u32(optarg, "frame rate");
+			break;
+		case 'n':
+			o->frames = parse_u64(optarg, "frame count");
+			if (!o->frames)
+				die_usage("--frames must be at least 1");
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case O_RAW:
+			o->raw = true;
+			break;
+		case O_PNG:
+			o->png = optarg;
+			break;
+		case O_PROVIDER:
+			if (!strcmp(optarg, "auto"))
+				o->provider = ZCAP_PROVIDER_AUTO;
+			else if (!strcmp(optarg, "zcap"))
+				o->provider = ZCAP_PROVIDER_ZCAP;
+			else if (!strcmp(optarg, "heap") || !strcmp(optarg, "dma-heap"))
+				o->provider = ZCAP_PROVIDER_DMA_HEAP;
+			else if (!strcmp(optarg, "udmabuf"))
+				o->provider = ZCAP_PROVIDER_UDMABUF;
+			else if (!strcmp(optarg, "memory"))
+				o->provider = ZCAP_PROVIDER_MEMORY;
+			else
+				die_usage("unknown provider '%s' (auto, zcap, heap, udmabuf, memory)",
+					  optarg);
+			break;
+		case O_BUFFERS:
+			o->extra = parse_u32(optarg, "buffer count");
+			break;
+		case O_TIMEOUT:
+			o->timeout_ms = (int)parse_u32(optarg, "timeout");
+			if (o->timeout_ms <= 0)
+				die_usage("--timeout must be at least 1 ms");
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try '%s --help'.\n", prog);
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+}
+
+/* ---- the tool's sink --------------------------------------------------- */
+
+static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	struct cap_sink *cs = zcap_pin_priv(pin);
+	const struct zcap_format *sf = zcap_sample_format(s);
+	struct zcap_format cf;
+	const struct zcap_format *fmt = sf;
+	struct zcap_filter_stats *st;
+	struct timespec ts;
+	uint64_t written = 0;
+	int64_t t;
+	int ret = 0;
+
+	if (!sf || !sf->n_planes) {
+		fmt = NULL;
+		if (zcap_pin_format(pin, &cf) == 0)
+			fmt = &cf;
+	}
+	if (cs->png && !cs->png_done && fmt) {
+		cs->png_done = true;
+		cs->png_err = zcap_png_write(cs->png, s, fmt, cs->png_msg,
+					     sizeof(cs->png_msg));
+	}
+	if (cs->fd >= 0)
+		ret = zcap_sample_write(s, fmt, cs->fd, cs->flags, &written);
+
+	st = zcap_filter_stats_lock(cs->filter);
+	if (ret == 0) {
+		st->frames++;
+		st->bytes += written;
+		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
+			st->errors++;
+		if (zcap_sample_time(s, &t) == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			int64_t d = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec - t;
+
+			if (d >= 0) {
+				st->latency_ns_sum += (uint64_t)d;
+				if ((uint64_t)d > st->latency_ns_max)
+					st->latency_ns_max = (uint64_t)d;
+				st->latency_samples++;
+			}
+		}
+	} else {
+		st->dropped++;
+		st->last_error = ret;
+	}
+	zcap_filter_stats_unlock(cs->filter);
+	if (ret < 0)
+		zcap_filter_post_event(cs->filter, ret);
+	return ret;
+}
+
+static int sink_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
+{
+	(void)pin;
+	memset(req, 0, sizeof(*req));
+	req->held = 1;
+	return 0;
+}
+
+static const struct zcap_input_pin_ops sink_pin_ops = {
+	.get_requirements = sink_requirements,
+	.receive = sink_receive,
+};
+
+static int sink_nop(struct zcap_filter *f)
+{
+	(void)f;
+	return 0;
+}
+
+static void sink_destroy(struct zcap_filter *f)
+{
+	(void)f;	/* the cap_sink lives in main() */
+}
+
+static const struct zcap_filter_ops sink_ops = {
+	.pause = sink_nop,
+	.run = sink_nop,
+	.stop = sink_nop,
+	.destroy = sink_destroy,
+};
+
+static int sink_new(struct cap_sink *cs, struct zcap_filter **out)
+{
+	int ret;
+
+	ret = zcap_filter_new("zcap-capture", &sink_ops, cs, &cs->filter);
+	if (ret < 0)
+		return ret;
+	ret = zcap_pin_new_input(cs->filter, "in", &sink_pin_ops, cs, &cs->pin);
+	if (ret == 0) {
+		ret = zcap_filter_add_pin(cs->filter, cs->pin);
+		if (ret < 0)
+			zcap_pin_destroy(cs->pin);
+	}
+	if (ret < 0) {
+		zcap_filter_destroy(cs->filter);
+		cs->filter = NULL;
+		return ret;
+	}
+	*out = cs->filter;
+	return 0;
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+static void list_formats(const char *device)
+{
+	struct v4l2_capability cap;
+	struct v4l2_fmtdesc fd;
+	uint32_t type, caps;
+	char fcc[5];
+	int vfd;
+
+	vfd = open(device, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (vfd < 0)
+		return;
+	memset(&cap, 0, sizeof(cap));
+	if (ioctl(vfd, VIDIOC_QUERYCAP, &cap) < 0) {
+		close(vfd);
+		return;
+	}
+	caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps :
+							    cap.capabilities;
+	type = (caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE) ?
+		V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE : V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	fprintf(stderr, "%s: %s captures:\n", prog, device);
+	memset(&fd, 0, sizeof(fd));
+	fd.type = type;
+	for (fd.index = 0; ioctl(vfd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++)
+		fprintf(stderr, "  %-4s  %s\n", zcap_fourcc_str(fd.pixelformat, fcc),
+			(const char *)fd.description);
+	close(vfd);
+}
+
+/* Why no dma-buf provider could be opened, from what is on this machine. */
+static void explain_providers(enum zcap_provider p)
+{
+	if (p == ZCAP_PROVIDER_ZCAP || p == ZCAP_PROVIDER_AUTO) {
+		if (access("/dev/zcap", F_OK) < 0)
+			fprintf(stderr,
+				"%s: zcap.ko not loaded: sudo modprobe zcap, or --provider heap|udmabuf|memory\n",
+				prog);
+		else if (access("/dev/zcap", R_OK | W_OK) < 0)
+			fprintf(stderr,
+				"%s: /dev/zcap: permission denied: join group 'video' (the udev rule gives it the device), or --provider ...\n",
+				prog);
+	}
+	if (p == ZCAP_PROVIDER_DMA_HEAP) {
+		if (access("/dev/dma_heap/system", F_OK) < 0)
+			fprintf(stderr, "%s: /dev/dma_heap/system does not exist on this kernel\n", prog);
+		else if (access("/dev/dma_heap/system", R_OK) < 0)
+			fprintf(stderr, "%s: /dev/dma_heap/system: permission denied (often root only)\n", prog);
+	}
+	if (p == ZCAP_PROVIDER_UDMABUF) {
+		if (access("/dev/udmabuf", F_OK) < 0)
+			fprintf(stderr, "%s: /dev/udmabuf does not exist: sudo modprobe udmabuf\n", prog);
+		else if (access("/dev/udmabuf", R_OK | W_OK) < 0)
+			fprintf(stderr, "%s: /dev/udmabuf: permission denied\n", prog);
+	}
+}
+
+static int source_error(const struct opts *o, int err)
+{
+	struct stat st;
+	char fcc[5];
+
+	switch (err) {
+	case -ENOENT:
+		fprintf(stderr, "%s: %s: no such device (is its driver loaded? see 'zcap-info')\n",
+			prog, o->device);
+		break;
+	case -EACCES:
+	case -EPERM:
+		fprintf(stderr, "%s: %s: permission denied (join group 'video')\n",
+			prog, o->device);
+		break;
+	case -ENOTTY:
+		fprintf(stderr, "%s: %s is not a V4L2 device\n", prog, o->device);
+		break;
+	case -EMEDIUMTYPE:
+		fprintf(stderr, "%s: %s is not a video capture device\n", prog, o->device);
+		break;
+	case ZCAP_E_TYPE_NOT_ACCEPTED:
+		fprintf(stderr, "%s: %s cannot capture %s\n", prog, o->device,
+			zcap_fourcc_str(o->fourcc, fcc));
+		list_formats(o->device);
+		break;
+	default:
+		if (stat(o->device, &st) == 0 && !S_ISCHR(st.st_mode))
+			fprintf(stderr, "%s: %s is not a device\n", prog, o->device);
+		else
+			fprintf(stderr, "%s: %s: %s\n", prog, o->device, zcap_strerror(err));
+	}
+	return 1;
+}
+
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void progress(const struct zcap_filter_stats *src, const struct zcap_filter_stats *snk,
+		     double secs)
+{
+	double fps = secs > 0 ? (double)src->frames / secs : 0;
+	double lat = snk->latency_samples ?
+		ms(snk->latency_ns_sum / snk->latency_samples) : 0;
+
+	fprintf(stderr, "\r\033[K%.1f fps, %llu frames, %llu dropped, latency %.1f ms",
+		fps, (unsigned long long)src->frames, (unsigned long long)src->dropped, lat);
+	fflush(stderr);
+}
+
+int main(int argc, char **argv)
+{
+	struct zcap_v4l2_source_config cfg;
+	struct zcap_filter_stats sst, kst;
+	struct zcap_filter *src = NULL, *snk = NULL;
+	struct zcap_allocator *alloc = NULL;
+	struct zcap_graph *g = NULL;
+	struct cap_sink cs;
+	struct zcap_format fmt;
+	struct timespec t0, t1;
+	struct sigaction sa;
+	char desc[256], fcc[5];
+	bool tty, done = false;
+	FILE *out;
+	int ret, status = 1;
+	uint32_t p;
+	struct opts o;
+
+	parse_opts(argc, argv, &o);
+	memset(&cs, 0, sizeof(cs));
+	cs.fd = -1;
+	cs.png = o.png;
+	cs.flags = o.raw ? ZCAP_FILE_SINK_RAW : 0;
+	/* The summary must not mix with frames written to standard output. */
+	out = (o.output && !strcmp(o.output, "-")) ? stderr : stdout;
+	tty = !o.quiet && isatty(STDERR_FILENO);
+
+	if (o.output) {
+		if (!strcmp(o.output, "-")) {
+			cs.fd = STDOUT_FILENO;
+		} else {
+			cs.fd = open(o.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			if (cs.fd < 0) {
+				fprintf(stderr, "%s: %s: %s\n", prog, o.output, strerror(errno));
+				return 1;
+			}
+		}
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.device = o.device;
+	cfg.fourcc = o.fourcc;
+	cfg.width = o.width;
+	cfg.height = o.height;
+	cfg.stride = o.stride;
+	cfg.fps = o.fps;
+	cfg.max_frames = o.frames;
+	cfg.extra_buffers = o.extra;
+	cfg.provider = o.provider;
+	cfg.timeout_ms = o.timeout_ms;
+
+	ret = zcap_graph_new(&g);
+	if (ret < 0)
+		goto err_msg;
+	ret = zcap_v4l2_source_new(&cfg, &src);
+	if (ret < 0) {
+		source_error(&o, ret);
+		goto out;
+	}
+	ret = zcap_graph_add(g, src);
+	if (ret < 0) {
+		zcap_filter_destroy(src);
+		goto err_msg;
+	}
+	ret = sink_new(&cs, &snk);
+	if (ret < 0)
+		goto err_msg;
+	ret = zcap_graph_add(g, snk);
+	if (ret < 0) {
+		zcap_filter_destroy(snk);
+		goto err_msg;
+	}
+	ret = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+				 zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0), NULL);
+	if (ret < 0) {
+		zcap_filter_get_stats(src, &sst);
+		fprintf(stderr, "%s: cannot set up buffers: %s\n", prog, zcap_strerror(ret));
+		if (sst.note[0])
+			fprintf(stderr, "%s: %s\n", prog, sst.note);
+		if (ret == ZCAP_E_NO_PROVIDER)
+			explain_providers(o.provider);
+		goto out;
+	}
+	zcap_pin_format(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &fmt);
+	if (o.png && !zcap_png_supported(fmt.fourcc)) {
+		fprintf(stderr, "%s: cannot make a PNG of %s frames (YUYV, UYVY, NV12, NV16, YUV420, RGB and GREY can)\n",
+			prog, zcap_fourcc_str(fmt.fourcc, fcc));
+		goto out;
+	}
+	zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &alloc);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (!o.quiet) {
+		zcap_v4l2_source_describe(src, desc, sizeof(desc));
+		fprintf(out, "%s: %s\n", prog, desc);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = zcap_graph_run(g);
+	if (ret < 0) {
+		zcap_filter_get_stats(src, &sst);
+		fprintf(stderr, "%s: cannot start capturing: %s\n", prog, zcap_strerror(ret));
+		if (sst.note[0])
+			fprintf(stderr, "%s: %s\n", prog, sst.note);
+		goto out;
+	}
+	while (!interrupted) {
+		ret = zcap_graph_wait(g, 250);
+		if (ret != ZCAP_E_TIMEOUT) {
+			done = true;
+			break;
+		}
+		if (tty) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			zcap_filter_get_stats(src, &sst);
+			zcap_filter_get_stats(snk, &kst);
+			progress(&sst, &kst, (double)(t1.tv_sec - t0.tv_sec) +
+				 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	zcap_graph_stop(g);
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+
+	zcap_filter_get_stats(src, &sst);
+	zcap_filter_get_stats(snk, &kst);
+	/* Stopped by Ctrl-C, or every requested frame came: both are success. */
+	status = 0;
+	if (done && ret < 0 && ret != ZCAP_E_END_OF_STREAM) {
+		fprintf(stderr, "%s: capture stopped: %s\n", prog, zcap_strerror(ret));
+		if (sst.note[0])
+			fprintf(stderr, "%s: %s\n", prog, sst.note);
+		status = 1;
+	}
+	if (o.frames && kst.frames < o.frames && !interrupted)
+		status = 1;
+	if (kst.last_error) {
+		fprintf(stderr, "%s: writing %s: %s\n", prog, o.output ? o.output : "",
+			zcap_strerror(kst.last_error));
+		status = 1;
+	}
+	if (o.png) {
+		if (!cs.png_done) {
+			fprintf(stderr, "%s: no frame came for the PNG\n", prog);
+			status = 1;
+		} else if (cs.png_err) {
+			fprintf(stderr, "%s: %s: %s\n", prog, o.png, cs.png_msg);
+			status = 1;
+		}
+	}
+
+	if (!o.quiet) {
+		double secs = (double)(t1.tv_sec - t0.tv_sec) +
+			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+		fprintf(out, "format:   %s %ux%u, %u plane%s in %u buffer%s:",
+			zcap_fourcc_str(fmt.fourcc, fcc), fmt.width, fmt.height,
+			fmt.n_planes, fmt.n_planes == 1 ? "" : "s",
+			fmt.n_mem, fmt.n_mem == 1 ? "" : "s");
+		for (p = 0; p < fmt.n_planes; p++)
+			fprintf(out, " stride %u", fmt.planes[p].stride);
+		fprintf(out, "\n");
+		fprintf(out, "frames:   %llu captured, %llu written, %llu dropped, %llu errors in %.1f s (%.1f fps)\n",
+			(unsigned long long)sst.frames, (unsigned long long)kst.frames,
+			(unsigned long long)(sst.dropped + kst.dropped),
+			(unsigned long long)(sst.errors),
+			secs, secs > 0 ? (double)sst.frames / secs : 0.0);
+		fprintf(out, "written:  %llu bytes%s%s\n", (unsigned long long)kst.bytes,
+			o.output ? " to " : "", o.output ? o.output : " (no --output)");
+		fprintf(out, "copied:   %llu bytes by the CPU%s\n",
+			(unsigned long long)(sst.bytes_copied + kst.bytes_copied),
+			sst.bytes_copied + kst.bytes_copied ? "" : " (zero copy)");
+		fprintf(out, "provider: %s\n", alloc ? zcap_allocator_describe(alloc) :
+			(sst.provider[0] ? sst.provider : "none"));
+		if (kst.latency_samples)
+			fprintf(out, "latency:  avg %.2f ms, max %.2f ms (capture to write)\n",
+				ms(kst.latency_ns_sum / kst.latency_samples),
+				ms(kst.latency_ns_max));
+		if (sst.note[0])
+			fprintf(out, "note:     %s\n", sst.note);
+		if (o.png && cs.png_done && !cs.png_err)
+			fprintf(out, "png:      %s (%ux%u)\n", o.png, fmt.width, fmt.height);
+	}
+	goto out;
+
+err_msg:
+	fprintf(stderr, "%s: %s\n", prog, zcap_strerror(ret));
+out:
+	if (alloc)
+		zcap_allocator_unref(alloc);
+	zcap_graph_destroy(g);
+	if (cs.fd >= 0 && cs.fd != STDOUT_FILENO && close(cs.fd) < 0 && status == 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, o.output, strerror(errno));
+		status = 1;
+	}
+	return status;
+}
