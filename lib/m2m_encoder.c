@@ -53,7 +53,7 @@ struct m2m_enc {
 	uint32_t out_type;	/* raw frames in */
 	uint32_t cap_type;	/* bitstream out */
 
-	struct zcap_outq oq;
+	struct zcapi_outq oq;
 	struct zcap_format in_fmt;
 	bool have_in_fmt;
 	uint32_t min_out;
@@ -127,7 +127,7 @@ static int enc_set_coded_format(struct m2m_enc *e, uint32_t w, uint32_t h)
 		f.fmt.pix.width = w;
 		f.fmt.pix.height = h;
 	}
-	r = zcap_outq_ioctl(e->fd, VIDIOC_S_FMT, &f);
+	r = zcapi_outq_ioctl(e->fd, VIDIOC_S_FMT, &f);
 	if (r)
 		return r;
 	if ((e->mplane ? f.fmt.pix_mp.pixelformat : f.fmt.pix.pixelformat) !=
@@ -144,7 +144,7 @@ static int enc_read_coded_size(struct m2m_enc *e)
 
 	memset(&f, 0, sizeof(f));
 	f.type = e->cap_type;
-	r = zcap_outq_ioctl(e->fd, VIDIOC_G_FMT, &f);
+	r = zcapi_outq_ioctl(e->fd, VIDIOC_G_FMT, &f);
 	if (r)
 		return r;
 	e->cap_sizeimage = e->mplane ? f.fmt.pix_mp.plane_fmt[0].sizeimage :
@@ -166,7 +166,7 @@ static int enc_queue_cap(struct m2m_enc *e, uint32_t index)
 		b.m.planes = planes;
 		b.length = 1;
 	}
-	return zcap_outq_ioctl(e->fd, VIDIOC_QBUF, &b);
+	return zcapi_outq_ioctl(e->fd, VIDIOC_QBUF, &b);
 }
 
 static void enc_cap_release(struct m2m_enc *e)
@@ -180,14 +180,14 @@ static void enc_cap_release(struct m2m_enc *e)
 
 	if (!e->cap)
 		return;
-	zcap_outq_ioctl(e->fd, VIDIOC_STREAMOFF, &type);
+	zcapi_outq_ioctl(e->fd, VIDIOC_STREAMOFF, &type);
 	for (i = 0; i < e->n_cap; i++)
 		if (e->cap[i].map)
 			munmap(e->cap[i].map, e->cap[i].len);
 	free(e->cap);
 	e->cap = NULL;
 	e->n_cap = 0;
-	zcap_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
+	zcapi_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
 }
 
 static int enc_cap_setup(struct m2m_enc *e)
@@ -202,7 +202,7 @@ static int enc_cap_setup(struct m2m_enc *e)
 	uint32_t i;
 	int r;
 
-	r = zcap_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
+	r = zcapi_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
 	if (r)
 		return r;
 	if (!req.count)
@@ -210,7 +210,7 @@ static int enc_cap_setup(struct m2m_enc *e)
 	e->cap = calloc(req.count, sizeof(*e->cap));
 	if (!e->cap) {
 		req.count = 0;
-		zcap_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
+		zcapi_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
 		return -ENOMEM;
 	}
 	e->n_cap = req.count;
@@ -224,7 +224,7 @@ static int enc_cap_setup(struct m2m_enc *e)
 			b.m.planes = planes;
 			b.length = VIDEO_MAX_PLANES;
 		}
-		r = zcap_outq_ioctl(e->fd, VIDIOC_QUERYBUF, &b);
+		r = zcapi_outq_ioctl(e->fd, VIDIOC_QUERYBUF, &b);
 		if (r)
 			goto err;
 		e->cap[i].len = e->mplane ? planes[0].length : b.length;
@@ -339,7 +339,7 @@ static bool enc_drain_capture(struct m2m_enc *e)
 			b.m.planes = planes;
 			b.length = VIDEO_MAX_PLANES;
 		}
-		r = zcap_outq_ioctl(e->fd, VIDIOC_DQBUF, &b);
+		r = zcapi_outq_ioctl(e->fd, VIDIOC_DQBUF, &b);
 		if (r == -EAGAIN)
 			return false;
 		if (r == -EPIPE)	/* the last buffer was already dequeued */
@@ -375,7 +375,7 @@ static void enc_drain_output(struct m2m_enc *e)
 {
 	uint32_t flags;
 
-	while (!zcap_outq_dequeue(&e->oq, &flags)) {
+	while (!zcapi_outq_dequeue(&e->oq, &flags)) {
 		if (flags & V4L2_BUF_FLAG_ERROR)
 			enc_error(e, -EIO, "raw frame flagged ERROR");
 	}
@@ -438,7 +438,7 @@ static int enc_accept_format(struct zcap_pin *pin, const struct zcap_format *fmt
 		enc_note(e, "encoder refuses its coded format: %s", strerror(-r));
 		return ZCAP_E_TYPE_NOT_ACCEPTED;
 	}
-	r = zcap_outq_set_format(&e->oq, fmt, why, sizeof(why));
+	r = zcapi_outq_set_format(&e->oq, fmt, why, sizeof(why));
 	if (r) {
 		enc_note(e, "encoder input: %s", why);
 		return r;
@@ -470,12 +470,12 @@ static int enc_get_requirements(struct zcap_pin *pin,
 	memset(req, 0, sizeof(*req));
 	if (!e->have_in_fmt)
 		return ZCAP_E_NOT_CONNECTED;
-	e->min_out = (uint32_t)zcap_outq_ctrl_get(e->fd,
+	e->min_out = (uint32_t)zcapi_outq_ctrl_get(e->fd,
 					V4L2_CID_MIN_BUFFERS_FOR_OUTPUT, 1);
 	req->props.count = e->min_out + e->cfg.queue_depth;
 	req->props.n_mem = e->oq.n_planes;
 	for (p = 0; p < e->oq.n_planes; p++)
-		req->props.size[p] = zcap_outq_sizeimage(&e->oq, p);
+		req->props.size[p] = zcapi_outq_sizeimage(&e->oq, p);
 	req->held = e->min_out + e->cfg.queue_depth;
 	/*
 	 * The layout is not a constraint to meet but a fact: V4L2 fixes the
@@ -516,7 +516,7 @@ static int enc_receive(struct zcap_pin *pin, struct zcap_sample *s)
 		zcap_filter_stats_unlock(e->f);
 		return 0;
 	}
-	r = zcap_outq_queue(&e->oq, s, ENC_COPY_TIMEOUT_MS, &copied);
+	r = zcapi_outq_queue(&e->oq, s, ENC_COPY_TIMEOUT_MS, &copied);
 	{
 		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
 		int64_t t;
@@ -555,7 +555,7 @@ static int enc_receive_can_block(struct zcap_pin *pin)
 	struct m2m_enc *e = zcap_pin_priv(pin);
 
 	/* Only the copy path waits for a free encoder buffer. */
-	return zcap_outq_is_dmabuf(&e->oq) ? 0 : 1;
+	return zcapi_outq_is_dmabuf(&e->oq) ? 0 : 1;
 }
 
 /* Ask the encoder to finish what it has (V4L2_ENC_CMD_STOP). */
@@ -571,7 +571,7 @@ static int enc_send_stop(struct m2m_enc *e)
 	pthread_mutex_unlock(&e->lock);
 	if (!send)
 		return 0;
-	r = zcap_outq_ioctl(e->fd, VIDIOC_ENCODER_CMD, &cmd);
+	r = zcapi_outq_ioctl(e->fd, VIDIOC_ENCODER_CMD, &cmd);
 	if (r) {
 		/* No drain command: what is queued now is all there is. */
 		enc_error(e, r, "V4L2_ENC_CMD_STOP");
@@ -706,7 +706,7 @@ static void enc_teardown(struct m2m_enc *e)
 		pthread_join(e->thread, NULL);
 		e->thread_started = false;
 	}
-	zcap_outq_release(&e->oq);
+	zcapi_outq_release(&e->oq);
 	enc_cap_release(e);
 	if (e->out_alloc && zcap_allocator_committed(e->out_alloc))
 		zcap_allocator_decommit(e->out_alloc);
@@ -733,7 +733,7 @@ static int enc_pause(struct zcap_filter *f)
 			.value = (int32_t)e->cfg.gop_size,
 		};
 
-		zcap_outq_ioctl(e->fd, VIDIOC_S_CTRL, &c);
+		zcapi_outq_ioctl(e->fd, VIDIOC_S_CTRL, &c);
 	}
 
 	dmabuf = zcap_allocator_is_dmabuf(e->in_alloc) &&
@@ -748,7 +748,7 @@ static int enc_pause(struct zcap_filter *f)
 			 e->min_out + e->cfg.queue_depth;
 	if (count < e->min_out + 1)
 		count = e->min_out + 1;
-	r = zcap_outq_reqbufs(&e->oq, dmabuf, count, note, sizeof(note));
+	r = zcapi_outq_reqbufs(&e->oq, dmabuf, count, note, sizeof(note));
 	if (r)
 		goto err;
 	r = enc_cap_setup(e);
@@ -788,15 +788,15 @@ static int enc_run(struct zcap_filter *f)
 
 	if (e->thread_started)
 		return 0;
-	r = zcap_outq_streamon(&e->oq);
+	r = zcapi_outq_streamon(&e->oq);
 	if (r) {
 		enc_error(e, r, "STREAMON(OUTPUT)");
 		return r;
 	}
-	r = zcap_outq_ioctl(e->fd, VIDIOC_STREAMON, &type);
+	r = zcapi_outq_ioctl(e->fd, VIDIOC_STREAMON, &type);
 	if (r) {
 		enc_error(e, r, "STREAMON(CAPTURE)");
-		zcap_outq_streamoff(&e->oq);
+		zcapi_outq_streamoff(&e->oq);
 		return r;
 	}
 	pthread_mutex_lock(&e->lock);
@@ -811,8 +811,8 @@ static int enc_run(struct zcap_filter *f)
 		pthread_mutex_lock(&e->lock);
 		e->streaming = false;
 		pthread_mutex_unlock(&e->lock);
-		zcap_outq_streamoff(&e->oq);
-		zcap_outq_ioctl(e->fd, VIDIOC_STREAMOFF, &type);
+		zcapi_outq_streamoff(&e->oq);
+		zcapi_outq_ioctl(e->fd, VIDIOC_STREAMOFF, &type);
 		return r;
 	}
 	e->thread_started = true;
@@ -853,7 +853,7 @@ static void enc_destroy(struct zcap_filter *f)
 	struct m2m_enc *e = zcap_filter_priv(f);
 
 	enc_teardown(e);
-	zcap_outq_fini(&e->oq);
+	zcapi_outq_fini(&e->oq);
 	if (e->in_alloc)
 		zcap_allocator_unref(e->in_alloc);
 	if (e->out_alloc)
@@ -878,10 +878,10 @@ static int enc_probe(struct m2m_enc *e)
 {
 	struct v4l2_capability cap;
 	struct v4l2_fmtdesc d;
-	uint32_t caps;
+	uint32_t caps, i;
 	int r;
 
-	r = zcap_outq_ioctl(e->fd, VIDIOC_QUERYCAP, &cap);
+	r = zcapi_outq_ioctl(e->fd, VIDIOC_QUERYCAP, &cap);
 	if (r)
 		return r;
 	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps :
@@ -896,10 +896,11 @@ static int enc_probe(struct m2m_enc *e)
 				  V4L2_BUF_TYPE_VIDEO_OUTPUT;
 	e->cap_type = e->mplane ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE :
 				  V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	for (d.index = 0;; d.index++) {
-		memset(&d.flags, 0, sizeof(d) - sizeof(d.index));
+	for (i = 0;; i++) {
+		memset(&d, 0, sizeof(d));
+		d.index = i;
 		d.type = e->cap_type;
-		if (zcap_outq_ioctl(e->fd, VIDIOC_ENUM_FMT, &d))
+		if (zcapi_outq_ioctl(e->fd, VIDIOC_ENUM_FMT, &d))
 			return -ENODEV;
 		if (d.pixelformat == e->cfg.coded_fourcc)
 			return 0;
@@ -953,10 +954,10 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 		r = -errno;
 		goto err_fd;
 	}
-	r = zcap_outq_init(&e->oq, e->fd, e->out_type);
+	r = zcapi_outq_init(&e->oq, e->fd, e->out_type);
 	if (r)
 		goto err_ev;
-	e->min_out = (uint32_t)zcap_outq_ctrl_get(e->fd,
+	e->min_out = (uint32_t)zcapi_outq_ctrl_get(e->fd,
 					V4L2_CID_MIN_BUFFERS_FOR_OUTPUT, 1);
 
 	snprintf(name, sizeof(name), "m2m-encoder(%s)", cfg->device);
@@ -987,7 +988,7 @@ err_filter:
 	zcap_filter_destroy(e->f);
 	return r;
 err_oq:
-	zcap_outq_fini(&e->oq);
+	zcapi_outq_fini(&e->oq);
 err_ev:
 	close(e->evfd);
 err_fd:

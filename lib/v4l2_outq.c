@@ -16,7 +16,7 @@
 
 #include "v4l2_outq.h"
 
-int zcap_outq_ioctl(int fd, unsigned long req, void *arg)
+int zcapi_outq_ioctl(int fd, unsigned long req, void *arg)
 {
 	int r;
 
@@ -26,21 +26,21 @@ int zcap_outq_ioctl(int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : 0;
 }
 
-int32_t zcap_outq_ctrl_get(int fd, uint32_t id, int32_t def)
+int32_t zcapi_outq_ctrl_get(int fd, uint32_t id, int32_t def)
 {
 	struct v4l2_control c = { .id = id };
 
-	if (zcap_outq_ioctl(fd, VIDIOC_G_CTRL, &c))
+	if (zcapi_outq_ioctl(fd, VIDIOC_G_CTRL, &c))
 		return def;
 	return c.value;
 }
 
-static bool outq_mplane(const struct zcap_outq *q)
+static bool outq_mplane(const struct zcapi_outq *q)
 {
 	return q->type == V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
 }
 
-int zcap_outq_init(struct zcap_outq *q, int fd, uint32_t type)
+int zcapi_outq_init(struct zcapi_outq *q, int fd, uint32_t type)
 {
 	int r;
 
@@ -59,9 +59,9 @@ int zcap_outq_init(struct zcap_outq *q, int fd, uint32_t type)
 	return 0;
 }
 
-void zcap_outq_fini(struct zcap_outq *q)
+void zcapi_outq_fini(struct zcapi_outq *q)
 {
-	zcap_outq_release(q);
+	zcapi_outq_release(q);
 	pthread_cond_destroy(&q->freed);
 	pthread_mutex_destroy(&q->lock);
 }
@@ -114,7 +114,7 @@ static uint32_t outq_mem_stride(const struct zcap_format *zf, uint32_t mem)
 	return 0;
 }
 
-int zcap_outq_set_format(struct zcap_outq *q, const struct zcap_format *zf,
+int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
 			 char *why, size_t why_len)
 {
 	struct v4l2_format f;
@@ -153,7 +153,7 @@ int zcap_outq_set_format(struct zcap_outq *q, const struct zcap_format *zf,
 		pix->bytesperline = zf->planes[0].stride;
 		pix->sizeimage = zf->mem_size[0];
 	}
-	r = zcap_outq_ioctl(q->fd, VIDIOC_S_FMT, &f);
+	r = zcapi_outq_ioctl(q->fd, VIDIOC_S_FMT, &f);
 	if (r) {
 		snprintf(why, why_len, "S_FMT: %s", strerror(-r));
 		return r == -EBUSY ? ZCAP_E_WRONG_STATE : ZCAP_E_TYPE_NOT_ACCEPTED;
@@ -212,7 +212,7 @@ changed:
 	return ZCAP_E_TYPE_NOT_ACCEPTED;
 }
 
-uint32_t zcap_outq_sizeimage(const struct zcap_outq *q, uint32_t plane)
+uint32_t zcapi_outq_sizeimage(const struct zcapi_outq *q, uint32_t plane)
 {
 	if (outq_mplane(q))
 		return plane < q->fmt.fmt.pix_mp.num_planes ?
@@ -220,7 +220,7 @@ uint32_t zcap_outq_sizeimage(const struct zcap_outq *q, uint32_t plane)
 	return plane == 0 ? q->fmt.fmt.pix.sizeimage : 0;
 }
 
-static void outq_unmap(struct zcap_outq *q)
+static void outq_unmap(struct zcapi_outq *q)
 {
 	uint32_t i, p;
 
@@ -234,7 +234,7 @@ static void outq_unmap(struct zcap_outq *q)
 	}
 }
 
-static int outq_map(struct zcap_outq *q)
+static int outq_map(struct zcapi_outq *q)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct v4l2_buffer b;
@@ -251,7 +251,7 @@ static int outq_map(struct zcap_outq *q)
 			b.m.planes = planes;
 			b.length = VIDEO_MAX_PLANES;
 		}
-		r = zcap_outq_ioctl(q->fd, VIDIOC_QUERYBUF, &b);
+		r = zcapi_outq_ioctl(q->fd, VIDIOC_QUERYBUF, &b);
 		if (r)
 			return r;
 		for (p = 0; p < q->n_planes; p++) {
@@ -270,7 +270,7 @@ static int outq_map(struct zcap_outq *q)
 	return 0;
 }
 
-static int outq_reqbufs(struct zcap_outq *q, uint32_t memory, uint32_t count)
+static int outq_reqbufs(struct zcapi_outq *q, uint32_t memory, uint32_t count)
 {
 	struct v4l2_requestbuffers req = {
 		.count = count,
@@ -279,7 +279,7 @@ static int outq_reqbufs(struct zcap_outq *q, uint32_t memory, uint32_t count)
 	};
 	int r;
 
-	r = zcap_outq_ioctl(q->fd, VIDIOC_REQBUFS, &req);
+	r = zcapi_outq_ioctl(q->fd, VIDIOC_REQBUFS, &req);
 	if (r)
 		return r;
 	if (count && !req.count)
@@ -287,7 +287,7 @@ static int outq_reqbufs(struct zcap_outq *q, uint32_t memory, uint32_t count)
 	return (int)req.count;
 }
 
-int zcap_outq_reqbufs(struct zcap_outq *q, bool dmabuf, uint32_t count,
+int zcapi_outq_reqbufs(struct zcapi_outq *q, bool dmabuf, uint32_t count,
 		      char *note, size_t note_len)
 {
 	int r = -EOPNOTSUPP;
@@ -344,18 +344,18 @@ err_free:
 	return r;
 }
 
-int zcap_outq_streamon(struct zcap_outq *q)
+int zcapi_outq_streamon(struct zcapi_outq *q)
 {
 	int type = (int)q->type;
 	int r;
 
-	r = zcap_outq_ioctl(q->fd, VIDIOC_STREAMON, &type);
+	r = zcapi_outq_ioctl(q->fd, VIDIOC_STREAMON, &type);
 	if (!r)
 		q->streaming = true;
 	return r;
 }
 
-void zcap_outq_streamoff(struct zcap_outq *q)
+void zcapi_outq_streamoff(struct zcapi_outq *q)
 {
 	struct zcap_sample *held[VIDEO_MAX_FRAME];
 	uint32_t i, n = 0;
@@ -364,7 +364,7 @@ void zcap_outq_streamoff(struct zcap_outq *q)
 	if (!q->slots)
 		return;
 	/* STREAMOFF hands every queued buffer back: nothing reads them now. */
-	zcap_outq_ioctl(q->fd, VIDIOC_STREAMOFF, &type);
+	zcapi_outq_ioctl(q->fd, VIDIOC_STREAMOFF, &type);
 	pthread_mutex_lock(&q->lock);
 	q->streaming = false;
 	for (i = 0; i < q->count; i++) {
@@ -380,11 +380,11 @@ void zcap_outq_streamoff(struct zcap_outq *q)
 		zcap_sample_unref(held[i]);
 }
 
-void zcap_outq_release(struct zcap_outq *q)
+void zcapi_outq_release(struct zcapi_outq *q)
 {
 	if (!q->memory)
 		return;
-	zcap_outq_streamoff(q);
+	zcapi_outq_streamoff(q);
 	outq_unmap(q);
 	outq_reqbufs(q, q->memory, 0);
 	free(q->slots);
@@ -393,12 +393,12 @@ void zcap_outq_release(struct zcap_outq *q)
 	q->memory = 0;
 }
 
-bool zcap_outq_is_dmabuf(const struct zcap_outq *q)
+bool zcapi_outq_is_dmabuf(const struct zcapi_outq *q)
 {
 	return q->memory == V4L2_MEMORY_DMABUF;
 }
 
-uint32_t zcap_outq_queued(struct zcap_outq *q)
+uint32_t zcapi_outq_queued(struct zcapi_outq *q)
 {
 	uint32_t n;
 
@@ -408,7 +408,7 @@ uint32_t zcap_outq_queued(struct zcap_outq *q)
 	return n;
 }
 
-static void outq_fill_common(struct zcap_outq *q, struct zcap_sample *s,
+static void outq_fill_common(struct zcapi_outq *q, struct zcap_sample *s,
 			     struct v4l2_buffer *b, struct v4l2_plane *planes,
 			     uint32_t index)
 {
@@ -448,13 +448,13 @@ static uint64_t outq_payload(const struct zcap_sample *s, uint32_t mem)
 	return n;
 }
 
-static int outq_find_slot(struct zcap_outq *q, const ino_t *ino)
+static int outq_find_slot(struct zcapi_outq *q, const ino_t *ino)
 {
 	uint32_t i, p;
 	int free_slot = -1, evict = -1;
 
 	for (i = 0; i < q->count; i++) {
-		struct zcap_outq_slot *sl = &q->slots[i];
+		struct zcapi_outq_slot *sl = &q->slots[i];
 
 		if (!sl->bound) {
 			if (free_slot < 0)
@@ -483,7 +483,7 @@ static int outq_find_slot(struct zcap_outq *q, const ino_t *ino)
 	return free_slot;
 }
 
-static int outq_queue_dmabuf(struct zcap_outq *q, struct zcap_sample *s)
+static int outq_queue_dmabuf(struct zcapi_outq *q, struct zcap_sample *s)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct zcap_mem mem[ZCAP_MAX_PLANES];
@@ -530,7 +530,7 @@ static int outq_queue_dmabuf(struct zcap_outq *q, struct zcap_sample *s)
 		b.m.fd = mem[0].fd;
 		b.bytesused = (uint32_t)outq_payload(s, 0);
 	}
-	r = zcap_outq_ioctl(q->fd, VIDIOC_QBUF, &b);
+	r = zcapi_outq_ioctl(q->fd, VIDIOC_QBUF, &b);
 	if (r)
 		goto out;
 	q->slots[idx].queued = true;
@@ -541,7 +541,7 @@ out:
 	return r;
 }
 
-static int outq_wait_free(struct zcap_outq *q, int timeout_ms)
+static int outq_wait_free(struct zcapi_outq *q, int timeout_ms)
 {
 	struct timespec until;
 	uint32_t i;
@@ -564,7 +564,7 @@ static int outq_wait_free(struct zcap_outq *q, int timeout_ms)
 	}
 }
 
-static int outq_queue_copy(struct zcap_outq *q, struct zcap_sample *s,
+static int outq_queue_copy(struct zcapi_outq *q, struct zcap_sample *s,
 			   int timeout_ms, uint64_t *copied)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
@@ -606,7 +606,7 @@ static int outq_queue_copy(struct zcap_outq *q, struct zcap_sample *s,
 	if (r)
 		goto out;
 	*copied += total;
-	r = zcap_outq_ioctl(q->fd, VIDIOC_QBUF, &b);
+	r = zcapi_outq_ioctl(q->fd, VIDIOC_QBUF, &b);
 	if (r)
 		goto out;
 	q->slots[idx].queued = true;
@@ -616,7 +616,7 @@ out:
 	return r;
 }
 
-int zcap_outq_queue(struct zcap_outq *q, struct zcap_sample *s,
+int zcapi_outq_queue(struct zcapi_outq *q, struct zcap_sample *s,
 		    int timeout_ms, uint64_t *copied)
 {
 	if (q->memory == V4L2_MEMORY_DMABUF)
@@ -626,7 +626,7 @@ int zcap_outq_queue(struct zcap_outq *q, struct zcap_sample *s,
 	return ZCAP_E_WRONG_STATE;
 }
 
-int zcap_outq_dequeue(struct zcap_outq *q, uint32_t *flags)
+int zcapi_outq_dequeue(struct zcapi_outq *q, uint32_t *flags)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct zcap_sample *held = NULL;
@@ -641,7 +641,7 @@ int zcap_outq_dequeue(struct zcap_outq *q, uint32_t *flags)
 		b.m.planes = planes;
 		b.length = VIDEO_MAX_PLANES;
 	}
-	r = zcap_outq_ioctl(q->fd, VIDIOC_DQBUF, &b);
+	r = zcapi_outq_ioctl(q->fd, VIDIOC_DQBUF, &b);
 	if (r)
 		return r;
 	pthread_mutex_lock(&q->lock);

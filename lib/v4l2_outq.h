@@ -24,7 +24,7 @@
 #include <zcap/format.h>
 #include <zcap/sample.h>
 
-struct zcap_outq_slot {
+struct zcapi_outq_slot {
 	bool bound;		/* DMABUF: ino[] names the dma-bufs of this index */
 	bool queued;		/* owned by the driver */
 	ino_t ino[ZCAP_MAX_PLANES];
@@ -33,7 +33,7 @@ struct zcap_outq_slot {
 	size_t map_len[ZCAP_MAX_PLANES];
 };
 
-struct zcap_outq {
+struct zcapi_outq {
 	int fd;
 	uint32_t type;		/* V4L2_BUF_TYPE_VIDEO_OUTPUT(_MPLANE) */
 	uint32_t memory;	/* V4L2_MEMORY_DMABUF or _MMAP; 0 before reqbufs */
@@ -42,14 +42,14 @@ struct zcap_outq {
 	uint32_t n_queued;
 	bool streaming;
 	struct v4l2_format fmt;
-	struct zcap_outq_slot *slots;
+	struct zcapi_outq_slot *slots;
 	uint64_t binds;		/* dma-bufs bound to an index (imports) */
 	pthread_mutex_t lock;
 	pthread_cond_t freed;	/* a slot came back (MMAP mode waits on it) */
 };
 
-int zcap_outq_init(struct zcap_outq *q, int fd, uint32_t type);
-void zcap_outq_fini(struct zcap_outq *q);
+int zcapi_outq_init(struct zcapi_outq *q, int fd, uint32_t type);
+void zcapi_outq_fini(struct zcapi_outq *q);
 
 /*
  * S_FMT for @zf, then check that the device took exactly that layout
@@ -57,46 +57,46 @@ void zcap_outq_fini(struct zcap_outq *q);
  * device another layout, so a mismatch is ZCAP_E_TYPE_NOT_ACCEPTED.
  * @why gets a reason on failure.
  */
-int zcap_outq_set_format(struct zcap_outq *q, const struct zcap_format *zf,
+int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
 			 char *why, size_t why_len);
 
 /* Bytes each V4L2 plane must hold (after set_format). */
-uint32_t zcap_outq_sizeimage(const struct zcap_outq *q, uint32_t plane);
+uint32_t zcapi_outq_sizeimage(const struct zcapi_outq *q, uint32_t plane);
 
 /*
  * REQBUFS: DMABUF with @count buffers when @dmabuf, falling back to MMAP
  * (mapping every buffer) when the device refuses; a note goes to @note.
  */
-int zcap_outq_reqbufs(struct zcap_outq *q, bool dmabuf, uint32_t count,
+int zcapi_outq_reqbufs(struct zcapi_outq *q, bool dmabuf, uint32_t count,
 		      char *note, size_t note_len);
 
-int zcap_outq_streamon(struct zcap_outq *q);
+int zcapi_outq_streamon(struct zcapi_outq *q);
 /* STREAMOFF: every buffer comes back; held samples are released. */
-void zcap_outq_streamoff(struct zcap_outq *q);
+void zcapi_outq_streamoff(struct zcapi_outq *q);
 /* streamoff, unmap, REQBUFS(0). */
-void zcap_outq_release(struct zcap_outq *q);
+void zcapi_outq_release(struct zcapi_outq *q);
 
 /*
  * Queue @s. DMABUF: the sample is referenced until its buffer is
  * dequeued. MMAP: waits up to @timeout_ms for a free buffer (ZCAP_E_TIMEOUT),
  * copies, adds the bytes to *@copied.
  */
-int zcap_outq_queue(struct zcap_outq *q, struct zcap_sample *s,
+int zcapi_outq_queue(struct zcapi_outq *q, struct zcap_sample *s,
 		    int timeout_ms, uint64_t *copied);
 
 /*
  * DQBUF one buffer (the fd is non-blocking): 0 and the buffer's flags in
  * *@flags, -EAGAIN when none is done, or the ioctl's error.
  */
-int zcap_outq_dequeue(struct zcap_outq *q, uint32_t *flags);
+int zcapi_outq_dequeue(struct zcapi_outq *q, uint32_t *flags);
 
-bool zcap_outq_is_dmabuf(const struct zcap_outq *q);
-uint32_t zcap_outq_queued(struct zcap_outq *q);
+bool zcapi_outq_is_dmabuf(const struct zcapi_outq *q);
+uint32_t zcapi_outq_queued(struct zcapi_outq *q);
 
 /* ioctl that retries EINTR; returns 0 or -errno. */
-int zcap_outq_ioctl(int fd, unsigned long req, void *arg);
+int zcapi_outq_ioctl(int fd, unsigned long req, void *arg);
 
 /* A V4L2 control's value, or @def when the device has none. */
-int32_t zcap_outq_ctrl_get(int fd, uint32_t id, int32_t def);
+int32_t zcapi_outq_ctrl_get(int fd, uint32_t id, int32_t def);
 
 #endif /* ZCAP_LIB_V4L2_OUTQ_H */

@@ -71,3 +71,4 @@ endef
 
 $(foreach s,$(VICODEC_SERIES),$(eval $(call vicodec_src_rule,$(s))))
 $(foreach v,$(VICODEC_KVERS),$(eval $(call vicodec_mod_rule,$(v),$(call vicodec_series,$(v)))))
+

@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * DRM sink through libdrm: the capture dma-bufs become GEM handles by
+ * PRIME import, once per buffer for the whole stream, and on a KMS device
+ * framebuffers shown on a plane. The frame on screen is held until the
+ * next one replaced it, so the capture driver never writes into a
+ * buffer being scanned out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <linux/videodev2.h>
+
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include <zcap/consumers.h>
+#include <zcap/error.h>
+
+struct drm_buf {
+	bool valid;
+	uint32_t n_mem;
+	ino_t ino[ZCAP_MAX_PLANES];
+	uint32_t handle[ZCAP_MAX_PLANES];
+	uint32_t fb;
+};
+
+struct drm_sink {
+	struct zcap_filter *f;
+	struct zcap_pin *in;
+	struct zcap_drm_sink_config cfg;
+	char *device;
+	int fd;
+	struct zcap_format fmt;
+	bool have_fmt;
+	uint32_t drm_fourcc;
+	struct zcap_allocator *alloc;
+
+	bool kms;
+	uint32_t crtc_id;
+	uint32_t plane_id;
+	uint32_t crtc_w, crtc_h;
+
+	pthread_mutex_t lock;	/* bufs, counters, shown */
+	struct drm_buf *bufs;
+	uint32_t n_bufs;
+	uint64_t imports;
+	uint64_t framebuffers;
+	struct zcap_sample *shown;	/* on the plane now */
+	bool running;
+};
+
+/*
+ * V4L2 names packed RGB by byte order in memory, DRM by bits of a
+ * little-endian word: the same layout has mirrored names.
+ */
+uint32_t zcap_v4l2_to_drm_fourcc(uint32_t f)
+{
+	switch (f) {
+	case V4L2_PIX_FMT_YUYV:		return DRM_FORMAT_YUYV;
+	case V4L2_PIX_FMT_YVYU:		return DRM_FORMAT_YVYU;
+	case V4L2_PIX_FMT_UYVY:		return DRM_FORMAT_UYVY;
+	case V4L2_PIX_FMT_VYUY:		return DRM_FORMAT_VYUY;
+	case V4L2_PIX_FMT_NV12:
+	case V4L2_PIX_FMT_NV12M:	return DRM_FORMAT_NV12;
+	case V4L2_PIX_FMT_NV21:
+	case V4L2_PIX_FMT_NV21M:	return DRM_FORMAT_NV21;
+	case V4L2_PIX_FMT_NV16:
+	case V4L2_PIX_FMT_NV16M:	return DRM_FORMAT_NV16;
+	case V4L2_PIX_FMT_NV61:
+	case V4L2_PIX_FMT_NV61M:	return DRM_FORMAT_NV61;
+	case V4L2_PIX_FMT_NV24:		return DRM_FORMAT_NV24;
+	case V4L2_PIX_FMT_NV42:		return DRM_FORMAT_NV42;
+	case V4L2_PIX_FMT_YUV420:
+	case V4L2_PIX_FMT_YUV420M:	return DRM_FORMAT_YUV420;
+	case V4L2_PIX_FMT_YVU420:
+	case V4L2_PIX_FMT_YVU420M:	return DRM_FORMAT_YVU420;
+	case V4L2_PIX_FMT_YUV422P:
+	case V4L2_PIX_FMT_YUV422M:	return DRM_FORMAT_YUV422;
+	case V4L2_PIX_FMT_GREY:		return DRM_FORMAT_R8;
+	case V4L2_PIX_FMT_RGB565:	return DRM_FORMAT_RGB565;
+	case V4L2_PIX_FMT_RGB24:	return DRM_FORMAT_BGR888;
+	case V4L2_PIX_FMT_BGR24:	return DRM_FORMAT_RGB888;
+	case V4L2_PIX_FMT_XBGR32:	return DRM_FORMAT_XRGB8888;
+	case V4L2_PIX_FMT_ABGR32:	return DRM_FORMAT_ARGB8888;
+	case V4L2_PIX_FMT_XRGB32:	return DRM_FORMAT_BGRX8888;
+	case V4L2_PIX_FMT_ARGB32:	return DRM_FORMAT_BGRA8888;
+	case V4L2_PIX_FMT_RGBX32:	return DRM_FORMAT_XBGR8888;
+	case V4L2_PIX_FMT_RGBA32:	return DRM_FORMAT_ABGR8888;
+	default:			return 0;
+	}
+}
+
+static void drm_note(struct drm_sink *d, const char *msg)
+{
+	struct zcap_filter_stats *st = zcap_filter_stats_lock(d->f);
+
+	snprintf(st->note, sizeof(st->note), "%s", msg);
+	zcap_filter_stats_unlock(d->f);
+}
+
+static void drm_error(struct drm_sink *d, int err, const char *what)
+{
+	struct zcap_filter_stats *st = zcap_filter_stats_lock(d->f);
+
+	st->errors++;
+	if (!st->last_error)
+		st->last_error = err;
+	snprintf(st->note, sizeof(st->note), "drm: %s: %s", what,
+		 zcap_strerror(err));
+	zcap_filter_stats_unlock(d->f);
+}
+
+static bool plane_has_format(drmModePlane *p, uint32_t fourcc)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->count_formats; i++)
+		if (p->formats[i] == fourcc)
+			return true;
+	return false;
+}
+
+/*
+ * Find an active CRTC and a plane on it that scans out our format. A
+ * device with no active CRTC (no display attached, render-only) keeps
+ * the imported handles only.
+ */
+static void drm_pick_output(struct drm_sink *d)
+{
+	drmModePlaneRes *pr = NULL;
+	drmModeRes *res;
+	drmModeCrtc *c;
+	int crtc_index = -1;
+	char msg[128];
+	int i;
+
+	d->kms = false;
+	res = drmModeGetResources(d->fd);
+	if (!res) {
+		drm_note(d, "render-only device: buffers are imported, not shown");
+		return;
+	}
+	for (i = 0; i < res->count_crtcs; i++) {
+		if (d->cfg.crtc_id && res->crtcs[i] != d->cfg.crtc_id)
+			continue;
+		c = drmModeGetCrtc(d->fd, res->crtcs[i]);
+		if (!c)
+			continue;
+		if (c->mode_valid) {
+			crtc_index = i;
+			d->crtc_id = c->crtc_id;
+			d->crtc_w = c->mode.hdisplay;
+			d->crtc_h = c->mode.vdisplay;
+		}
+		drmModeFreeCrtc(c);
+		if (crtc_index >= 0)
+			break;
+	}
+	drmModeFreeResources(res);
+	if (crtc_index < 0) {
+		drm_note(d, "no active CRTC: buffers are imported, not shown");
+		return;
+	}
+	drmSetClientCap(d->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+	pr = drmModeGetPlaneResources(d->fd);
+	for (i = 0; pr && i < (int)pr->count_planes; i++) {
+		drmModePlane *p;
+
+		if (d->cfg.plane_id && pr->planes[i] != d->cfg.plane_id)
+			continue;
+		p = drmModeGetPlane(d->fd, pr->planes[i]);
+		if (!p)
+			continue;
+		if ((p->possible_crtcs & (1u << crtc_index)) &&
+		    plane_has_format(p, d->drm_fourcc))
+			d->plane_id = p->plane_id;
+		drmModeFreePlane(p);
+		if (d->plane_id)
+			break;
+	}
+	if (pr)
+		drmModeFreePlaneResources(pr);
+	if (!d->plane_id) {
+		snprintf(msg, sizeof(msg),
+			 "no plane of CRTC %u scans out this format: buffers are imported, not shown",
+			 d->crtc_id);
+		drm_note(d, msg);
+		return;
+	}
+	d->kms = true;
+}
+
+/* Called with d->lock held. */
+static void drm_buf_release(struct drm_sink *d, struct drm_buf *b)
+{
+	uint32_t m, k;
+
+	if (!b->valid)
+		return;
+	if (b->fb)
+		drmModeRmFB(d->fd, b->fb);
+	for (m = 0; m < b->n_mem; m++) {
+		/* Blocks of one dma-buf share a handle: close it once. */
+		for (k = 0; k < m; k++)
+			if (b->handle[k] == b->handle[m])
+				break;
+		if (k == m && b->handle[m])
+			drmCloseBufferHandle(d->fd, b->handle[m]);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+/* Called with d->lock held. Import @s's buffer unless it already is. */
+static int drm_buf_get(struct drm_sink *d, struct zcap_sample *s,
+		       struct drm_buf **out)
+{
+	uint32_t idx = zcap_sample_index(s);
+	uint32_t n_mem = zcap_sample_n_mem(s);
+	struct zcap_mem mem[ZCAP_MAX_PLANES];
+	ino_t ino[ZCAP_MAX_PLANES] = { 0 };
+	struct drm_buf *b;
+	struct stat st;
+	uint32_t m;
+	int r;
+
+	if (!n_mem || n_mem > ZCAP_MAX_PLANES)
+		return -EINVAL;
+	for (m = 0; m < n_mem; m++) {
+		r = zcap_sample_mem(s, m, &mem[m]);
+		if (r)
+			return r;
+		if (mem[m].fd < 0)
+			return ZCAP_E_NO_DMABUF;
+		if (fstat(mem[m].fd, &st))
+			return -errno;
+		ino[m] = st.st_ino;
+	}
+	if (idx >= d->n_bufs) {
+		uint32_t n = idx + 8;
+		struct drm_buf *nb = realloc(d->bufs, n * sizeof(*nb));
+
+		if (!nb)
+			return -ENOMEM;
+		memset(nb + d->n_bufs, 0, (n - d->n_bufs) * sizeof(*nb));
+		d->bufs = nb;
+		d->n_bufs = n;
+	}
+	b = &d->bufs[idx];
+	if (b->valid && b->n_mem == n_mem &&
+	    !memcmp(b->ino, ino, sizeof(ino))) {
+		*out = b;
+		return 0;
+	}
+	/* A new buffer at this index (first round, or a new pool). */
+	drm_buf_release(d, b);
+	for (m = 0; m < n_mem; m++) {
+		r = drmPrimeFDToHandle(d->fd, mem[m].fd, &b->handle[m]);
+		d->imports++;
+		if (r) {
+			r = -errno;
+			b->n_mem = m;
+			b->valid = true;
+			drm_buf_release(d, b);
+			return r;
+		}
+	}
+	b->n_mem = n_mem;
+	memcpy(b->ino, ino, sizeof(ino));
+	b->valid = true;
+	if (d->kms) {
+		uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+		uint32_t p;
+
+		for (p = 0; p < d->fmt.n_planes && p < 4; p++) {
+			uint32_t bm = d->fmt.planes[p].mem;
+
+			handles[p] = b->handle[bm];
+			pitches[p] = d->fmt.planes[p].stride;
+			offsets[p] = (uint32_t)(mem[bm].offset +
+						d->fmt.planes[p].offset);
+		}
+		r = drmModeAddFB2(d->fd, d->fmt.width, d->fmt.height,
+				  d->drm_fourcc, handles, pitches, offsets,
+				  &b->fb, 0);
+		if (r) {
+			r = -errno;
+			drm_buf_release(d, b);
+			return r;
+		}
+		d->framebuffers++;
+	}
+	*out = b;
+	return 0;
+}
+
+static int drm_accept_format(struct zcap_pin *pin, const struct zcap_format *fmt)
+{
+	struct drm_sink *d = zcap_pin_priv(pin);
+	uint32_t fcc = zcap_v4l2_to_drm_fourcc(fmt->fourcc);
+	char msg[96], s[5];
+
+	if (!fcc) {
+		snprintf(msg, sizeof(msg), "no DRM format for %s",
+			 zcap_fourcc_str(fmt->fourcc, s));
+		drm_note(d, msg);
+		return ZCAP_E_TYPE_NOT_ACCEPTED;
+	}
+	d->fmt = *fmt;
+	d->drm_fourcc = fcc;
+	d->have_fmt = true;
+	return 0;
+}
+
+static int drm_propose_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
+{
+	struct drm_sink *d = zcap_pin_priv(pin);
+
+	*out = NULL;
+	if (!(d->cfg.flags & ZCAP_CONSUMER_PROPOSE_ALLOCATOR))
+		return ZCAP_E_NO_ALLOCATOR;
+	return zcap_allocator_new_dmabuf(ZCAP_PROVIDER_AUTO, out);
+}
+
+static int drm_get_requirements(struct zcap_pin *pin,
+				struct zcap_alloc_requirements *req)
+{
+	(void)pin;
+	memset(req, 0, sizeof(*req));
+	/* The frame on screen stays held until the next one is shown. */
+	req->held = 1;
+	req->props.count = 1;
+	return 0;
+}
+
+static int drm_notify_allocator(struct zcap_pin *pin, struct zcap_allocator *a,
+				bool read_only)
+{
+	struct drm_sink *d = zcap_pin_priv(pin);
+
+	(void)read_only;
+	if (!zcap_allocator_is_dmabuf(a))
+		drm_note(d, "upstream buffers are not dma-bufs: nothing can be imported");
+	if (d->alloc)
+		zcap_allocator_unref(d->alloc);
+	d->alloc = zcap_allocator_ref(a);
+	return 0;
+}
+
+static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	struct drm_sink *d = zcap_pin_priv(pin);
+	struct zcap_sample *old = NULL;
+	struct zcap_filter_stats *st;
+	struct drm_buf *b = NULL;
+	uint64_t bytes = 0;
+	uint32_t m;
+	int r;
+
+	pthread_mutex_lock(&d->lock);
+	if (!d->running) {
+		pthread_mutex_unlock(&d->lock);
+		return ZCAP_E_WRONG_STATE;
+	}
+	r = drm_buf_get(d, s, &b);
+	if (!r && d->kms) {
+		r = drmModeSetPlane(d->fd, d->plane_id, d->crtc_id, b->fb, 0,
+				    0, 0, d->fmt.width, d->fmt.height,
+				    0, 0, d->fmt.width << 16,
+				    d->fmt.height << 16);
+		if (r) {
+			r = -errno;
+		} else {
+			/* The previous frame left the screen: release it. */
+			old = d->shown;
+			d->shown = zcap_sample_ref(s);
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (old)
+		zcap_sample_unref(old);
+
+	for (m = 0; m < zcap_sample_n_mem(s); m++)
+		bytes += zcap_sample_bytesused(s, m);
+	st = zcap_filter_stats_lock(d->f);
+	if (r) {
+		st->dropped++;
+	} else {
+		int64_t t;
+
+		st->frames++;
+		st->bytes += bytes;
+		if (!zcap_sample_time(s, &t)) {
+			struct timespec now;
+			uint64_t lat;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			lat = (uint64_t)now.tv_sec * 1000000000u +
+			      (uint64_t)now.tv_nsec - (uint64_t)t;
+			st->latency_ns_sum += lat;
+			if (lat > st->latency_ns_max)
+				st->latency_ns_max = lat;
+			st->latency_samples++;
+		}
+	}
+	zcap_filter_stats_unlock(d->f);
+	if (r)
+		drm_error(d, r, d->kms ? "showing a frame" : "PRIME import");
+	return r;
+}
+
+static int drm_receive_can_block(struct zcap_pin *pin)
+{
+	(void)pin;
+	return 0;
+}
+
+static void drm_in_disconnect(struct zcap_pin *pin)
+{
+	struct drm_sink *d = zcap_pin_priv(pin);
+
+	if (d->alloc)
+		zcap_allocator_unref(d->alloc);
+	d->alloc = NULL;
+	d->have_fmt = false;
+}
+
+static const struct zcap_input_pin_ops drm_in_ops = {
+	.accept_format = drm_accept_format,
+	.propose_allocator = drm_propose_allocator,
+	.get_requirements = drm_get_requirements,
+	.notify_allocator = drm_notify_allocator,
+	.receive = drm_receive,
+	.receive_can_block = drm_receive_can_block,
+	.disconnect = drm_in_disconnect,
+};
+
+static void drm_release_all(struct drm_sink *d)
+{
+	struct zcap_sample *old;
+	uint32_t i;
+
+	pthread_mutex_lock(&d->lock);
+	d->running = false;
+	old = d->shown;
+	d->shown = NULL;
+	if (old && d->kms)
+		drmModeSetPlane(d->fd, d->plane_id, d->crtc_id, 0, 0,
+				0, 0, 0, 0, 0, 0, 0, 0);
+	for (i = 0; i < d->n_bufs; i++)
+		drm_buf_release(d, &d->bufs[i]);
+	pthread_mutex_unlock(&d->lock);
+	if (old)
+		zcap_sample_unref(old);
+}
+
+static int drm_pause(struct zcap_filter *f)
+{
+	struct drm_sink *d = zcap_filter_priv(f);
+
+	if (!d->have_fmt || !d->alloc)
+		return ZCAP_E_NOT_CONNECTED;
+	if (!d->plane_id)
+		drm_pick_output(d);
+	{
+		struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
+
+		snprintf(st->provider, sizeof(st->provider), "%s",
+			 zcap_provider_name(zcap_allocator_provider(d->alloc)));
+		zcap_filter_stats_unlock(f);
+	}
+	return 0;
+}
+
+static int drm_run(struct zcap_filter *f)
+{
+	struct drm_sink *d = zcap_filter_priv(f);
+
+	pthread_mutex_lock(&d->lock);
+	d->running = true;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+static int drm_stop(struct zcap_filter *f)
+{
+	drm_release_all(zcap_filter_priv(f));
+	return 0;
+}
+
+static void drm_destroy(struct zcap_filter *f)
+{
+	struct drm_sink *d = zcap_filter_priv(f);
+
+	drm_release_all(d);
+	if (d->alloc)
+		zcap_allocator_unref(d->alloc);
+	free(d->bufs);
+	close(d->fd);
+	pthread_mutex_destroy(&d->lock);
+	free(d->device);
+	free(d);
+}
+
+static const struct zcap_filter_ops drm_ops = {
+	.pause = drm_pause,
+	.run = drm_run,
+	.stop = drm_stop,
+	.destroy = drm_destroy,
+};
+
+static struct drm_sink *drm_from_filter(struct zcap_filter *f)
+{
+	if (!f || strncmp(zcap_filter_name(f), "drm(", 4))
+		return NULL;
+	return zcap_filter_priv(f);
+}
+
+int zcap_drm_sink_info(struct zcap_filter *f, struct zcap_drm_sink_info *out)
+{
+	struct drm_sink *d = drm_from_filter(f);
+	uint32_t i;
+
+	if (!d || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&d->lock);
+	out->fd = d->fd;
+	out->kms = d->kms;
+	out->imports = d->imports;
+	out->framebuffers = d->framebuffers;
+	for (i = 0; i < d->n_bufs; i++)
+		if (d->bufs[i].valid)
+			out->n_buffers++;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+int zcap_drm_sink_handle(struct zcap_filter *f, uint32_t index,
+			 uint32_t *handle)
+{
+	struct drm_sink *d = drm_from_filter(f);
+	int r = -ENOENT;
+
+	if (!d || !handle)
+		return -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	if (index < d->n_bufs && d->bufs[index].valid) {
+		*handle = d->bufs[index].handle[0];
+		r = 0;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+int zcap_drm_sink_new(const struct zcap_drm_sink_config *cfg,
+		      struct zcap_filter **out)
+{
+	struct drm_sink *d;
+	char name[64];
+	int r;
+
+	*out = NULL;
+	if (!cfg || !cfg->device)
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->cfg = *cfg;
+	d->cfg.device = NULL;
+	d->device = strdup(cfg->device);
+	if (!d->device) {
+		free(d);
+		return -ENOMEM;
+	}
+	r = -pthread_mutex_init(&d->lock, NULL);
+	if (r)
+		goto err_dev;
+	d->fd = open(cfg->device, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		r = -errno;
+		goto err_lock;
+	}
+	{
+		uint64_t cap = 0;
+
+		if (drmGetCap(d->fd, DRM_CAP_PRIME, &cap) ||
+		    !(cap & DRM_PRIME_CAP_IMPORT)) {
+			r = ZCAP_E_NO_DMABUF;
+			goto err_fd;
+		}
+	}
+	snprintf(name, sizeof(name), "drm(%s)", cfg->device);
+	r = zcap_filter_new(name, &drm_ops, d, &d->f);
+	if (r)
+		goto err_fd;
+	/* From here the filter owns d: zcap_filter_destroy() frees it. */
+	r = zcap_pin_new_input(d->f, "in", &drm_in_ops, d, &d->in);
+	if (r)
+		goto err_filter;
+	r = zcap_filter_add_pin(d->f, d->in);
+	if (r) {
+		zcap_pin_destroy(d->in);
+		goto err_filter;
+	}
+	*out = d->f;
+	return 0;
+
+err_filter:
+	zcap_filter_destroy(d->f);
+	return r;
+err_fd:
+	close(d->fd);
+err_lock:
+	pthread_mutex_destroy(&d->lock);
+err_dev:
+	free(d->device);
+	free(d);
+	return r;
+}
+
