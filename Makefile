@@ -53,6 +53,8 @@ deps:
 -include $(TOP)/tools/tools.mk
 -include $(TOP)/tests/unit/unit.mk
 -include $(TOP)/tests/selftests/selftests.mk
+-include $(TOP)/tests/fuzz/fuzz.mk
+-include $(TOP)/tests/faults/faults.mk
 -include $(TOP)/tests/vm/vm.mk
 
 clean:
