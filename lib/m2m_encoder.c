@@ -86,7 +86,8 @@ static void enc_note(struct m2m_enc *e, const char *fmt, const char *arg)
 	zcap_filter_stats_unlock(e->f);
 }
 
-static void enc_error(struct m2m_enc *e, int err, const char *what)
+/* Count an error; a fatal one also ends the graph's wait. */
+static void enc_error(struct m2m_enc *e, int err, const char *what, bool fatal)
 {
 	struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
 
@@ -96,7 +97,8 @@ static void enc_error(struct m2m_enc *e, int err, const char *what)
 	snprintf(st->note, sizeof(st->note), "encoder: %s: %s", what,
 		 zcap_strerror(err));
 	zcap_filter_stats_unlock(e->f);
-	zcap_filter_post_event(e->f, err);
+	if (fatal)
+		zcap_filter_post_event(e->f, err);
 }
 
 static void enc_wake(struct m2m_enc *e)
@@ -345,7 +347,7 @@ static bool enc_drain_capture(struct m2m_enc *e)
 		if (r == -EPIPE)	/* the last buffer was already dequeued */
 			return true;
 		if (r) {
-			enc_error(e, r, "DQBUF(CAPTURE)");
+			enc_error(e, r, "DQBUF(CAPTURE)", true);
 			return true;
 		}
 		if (b.index >= e->n_cap)
@@ -355,17 +357,17 @@ static bool enc_drain_capture(struct m2m_enc *e)
 		if (bytes > e->cap[b.index].len)
 			bytes = (uint32_t)e->cap[b.index].len;
 		if (b.flags & V4L2_BUF_FLAG_ERROR) {
-			enc_error(e, -EIO, "coded buffer flagged ERROR");
+			enc_error(e, -EIO, "coded buffer flagged ERROR", false);
 		} else if (bytes) {
 			r = enc_deliver(e, &b, bytes);
 			if (r)
-				enc_error(e, r, "delivering a coded frame");
+				enc_error(e, r, "delivering a coded frame", false);
 		}
 		if (b.flags & V4L2_BUF_FLAG_LAST)
 			return true;
 		r = enc_queue_cap(e, b.index);
 		if (r) {
-			enc_error(e, r, "QBUF(CAPTURE)");
+			enc_error(e, r, "QBUF(CAPTURE)", true);
 			return true;
 		}
 	}
@@ -377,7 +379,7 @@ static void enc_drain_output(struct m2m_enc *e)
 
 	while (!zcapi_outq_dequeue(&e->oq, &flags)) {
 		if (flags & V4L2_BUF_FLAG_ERROR)
-			enc_error(e, -EIO, "raw frame flagged ERROR");
+			enc_error(e, -EIO, "raw frame flagged ERROR", false);
 	}
 }
 
@@ -468,15 +470,19 @@ static int enc_get_requirements(struct zcap_pin *pin,
 	uint32_t p;
 
 	memset(req, 0, sizeof(*req));
-	if (!e->have_in_fmt)
-		return ZCAP_E_NOT_CONNECTED;
 	e->min_out = (uint32_t)zcapi_outq_ctrl_get(e->fd,
 					V4L2_CID_MIN_BUFFERS_FOR_OUTPUT, 1);
 	req->props.count = e->min_out + e->cfg.queue_depth;
-	req->props.n_mem = e->oq.n_planes;
-	for (p = 0; p < e->oq.n_planes; p++)
-		req->props.size[p] = zcapi_outq_sizeimage(&e->oq, p);
 	req->held = e->min_out + e->cfg.queue_depth;
+	/*
+	 * Sizes follow the format, which a first connection asks for only
+	 * after the requirements: then notify_allocator checks them instead.
+	 */
+	if (e->have_in_fmt) {
+		req->props.n_mem = e->oq.n_planes;
+		for (p = 0; p < e->oq.n_planes; p++)
+			req->props.size[p] = zcapi_outq_sizeimage(&e->oq, p);
+	}
 	/*
 	 * The layout is not a constraint to meet but a fact: V4L2 fixes the
 	 * encoder's bytesperline and accept_format took only formats with
@@ -490,8 +496,15 @@ static int enc_notify_allocator(struct zcap_pin *pin, struct zcap_allocator *a,
 				bool read_only)
 {
 	struct m2m_enc *e = zcap_pin_priv(pin);
+	char why[96];
+	int r;
 
 	(void)read_only;	/* the encoder only reads its input */
+	r = zcapi_outq_check_allocator(&e->oq, a, why, sizeof(why));
+	if (r) {
+		enc_note(e, "encoder input: %s", why);
+		return r;
+	}
 	if (e->in_alloc)
 		zcap_allocator_unref(e->in_alloc);
 	e->in_alloc = zcap_allocator_ref(a);
@@ -544,7 +557,7 @@ static int enc_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	if (r == ZCAP_E_TIMEOUT)
 		return 0;	/* counted as dropped: the encoder is behind */
 	if (r)
-		enc_error(e, r, "QBUF(OUTPUT)");
+		enc_error(e, r, "QBUF(OUTPUT)", true);
 	else
 		enc_wake(e);
 	return r;
@@ -574,7 +587,7 @@ static int enc_send_stop(struct m2m_enc *e)
 	r = zcapi_outq_ioctl(e->fd, VIDIOC_ENCODER_CMD, &cmd);
 	if (r) {
 		/* No drain command: what is queued now is all there is. */
-		enc_error(e, r, "V4L2_ENC_CMD_STOP");
+		enc_error(e, r, "V4L2_ENC_CMD_STOP", false);
 		enc_mark_drained(e);
 		return r;
 	}
@@ -636,9 +649,11 @@ static int enc_enum_format(struct zcap_pin *pin, uint32_t index,
 	fmt->colorspace = e->in_fmt.colorspace;
 	fmt->interval_num = e->in_fmt.interval_num;
 	fmt->interval_den = e->in_fmt.interval_den;
-	/* A bitstream: one block of up to sizeimage bytes, no lines. */
+	/* A bitstream: one block of up to sizeimage bytes, one "line". */
 	fmt->n_planes = 1;
 	fmt->n_mem = 1;
+	fmt->planes[0].stride = e->cap_sizeimage;
+	fmt->planes[0].lines = 1;
 	fmt->planes[0].size = e->cap_sizeimage;
 	fmt->mem_size[0] = e->cap_sizeimage;
 	return 0;
@@ -790,12 +805,12 @@ static int enc_run(struct zcap_filter *f)
 		return 0;
 	r = zcapi_outq_streamon(&e->oq);
 	if (r) {
-		enc_error(e, r, "STREAMON(OUTPUT)");
+		enc_error(e, r, "STREAMON(OUTPUT)", true);
 		return r;
 	}
 	r = zcapi_outq_ioctl(e->fd, VIDIOC_STREAMON, &type);
 	if (r) {
-		enc_error(e, r, "STREAMON(CAPTURE)");
+		enc_error(e, r, "STREAMON(CAPTURE)", true);
 		zcapi_outq_streamoff(&e->oq);
 		return r;
 	}
@@ -842,7 +857,7 @@ static int enc_stop(struct zcap_filter *f)
 		drained = e->drained;
 		pthread_mutex_unlock(&e->lock);
 		if (!drained)
-			enc_error(e, ZCAP_E_TIMEOUT, "draining at stop");
+			enc_error(e, ZCAP_E_TIMEOUT, "draining at stop", false);
 	}
 	enc_teardown(e);
 	return 0;

@@ -140,13 +140,14 @@ static int out_get_requirements(struct zcap_pin *pin,
 	uint32_t p;
 
 	memset(req, 0, sizeof(*req));
-	if (!o->have_fmt)
-		return ZCAP_E_NOT_CONNECTED;
 	req->props.count = o->min_out + o->cfg.queue_depth;
-	req->props.n_mem = o->oq.n_planes;
-	for (p = 0; p < o->oq.n_planes; p++)
-		req->props.size[p] = zcapi_outq_sizeimage(&o->oq, p);
 	req->held = o->min_out + o->cfg.queue_depth;
+	/* Known once a format was taken; else notify_allocator checks. */
+	if (o->have_fmt) {
+		req->props.n_mem = o->oq.n_planes;
+		for (p = 0; p < o->oq.n_planes; p++)
+			req->props.size[p] = zcapi_outq_sizeimage(&o->oq, p);
+	}
 	return 0;
 }
 
@@ -154,8 +155,16 @@ static int out_notify_allocator(struct zcap_pin *pin, struct zcap_allocator *a,
 				bool read_only)
 {
 	struct out_sink *o = zcap_pin_priv(pin);
+	char why[96], msg[112];
+	int r;
 
 	(void)read_only;	/* an output device only reads */
+	r = zcapi_outq_check_allocator(&o->oq, a, why, sizeof(why));
+	if (r) {
+		snprintf(msg, sizeof(msg), "output: %s", why);
+		out_note(o, msg);
+		return r;
+	}
 	if (o->alloc)
 		zcap_allocator_unref(o->alloc);
 	o->alloc = zcap_allocator_ref(a);

@@ -220,6 +220,38 @@ uint32_t zcapi_outq_sizeimage(const struct zcapi_outq *q, uint32_t plane)
 	return plane == 0 ? q->fmt.fmt.pix.sizeimage : 0;
 }
 
+int zcapi_outq_check_allocator(struct zcapi_outq *q, struct zcap_allocator *a,
+			       char *why, size_t why_len)
+{
+	struct zcap_alloc_props got;
+	uint32_t p;
+	int r;
+
+	r = zcap_allocator_get_properties(a, &got);
+	if (r) {
+		snprintf(why, why_len, "allocator has no properties: %s",
+			 zcap_strerror(r));
+		return r;
+	}
+	if (!zcap_allocator_is_dmabuf(a))
+		return 0;	/* copied: any size is fine */
+	if ((got.n_mem ? got.n_mem : 1) != q->n_planes) {
+		snprintf(why, why_len, "%u memory blocks per buffer, the device takes %u",
+			 got.n_mem ? got.n_mem : 1, q->n_planes);
+		return ZCAP_E_PROPS_REJECTED;
+	}
+	for (p = 0; p < q->n_planes; p++) {
+		if (got.size[p] < zcapi_outq_sizeimage(q, p)) {
+			snprintf(why, why_len,
+				 "buffers of %llu bytes, the device needs %u (sizeimage)",
+				 (unsigned long long)got.size[p],
+				 zcapi_outq_sizeimage(q, p));
+			return ZCAP_E_PROPS_REJECTED;
+		}
+	}
+	return 0;
+}
+
 static void outq_unmap(struct zcapi_outq *q)
 {
 	uint32_t i, p;

@@ -60,6 +60,15 @@ void zcapi_outq_fini(struct zcapi_outq *q);
 int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
 			 char *why, size_t why_len);
 
+/*
+ * Does @a's granted buffers hold what the device's format needs (after
+ * set_format)? ZCAP_E_PROPS_REJECTED with a reason in @why if not: V4L2
+ * refuses a dma-buf smaller than sizeimage at QBUF, far too late to say
+ * it clearly.
+ */
+int zcapi_outq_check_allocator(struct zcapi_outq *q, struct zcap_allocator *a,
+			       char *why, size_t why_len);
+
 /* Bytes each V4L2 plane must hold (after set_format). */
 uint32_t zcapi_outq_sizeimage(const struct zcapi_outq *q, uint32_t plane);
 
