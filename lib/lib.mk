@@ -5,7 +5,8 @@
 # the version script's (lib/libzcap.map): zcap_* only.
 #
 # For other fragments: LIBZCAP_SO, LIBZCAP_A, LIBZCAP_LIBS (what a static
-# link needs besides the archive), LIBZCAP_SRCS.
+# link needs besides the archive), LIBZCAP_SRCS, LIBZCAP_CFLAGS (what the
+# library's own sources need besides ZCAP_CFLAGS).
 
 LIBZCAP_VERSION := 0.1.0
 LIBZCAP_SONAME := libzcap.so.0
@@ -18,7 +19,12 @@ LIBZCAP_OBJS := $(patsubst $(TOP)/lib/%.c,$(BUILD)/lib/obj/%.o,$(LIBZCAP_SRCS))
 LIBZCAP_SO := $(BUILD)/lib/libzcap.so.$(LIBZCAP_VERSION)
 LIBZCAP_A := $(BUILD)/lib/libzcap.a
 LIBZCAP_PC := $(BUILD)/lib/zcap.pc
-LIBZCAP_LIBS := -lpthread
+# libdrm for the DRM sink (lib/drm_sink.c); --as-needed drops it from
+# DT_NEEDED if no object uses it.
+LIBDRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
+LIBDRM_LIBS := $(shell pkg-config --libs libdrm 2>/dev/null || echo -ldrm)
+LIBZCAP_CFLAGS := $(LIBDRM_CFLAGS)
+LIBZCAP_LIBS := -Wl,--as-needed $(LIBDRM_LIBS) -lpthread
 LIBZCAP_MAP := $(TOP)/lib/libzcap.map
 
 .PHONY: lib install-lib uninstall-lib
@@ -26,7 +32,7 @@ lib: $(LIBZCAP_SO) $(BUILD)/lib/libzcap.so $(LIBZCAP_A) $(LIBZCAP_PC)
 
 $(BUILD)/lib/obj/%.o: $(TOP)/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(LIBZCAP_OBJS:.o=.d)
 
@@ -83,4 +89,3 @@ uninstall-lib:
 # Other fragments add their own install-* prerequisites the same way.
 install: install-lib
 
-VM_PREREQS += lib

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host unit tests of libzcap (no kernel module needed). The library's
+# sources are compiled again with ASan and UBSan into $(BUILD)/unit/, each
+# tests/unit/test_*.c links against them (internals included, through
+# lib/zcap_internal.h), and run-tap merges their TAP into
+# $(BUILD)/results/host/unit.tap. Any failure, crash or sanitizer report
+# fails the target.
+#
+# Also the VM test of the dma-buf providers: $(BUILD)/vm-tests/lib_providers,
+# run by tests/vm/suites/lib-providers.sh.
+
+UNIT_DIR := $(BUILD)/unit
+UNIT_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+UNIT_CFLAGS := -O1 -g $(UNIT_SAN) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -I$(TOP)/lib
+UNIT_LIB_OBJS := $(patsubst $(TOP)/lib/%.c,$(UNIT_DIR)/lib/%.o,$(LIBZCAP_SRCS))
+UNIT_LIB := $(UNIT_DIR)/libzcap-san.a
+UNIT_SRCS := $(sort $(wildcard $(TOP)/tests/unit/test_*.c))
+UNIT_BINS := $(patsubst $(TOP)/tests/unit/%.c,$(UNIT_DIR)/%,$(UNIT_SRCS))
+UNIT_TAP := $(BUILD)/results/host/unit.tap
+
+$(UNIT_DIR)/lib/%.o: $(TOP)/lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
+
+$(UNIT_LIB): $(UNIT_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(UNIT_DIR)/test_%: $(TOP)/tests/unit/test_%.c $(UNIT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -MMD -MP $< -o $@ $(UNIT_LIB) $(LIBZCAP_LIBS)
+
+-include $(UNIT_LIB_OBJS:.o=.d) $(UNIT_BINS:=.d)
+
+.PHONY: unit unit-build
+unit-build: $(UNIT_BINS)
+
+# detect_leaks: LeakSanitizer runs at exit, a leak fails the test.
+unit: unit-build
+	@mkdir -p $(dir $(UNIT_TAP))
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(TOP)/tests/unit/run-tap $(UNIT_TAP) $(UNIT_BINS)
+
+HOST_TESTS += unit
+
+# ---------------------------------------------------------------------
+# VM test of the dma-buf providers, linked statically against libzcap.a
+# so that the guest runs exactly this build.
+VM_TESTS_DIR := $(BUILD)/vm-tests
+LIB_PROVIDERS_TEST := $(VM_TESTS_DIR)/lib_providers
+
+$(LIB_PROVIDERS_TEST): $(TOP)/tests/vm/lib_providers.c $(LIBZCAP_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -I$(TOP)/tests/unit -MMD -MP $< -o $@ \
+		$(LIBZCAP_A) $(LIBZCAP_LIBS)
+
+-include $(LIB_PROVIDERS_TEST).d
+
+.PHONY: lib-providers-test
+lib-providers-test: $(LIB_PROVIDERS_TEST)
+VM_PREREQS += lib-providers-test
+VM_SUITES += tests/vm/suites/lib-providers.sh
