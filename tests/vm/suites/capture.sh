@@ -1,0 +1,348 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The capture path end to end: vivid (single- and multi-planar instances)
+# -> libzcap's V4L2 source -> sinks, through zcap.ko pools (zero copy) and
+# through plain memory (the driver's buffers, copied), with every frame
+# compared byte for byte between the two. vivid draws a still test pattern
+# once its text overlay is off, so the two paths must give the same bytes.
+# Also: stride padding, multi-memory formats, a non-zero data offset, run
+# -> stop -> run, a slow consumer, the dma-heap and udmabuf providers, an
+# unplug while streaming, zcap-capture with a PNG, and zcap.ko's debugfs
+# counters (no per-frame mapping, nothing left at the end).
+# zcap-vm-timeout: 420
+
+. "$ZCAP_TOP/tests/vm/tap.sh"
+
+ct=$ZCAP_BUILD/vm-tests/capture_test
+capture=$ZCAP_BUILD/tools/zcap-capture
+out=$ZCAP_RESULTS
+W=320
+H=180
+N=10
+
+tap_plan 22
+
+case $ZCAP_KVER in
+6.1.*) old_kernel=1 ;;
+*) old_kernel=0 ;;
+esac
+
+# run_ct NAME ARGS...: capture_test's output in $out/NAME.out; its status.
+run_ct() {
+	local name=$1
+	shift
+	"$ct" "$@" >"$out/$name.out" 2>&1
+}
+
+# field NAME KEY: the value after KEY on the first "run" line of NAME.out,
+# or after KEY at the start of a line.
+field() {
+	awk -v k="$2" '
+		$1 == k { print $2; exit }
+		$1 == "run" { for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }
+	' "$out/$1.out"
+}
+
+ct_ok() {
+	grep -q '^result ok' "$out/$1.out"
+}
+
+show() {
+	tap_diag "$(cat "$out/$1.out")"
+}
+
+# check_zero_copy NAME: ok, the zcap-like provider, nothing copied.
+check_capture() {
+	local name=$1 want_provider=$2 copy=$3
+	local prov copied
+	prov=$(field "$name" provider)
+	copied=$(field "$name" copied)
+	if ! ct_ok "$name"; then
+		return 1
+	fi
+	[ "$prov" = "$want_provider" ] || return 1
+	if [ "$copy" = copy ]; then
+		[ -n "$copied" ] && [ "$copied" -gt 0 ]
+	else
+		[ "$copied" = 0 ]
+	fi
+}
+
+# same_frames A B: equal files, N frames of SIZE bytes each, not blank.
+same_frames() {
+	local a=$1 b=$2 size=$3
+	[ -s "$a" ] && cmp -s "$a" "$b" &&
+		[ "$(stat -c %s "$a")" -eq $((N * size)) ] &&
+		[ -n "$(head -c "$size" "$a" | tr -d '\000' | head -c 1)" ]
+}
+
+# --- vivid, and zcap-capture's messages before zcap.ko is loaded ----------
+
+# Instance 0 single-planar, instance 1 multi-planar; video capture nodes only.
+if modprobe vivid n_devs=2 multiplanar=1,2 node_types=0x1,0x1 2>"$out/modprobe.err"; then
+	sp= mp=
+	for i in $(seq 50); do
+		for d in /sys/class/video4linux/video*; do
+			[ -r "$d/name" ] || continue
+			case $(cat "$d/name") in
+			vivid-000-vid-cap) sp=/dev/${d##*/} ;;
+			vivid-001-vid-cap) mp=/dev/${d##*/} ;;
+			esac
+		done
+		[ -c "$sp" ] && [ -c "$mp" ] && break
+		sleep 0.1
+	done
+fi
+if [ -c "${sp:-}" ] && [ -c "${mp:-}" ] &&
+	v4l2-ctl -d "$sp" -c osd_text_mode=2 && v4l2-ctl -d "$mp" -c osd_text_mode=2; then
+	tap_pass "vivid: single-planar $sp, multi-planar $mp, text overlay off"
+	v4l2-ctl -d "$sp" -L >"$out/vivid-controls.txt" 2>&1
+	v4l2-ctl -d "$mp" --list-formats-ext >"$out/vivid-mplane-formats.txt" 2>&1
+else
+	tap_fail "vivid: single-planar and multi-planar instances"
+	tap_diag "$(cat "$out/modprobe.err" 2>/dev/null)" "$(ls -l /dev/video* 2>&1)"
+	exit 1
+fi
+
+"$capture" -d "$sp" --provider zcap -n 1 >"$out/msg-nozcap.txt" 2>&1
+rc=$?
+if [ $rc -ne 0 ] && grep -q "zcap.ko not loaded: sudo modprobe zcap, or --provider" "$out/msg-nozcap.txt"; then
+	tap_pass "zcap-capture --provider zcap without zcap.ko: says how to fix it"
+else
+	tap_fail "zcap-capture --provider zcap without zcap.ko: says how to fix it"
+	tap_diag "exit $rc" "$(cat "$out/msg-nozcap.txt")"
+fi
+
+"$capture" -d /dev/video-none -n 1 >"$out/msg-nodev.txt" 2>&1
+rc1=$?
+"$capture" -d /dev/null -n 1 >"$out/msg-notv4l2.txt" 2>&1
+rc2=$?
+"$capture" -d "$sp" -f NV12M -n 1 >"$out/msg-format.txt" 2>&1
+rc3=$?
+if [ $rc1 -ne 0 ] && grep -q "no such device" "$out/msg-nodev.txt" &&
+	[ $rc2 -ne 0 ] && grep -q "not a V4L2 device" "$out/msg-notv4l2.txt" &&
+	[ $rc3 -ne 0 ] && grep -q "cannot capture NV12M" "$out/msg-format.txt" &&
+	grep -q "^  YUYV" "$out/msg-format.txt"; then
+	tap_pass "zcap-capture: missing device, not V4L2, unsupported format (lists formats)"
+else
+	tap_fail "zcap-capture: missing device, not V4L2, unsupported format (lists formats)"
+	tap_diag "exit $rc1 $rc2 $rc3" "$(cat "$out"/msg-nodev.txt "$out"/msg-notv4l2.txt "$out"/msg-format.txt)"
+fi
+
+if insmod "$ZCAP_MODULE" 2>"$out/insmod.err" && [ -c /dev/zcap ]; then
+	tap_pass "insmod zcap.ko"
+else
+	tap_fail "insmod zcap.ko"
+	tap_diag "$(cat "$out/insmod.err")"
+	exit 1
+fi
+
+# --- single-planar --------------------------------------------------------
+
+run_ct sp-zc -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N -o "$out/sp-zc.raw"
+if check_capture sp-zc zcap zero; then
+	tap_pass "single-planar YUYV ${W}x$H through zcap.ko: $N frames, 0 bytes copied"
+else
+	tap_fail "single-planar YUYV ${W}x$H through zcap.ko: $N frames, 0 bytes copied"
+	show sp-zc
+fi
+
+run_ct sp-copy -d "$sp" -f YUYV -s ${W}x$H -p memory -n $N -o "$out/sp-copy.raw"
+if check_capture sp-copy memory copy; then
+	tap_pass "single-planar YUYV through plain memory: MMAP + copy, bytes copied counted"
+else
+	tap_fail "single-planar YUYV through plain memory: MMAP + copy, bytes copied counted"
+	show sp-copy
+fi
+
+if same_frames "$out/sp-zc.raw" "$out/sp-copy.raw" $((W * H * 2)); then
+	tap_pass "single-planar: zero-copy frames are byte-identical to copied frames"
+else
+	tap_fail "single-planar: zero-copy frames are byte-identical to copied frames"
+	tap_diag "$(ls -l "$out"/sp-*.raw)"
+fi
+
+# The first round maps every buffer once; after it nothing may map again.
+mr=$(field sp-zc maps_round)
+me=$(field sp-zc maps_end)
+vr=$(field sp-zc vmaps_round)
+ve=$(field sp-zc vmaps_end)
+if [ -n "$mr" ] && [ "$mr" -ge 0 ] && [ "$mr" = "$me" ] && [ "$vr" = "$ve" ]; then
+	tap_pass "debugfs map_calls ($mr) and vmap_calls ($vr) do not grow per frame after the first round"
+else
+	tap_fail "debugfs map_calls/vmap_calls do not grow per frame after the first round"
+	tap_diag "map_calls after the first round $mr, at the end $me;" \
+		"vmap_calls after the first round $vr, at the end $ve"
+fi
+
+# vivid honours bytesperline: a stride wider than the line.
+stride=1024
+run_ct sp-stride -d "$sp" -f YUYV -s ${W}x$H --stride $stride -p zcap -n $N -o "$out/sp-stride.raw"
+run_ct sp-stride-raw -d "$sp" -f YUYV -s ${W}x$H --stride $stride -p zcap -n $N \
+	--raw -o "$out/sp-stride-raw.raw"
+got_stride=$(awk '$1 == "format" { for (i = 1; i < NF; i++) if ($i == "stride") print $(i + 1) }' \
+	"$out/sp-stride.out")
+if check_capture sp-stride zcap zero && [ "$got_stride" = $stride ] &&
+	same_frames "$out/sp-stride.raw" "$out/sp-zc.raw" $((W * H * 2)) &&
+	ct_ok sp-stride-raw &&
+	[ "$(stat -c %s "$out/sp-stride-raw.raw")" -eq $((N * stride * H)) ]; then
+	tap_pass "stride $stride at width $W: driver honours it, visible lines identical, raw frames $((stride * H)) bytes"
+else
+	tap_fail "stride $stride at width $W: visible lines identical, raw frames padded"
+	show sp-stride
+	tap_diag "$(ls -l "$out"/sp-stride*.raw 2>&1)"
+fi
+
+run_ct sp-runs -d "$sp" -f YUYV -s ${W}x$H -p zcap -n 5 --runs 3
+if ct_ok sp-runs && [ "$(grep -c '^run .* frames 5 .* outstanding 0 ' "$out/sp-runs.out")" = 3 ]; then
+	tap_pass "run -> stop -> run -> stop -> run in one process: 5 frames each, every buffer back"
+else
+	tap_fail "run -> stop -> run in one process"
+	show sp-runs
+fi
+
+run_ct sp-hold -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N --sink null --hold-ms 300
+if ct_ok sp-hold && [ "$(field sp-hold copied)" = 0 ] && [ "$(field sp-hold errors)" = 0 ]; then
+	tap_pass "slow consumer (null sink holds each frame 300 ms): $N frames, $(field sp-hold buffers) buffers, dropped $(field sp-hold dropped)"
+else
+	tap_fail "slow consumer (null sink holds each frame 300 ms)"
+	show sp-hold
+fi
+
+run_ct sp-filesink -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N --sink file -o "$out/sp-filesink.raw"
+if ct_ok sp-filesink && same_frames "$out/sp-filesink.raw" "$out/sp-zc.raw" $((W * H * 2)); then
+	tap_pass "library file sink writes the same frames"
+else
+	tap_fail "library file sink writes the same frames"
+	show sp-filesink
+fi
+
+# --- multi-planar ---------------------------------------------------------
+
+run_ct mp-zc -d "$mp" -f YUYV -s ${W}x$H -p zcap -n $N -o "$out/mp-zc.raw"
+run_ct mp-copy -d "$mp" -f YUYV -s ${W}x$H -p memory -n $N -o "$out/mp-copy.raw"
+if check_capture mp-zc zcap zero && check_capture mp-copy memory copy &&
+	same_frames "$out/mp-zc.raw" "$out/mp-copy.raw" $((W * H * 2)); then
+	tap_pass "multi-planar YUYV: zero copy through zcap.ko, identical to the copy path"
+else
+	tap_fail "multi-planar YUYV: zero copy through zcap.ko, identical to the copy path"
+	show mp-zc
+	show mp-copy
+fi
+
+# NV12M: two memory blocks, so two dma-bufs per buffer.
+run_ct mp-nv12m-zc -d "$mp" -f NV12M -s ${W}x$H -p zcap -n $N -o "$out/mp-nv12m-zc.raw"
+run_ct mp-nv12m-copy -d "$mp" -f NV12M -s ${W}x$H -p memory -n $N -o "$out/mp-nv12m-copy.raw"
+if check_capture mp-nv12m-zc zcap zero && check_capture mp-nv12m-copy memory copy &&
+	grep -q '^format NV12M .* planes 2 mem 2 ' "$out/mp-nv12m-zc.out" &&
+	same_frames "$out/mp-nv12m-zc.raw" "$out/mp-nv12m-copy.raw" $((W * H * 3 / 2)); then
+	tap_pass "multi-planar NV12M (2 dma-bufs per frame): zero copy, identical to the copy path"
+else
+	tap_fail "multi-planar NV12M (2 dma-bufs per frame): zero copy, identical to the copy path"
+	show mp-nv12m-zc
+	show mp-nv12m-copy
+fi
+
+# vivid starts NV16M's luma 128 bytes into its buffer (a data_offset).
+run_ct mp-nv16m-zc -d "$mp" -f NV16M -s ${W}x$H -p zcap -n $N -o "$out/mp-nv16m-zc.raw"
+run_ct mp-nv16m-copy -d "$mp" -f NV16M -s ${W}x$H -p memory -n $N -o "$out/mp-nv16m-copy.raw"
+if check_capture mp-nv16m-zc zcap zero && check_capture mp-nv16m-copy memory copy &&
+	[ "$(field mp-nv16m-zc offsets)" = "128,0" ] &&
+	same_frames "$out/mp-nv16m-zc.raw" "$out/mp-nv16m-copy.raw" $((W * H * 2)); then
+	tap_pass "multi-planar NV16M: the driver's data_offset 128 travels with each sample, frames identical"
+else
+	tap_fail "multi-planar NV16M: the driver's data_offset travels with each sample"
+	show mp-nv16m-zc
+	show mp-nv16m-copy
+fi
+
+# --- other providers ------------------------------------------------------
+
+for prov in heap udmabuf; do
+	if [ $old_kernel = 1 ]; then
+		# 6.1's udmabuf has no vmap, which vivid's vb2-vmalloc needs to
+		# import, and the system heap is tested where both are.
+		tap_skip "provider $prov: zero copy identical to zcap.ko" \
+			"tested on 6.12 only (6.1: udmabuf lacks vmap for vb2-vmalloc importers)"
+		continue
+	fi
+	[ $prov = udmabuf ] && modprobe udmabuf 2>/dev/null
+	run_ct sp-$prov -d "$sp" -f YUYV -s ${W}x$H -p $prov -n $N -o "$out/sp-$prov.raw"
+	want=$prov
+	[ $prov = heap ] && want=dma-heap
+	if check_capture sp-$prov $want zero &&
+		same_frames "$out/sp-$prov.raw" "$out/sp-zc.raw" $((W * H * 2)); then
+		tap_pass "provider $want: zero copy, frames identical to zcap.ko's"
+	else
+		tap_fail "provider $want: zero copy, frames identical to zcap.ko's"
+		show sp-$prov
+	fi
+done
+
+# --- zcap-capture, 1280x720, with a PNG -------------------------------------
+
+"$capture" -d "$sp" -s 1280x720 -f YUYV -n 3 -o "$out/hd.raw" --png "$out/hd.png" \
+	>"$out/zcap-capture-hd.txt" 2>&1
+rc=$?
+sig=$(head -c 8 "$out/hd.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')
+dims=$(od -An -tu1 -j16 -N8 "$out/hd.png" 2>/dev/null | awk '{ print $1*16777216+$2*65536+$3*256+$4 "x" $5*16777216+$6*65536+$7*256+$8 }')
+if [ $rc -eq 0 ] && [ "$sig" = 89504e470d0a1a0a ] && [ "$dims" = 1280x720 ] &&
+	[ "$(stat -c %s "$out/hd.raw")" -eq $((3 * 1280 * 720 * 2)) ] &&
+	grep -q "^copied: *0 bytes by the CPU (zero copy)" "$out/zcap-capture-hd.txt" &&
+	grep -q "^provider: zcap" "$out/zcap-capture-hd.txt"; then
+	tap_pass "zcap-capture 1280x720: 3 frames, PNG 1280x720, zero copy through zcap"
+else
+	tap_fail "zcap-capture 1280x720 with a PNG"
+	tap_diag "exit $rc, PNG signature $sig, size $dims" "$(cat "$out/zcap-capture-hd.txt")"
+fi
+
+# --- unplug while streaming ----------------------------------------------
+
+# vivid's "disconnect" button unregisters its nodes as a USB unplug would.
+"$ct" -d "$mp" -f YUYV -s ${W}x$H -p zcap -n 100000 --wait 60 --expect-disconnect \
+	>"$out/mp-unplug.out" 2>&1 &
+ctpid=$!
+for i in $(seq 300); do
+	grep -q '^first-frame' "$out/mp-unplug.out" && break
+	sleep 0.1
+done
+v4l2-ctl -d "$mp" -c disconnect=1 >"$out/disconnect.txt" 2>&1
+wait $ctpid
+rc=$?
+if [ $rc -eq 0 ] && ct_ok mp-unplug && grep -q "outstanding 0 " "$out/mp-unplug.out"; then
+	tap_pass "unplug while streaming: the source reports a disconnect and frees everything"
+else
+	tap_fail "unplug while streaming: the source reports a disconnect and frees everything"
+	show mp-unplug
+	tap_diag "$(cat "$out/disconnect.txt")"
+fi
+
+# --- nothing left behind --------------------------------------------------
+
+stats=/sys/kernel/debug/zcap/stats
+cp "$stats" "$out/zcap-stats-end.txt" 2>/dev/null
+left=$(awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ && $2 != 0' "$stats" 2>/dev/null)
+if [ -r "$stats" ] && [ -z "$left" ]; then
+	tap_pass "debugfs gauges are all 0 after the captures"
+else
+	tap_fail "debugfs gauges are all 0 after the captures"
+	tap_diag "$(cat "$stats" 2>&1)"
+fi
+
+lsmod >"$out/lsmod.txt"
+if grep -q "^pools_created [1-9]" "$stats" 2>/dev/null; then
+	tap_pass "zcap.ko served pools ($(awk '$1 == "pools_created" { print $2 }' "$stats") created)"
+else
+	tap_fail "zcap.ko served pools"
+fi
+
+if rmmod vivid 2>"$out/rmmod.err" && rmmod zcap 2>>"$out/rmmod.err"; then
+	tap_pass "rmmod vivid and zcap: nothing holds them"
+else
+	tap_fail "rmmod vivid and zcap: nothing holds them"
+	tap_diag "$(cat "$out/rmmod.err")" "$(lsmod | head -20)"
+fi
+modprobe -r udmabuf 2>/dev/null
+
+tap_done
