@@ -91,7 +91,7 @@ int zcapi_dma_heap_open(struct zcapi_provider *p, char *why, size_t len)
 		ret = -errno;
 		/* Built in where it exists (CONFIG_DMABUF_HEAPS_SYSTEM). */
 		zcapi_open_reason(why, len, DMA_HEAP_DEV, -ret,
-				  "the system dma-heap (CONFIG_DMABUF_HEAPS_SYSTEM)");
+				  "this kernel has no system heap: CONFIG_DMABUF_HEAPS_SYSTEM");
 		free(h);
 		return ret;
 	}

@@ -12,17 +12,19 @@
 #include "zcap_internal.h"
 
 void zcapi_open_reason(char *why, size_t len, const char *path, int err,
-		       const char *module)
+		       const char *missing)
 {
+	const char *text = strerrordesc_np(err);
+
 	if (!why || !len)
 		return;
+	if (!text)
+		text = "unknown error";
 	switch (err) {
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		snprintf(why, len, "%s: %s (is %s loaded? try: modprobe %s)",
-			 path, strerrordesc_np(err) ? strerrordesc_np(err) : "missing",
-			 module, module);
+		snprintf(why, len, "%s: %s (%s)", path, text, missing);
 		break;
 	case EACCES:
 	case EPERM:
@@ -31,8 +33,7 @@ void zcapi_open_reason(char *why, size_t len, const char *path, int err,
 			 path);
 		break;
 	default:
-		snprintf(why, len, "%s: %s", path,
-			 strerrordesc_np(err) ? strerrordesc_np(err) : "unknown error");
+		snprintf(why, len, "%s: %s", path, text);
 		break;
 	}
 }

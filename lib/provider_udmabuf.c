@@ -132,7 +132,8 @@ int zcapi_udmabuf_open(struct zcapi_provider *p, char *why, size_t len)
 	u->fd = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
 	if (u->fd < 0) {
 		ret = -errno;
-		zcapi_open_reason(why, len, UDMABUF_DEV, -ret, "udmabuf");
+		zcapi_open_reason(why, len, UDMABUF_DEV, -ret,
+				  "udmabuf is not loaded: modprobe udmabuf");
 		free(u);
 		return ret;
 	}

@@ -152,7 +152,8 @@ int zcapi_zcap_open(struct zcapi_provider *p, char *why, size_t len)
 	z->fd = open(ZCAP_DEV, O_RDWR | O_CLOEXEC);
 	if (z->fd < 0) {
 		ret = -errno;
-		zcapi_open_reason(why, len, ZCAP_DEV, -ret, "zcap");
+		zcapi_open_reason(why, len, ZCAP_DEV, -ret,
+				  "zcap.ko is not loaded: modprobe zcap");
 		free(z);
 		return ret;
 	}

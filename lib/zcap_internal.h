@@ -115,9 +115,13 @@ ZCAP_INTERNAL int zcapi_zcap_open(struct zcapi_provider *p, char *why, size_t le
 ZCAP_INTERNAL int zcapi_dma_heap_open(struct zcapi_provider *p, char *why, size_t len);
 ZCAP_INTERNAL int zcapi_udmabuf_open(struct zcapi_provider *p, char *why, size_t len);
 
-/* "cannot open /dev/x: ..." with a hint for ENOENT and EACCES. */
+/*
+ * Why @path could not be opened, and what to do: @missing is the advice
+ * for a device that is not there (ENOENT, ENODEV, ENXIO); EACCES and EPERM
+ * get the group video advice.
+ */
 ZCAP_INTERNAL void zcapi_open_reason(char *why, size_t len, const char *path,
-				     int err, const char *module);
+				     int err, const char *missing);
 
 /* Page size, as the dma-buf providers round to it. */
 ZCAP_INTERNAL uint64_t zcapi_page_size(void);

@@ -9,6 +9,7 @@
 #define ZCAP_TESTS_HELPERS_H
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
