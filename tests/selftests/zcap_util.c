@@ -267,51 +267,6 @@ int zt_param_array_item(const char *module, const char *param,
 	return 0;
 }
 
-#define PM_PFN_MASK	((1ULL << 55) - 1)
-#define PM_PRESENT	(1ULL << 63)
-
-int zt_phys_runs(volatile const void *addr, size_t len)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	uintptr_t start = (uintptr_t)addr;
-	uint64_t entry, prev = 0;
-	size_t off;
-	int fd, runs = 0;
-	uint8_t sink = 0;
-
-	/* Populate the page tables first: a mapping may fault pages in. */
-	for (off = 0; off < len; off += (size_t)page)
-		sink ^= ((volatile const uint8_t *)addr)[off];
-	(void)sink;
-
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (off = 0; off < len; off += (size_t)page) {
-		off_t pos = (off_t)((start + off) / (uintptr_t)page *
-				    sizeof(entry));
-
-		if (pread(fd, &entry, sizeof(entry), pos) != sizeof(entry)) {
-			runs = -EIO;
-			break;
-		}
-		if (!(entry & PM_PRESENT)) {
-			runs = -EFAULT;
-			break;
-		}
-		entry &= PM_PFN_MASK;
-		if (!entry) {
-			runs = -EPERM;
-			break;
-		}
-		if (!off || entry != prev + 1)
-			runs++;
-		prev = entry;
-	}
-	close(fd);
-	return runs;
-}
-
 int zt_vma_flags(const void *addr, char *buf, size_t len)
 {
 	unsigned long start, end;

@@ -75,13 +75,6 @@ int zt_count_fds(void);
 int zt_param_read(const char *name, uint64_t *val);
 int zt_param_write(const char *name, uint64_t val);
 
-/*
- * Physically contiguous runs of a mapping, from /proc/self/pagemap (touches
- * every page first so that fault-driven mappings are populated).  1 means
- * contiguous.  -EPERM when the kernel hides frame numbers (no CAP_SYS_ADMIN).
- */
-int zt_phys_runs(volatile const void *addr, size_t len);
-
 /* The VmFlags line of the smaps entry that starts at @addr. */
 int zt_vma_flags(const void *addr, char *buf, size_t len);
 bool zt_vma_has_flag(const char *flags, const char *flag);
