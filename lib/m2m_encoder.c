@@ -285,6 +285,29 @@ static int enc_deliver(struct m2m_enc *e, const struct v4l2_buffer *b,
 	if (r)
 		goto out;
 	zcap_sample_set_bytesused(s, 0, bytes);
+	/*
+	 * The layout of this one coded frame: a single "line" of its size,
+	 * so that a writer takes exactly the coded bytes.
+	 */
+	{
+		struct zcap_format cf;
+
+		memset(&cf, 0, sizeof(cf));
+		cf.fourcc = e->cfg.coded_fourcc;
+		cf.width = e->in_fmt.width;
+		cf.height = e->in_fmt.height;
+		cf.n_planes = 1;
+		cf.n_mem = 1;
+		cf.planes[0].stride = bytes;
+		cf.planes[0].lines = 1;
+		cf.planes[0].size = bytes;
+		cf.mem_size[0] = bytes;
+		cf.interval_num = e->in_fmt.interval_num;
+		cf.interval_den = e->in_fmt.interval_den;
+		r = zcap_sample_set_format(s, &cf);
+		if (r)
+			goto out;
+	}
 	if (b->flags & V4L2_BUF_FLAG_KEYFRAME)
 		flags |= ZCAP_SAMPLE_SYNC_POINT;
 	if (b->flags & V4L2_BUF_FLAG_ERROR)

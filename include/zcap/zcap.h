@@ -12,6 +12,7 @@
 #include <zcap/graph.h>
 #include <zcap/v4l2_source.h>
 #include <zcap/sinks.h>
+#include <zcap/consumers.h>
 
 #define ZCAP_VERSION_MAJOR 0
 #define ZCAP_VERSION_MINOR 1

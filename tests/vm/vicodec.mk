@@ -72,3 +72,18 @@ endef
 $(foreach s,$(VICODEC_SERIES),$(eval $(call vicodec_src_rule,$(s))))
 $(foreach v,$(VICODEC_KVERS),$(eval $(call vicodec_mod_rule,$(v),$(call vicodec_series,$(v)))))
 
+
+# The consumers suite: its programs and the suite itself.
+CONSUMERS_TESTS := $(patsubst $(TOP)/tests/vm/%.c,$(BUILD)/vm-tests/%,\
+	$(sort $(wildcard $(TOP)/tests/vm/consumers_*.c)))
+
+$(BUILD)/vm-tests/consumers_%: $(TOP)/tests/vm/consumers_%.c $(LIBZCAP_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -o $@ $< $(LIBZCAP_A) \
+		$(LIBZCAP_LIBS) -lm
+
+.PHONY: consumers-tests
+consumers-tests: $(CONSUMERS_TESTS)
+
+VM_PREREQS += consumers-tests
+VM_SUITES += tests/vm/suites/consumers.sh

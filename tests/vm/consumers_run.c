@@ -1,0 +1,800 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The consumers VM suite's driver: builds a capture graph with the
+ * consumers of <zcap/consumers.h>, runs it, and checks what the filters
+ * report and what landed in memory. Every mode exits 0 only when its
+ * checks passed, and prints each check as "check: ok|FAIL what".
+ *
+ *   consumers_run encode  -c CAP -e ENC -n N -r RAW -o CODED [-C]
+ *   consumers_run pass    -c CAP -p OUT -n N [-C]
+ *   consumers_run drm     -c CAP -d DRI -n N
+ *   consumers_run tee     -c CAP -n N -H HOLD_MS
+ *   consumers_run compare RAW DECODED WIDTH HEIGHT MIN_PSNR [static]
+ *
+ * -C forces the copy fallback (ZCAP_CONSUMER_FORCE_COPY).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <drm.h>
+#include <drm_mode.h>
+#include <linux/dma-buf.h>
+#include <linux/videodev2.h>
+
+#include <zcap/zcap.h>
+
+/* The frames of every mode: YUYV 640x360, tight lines. */
+#define FRAME_W 640
+#define FRAME_H 360
+#define FRAME_BYTES ((size_t)FRAME_W * FRAME_H * 2)
+
+static int failures;
+
+static void check(bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void check(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("check: %s ", ok ? "ok" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "consumers_run: %s: %s\n", what, zcap_strerror(err));
+	exit(2);
+}
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (n--) {
+		h ^= *p++;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- a checking sink ------------------------------------------------ */
+
+/*
+ * Hashes each frame when it arrives, keeps it hold_ms, hashes it again
+ * before letting it go: a buffer requeued to the camera while held would
+ * change under it. Remembers the last hash seen per buffer index.
+ */
+#define CHK_MAX_INDEX 64
+#define CHK_MAX_HELD 64
+
+struct chk_held {
+	struct zcap_sample *s;
+	uint64_t hash;
+	int64_t release_ns;
+};
+
+struct checker {
+	struct zcap_filter *f;
+	struct zcap_pin *in;
+	uint32_t hold_ms;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool started, quit;
+	struct chk_held held[CHK_MAX_HELD];
+	uint32_t n_held;
+	uint64_t last_hash[CHK_MAX_INDEX];
+	bool seen[CHK_MAX_INDEX];
+	uint64_t frames, mismatches, eos;
+};
+
+static uint64_t sample_hash(struct zcap_sample *s)
+{
+	const uint8_t *p;
+	uint64_t h = 0;
+
+	if (zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ))
+		return 0;
+	p = zcap_sample_data(s, 0);
+	if (p)
+		h = fnv1a(p, FRAME_BYTES);
+	zcap_sample_cpu_end(s);
+	return h;
+}
+
+static void chk_release(struct checker *c, struct chk_held *h)
+{
+	uint64_t again = sample_hash(h->s);
+
+	pthread_mutex_lock(&c->lock);
+	if (again != h->hash)
+		c->mismatches++;
+	pthread_mutex_unlock(&c->lock);
+	zcap_sample_unref(h->s);
+}
+
+static void *chk_thread(void *arg)
+{
+	struct checker *c = arg;
+	struct chk_held h;
+	struct timespec ts;
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->quit || c->n_held) {
+		if (!c->n_held) {
+			pthread_cond_wait(&c->cond, &c->lock);
+			continue;
+		}
+		if (!c->quit && now_ns() < c->held[0].release_ns) {
+			ts.tv_sec = c->held[0].release_ns / 1000000000;
+			ts.tv_nsec = c->held[0].release_ns % 1000000000;
+			pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+			continue;
+		}
+		h = c->held[0];
+		memmove(&c->held[0], &c->held[1], (c->n_held - 1) * sizeof(h));
+		c->n_held--;
+		pthread_mutex_unlock(&c->lock);
+		chk_release(c, &h);
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+static int chk_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	struct checker *c = zcap_pin_priv(pin);
+	uint32_t idx = zcap_sample_index(s);
+	uint64_t h = sample_hash(s);
+	int r = 0;
+
+	pthread_mutex_lock(&c->lock);
+	c->frames++;
+	if (idx < CHK_MAX_INDEX) {
+		c->last_hash[idx] = h;
+		c->seen[idx] = true;
+	}
+	if (c->hold_ms && c->n_held < CHK_MAX_HELD) {
+		c->held[c->n_held].s = zcap_sample_ref(s);
+		c->held[c->n_held].hash = h;
+		c->held[c->n_held].release_ns = now_ns() +
+						(int64_t)c->hold_ms * 1000000;
+		c->n_held++;
+		pthread_cond_signal(&c->cond);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+static int chk_requirements(struct zcap_pin *pin,
+			    struct zcap_alloc_requirements *req)
+{
+	struct checker *c = zcap_pin_priv(pin);
+
+	memset(req, 0, sizeof(*req));
+	/* Frames arrive every ~200 ms under TCG: what hold_ms keeps, plus one. */
+	req->held = c->hold_ms / 200 + 1;
+	return 0;
+}
+
+static int chk_eos(struct zcap_pin *pin)
+{
+	struct checker *c = zcap_pin_priv(pin);
+
+	pthread_mutex_lock(&c->lock);
+	c->eos++;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static const struct zcap_input_pin_ops chk_ops = {
+	.get_requirements = chk_requirements,
+	.receive = chk_receive,
+	.end_of_stream = chk_eos,
+};
+
+static int chk_run(struct zcap_filter *f)
+{
+	struct checker *c = zcap_filter_priv(f);
+
+	if (c->started)
+		return 0;
+	c->quit = false;
+	if (pthread_create(&c->thread, NULL, chk_thread, c))
+		return -EAGAIN;
+	c->started = true;
+	return 0;
+}
+
+static int chk_stop(struct zcap_filter *f)
+{
+	struct checker *c = zcap_filter_priv(f);
+
+	if (!c->started)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	c->quit = true;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	c->started = false;
+	return 0;
+}
+
+static void chk_destroy(struct zcap_filter *f)
+{
+	(void)f;	/* the checker outlives the graph: main() frees it */
+}
+
+static const struct zcap_filter_ops chk_filter_ops = {
+	.run = chk_run,
+	.stop = chk_stop,
+	.destroy = chk_destroy,
+};
+
+static struct checker *checker_new(uint32_t hold_ms)
+{
+	struct checker *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c)
+		die("checker", -ENOMEM);
+	c->hold_ms = hold_ms;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	r = zcap_filter_new("checker", &chk_filter_ops, c, &c->f);
+	if (r)
+		die("checker filter", r);
+	r = zcap_pin_new_input(c->f, "in", &chk_ops, c, &c->in);
+	if (!r)
+		r = zcap_filter_add_pin(c->f, c->in);
+	if (r)
+		die("checker pin", r);
+	return c;
+}
+
+/* ---- graph helpers -------------------------------------------------- */
+
+struct opts {
+	const char *cap, *enc, *out, *dri, *raw, *coded;
+	uint32_t frames, hold_ms, flags;
+};
+
+static struct zcap_filter *make_source(struct zcap_graph *g,
+				       const struct opts *o)
+{
+	struct zcap_v4l2_source_config sc = {
+		.device = o->cap,
+		.fourcc = V4L2_PIX_FMT_YUYV,
+		.width = FRAME_W,
+		.height = FRAME_H,
+		.max_frames = o->frames,
+		.timeout_ms = 20000,
+	};
+	struct zcap_filter *src;
+	char desc[256];
+	int r;
+
+	r = zcap_v4l2_source_new(&sc, &src);
+	if (r)
+		die("v4l2 source", r);
+	r = zcap_graph_add(g, src);
+	if (r)
+		die("graph add", r);
+	if (!zcap_v4l2_source_describe(src, desc, sizeof(desc)))
+		printf("source: %s\n", desc);
+	return src;
+}
+
+static void get_stats(struct zcap_filter *f, struct zcap_filter_stats *st)
+{
+	int r = zcap_filter_get_stats(f, st);
+
+	if (r)
+		die("stats", r);
+}
+
+static struct zcap_filter *find_filter(struct zcap_graph *g, const char *prefix)
+{
+	uint32_t i;
+
+	for (i = 0; i < zcap_graph_n_filters(g); i++) {
+		struct zcap_filter *f = zcap_graph_filter(g, i);
+
+		if (!strncmp(zcap_filter_name(f), prefix, strlen(prefix)))
+			return f;
+	}
+	return NULL;
+}
+
+static void run_graph(struct zcap_graph *g, uint32_t frames)
+{
+	int r;
+
+	r = zcap_graph_run(g);
+	if (r)
+		die("graph run", r);
+	/* vivid gives ~5 fps under TCG. */
+	r = zcap_graph_wait(g, (int)(frames * 1000 + 60000));
+	check(r == 0, "graph reached end of stream (%s)", zcap_strerror(r));
+}
+
+/* ---- modes ---------------------------------------------------------- */
+
+static int mode_encode(const struct opts *o)
+{
+	struct zcap_file_sink_config rc = { .path = o->raw, .fd = -1 };
+	struct zcap_consumers_config cc = {
+		.encode_device = o->enc,
+		.encode_path = o->coded,
+		.flags = o->flags,
+	};
+	struct zcap_filter_stats ss, es, rs, fs;
+	struct zcap_filter *src, *raw, *enc, *file;
+	struct zcap_graph *g;
+	struct zcap_pin *raw_in;
+	int r;
+
+	r = zcap_graph_new(&g);
+	if (r)
+		die("graph", r);
+	src = make_source(g, o);
+	r = zcap_file_sink_new(&rc, &raw);
+	if (!r)
+		r = zcap_graph_add(g, raw);
+	if (r)
+		die("raw file sink", r);
+	raw_in = zcap_filter_pin(raw, ZCAP_PIN_INPUT, 0);
+	r = zcap_consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+				  &cc, &raw_in, 1);
+	check(r == 2, "encoder and raw writer attached behind a tee (%d: %s)",
+	      r, r < 0 ? zcap_strerror(r) : "consumers");
+	if (r < 0) {
+		zcap_graph_destroy(g);
+		return 1;
+	}
+	run_graph(g, o->frames);
+	r = zcap_graph_stop(g);
+	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
+	zcap_consumers_print_summary(g, stdout);
+
+	enc = find_filter(g, "m2m-encoder");
+	file = NULL;
+	{
+		uint32_t i;
+
+		/* The coded file's writer is the file sink that is not @raw. */
+		for (i = 0; i < zcap_graph_n_filters(g); i++) {
+			struct zcap_filter *f = zcap_graph_filter(g, i);
+
+			if (f != raw && !strncmp(zcap_filter_name(f), "file", 4))
+				file = f;
+		}
+	}
+	if (!enc || !file)
+		die("finding the encoder and its writer", -ENOENT);
+	get_stats(src, &ss);
+	get_stats(enc, &es);
+	get_stats(raw, &rs);
+	get_stats(file, &fs);
+
+	check(ss.frames >= o->frames, "source captured %llu frames",
+	      (unsigned long long)ss.frames);
+	check(es.frames == rs.frames && es.frames >= o->frames,
+	      "encoder took every frame the raw writer took (%llu, %llu)",
+	      (unsigned long long)es.frames, (unsigned long long)rs.frames);
+	check(es.errors == 0 && es.dropped == 0,
+	      "encoder: no errors, no drops (%llu, %llu)",
+	      (unsigned long long)es.errors, (unsigned long long)es.dropped);
+	check(fs.frames == es.frames,
+	      "one coded frame written per raw frame (%llu, %llu)",
+	      (unsigned long long)fs.frames, (unsigned long long)es.frames);
+	check(ss.bytes_copied == 0, "source copied %llu bytes",
+	      (unsigned long long)ss.bytes_copied);
+	if (o->flags & ZCAP_CONSUMER_FORCE_COPY) {
+		check(es.bytes_copied > es.bytes,
+		      "forced copy: encoder copied raw frames too (%llu > %llu coded bytes): %s",
+		      (unsigned long long)es.bytes_copied,
+		      (unsigned long long)es.bytes, es.note);
+		check(strstr(es.note, "copy") != NULL,
+		      "the fallback says why: \"%s\"", es.note);
+	} else {
+		check(es.bytes_copied == es.bytes,
+		      "encoder copied only the bitstream (%llu of %llu coded bytes; raw path 0)",
+		      (unsigned long long)es.bytes_copied,
+		      (unsigned long long)es.bytes);
+	}
+	zcap_graph_destroy(g);
+	return failures ? 1 : 0;
+}
+
+static int mode_pass(const struct opts *o)
+{
+	struct zcap_consumers_config cc = {
+		.passthrough_device = o->out,
+		.flags = o->flags,
+	};
+	struct zcap_filter_stats ss, os, cs;
+	struct zcap_filter *src, *out;
+	struct zcap_graph *g;
+	struct checker *c = checker_new(0);
+	int r;
+
+	r = zcap_graph_new(&g);
+	if (r)
+		die("graph", r);
+	src = make_source(g, o);
+	r = zcap_graph_add(g, c->f);
+	if (r)
+		die("graph add", r);
+	r = zcap_consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+				  &cc, &c->in, 1);
+	check(r == 2, "output sink attached (%d: %s)", r,
+	      r < 0 ? zcap_strerror(r) : "consumers");
+	if (r < 0) {
+		zcap_graph_destroy(g);
+		return 1;
+	}
+	run_graph(g, o->frames);
+	r = zcap_graph_stop(g);
+	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
+	zcap_consumers_print_summary(g, stdout);
+	out = find_filter(g, "v4l2-output");
+	if (!out)
+		die("finding the output sink", -ENOENT);
+	get_stats(src, &ss);
+	get_stats(out, &os);
+	get_stats(c->f, &cs);
+	check(os.frames == c->frames && os.frames >= o->frames,
+	      "output device took every frame (%llu of %llu)",
+	      (unsigned long long)os.frames, (unsigned long long)c->frames);
+	check(os.errors == 0 && os.dropped == 0, "no errors, no drops (%llu, %llu): %s",
+	      (unsigned long long)os.errors, (unsigned long long)os.dropped,
+	      os.note);
+	check(ss.bytes_copied == 0, "source copied %llu bytes",
+	      (unsigned long long)ss.bytes_copied);
+	if (o->flags & ZCAP_CONSUMER_FORCE_COPY)
+		check(os.bytes_copied == os.bytes && os.bytes > 0 &&
+		      strstr(os.note, "copy"),
+		      "forced copy: %llu of %llu bytes copied, note \"%s\"",
+		      (unsigned long long)os.bytes_copied,
+		      (unsigned long long)os.bytes, os.note);
+	else
+		check(os.bytes_copied == 0 && os.bytes > 0,
+		      "output sink imported the dma-bufs: %llu bytes, %llu copied",
+		      (unsigned long long)os.bytes,
+		      (unsigned long long)os.bytes_copied);
+	zcap_graph_destroy(g);
+	free(c);
+	return failures ? 1 : 0;
+}
+
+static int mode_drm(const struct opts *o)
+{
+	struct zcap_consumers_config cc = { .drm_device = o->dri };
+	struct zcap_drm_sink_info info;
+	struct zcap_filter_stats ds;
+	struct zcap_filter *src, *drm;
+	struct zcap_allocator *a;
+	struct zcap_graph *g;
+	struct checker *c = checker_new(0);
+	uint32_t i, checked = 0, bad = 0, map_dumb_refused = 0;
+	int r;
+
+	r = zcap_graph_new(&g);
+	if (r)
+		die("graph", r);
+	src = make_source(g, o);
+	r = zcap_graph_add(g, c->f);
+	if (r)
+		die("graph add", r);
+	r = zcap_consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+				  &cc, &c->in, 1);
+	check(r == 2, "DRM sink attached (%d: %s)", r,
+	      r < 0 ? zcap_strerror(r) : "consumers");
+	if (r < 0) {
+		zcap_graph_destroy(g);
+		return 1;
+	}
+	run_graph(g, o->frames);
+	/* At end of stream the pool holds the last frames; the sink its handles. */
+	drm = find_filter(g, "drm(");
+	if (!drm)
+		die("finding the DRM sink", -ENOENT);
+	r = zcap_drm_sink_info(drm, &info);
+	if (r)
+		die("drm info", r);
+	get_stats(drm, &ds);
+	printf("drm: fd %d kms %u imports %llu framebuffers %llu buffers %u frames %llu\n",
+	       info.fd, info.kms, (unsigned long long)info.imports,
+	       (unsigned long long)info.framebuffers, info.n_buffers,
+	       (unsigned long long)ds.frames);
+	check(ds.frames == c->frames && ds.frames >= o->frames,
+	      "DRM sink took every frame (%llu of %llu)",
+	      (unsigned long long)ds.frames, (unsigned long long)c->frames);
+	check(info.n_buffers > 0 && info.imports == info.n_buffers &&
+	      ds.frames > info.n_buffers,
+	      "one PRIME import per buffer for the stream (%llu imports, %u buffers, %llu frames)",
+	      (unsigned long long)info.imports, info.n_buffers,
+	      (unsigned long long)ds.frames);
+
+	r = zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &a);
+	if (r)
+		die("source allocator", r);
+	for (i = 0; i < CHK_MAX_INDEX; i++) {
+		struct drm_mode_map_dumb md = { 0 };
+		struct drm_prime_handle ph = { 0 };
+		struct zcap_sample *s;
+		struct zcap_mem mem;
+		struct stat st_pool, st_drm;
+		uint64_t h;
+		void *p;
+
+		if (!c->seen[i] || zcap_drm_sink_handle(drm, i, &ph.handle))
+			continue;
+		/*
+		 * The kernel refuses MODE_MAP_DUMB on imported GEM objects
+		 * (drm_gem_dumb_map_offset); mapping goes back through PRIME:
+		 * the handle exported again must be the very pool dma-buf.
+		 */
+		md.handle = ph.handle;
+		if (ioctl(info.fd, DRM_IOCTL_MODE_MAP_DUMB, &md))
+			map_dumb_refused++;
+		ph.flags = DRM_CLOEXEC | DRM_RDWR;
+		if (ioctl(info.fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph)) {
+			bad++;
+			continue;
+		}
+		r = zcap_allocator_get_buffer_index(a, i, &s);
+		if (r || zcap_sample_mem(s, 0, &mem) || fstat(mem.fd, &st_pool) ||
+		    fstat(ph.fd, &st_drm) || st_pool.st_ino != st_drm.st_ino) {
+			bad++;
+			if (!r)
+				zcap_sample_unref(s);
+			close(ph.fd);
+			continue;
+		}
+		p = mmap(NULL, mem.offset + mem.length, PROT_READ, MAP_SHARED,
+			 ph.fd, 0);
+		if (p == MAP_FAILED) {
+			bad++;
+		} else {
+			struct dma_buf_sync sync = {
+				.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ,
+			};
+
+			ioctl(ph.fd, DMA_BUF_IOCTL_SYNC, &sync);
+			h = fnv1a((const uint8_t *)p + mem.offset, FRAME_BYTES);
+			sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ;
+			ioctl(ph.fd, DMA_BUF_IOCTL_SYNC, &sync);
+			if (h != c->last_hash[i])
+				bad++;
+			munmap(p, mem.offset + mem.length);
+			checked++;
+		}
+		zcap_sample_unref(s);
+		close(ph.fd);
+	}
+	zcap_allocator_unref(a);
+	check(checked > 0 && bad == 0,
+	      "through the DRM handles, %u buffers hold the frames last captured into them (%u bad; MAP_DUMB refused on %u imported objects)",
+	      checked, bad, map_dumb_refused);
+	r = zcap_graph_stop(g);
+	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
+	zcap_consumers_print_summary(g, stdout);
+	zcap_graph_destroy(g);
+	free(c);
+	return failures ? 1 : 0;
+}
+
+static int mode_tee(const struct opts *o)
+{
+	struct zcap_null_sink_config nc = { .hold_ms = o->hold_ms };
+	struct zcap_filter_stats ss, ns, ts;
+	struct zcap_filter *src, *null, *tee;
+	struct zcap_graph *g;
+	struct checker *fast = checker_new(50);
+	struct zcap_pin *ins[2];
+	int r;
+
+	r = zcap_graph_new(&g);
+	if (r)
+		die("graph", r);
+	src = make_source(g, o);
+	r = zcap_null_sink_new(&nc, &null);
+	if (!r)
+		r = zcap_graph_add(g, null);
+	if (!r)
+		r = zcap_graph_add(g, fast->f);
+	if (r)
+		die("sinks", r);
+	ins[0] = zcap_filter_pin(null, ZCAP_PIN_INPUT, 0);
+	ins[1] = fast->in;
+	r = zcap_consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+				  &(struct zcap_consumers_config){ 0 }, ins, 2);
+	check(r == 2, "slow and fast consumers behind a tee (%d)", r);
+	if (r < 0) {
+		zcap_graph_destroy(g);
+		return 1;
+	}
+	run_graph(g, o->frames);
+	r = zcap_graph_stop(g);
+	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
+	zcap_consumers_print_summary(g, stdout);
+	tee = find_filter(g, "tee");
+	get_stats(src, &ss);
+	get_stats(null, &ns);
+	get_stats(tee, &ts);
+	check(ss.dropped > 0, "the slow consumer made the source drop %llu frames",
+	      (unsigned long long)ss.dropped);
+	check(ns.frames == fast->frames && fast->frames >= o->frames,
+	      "both consumers saw every delivered frame (%llu, %llu)",
+	      (unsigned long long)ns.frames, (unsigned long long)fast->frames);
+	check(fast->mismatches == 0,
+	      "no frame changed while a consumer held it (%llu changed)",
+	      (unsigned long long)fast->mismatches);
+	check(fast->eos == 1, "end of stream reached the consumers");
+	check(ss.bytes_copied == 0 && ts.bytes_copied == 0, "nothing copied");
+	zcap_graph_destroy(g);
+	free(fast);
+	return failures ? 1 : 0;
+}
+
+/* ---- compare -------------------------------------------------------- */
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *p;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st)) {
+		perror(path);
+		exit(2);
+	}
+	*len = (size_t)st.st_size;
+	p = malloc(*len ? *len : 1);
+	if (!p || read(fd, p, *len) != (ssize_t)*len) {
+		perror(path);
+		exit(2);
+	}
+	close(fd);
+	return p;
+}
+
+/* Luma PSNR of two YUYV frames. */
+static double luma_psnr(const uint8_t *a, const uint8_t *b, size_t pixels)
+{
+	double se = 0;
+	size_t i;
+
+	for (i = 0; i < pixels; i++) {
+		int d = (int)a[2 * i] - (int)b[2 * i];
+
+		se += (double)(d * d);
+	}
+	if (se == 0)
+		return INFINITY;
+	return 10.0 * log10(255.0 * 255.0 * (double)pixels / se);
+}
+
+static int mode_compare(int argc, char **argv)
+{
+	size_t rl, dl, fsz, nr, nd, i, ident_raw = 0, ident_dec = 0;
+	uint32_t w, h;
+	double min_psnr = INFINITY, sum = 0, want;
+	bool is_static;
+	uint8_t *raw, *dec;
+
+	if (argc < 7)
+		return 2;
+	raw = slurp(argv[2], &rl);
+	dec = slurp(argv[3], &dl);
+	w = (uint32_t)atoi(argv[4]);
+	h = (uint32_t)atoi(argv[5]);
+	want = atof(argv[6]);
+	is_static = argc > 7 && !strcmp(argv[7], "static");
+	fsz = (size_t)w * h * 2;
+	nr = rl / fsz;
+	nd = dl / fsz;
+	check(nr > 0 && rl % fsz == 0, "raw file: %zu frames of %zu bytes", nr, fsz);
+	check(nd == nr && dl % fsz == 0, "decoded %zu frames of the %zu captured",
+	      nd, nr);
+	for (i = 0; i < nr && i < nd; i++) {
+		double p = luma_psnr(raw + i * fsz, dec + i * fsz, (size_t)w * h);
+
+		if (p < min_psnr)
+			min_psnr = p;
+		sum += isinf(p) ? 99.0 : p;
+		if (i && !memcmp(raw, raw + i * fsz, fsz))
+			ident_raw++;
+		if (i && !memcmp(dec, dec + i * fsz, fsz))
+			ident_dec++;
+	}
+	printf("psnr: min %.2f dB, mean %.2f dB over %zu frames\n", min_psnr,
+	       i ? sum / (double)i : 0, i);
+	check(i > 0 && min_psnr >= want, "luma PSNR of every frame >= %.1f dB (min %.2f)",
+	      want, min_psnr);
+	if (is_static) {
+		check(ident_raw + 1 == nr,
+		      "static input: all %zu captured frames identical (%zu)",
+		      nr, ident_raw + 1);
+		check(ident_dec + 1 == nd,
+		      "static input: all %zu decoded frames identical (%zu)",
+		      nd, ident_dec + 1);
+	}
+	free(raw);
+	free(dec);
+	return failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .frames = 10, .hold_ms = 400 };
+	const char *mode;
+	int c;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: see the top of tests/vm/consumers_run.c\n");
+		return 2;
+	}
+	mode = argv[1];
+	if (!strcmp(mode, "compare"))
+		return mode_compare(argc, argv);
+	optind = 2;
+	while ((c = getopt(argc, argv, "c:e:p:d:n:r:o:H:C")) != -1) {
+		switch (c) {
+		case 'c': o.cap = optarg; break;
+		case 'e': o.enc = optarg; break;
+		case 'p': o.out = optarg; break;
+		case 'd': o.dri = optarg; break;
+		case 'n': o.frames = (uint32_t)atoi(optarg); break;
+		case 'r': o.raw = optarg; break;
+		case 'o': o.coded = optarg; break;
+		case 'H': o.hold_ms = (uint32_t)atoi(optarg); break;
+		case 'C': o.flags |= ZCAP_CONSUMER_FORCE_COPY; break;
+		default: return 2;
+		}
+	}
+	if (!o.cap)
+		return 2;
+	if (!strcmp(mode, "encode") && o.enc && o.raw && o.coded)
+		return mode_encode(&o);
+	if (!strcmp(mode, "pass") && o.out)
+		return mode_pass(&o);
+	if (!strcmp(mode, "drm") && o.dri)
+		return mode_drm(&o);
+	if (!strcmp(mode, "tee"))
+		return mode_tee(&o);
+	return 2;
+}

@@ -1,0 +1,173 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Zero-copy consumers (include/zcap/consumers.h) against real drivers:
+# vivid captures into the pool; vicodec (built by tests/vm/vicodec.mk)
+# encodes the same dma-bufs; its decoder, driven by v4l2-ctl, decodes
+# the file for a comparison with the raw frames of the same run; vivid's
+# video output takes them as a passthrough; vgem imports them by PRIME;
+# a tee feeds a slow and a fast consumer at once. Every case also runs
+# with the copy fallback forced where a consumer has one.
+# zcap-vm-timeout: 1500
+
+. "$ZCAP_TOP/tests/vm/tap.sh"
+
+run=$ZCAP_BUILD/vm-tests/consumers_run
+vic=$ZCAP_BUILD/vicodec/$ZCAP_KVER
+R=$ZCAP_RESULTS
+W=640
+H=360
+# FWHT at vicodec's default QP (20) keeps the luma of vivid's test
+# pattern above ~30 dB; a broken plane layout or a torn frame falls far
+# below (a wrong stride gives < 12 dB).
+PSNR_MIN=28
+
+tap_plan 16
+
+# dev_by_name NAME: the /dev node of the video4linux device called NAME.
+dev_by_name() {
+	for d in /sys/class/video4linux/video*; do
+		[ -r "$d/name" ] || continue
+		if [ "$(cat "$d/name")" = "$1" ]; then
+			echo "/dev/${d##*/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+wait_dev() {
+	n=0
+	while [ $n -lt 50 ]; do
+		if d=$(dev_by_name "$1") && [ -c "$d" ]; then
+			echo "$d"
+			return 0
+		fi
+		n=$((n + 1))
+		sleep 0.1
+	done
+	return 1
+}
+
+# run_case NAME CMD...: run a consumers_run mode, its output as comments.
+run_case() {
+	name=$1
+	shift
+	if "$@" >"$R/$name.out" 2>&1; then
+		tap_pass "$name"
+	else
+		tap_fail "$name (exit status $?)"
+	fi
+	sed 's/^/#     /' "$R/$name.out"
+}
+
+# decode CODED OUT: vicodec's stateful decoder, driven by v4l2-ctl.
+decode() {
+	v4l2-ctl -d "$dec" --set-fmt-video-out=pixelformat=FWHT,width=$W,height=$H \
+		--set-fmt-video=pixelformat=YUYV,width=$W,height=$H \
+		--stream-mmap --stream-out-mmap --stream-from "$1" \
+		--stream-to "$2" >"$2.log" 2>&1
+}
+
+# 1: the pool provider
+if [ -f "$ZCAP_MODULE" ] && insmod "$ZCAP_MODULE" 2>"$R/insmod.err" && [ -c /dev/zcap ]; then
+	tap_pass "zcap.ko loaded: buffers come from /dev/zcap"
+else
+	tap_skip "zcap.ko loaded" "$(cat "$R/insmod.err" 2>/dev/null): the library falls back to another dma-buf provider"
+fi
+
+# 2: vicodec, built out of tree for this kernel
+modprobe videobuf2-vmalloc 2>/dev/null
+modprobe videodev 2>/dev/null
+enc= dec=
+if insmod "$vic/v4l2-mem2mem.ko" && insmod "$vic/vicodec.ko" &&
+	enc=$(wait_dev stateful-encoder) && dec=$(wait_dev stateful-decoder); then
+	tap_pass "vicodec loaded: encoder $enc, decoder $dec"
+else
+	tap_fail "vicodec loaded from $vic"
+fi
+
+# 3: vivid with a capture and a video output node
+cap= out=
+if modprobe vivid && cap=$(wait_dev vivid-000-vid-cap) && out=$(wait_dev vivid-000-vid-out); then
+	tap_pass "vivid loaded: capture $cap, output $out"
+else
+	tap_fail "vivid loaded"
+fi
+
+# 4-6: moving pattern with counters: every frame differs
+run_case "encode: vivid -> pool -> vicodec -> file, 0 raw copies" \
+	"$run" encode -c "$cap" -e "$enc" -n 20 -r "$R/moving.yuyv" -o "$R/moving.fwht"
+if decode "$R/moving.fwht" "$R/moving.dec"; then
+	tap_pass "decode moving.fwht with vicodec's decoder (v4l2-ctl)"
+else
+	tap_fail "decode moving.fwht with vicodec's decoder (v4l2-ctl)"
+	tap_diag "$(tail -20 "$R/moving.dec.log")"
+fi
+run_case "moving input: decoded frames match the captured ones" \
+	"$run" compare "$R/moving.yuyv" "$R/moving.dec" $W $H $PSNR_MIN
+
+# 7-9: static pattern: no movement, no OSD text
+v4l2-ctl -d "$cap" -c horizontal_movement=3,vertical_movement=3,osd_text_mode=2 \
+	>"$R/static-ctrls.log" 2>&1
+run_case "encode a static pattern" \
+	"$run" encode -c "$cap" -e "$enc" -n 10 -r "$R/static.yuyv" -o "$R/static.fwht"
+if decode "$R/static.fwht" "$R/static.dec"; then
+	tap_pass "decode static.fwht"
+else
+	tap_fail "decode static.fwht"
+	tap_diag "$(tail -20 "$R/static.dec.log")"
+fi
+run_case "static input: every frame identical, decoded as captured" \
+	"$run" compare "$R/static.yuyv" "$R/static.dec" $W $H $PSNR_MIN static
+
+# 10-11: the encoder's copy fallback, frames intact
+run_case "encode with the copy fallback forced: counted, and says why" \
+	"$run" encode -C -c "$cap" -e "$enc" -n 10 -r "$R/copy.yuyv" -o "$R/copy.fwht"
+if decode "$R/copy.fwht" "$R/copy.dec"; then
+	run_case "copy fallback: decoded frames match the captured ones" \
+		"$run" compare "$R/copy.yuyv" "$R/copy.dec" $W $H $PSNR_MIN static
+else
+	tap_fail "copy fallback: decode copy.fwht"
+	tap_diag "$(tail -20 "$R/copy.dec.log")"
+fi
+
+# 12-13: passthrough to vivid's video output
+run_case "passthrough: vivid output imports the pool, 0 copies" \
+	"$run" pass -c "$cap" -p "$out" -n 15
+run_case "passthrough with the copy fallback forced" \
+	"$run" pass -C -c "$cap" -p "$out" -n 10
+
+# 14: DRM: vgem imports every buffer once
+card=
+if modprobe vgem; then
+	for c in /sys/class/drm/card*; do
+		if readlink -f "$c/device/driver" 2>/dev/null | grep -q '/vgem$'; then
+			card=/dev/dri/${c##*/}
+		fi
+	done
+fi
+if [ -n "$card" ]; then
+	run_case "DRM sink on vgem: one PRIME import per buffer, pixels intact" \
+		"$run" drm -c "$cap" -d "$card" -n 15
+else
+	tap_fail "DRM sink on vgem: no vgem card"
+	tap_diag "$(ls -l /sys/class/drm/ 2>&1)"
+fi
+
+# 15: tee with a slow consumer
+v4l2-ctl -d "$cap" -c horizontal_movement=1,osd_text_mode=0 >/dev/null 2>&1
+run_case "tee: a slow consumer makes the source drop, never tears a frame" \
+	"$run" tee -c "$cap" -n 15 -H 600
+
+# 16: nothing left behind
+rmmod vgem 2>/dev/null
+rmmod vivid 2>/dev/null
+if rmmod vicodec && rmmod v4l2-mem2mem; then
+	tap_pass "vicodec and v4l2-mem2mem unload: no buffer or file left"
+else
+	tap_fail "vicodec and v4l2-mem2mem unload"
+	tap_diag "$(lsmod | head -30)"
+fi
+
+tap_done
