@@ -6,8 +6,11 @@
  * mmap for zero-copy allocators) with writev(). That is not a CPU copy into
  * another buffer of ours: the bytes go from the capture buffer to the
  * kernel's page cache or pipe in the write itself, as any writer of a
- * frame must do. So bytes_copied stays 0 here; only the V4L2 source's MMAP
- * fallback copies frames, and it counts them.
+ * frame must do. So bytes_copied stays 0 here, with one exception: a
+ * dma-buf mapping is a PFN map, and a file system that pins user pages to
+ * write them (9p's zero-copy path, O_DIRECT files) cannot pin those and
+ * fails with EFAULT. Such writes go through a bounce buffer, and those
+ * bytes are counted as copied.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +26,7 @@
 #include "v4l2_fmt.h"
 
 #define IOV_BATCH 64
+#define BOUNCE_MAX (1u << 20)
 
 struct file_sink {
 	struct zcap_filter *filter;
@@ -32,16 +36,57 @@ struct file_sink {
 	uint32_t flags;
 };
 
-static int write_iov(int fd, struct iovec *iov, int n)
+/* Write @len bytes from @p through a heap copy (see the top of the file). */
+static int write_bounce(int fd, const uint8_t *p, size_t len, uint64_t *copied)
+{
+	size_t chunk = len < BOUNCE_MAX ? len : BOUNCE_MAX, n, off;
+	uint8_t *buf;
+	ssize_t w;
+	int ret = 0;
+
+	buf = malloc(chunk ? chunk : 1);
+	if (!buf)
+		return -ENOMEM;
+	while (len && !ret) {
+		n = len < chunk ? len : chunk;
+		memcpy(buf, p, n);
+		*copied += n;
+		for (off = 0; off < n; ) {
+			w = write(fd, buf + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				ret = w < 0 ? -errno : -EIO;
+				break;
+			}
+			off += (size_t)w;
+		}
+		p += n;
+		len -= n;
+	}
+	free(buf);
+	return ret;
+}
+
+static int write_iov(int fd, struct iovec *iov, int n, uint64_t *copied)
 {
 	ssize_t w;
+	int ret;
 
 	while (n > 0) {
 		w = writev(fd, iov, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			if (errno != EFAULT)
+				return -errno;
+			/* Pages that cannot be pinned: bounce what is left. */
+			for (; n > 0; iov++, n--) {
+				ret = write_bounce(fd, iov->iov_base, iov->iov_len, copied);
+				if (ret < 0)
+					return ret;
+			}
+			return 0;
 		}
 		if (w == 0)
 			return -EIO;
@@ -61,7 +106,7 @@ static int write_iov(int fd, struct iovec *iov, int n)
 
 /* Write @lines lines of @len bytes, @stride apart, from @base. */
 static int write_lines(int fd, const uint8_t *base, uint64_t stride,
-		       uint64_t len, uint32_t lines)
+		       uint64_t len, uint32_t lines, uint64_t *copied)
 {
 	struct iovec iov[IOV_BATCH];
 	uint32_t l = 0;
@@ -73,14 +118,14 @@ static int write_lines(int fd, const uint8_t *base, uint64_t stride,
 		/* Tight lines: one block, however many lines. */
 		iov[0].iov_base = (void *)base;
 		iov[0].iov_len = (size_t)(len * lines);
-		return write_iov(fd, iov, 1);
+		return write_iov(fd, iov, 1, copied);
 	}
 	while (l < lines) {
 		for (n = 0; n < IOV_BATCH && l < lines; n++, l++) {
 			iov[n].iov_base = (void *)(base + (uint64_t)l * stride);
 			iov[n].iov_len = (size_t)len;
 		}
-		ret = write_iov(fd, iov, n);
+		ret = write_iov(fd, iov, n, copied);
 		if (ret < 0)
 			return ret;
 	}
@@ -88,15 +133,17 @@ static int write_lines(int fd, const uint8_t *base, uint64_t stride,
 }
 
 int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
-		      int fd, uint32_t flags, uint64_t *written)
+		      int fd, uint32_t flags, uint64_t *written, uint64_t *copied)
 {
 	struct zcap_mem mem[ZCAP_MAX_PLANES];
 	uint32_t n_mem, m, p;
-	uint64_t total = 0;
+	uint64_t total = 0, bounced = 0;
 	int ret, ret2;
 
 	if (written)
 		*written = 0;
+	if (copied)
+		*copied = 0;
 	if (!s || fd < 0)
 		return -EINVAL;
 	if (!fmt)
@@ -147,7 +194,8 @@ int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 				ret = -EFAULT;
 				break;
 			}
-			ret = write_lines(fd, base + pl->offset, pl->stride, len, lines);
+			ret = write_lines(fd, base + pl->offset, pl->stride, len, lines,
+					  &bounced);
 			if (ret == 0)
 				total += len * lines;
 		}
@@ -163,7 +211,7 @@ int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 				ret = -EFAULT;
 				break;
 			}
-			ret = write_lines(fd, base, used, used, 1);
+			ret = write_lines(fd, base, used, used, 1, &bounced);
 			if (ret == 0)
 				total += used;
 		}
@@ -173,6 +221,8 @@ int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 		ret = ret2;
 	if (written)
 		*written = total;
+	if (copied)
+		*copied = bounced;
 	return ret;
 }
 
@@ -200,7 +250,7 @@ static int fs_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	struct zcap_format cfmt;
 	const struct zcap_format *fmt = sfmt;
 	struct zcap_filter_stats *st;
-	uint64_t written = 0;
+	uint64_t written = 0, copied = 0;
 	int ret;
 
 	/* A producer that set no layout: the connection's. */
@@ -209,12 +259,13 @@ static int fs_receive(struct zcap_pin *pin, struct zcap_sample *s)
 		if (zcap_pin_format(pin, &cfmt) == 0 && cfmt.n_planes)
 			fmt = &cfmt;
 	}
-	ret = zcap_sample_write(s, fmt, fs->fd, fs->flags, &written);
+	ret = zcap_sample_write(s, fmt, fs->fd, fs->flags, &written, &copied);
 
 	st = zcap_filter_stats_lock(fs->filter);
 	if (ret == 0) {
 		st->frames++;
 		st->bytes += written;
+		st->bytes_copied += copied;
 		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
 			st->errors++;
 		account_latency(st, s);

@@ -41,7 +41,7 @@ $(TOOLS_DIR)/zcap-info: $(TOOLS_DIR)/zcap-info.o $(LIBZCAP_A)
 
 $(VMTESTS_DIR)/%.o: $(TOP)/tests/vm/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -I$(TOP)/tools -MMD -MP -c $< -o $@
 
 $(VMTESTS_BINS): $(VMTESTS_DIR)/%: $(VMTESTS_DIR)/%.o $(LIBZCAP_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBZCAP_A) $(LIBZCAP_LIBS)

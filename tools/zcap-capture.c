@@ -21,6 +21,7 @@
 
 #include <zcap/zcap.h>
 
+#include "fourcc.h"
 #include "png.h"
 
 static const char *prog = "zcap-capture";
@@ -155,8 +156,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 				die_usage("invalid size %ux%u", o->width, o->height);
 			break;
 		case 'f':
-			if (zcap_fourcc_parse(optarg, &o->fourcc) < 0)
-				die_usage("invalid format '%s' (want a fourcc such as YUYV or NV12)",
+			if (zcap_tool_parse_fourcc(optarg, &o->fourcc) < 0)
+				die_usage("invalid format '%s' (want a fourcc such as YUYV, NV12 or NV12M)",
 					  optarg);
 			break;
 		case O_STRIDE:
@@ -227,7 +228,7 @@ static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	const struct zcap_format *fmt = sf;
 	struct zcap_filter_stats *st;
 	struct timespec ts;
-	uint64_t written = 0;
+	uint64_t written = 0, copied = 0;
 	int64_t t;
 	int ret = 0;
 
@@ -242,12 +243,13 @@ static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
 					     sizeof(cs->png_msg));
 	}
 	if (cs->fd >= 0)
-		ret = zcap_sample_write(s, fmt, cs->fd, cs->flags, &written);
+		ret = zcap_sample_write(s, fmt, cs->fd, cs->flags, &written, &copied);
 
 	st = zcap_filter_stats_lock(cs->filter);
 	if (ret == 0) {
 		st->frames++;
 		st->bytes += written;
+		st->bytes_copied += copied;
 		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
 			st->errors++;
 		if (zcap_sample_time(s, &t) == 0) {
@@ -519,7 +521,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot set up buffers: %s\n", prog, zcap_strerror(ret));
 		if (sst.note[0])
 			fprintf(stderr, "%s: %s\n", prog, sst.note);
-		if (ret == ZCAP_E_NO_PROVIDER)
+		/* A named provider's own errno (ENOENT, EACCES) or none at all. */
+		if (ret == ZCAP_E_NO_PROVIDER || ret == -ENOENT || ret == -EACCES ||
+		    ret == -EPERM || ret == -ENODEV)
 			explain_providers(o.provider);
 		goto out;
 	}

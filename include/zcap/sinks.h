@@ -32,12 +32,14 @@ int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
  * write the visible lines of each plane of @s (every byte of each plane
  * with ZCAP_FILE_SINK_RAW) to @fd, honouring each plane's offset and
  * stride, inside zcap_sample_cpu_begin/end. @fmt NULL: the sample's own
- * format. *written (may be NULL) gets the bytes written. -EINVAL when the
- * layout does not fit the sample's memory.
+ * format. *written (may be NULL) gets the bytes written, *copied (may be
+ * NULL) the bytes that went through a bounce buffer because @fd's file
+ * system cannot write from a dma-buf mapping (EFAULT: 9p, O_DIRECT).
+ * -EINVAL when the layout does not fit the sample's memory.
  */
 struct zcap_sample;
 int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
-		      int fd, uint32_t flags, uint64_t *written);
+		      int fd, uint32_t flags, uint64_t *written, uint64_t *copied);
 
 /* Counts frames; holds each for hold_ms to act like a slow consumer. */
 struct zcap_null_sink_config {

@@ -25,6 +25,8 @@
 
 #include <zcap/zcap.h>
 
+#include "fourcc.h"
+
 #define MAX_INDEX 256
 
 struct opts {
@@ -137,7 +139,7 @@ static int cs_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	cs->maps_end = debugfs_stat("map_calls");
 	cs->vmaps_end = debugfs_stat("vmap_calls");
 	if (cs->fd >= 0) {
-		ret = zcap_sample_write(s, NULL, cs->fd, cs->flags, &written);
+		ret = zcap_sample_write(s, NULL, cs->fd, cs->flags, &written, NULL);
 		if (ret < 0) {
 			snprintf(cs->fail, sizeof(cs->fail), "writing a frame: %s",
 				 zcap_strerror(ret));
@@ -241,7 +243,7 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->cfg.device = optarg;
 			break;
 		case 'f':
-			if (zcap_fourcc_parse(optarg, &o->cfg.fourcc) < 0)
+			if (zcap_tool_parse_fourcc(optarg, &o->cfg.fourcc) < 0)
 				usage();
 			break;
 		case 's':
@@ -405,6 +407,9 @@ int main(int argc, char **argv)
 		zcap_graph_stop(g);
 		zcap_filter_get_stats(src, &sst);
 		zcap_filter_get_stats(snk, &kst);
+		/* Our own sink counts in cs; the library's sinks in their stats. */
+		if (snk == cs.filter)
+			kst.frames = prev_sink + cs.frames;
 
 		printf("run %u frames %" PRIu64 " sink_frames %" PRIu64
 		       " dropped %" PRIu64 " errors %" PRIu64 " copied %" PRIu64

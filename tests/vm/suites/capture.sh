@@ -17,11 +17,14 @@
 ct=$ZCAP_BUILD/vm-tests/capture_test
 capture=$ZCAP_BUILD/tools/zcap-capture
 out=$ZCAP_RESULTS
+# Frames go to the guest's tmpfs: the results share is 9p, which cannot
+# write from a dma-buf mapping without a bounce (tested on its own below).
+tmp=$(mktemp -d /tmp/capture.XXXXXX)
 W=320
 H=180
 N=10
 
-tap_plan 22
+tap_plan 23
 
 case $ZCAP_KVER in
 6.1.*) old_kernel=1 ;;
@@ -140,7 +143,7 @@ fi
 
 # --- single-planar --------------------------------------------------------
 
-run_ct sp-zc -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N -o "$out/sp-zc.raw"
+run_ct sp-zc -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N -o "$tmp/sp-zc.raw"
 if check_capture sp-zc zcap zero; then
 	tap_pass "single-planar YUYV ${W}x$H through zcap.ko: $N frames, 0 bytes copied"
 else
@@ -148,7 +151,7 @@ else
 	show sp-zc
 fi
 
-run_ct sp-copy -d "$sp" -f YUYV -s ${W}x$H -p memory -n $N -o "$out/sp-copy.raw"
+run_ct sp-copy -d "$sp" -f YUYV -s ${W}x$H -p memory -n $N -o "$tmp/sp-copy.raw"
 if check_capture sp-copy memory copy; then
 	tap_pass "single-planar YUYV through plain memory: MMAP + copy, bytes copied counted"
 else
@@ -156,11 +159,11 @@ else
 	show sp-copy
 fi
 
-if same_frames "$out/sp-zc.raw" "$out/sp-copy.raw" $((W * H * 2)); then
+if same_frames "$tmp/sp-zc.raw" "$tmp/sp-copy.raw" $((W * H * 2)); then
 	tap_pass "single-planar: zero-copy frames are byte-identical to copied frames"
 else
 	tap_fail "single-planar: zero-copy frames are byte-identical to copied frames"
-	tap_diag "$(ls -l "$out"/sp-*.raw)"
+	tap_diag "$(ls -l "$tmp"/sp-*.raw)"
 fi
 
 # The first round maps every buffer once; after it nothing may map again.
@@ -178,20 +181,20 @@ fi
 
 # vivid honours bytesperline: a stride wider than the line.
 stride=1024
-run_ct sp-stride -d "$sp" -f YUYV -s ${W}x$H --stride $stride -p zcap -n $N -o "$out/sp-stride.raw"
+run_ct sp-stride -d "$sp" -f YUYV -s ${W}x$H --stride $stride -p zcap -n $N -o "$tmp/sp-stride.raw"
 run_ct sp-stride-raw -d "$sp" -f YUYV -s ${W}x$H --stride $stride -p zcap -n $N \
-	--raw -o "$out/sp-stride-raw.raw"
+	--raw -o "$tmp/sp-stride-raw.raw"
 got_stride=$(awk '$1 == "format" { for (i = 1; i < NF; i++) if ($i == "stride") print $(i + 1) }' \
 	"$out/sp-stride.out")
 if check_capture sp-stride zcap zero && [ "$got_stride" = $stride ] &&
-	same_frames "$out/sp-stride.raw" "$out/sp-zc.raw" $((W * H * 2)) &&
+	same_frames "$tmp/sp-stride.raw" "$tmp/sp-zc.raw" $((W * H * 2)) &&
 	ct_ok sp-stride-raw &&
-	[ "$(stat -c %s "$out/sp-stride-raw.raw")" -eq $((N * stride * H)) ]; then
+	[ "$(stat -c %s "$tmp/sp-stride-raw.raw")" -eq $((N * stride * H)) ]; then
 	tap_pass "stride $stride at width $W: driver honours it, visible lines identical, raw frames $((stride * H)) bytes"
 else
 	tap_fail "stride $stride at width $W: visible lines identical, raw frames padded"
 	show sp-stride
-	tap_diag "$(ls -l "$out"/sp-stride*.raw 2>&1)"
+	tap_diag "$(ls -l "$tmp"/sp-stride*.raw 2>&1)"
 fi
 
 run_ct sp-runs -d "$sp" -f YUYV -s ${W}x$H -p zcap -n 5 --runs 3
@@ -210,8 +213,8 @@ else
 	show sp-hold
 fi
 
-run_ct sp-filesink -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N --sink file -o "$out/sp-filesink.raw"
-if ct_ok sp-filesink && same_frames "$out/sp-filesink.raw" "$out/sp-zc.raw" $((W * H * 2)); then
+run_ct sp-filesink -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N --sink file -o "$tmp/sp-filesink.raw"
+if ct_ok sp-filesink && same_frames "$tmp/sp-filesink.raw" "$tmp/sp-zc.raw" $((W * H * 2)); then
 	tap_pass "library file sink writes the same frames"
 else
 	tap_fail "library file sink writes the same frames"
@@ -220,10 +223,10 @@ fi
 
 # --- multi-planar ---------------------------------------------------------
 
-run_ct mp-zc -d "$mp" -f YUYV -s ${W}x$H -p zcap -n $N -o "$out/mp-zc.raw"
-run_ct mp-copy -d "$mp" -f YUYV -s ${W}x$H -p memory -n $N -o "$out/mp-copy.raw"
+run_ct mp-zc -d "$mp" -f YUYV -s ${W}x$H -p zcap -n $N -o "$tmp/mp-zc.raw"
+run_ct mp-copy -d "$mp" -f YUYV -s ${W}x$H -p memory -n $N -o "$tmp/mp-copy.raw"
 if check_capture mp-zc zcap zero && check_capture mp-copy memory copy &&
-	same_frames "$out/mp-zc.raw" "$out/mp-copy.raw" $((W * H * 2)); then
+	same_frames "$tmp/mp-zc.raw" "$tmp/mp-copy.raw" $((W * H * 2)); then
 	tap_pass "multi-planar YUYV: zero copy through zcap.ko, identical to the copy path"
 else
 	tap_fail "multi-planar YUYV: zero copy through zcap.ko, identical to the copy path"
@@ -232,11 +235,11 @@ else
 fi
 
 # NV12M: two memory blocks, so two dma-bufs per buffer.
-run_ct mp-nv12m-zc -d "$mp" -f NV12M -s ${W}x$H -p zcap -n $N -o "$out/mp-nv12m-zc.raw"
-run_ct mp-nv12m-copy -d "$mp" -f NV12M -s ${W}x$H -p memory -n $N -o "$out/mp-nv12m-copy.raw"
+run_ct mp-nv12m-zc -d "$mp" -f NV12M -s ${W}x$H -p zcap -n $N -o "$tmp/mp-nv12m-zc.raw"
+run_ct mp-nv12m-copy -d "$mp" -f NV12M -s ${W}x$H -p memory -n $N -o "$tmp/mp-nv12m-copy.raw"
 if check_capture mp-nv12m-zc zcap zero && check_capture mp-nv12m-copy memory copy &&
 	grep -q '^format NV12M .* planes 2 mem 2 ' "$out/mp-nv12m-zc.out" &&
-	same_frames "$out/mp-nv12m-zc.raw" "$out/mp-nv12m-copy.raw" $((W * H * 3 / 2)); then
+	same_frames "$tmp/mp-nv12m-zc.raw" "$tmp/mp-nv12m-copy.raw" $((W * H * 3 / 2)); then
 	tap_pass "multi-planar NV12M (2 dma-bufs per frame): zero copy, identical to the copy path"
 else
 	tap_fail "multi-planar NV12M (2 dma-bufs per frame): zero copy, identical to the copy path"
@@ -245,11 +248,11 @@ else
 fi
 
 # vivid starts NV16M's luma 128 bytes into its buffer (a data_offset).
-run_ct mp-nv16m-zc -d "$mp" -f NV16M -s ${W}x$H -p zcap -n $N -o "$out/mp-nv16m-zc.raw"
-run_ct mp-nv16m-copy -d "$mp" -f NV16M -s ${W}x$H -p memory -n $N -o "$out/mp-nv16m-copy.raw"
+run_ct mp-nv16m-zc -d "$mp" -f NV16M -s ${W}x$H -p zcap -n $N -o "$tmp/mp-nv16m-zc.raw"
+run_ct mp-nv16m-copy -d "$mp" -f NV16M -s ${W}x$H -p memory -n $N -o "$tmp/mp-nv16m-copy.raw"
 if check_capture mp-nv16m-zc zcap zero && check_capture mp-nv16m-copy memory copy &&
 	[ "$(field mp-nv16m-zc offsets)" = "128,0" ] &&
-	same_frames "$out/mp-nv16m-zc.raw" "$out/mp-nv16m-copy.raw" $((W * H * 2)); then
+	same_frames "$tmp/mp-nv16m-zc.raw" "$tmp/mp-nv16m-copy.raw" $((W * H * 2)); then
 	tap_pass "multi-planar NV16M: the driver's data_offset 128 travels with each sample, frames identical"
 else
 	tap_fail "multi-planar NV16M: the driver's data_offset travels with each sample"
@@ -268,11 +271,11 @@ for prov in heap udmabuf; do
 		continue
 	fi
 	[ $prov = udmabuf ] && modprobe udmabuf 2>/dev/null
-	run_ct sp-$prov -d "$sp" -f YUYV -s ${W}x$H -p $prov -n $N -o "$out/sp-$prov.raw"
+	run_ct sp-$prov -d "$sp" -f YUYV -s ${W}x$H -p $prov -n $N -o "$tmp/sp-$prov.raw"
 	want=$prov
 	[ $prov = heap ] && want=dma-heap
 	if check_capture sp-$prov $want zero &&
-		same_frames "$out/sp-$prov.raw" "$out/sp-zc.raw" $((W * H * 2)); then
+		same_frames "$tmp/sp-$prov.raw" "$tmp/sp-zc.raw" $((W * H * 2)); then
 		tap_pass "provider $want: zero copy, frames identical to zcap.ko's"
 	else
 		tap_fail "provider $want: zero copy, frames identical to zcap.ko's"
@@ -282,19 +285,30 @@ done
 
 # --- zcap-capture, 1280x720, with a PNG -------------------------------------
 
-"$capture" -d "$sp" -s 1280x720 -f YUYV -n 3 -o "$out/hd.raw" --png "$out/hd.png" \
+"$capture" -d "$sp" -s 1280x720 -f YUYV -n 3 -o "$tmp/hd.raw" --png "$out/hd.png" \
 	>"$out/zcap-capture-hd.txt" 2>&1
 rc=$?
 sig=$(head -c 8 "$out/hd.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')
 dims=$(od -An -tu1 -j16 -N8 "$out/hd.png" 2>/dev/null | awk '{ print $1*16777216+$2*65536+$3*256+$4 "x" $5*16777216+$6*65536+$7*256+$8 }')
 if [ $rc -eq 0 ] && [ "$sig" = 89504e470d0a1a0a ] && [ "$dims" = 1280x720 ] &&
-	[ "$(stat -c %s "$out/hd.raw")" -eq $((3 * 1280 * 720 * 2)) ] &&
+	[ "$(stat -c %s "$tmp/hd.raw")" -eq $((3 * 1280 * 720 * 2)) ] &&
 	grep -q "^copied: *0 bytes by the CPU (zero copy)" "$out/zcap-capture-hd.txt" &&
 	grep -q "^provider: zcap" "$out/zcap-capture-hd.txt"; then
 	tap_pass "zcap-capture 1280x720: 3 frames, PNG 1280x720, zero copy through zcap"
 else
 	tap_fail "zcap-capture 1280x720 with a PNG"
 	tap_diag "exit $rc, PNG signature $sig, size $dims" "$(cat "$out/zcap-capture-hd.txt")"
+fi
+
+# A file system that pins user pages to write them (9p here) cannot take a
+# dma-buf mapping: the writer bounces those bytes and counts them.
+"$capture" -d "$sp" -f YUYV -s ${W}x$H -n 3 -o "$out/on-9p.raw" >"$out/zcap-capture-9p.txt" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && cmp -s "$out/on-9p.raw" <(head -c $((3 * W * H * 2)) "$tmp/sp-zc.raw"); then
+	tap_pass "writing frames to a 9p file works ($(grep '^copied:' "$out/zcap-capture-9p.txt" | sed 's/  */ /g'))"
+else
+	tap_fail "writing frames to a 9p file works"
+	tap_diag "exit $rc" "$(cat "$out/zcap-capture-9p.txt")"
 fi
 
 # --- unplug while streaming ----------------------------------------------
@@ -344,5 +358,6 @@ else
 	tap_diag "$(cat "$out/rmmod.err")" "$(lsmod | head -20)"
 fi
 modprobe -r udmabuf 2>/dev/null
+rm -rf "$tmp"
 
 tap_done
