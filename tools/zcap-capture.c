@@ -19,6 +19,7 @@
 
 #include <linux/videodev2.h>
 
+#include <zcap/consumers.h>
 #include <zcap/zcap.h>
 
 #include "fourcc.h"
@@ -37,6 +38,9 @@ struct opts {
 	int timeout_ms;
 	bool raw;
 	bool quiet;
+	/* Zero-copy consumers behind the source (zcap/consumers.h). */
+	const char *encode, *passthrough, *drm;
+	bool force_copy;
 };
 
 /* The tool's own consumer: the PNG snapshot, then the file. */
@@ -72,6 +76,11 @@ static void usage(FILE *f)
 "                        (memory: no dma-buf; the driver's buffers are copied)\n"
 "      --buffers N       buffers beyond what the driver and the writer need\n"
 "      --timeout MS      give up when no frame comes for MS ms (default 5000)\n"
+"      --encode DEV      also encode the frames with a V4L2 mem2mem encoder (DEV or\n"
+"                        'auto'); -o then gets the bitstream instead of raw frames\n"
+"      --passthrough DEV also play the frames on a V4L2 video output device\n"
+"      --drm DEV         also import the frames into a DRM device (/dev/dri/cardN)\n"
+"      --force-copy      consumers copy through their own buffers (to compare)\n"
 "  -q, --quiet           no progress line, no summary\n"
 "  -h, --help            this text\n"
 "\n"
@@ -114,7 +123,8 @@ static uint32_t parse_u32(const char *s, const char *what)
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_STRIDE = 256, O_FPS, O_RAW, O_PNG, O_PROVIDER, O_BUFFERS, O_TIMEOUT };
+	enum { O_STRIDE = 256, O_FPS, O_RAW, O_PNG, O_PROVIDER, O_BUFFERS, O_TIMEOUT,
+	       O_ENCODE, O_PASSTHROUGH, O_DRM, O_FORCE_COPY };
 	static const struct option lopts[] = {
 		{ "device", required_argument, NULL, 'd' },
 		{ "size", required_argument, NULL, 's' },
@@ -128,6 +138,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "provider", required_argument, NULL, O_PROVIDER },
 		{ "buffers", required_argument, NULL, O_BUFFERS },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "encode", required_argument, NULL, O_ENCODE },
+		{ "passthrough", required_argument, NULL, O_PASSTHROUGH },
+		{ "drm", required_argument, NULL, O_DRM },
+		{ "force-copy", no_argument, NULL, O_FORCE_COPY },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -203,6 +217,18 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			if (o->timeout_ms <= 0)
 				die_usage("--timeout must be at least 1 ms");
 			break;
+		case O_ENCODE:
+			o->encode = optarg;
+			break;
+		case O_PASSTHROUGH:
+			o->passthrough = optarg;
+			break;
+		case O_DRM:
+			o->drm = optarg;
+			break;
+		case O_FORCE_COPY:
+			o->force_copy = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -216,6 +242,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	if (o->raw && o->encode)
+		die_usage("--raw applies to raw frames; with --encode, -o is the bitstream");
 }
 
 /* ---- the tool's sink --------------------------------------------------- */
@@ -454,7 +482,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	struct sigaction sa;
 	char desc[256], fcc[5];
-	bool tty, done = false;
+	bool tty, done = false, consumers;
 	FILE *out;
 	int ret, status = 1;
 	uint32_t p;
@@ -469,7 +497,9 @@ int main(int argc, char **argv)
 	out = (o.output && !strcmp(o.output, "-")) ? stderr : stdout;
 	tty = !o.quiet && isatty(STDERR_FILENO);
 
-	if (o.output) {
+	consumers = o.encode || o.passthrough || o.drm;
+	/* With --encode the encoder's file sink writes -o, not us. */
+	if (o.output && !o.encode) {
 		if (!strcmp(o.output, "-")) {
 			cs.fd = STDOUT_FILENO;
 		} else {
@@ -514,8 +544,25 @@ int main(int argc, char **argv)
 		zcap_filter_destroy(snk);
 		goto err_msg;
 	}
-	ret = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-				 zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0), NULL);
+	if (consumers) {
+		struct zcap_consumers_config cc = {
+			.encode_device = o.encode,
+			.encode_path = o.encode ? o.output : NULL,
+			.passthrough_device = o.passthrough,
+			.drm_device = o.drm,
+			.flags = o.force_copy ? ZCAP_CONSUMER_FORCE_COPY : 0,
+		};
+		struct zcap_pin *mine = zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0);
+
+		/* Our sink stays behind the tee for the PNG and the counts. */
+		ret = zcap_consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+					    &cc, &mine, 1);
+		if (ret > 0)
+			ret = 0;
+	} else {
+		ret = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+					 zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0), NULL);
+	}
 	if (ret < 0) {
 		zcap_filter_get_stats(src, &sst);
 		fprintf(stderr, "%s: cannot set up buffers: %s\n", prog, zcap_strerror(ret));
@@ -616,8 +663,9 @@ int main(int argc, char **argv)
 			(unsigned long long)(sst.dropped + kst.dropped),
 			(unsigned long long)(sst.errors),
 			secs, secs > 0 ? (double)sst.frames / secs : 0.0);
-		fprintf(out, "written:  %llu bytes%s%s\n", (unsigned long long)kst.bytes,
-			o.output ? " to " : "", o.output ? o.output : " (no --output)");
+		if (!o.encode)
+			fprintf(out, "written:  %llu bytes%s%s\n", (unsigned long long)kst.bytes,
+				o.output ? " to " : "", o.output ? o.output : " (no --output)");
 		fprintf(out, "copied:   %llu bytes by the CPU%s\n",
 			(unsigned long long)(sst.bytes_copied + kst.bytes_copied),
 			sst.bytes_copied + kst.bytes_copied ? "" : " (zero copy)");
@@ -631,6 +679,10 @@ int main(int argc, char **argv)
 			fprintf(out, "note:     %s\n", sst.note);
 		if (o.png && cs.png_done && !cs.png_err)
 			fprintf(out, "png:      %s (%ux%u)\n", o.png, fmt.width, fmt.height);
+		if (consumers) {
+			fprintf(out, "filters:\n");
+			zcap_consumers_print_summary(g, out);
+		}
 	}
 	goto out;
 
