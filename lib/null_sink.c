@@ -161,30 +161,6 @@ static int ns_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	return ret;
 }
 
-static int ns_accept(struct zcap_pin *pin, const struct zcap_format *fmt)
-{
-	struct null_sink *ns = zcap_pin_priv(pin);
-	uint64_t n;
-
-	/*
-	 * Buffers held at once: hold_ms worth of frames at the format's rate,
-	 * plus the one arriving; 2 beyond the first when the rate is unknown.
-	 */
-	ns->held_req = 1;
-	if (ns->hold_ms) {
-		if (fmt->interval_num && fmt->interval_den)
-			n = ((uint64_t)ns->hold_ms * fmt->interval_den +
-			     1000ull * fmt->interval_num - 1) /
-			    (1000ull * fmt->interval_num);
-		else
-			n = 2;
-		if (n > MAX_HELD)
-			n = MAX_HELD;
-		ns->held_req += (uint32_t)n;
-	}
-	return 0;
-}
-
 static int ns_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
 {
 	struct null_sink *ns = zcap_pin_priv(pin);
@@ -200,7 +176,6 @@ static void ns_disconnect(struct zcap_pin *pin)
 }
 
 static const struct zcap_input_pin_ops ns_pin_ops = {
-	.accept_format = ns_accept,
 	/* propose_allocator NULL: we have none, the source's own wins. */
 	.get_requirements = ns_requirements,
 	.receive = ns_receive,
@@ -265,7 +240,13 @@ int zcap_null_sink_new(const struct zcap_null_sink_config *cfg,
 	if (!ns)
 		return -ENOMEM;
 	ns->hold_ms = cfg ? cfg->hold_ms : 0;
-	ns->held_req = 1;
+	/*
+	 * Requirements are asked before the format (and so the frame rate)
+	 * is known: the caller says how many it holds, or a small default.
+	 */
+	ns->held_req = cfg && cfg->held ? cfg->held : ns->hold_ms ? 3 : 1;
+	if (ns->held_req > MAX_HELD)
+		ns->held_req = MAX_HELD;
 	pthread_mutex_init(&ns->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

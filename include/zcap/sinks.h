@@ -41,10 +41,16 @@ struct zcap_sample;
 int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 		      int fd, uint32_t flags, uint64_t *written, uint64_t *copied);
 
-/* Counts frames; holds each for hold_ms to act like a slow consumer. */
+/*
+ * Counts frames; holds each for hold_ms to act like a slow consumer.
+ * held is what its requirements say it keeps at once (the source sizes
+ * its buffer count from it); 0: 1, or 3 with hold_ms. Too few and the
+ * source runs out of buffers and drops (and counts) frames.
+ */
 struct zcap_null_sink_config {
 	uint32_t hold_ms;
-	uint32_t reserved[7];
+	uint32_t held;
+	uint32_t reserved[6];
 };
 int zcap_null_sink_new(const struct zcap_null_sink_config *cfg,
 		       struct zcap_filter **out);
