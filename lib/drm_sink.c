@@ -404,11 +404,14 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			lat = (uint64_t)now.tv_sec * 1000000000u +
-			      (uint64_t)now.tv_nsec - (uint64_t)t;
-			st->latency_ns_sum += lat;
-			if (lat > st->latency_ns_max)
-				st->latency_ns_max = lat;
-			st->latency_samples++;
+			      (uint64_t)now.tv_nsec;
+			if (t >= 0 && lat >= (uint64_t)t) {
+				lat -= (uint64_t)t;
+				st->latency_ns_sum += lat;
+				if (lat > st->latency_ns_max)
+					st->latency_ns_max = lat;
+				st->latency_samples++;
+			}
 		}
 	}
 	zcap_filter_stats_unlock(d->f);
