@@ -42,7 +42,7 @@ static int xioctl(int fd, unsigned long req, void *arg)
 static int zcap_grant(void *priv, struct zcap_alloc_props *p)
 {
 	struct zcap_prov *z = priv;
-	uint64_t max_block = 0, block, pool_bytes;
+	uint64_t block, pool_bytes;
 	uint32_t max_count = z->version.max_buffers;
 	int ret;
 
@@ -51,7 +51,7 @@ static int zcap_grant(void *priv, struct zcap_alloc_props *p)
 	if ((p->flags & ZCAP_PROPS_CONTIGUOUS) &&
 	    !(z->version.pool_flags & ZCAP_POOL_CONTIGUOUS))
 		p->flags &= ~ZCAP_PROPS_CONTIGUOUS;
-	ret = zcapi_dmabuf_grant(p, z->version.page_size, max_count, max_block);
+	ret = zcapi_dmabuf_grant(p, z->version.page_size, max_count, 0);
 	if (ret)
 		return ret;
 	/*

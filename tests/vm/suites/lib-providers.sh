@@ -18,11 +18,15 @@ else
 	tap_fail "insmod zcap.ko"
 	tap_diag "$ZCAP_MODULE is missing: make modules"
 fi
-# udmabuf is a module on Debian's 6.12; a kernel without it is skipped inside.
-modprobe udmabuf 2>/dev/null || tap_diag "no udmabuf module in $(uname -r)"
-[ -e /dev/dma_heap/system ] || tap_diag "no /dev/dma_heap/system in $(uname -r)"
+# udmabuf may be built in or a module; a kernel without it (or without the
+# system dma-heap) has the provider skipped inside, with the reason.
+[ -e /dev/udmabuf ] || modprobe udmabuf 2>/dev/null
 for d in /dev/zcap /dev/dma_heap/system /dev/udmabuf; do
-	[ -e "$d" ] && tap_diag "$(ls -l "$d")"
+	if [ -e "$d" ]; then
+		tap_diag "$(ls -l "$d")"
+	else
+		tap_diag "no $d in $(uname -r)"
+	fi
 done
 
 if [ -x "$bin" ]; then
