@@ -38,8 +38,12 @@ static int64_t now_ns(void)
 
 static int device_error(int err)
 {
-	/* The driver is gone (unplug) or its queue is dead: nothing will come. */
-	if (err == -ENODEV || err == -ENXIO || err == -EIO || err == -EPIPE)
+	/*
+	 * The device is gone (unplug): say so in our own words. A queue the
+	 * driver flagged as broken (vb2_queue_error: DQBUF's EIO) stays -EIO,
+	 * which is not a disconnect.
+	 */
+	if (err == -ENODEV || err == -ENXIO)
 		return ZCAP_E_DISCONNECTED;
 	return err;
 }
@@ -77,7 +81,7 @@ static int qbuf_dmabuf(struct v4l2_src *src, uint32_t index, struct zcap_sample 
 		b.m.planes = planes;
 		b.length = src->fmt.n_mem;
 	}
-	return v4l2_src_xioctl(src->fd, VIDIOC_QBUF, &b);
+	return zcapi_v4l2_ioctl(src->fd, VIDIOC_QBUF, &b);
 }
 
 static int qbuf_mmap(struct v4l2_src *src, uint32_t index)
@@ -94,7 +98,7 @@ static int qbuf_mmap(struct v4l2_src *src, uint32_t index)
 		b.m.planes = planes;
 		b.length = src->fmt.n_mem;
 	}
-	return v4l2_src_xioctl(src->fd, VIDIOC_QBUF, &b);
+	return zcapi_v4l2_ioctl(src->fd, VIDIOC_QBUF, &b);
 }
 
 /* Queue every buffer whose sample is free again. */
@@ -115,7 +119,7 @@ static int queue_free(struct v4l2_src *src)
 		ret = qbuf_dmabuf(src, i, s);
 		if (ret < 0) {
 			zcap_sample_unref(s);
-			v4l2_src_note(src, "VIDIOC_QBUF(DMABUF) index %u failed: %s",
+			zcapi_v4l2_note(src, "VIDIOC_QBUF(DMABUF) index %u failed: %s",
 				      i, strerror(-ret));
 			return device_error(ret);
 		}
@@ -176,7 +180,7 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 		t = now_ns();
 		if (!src->warned_clock) {
 			src->warned_clock = true;
-			v4l2_src_note(src, "driver timestamps are not CLOCK_MONOTONIC; using dequeue time");
+			zcapi_v4l2_note(src, "driver timestamps are not CLOCK_MONOTONIC; using dequeue time");
 		}
 	}
 	zcap_sample_set_time(s, t);
@@ -281,7 +285,7 @@ static int dqbuf(struct v4l2_src *src, struct v4l2_buffer *b,
 		b->m.planes = planes;
 		b->length = VIDEO_MAX_PLANES;
 	}
-	return v4l2_src_xioctl(src->fd, VIDIOC_DQBUF, b);
+	return zcapi_v4l2_ioctl(src->fd, VIDIOC_DQBUF, b);
 }
 
 /*
@@ -301,7 +305,10 @@ static int handle_frames(struct v4l2_src *src, int64_t *last_frame)
 		if (ret == -EAGAIN)
 			return 0;
 		if (ret < 0) {
-			v4l2_src_note(src, "VIDIOC_DQBUF failed: %s", strerror(-ret));
+			if (ret == -EIO)
+				zcapi_v4l2_note(src, "the driver reported a fatal streaming error (VIDIOC_DQBUF: EIO)");
+			else
+				zcapi_v4l2_note(src, "VIDIOC_DQBUF failed: %s", strerror(-ret));
 			return device_error(ret);
 		}
 		*last_frame = now_ns();
@@ -348,7 +355,7 @@ static int handle_frames(struct v4l2_src *src, int64_t *last_frame)
 			src->n_queued++;
 		if (ret < 0) {
 			zcap_sample_unref(s);
-			v4l2_src_note(src, "copying a frame failed: %s", zcap_strerror(ret));
+			zcapi_v4l2_note(src, "copying a frame failed: %s", zcap_strerror(ret));
 			return ret;
 		}
 		eos = deliver(src, s, payload, copied);
@@ -356,7 +363,7 @@ static int handle_frames(struct v4l2_src *src, int64_t *last_frame)
 		if (eos)
 			return 1;
 		if (qret < 0) {
-			v4l2_src_note(src, "VIDIOC_QBUF(MMAP) failed: %s", strerror(-qret));
+			zcapi_v4l2_note(src, "VIDIOC_QBUF(MMAP) failed: %s", strerror(-qret));
 			return device_error(qret);
 		}
 	}
@@ -414,7 +421,7 @@ static void *stream_thread(void *arg)
 			break;	/* asked to stop: not an error */
 		if (n == 0) {
 			if (src->n_queued && now_ns() - last_frame >= timeout_ns) {
-				v4l2_src_note(src, "no frame from %s in %d ms",
+				zcapi_v4l2_note(src, "no frame from %s in %d ms",
 					      src->device, src->cfg.timeout_ms);
 				ret = ZCAP_E_TIMEOUT;
 				break;
@@ -427,7 +434,7 @@ static void *stream_thread(void *arg)
 				break;
 			if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
 				/* Error reported but DQBUF had nothing to say. */
-				v4l2_src_note(src, "%s reported an error while streaming",
+				zcapi_v4l2_note(src, "%s reported an error while streaming",
 					      src->device);
 				ret = ZCAP_E_DISCONNECTED;
 				break;
@@ -451,7 +458,7 @@ static void *stream_thread(void *arg)
 	return NULL;
 }
 
-int v4l2_stream_start(struct v4l2_src *src)
+int zcapi_v4l2_stream_start(struct v4l2_src *src)
 {
 	uint32_t i;
 	uint64_t v;
@@ -476,29 +483,29 @@ int v4l2_stream_start(struct v4l2_src *src)
 		for (i = 0; i < src->nbufs; i++) {
 			ret = qbuf_mmap(src, i);
 			if (ret < 0) {
-				v4l2_src_note(src, "VIDIOC_QBUF(MMAP) failed: %s",
+				zcapi_v4l2_note(src, "VIDIOC_QBUF(MMAP) failed: %s",
 					      strerror(-ret));
 				goto err;
 			}
 			src->n_queued++;
 		}
 	}
-	ret = v4l2_src_xioctl(src->fd, VIDIOC_STREAMON, &src->type);
+	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_STREAMON, &src->type);
 	if (ret < 0) {
-		v4l2_src_note(src, "VIDIOC_STREAMON failed: %s", strerror(-ret));
+		zcapi_v4l2_note(src, "VIDIOC_STREAMON failed: %s", strerror(-ret));
 		goto err;
 	}
 	src->streaming = true;
 	ret = -pthread_create(&src->thread, NULL, stream_thread, src);
 	if (ret < 0) {
-		v4l2_stream_stop(src);
+		zcapi_v4l2_stream_stop(src);
 		return ret;
 	}
 	src->thread_started = true;
 	return 0;
 err:
 	src->streaming = true;
-	v4l2_stream_stop(src);
+	zcapi_v4l2_stream_stop(src);
 	return ret;
 }
 
@@ -508,7 +515,7 @@ err:
  * allocator. The V4L2 buffers themselves stay requested (see
  * release_queue() for REQBUFS(0)).
  */
-void v4l2_stream_stop(struct v4l2_src *src)
+void zcapi_v4l2_stream_stop(struct v4l2_src *src)
 {
 	uint64_t one = 1;
 	uint32_t i;
@@ -530,7 +537,7 @@ void v4l2_stream_stop(struct v4l2_src *src)
 	}
 	if (!src->streaming)
 		return;
-	v4l2_src_xioctl(src->fd, VIDIOC_STREAMOFF, &src->type);
+	zcapi_v4l2_ioctl(src->fd, VIDIOC_STREAMOFF, &src->type);
 	src->streaming = false;
 	for (i = 0; src->queued && i < src->nbufs; i++) {
 		if (src->queued[i]) {

@@ -37,7 +37,7 @@ struct opts {
 	uint32_t hold_ms;
 	uint32_t flags;
 	int wait_s;
-	int expect_disconnect;
+	int expect_error;	/* the run must end with this; 0: at the end of the stream */
 };
 
 struct check_sink {
@@ -198,7 +198,8 @@ static void usage(void)
 	fprintf(stderr,
 "usage: capture_test -d DEV [-f FOURCC] [-s WxH] [--stride N] [-p PROVIDER]\n"
 "       [-n FRAMES] [--runs N] [-o FILE] [--raw] [--sink check|file|null]\n"
-"       [--hold-ms MS] [--wait S] [--expect-disconnect]\n");
+"       [--hold-ms MS] [--wait S] [--timeout MS] [--extra N]\n"
+"       [--expect-error disconnect|timeout|io]\n");
 	exit(2);
 }
 
@@ -228,6 +229,9 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "hold-ms", required_argument, NULL, 'H' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "expect-disconnect", no_argument, NULL, 'D' },
+		{ "expect-error", required_argument, NULL, 'E' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "extra", required_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -278,7 +282,23 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->wait_s = atoi(optarg);
 			break;
 		case 'D':
-			o->expect_disconnect = 1;
+			o->expect_error = ZCAP_E_DISCONNECTED;
+			break;
+		case 'E':
+			if (!strcmp(optarg, "disconnect"))
+				o->expect_error = ZCAP_E_DISCONNECTED;
+			else if (!strcmp(optarg, "timeout"))
+				o->expect_error = ZCAP_E_TIMEOUT;
+			else if (!strcmp(optarg, "io"))
+				o->expect_error = -EIO;
+			else
+				usage();
+			break;
+		case 'T':
+			o->cfg.timeout_ms = atoi(optarg);
+			break;
+		case 'X':
+			o->cfg.extra_buffers = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
 		default:
 			usage();
@@ -430,10 +450,10 @@ int main(int argc, char **argv)
 		if (sst.last_error)
 			printf("last_error %s\n", zcap_strerror(sst.last_error));
 
-		if (o.expect_disconnect) {
-			if (ret != ZCAP_E_DISCONNECTED)
-				fail("run %u ended with '%s', not a disconnect", r,
-				     zcap_strerror(ret));
+		if (o.expect_error) {
+			if (ret != o.expect_error)
+				fail("run %u ended with '%s', not '%s'", r,
+				     zcap_strerror(ret), zcap_strerror(o.expect_error));
 		} else if (ret != 0 && ret != ZCAP_E_END_OF_STREAM) {
 			fail("run %u: %s (%s)", r, zcap_strerror(ret), sst.note);
 		} else if (sst.frames - prev_frames != o.cfg.max_frames) {

@@ -24,7 +24,7 @@ W=320
 H=180
 N=10
 
-tap_plan 23
+tap_plan 28
 
 case $ZCAP_KVER in
 6.1.*) old_kernel=1 ;;
@@ -45,6 +45,22 @@ field() {
 		$1 == k { print $2; exit }
 		$1 == "run" { for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }
 	' "$out/$1.out"
+}
+
+# press_during NAME DEV CONTROL ARGS...: run capture_test in the
+# background, press vivid's button CONTROL on DEV once frames flow; its
+# status.
+press_during() {
+	local name=$1 dev=$2 ctrl=$3 pid i
+	shift 3
+	"$ct" "$@" >"$out/$name.out" 2>&1 &
+	pid=$!
+	for i in $(seq 300); do
+		grep -q '^first-frame' "$out/$name.out" && break
+		sleep 0.1
+	done
+	v4l2-ctl -d "$dev" -c "$ctrl=1" >>"$out/$name.ctl" 2>&1
+	wait $pid
 }
 
 ct_ok() {
@@ -220,6 +236,63 @@ if ct_ok sp-hold && [ "$(field sp-hold copied)" = 0 ] && [ "$(field sp-hold erro
 else
 	tap_fail "slow consumer (null sink holds each frame 300 ms)"
 	show sp-hold
+fi
+
+# vivid's error injection: what drivers do when things go wrong.
+v4l2-ctl -d "$sp" -c percentage_of_dropped_buffers=50
+run_ct sp-drops -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N
+v4l2-ctl -d "$sp" -c percentage_of_dropped_buffers=100
+run_ct sp-timeout -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N --timeout 1500 --expect-error timeout
+v4l2-ctl -d "$sp" -c percentage_of_dropped_buffers=0
+if ct_ok sp-drops && [ "$(field sp-drops dropped)" -gt 0 ] && ct_ok sp-timeout &&
+	grep -q "outstanding 0 " "$out/sp-timeout.out" &&
+	grep -q "^note no frame from $sp in 1500 ms" "$out/sp-timeout.out"; then
+	tap_pass "frames the driver skips are counted as dropped ($(field sp-drops dropped)); none at all ends in a timeout"
+else
+	tap_fail "frames the driver skips are counted as dropped; none at all ends in a timeout"
+	show sp-drops
+	show sp-timeout
+fi
+
+press_during sp-bufflag "$sp" inject_v4l2_buf_flag_error -d "$sp" -f YUYV -s ${W}x$H -p zcap -n 20
+if ct_ok sp-bufflag && [ "$(field sp-bufflag errors)" -ge 1 ]; then
+	tap_pass "V4L2_BUF_FLAG_ERROR is passed on and counted ($(field sp-bufflag errors) error)"
+else
+	tap_fail "V4L2_BUF_FLAG_ERROR is passed on and counted"
+	show sp-bufflag
+fi
+
+press_during sp-fatal "$sp" inject_fatal_streaming_error -d "$sp" -f YUYV -s ${W}x$H -p zcap \
+	-n 100000 --wait 60 --expect-error io
+if ct_ok sp-fatal && grep -q "fatal streaming error" "$out/sp-fatal.out" &&
+	grep -q "outstanding 0 " "$out/sp-fatal.out"; then
+	tap_pass "a fatal driver error (vb2_queue_error) ends the stream with EIO and frees everything"
+else
+	tap_fail "a fatal driver error (vb2_queue_error) ends the stream with EIO"
+	show sp-fatal
+fi
+
+# The next REQBUFS fails with EINVAL, as on a driver without DMABUF: the
+# source must fall back to its own buffers and a counted copy.
+v4l2-ctl -d "$sp" -c inject_vidioc_reqbufs_error=1
+run_ct sp-nodmabuf -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N -o "$tmp/sp-nodmabuf.raw"
+if ct_ok sp-nodmabuf && [ "$(field sp-nodmabuf copied)" -gt 0 ] &&
+	grep -q "^note .*cannot import dma-bufs" "$out/sp-nodmabuf.out" &&
+	same_frames "$tmp/sp-nodmabuf.raw" "$tmp/sp-zc.raw" $((W * H * 2)); then
+	tap_pass "REQBUFS(DMABUF) refused: falls back to MMAP + counted copy, says so, same frames"
+else
+	tap_fail "REQBUFS(DMABUF) refused: falls back to MMAP + counted copy"
+	show sp-nodmabuf
+fi
+
+# More buffers than vb2 gives one queue: use what REQBUFS granted.
+run_ct sp-many -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N --extra 100
+if ct_ok sp-many && grep -q "^note the driver granted [0-9]* of 103 buffers" "$out/sp-many.out" &&
+	[ "$(field sp-many copied)" = 0 ]; then
+	tap_pass "REQBUFS grants fewer than asked: adapts ($(sed -n 's/^note //p' "$out/sp-many.out"))"
+else
+	tap_fail "REQBUFS grants fewer than asked: adapts"
+	show sp-many
 fi
 
 run_ct sp-filesink -d "$sp" -f YUYV -s ${W}x$H -p zcap -n $N --sink file -o "$tmp/sp-filesink.raw"
