@@ -25,7 +25,7 @@
 
 #define MIN_TOTAL_BUFFERS 3
 
-int v4l2_src_xioctl(int fd, unsigned long req, void *arg)
+int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg)
 {
 	int ret;
 
@@ -35,7 +35,7 @@ int v4l2_src_xioctl(int fd, unsigned long req, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-void v4l2_src_note(struct v4l2_src *src, const char *fmt, ...)
+void zcapi_v4l2_note(struct v4l2_src *src, const char *fmt, ...)
 {
 	struct zcap_filter_stats *st;
 	va_list ap;
@@ -75,7 +75,7 @@ static int src_open(struct v4l2_src *src)
 		return -errno;
 
 	memset(&cap, 0, sizeof(cap));
-	ret = v4l2_src_xioctl(src->fd, VIDIOC_QUERYCAP, &cap);
+	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_QUERYCAP, &cap);
 	if (ret < 0)
 		/* ENOTTY: a character device that does not speak V4L2. */
 		return ret;
@@ -91,12 +91,12 @@ static int src_open(struct v4l2_src *src)
 		src->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 		src->mplane = false;
 	} else {
-		v4l2_src_note(src, "%s (%s) is not a video capture device",
+		zcapi_v4l2_note(src, "%s (%s) is not a video capture device",
 			      src->device, src->card);
 		return -EMEDIUMTYPE;
 	}
 	if (!(caps & V4L2_CAP_STREAMING)) {
-		v4l2_src_note(src, "%s (%s) cannot stream (no V4L2_CAP_STREAMING)",
+		zcapi_v4l2_note(src, "%s (%s) cannot stream (no V4L2_CAP_STREAMING)",
 			      src->device, src->card);
 		return -EMEDIUMTYPE;
 	}
@@ -109,7 +109,7 @@ static void src_min_buffers(struct v4l2_src *src)
 
 	/* Most drivers do not have the control; two is what vb2 needs to stream. */
 	src->min_buffers = 2;
-	if (v4l2_src_xioctl(src->fd, VIDIOC_G_CTRL, &ctrl) == 0 && ctrl.value > 0)
+	if (zcapi_v4l2_ioctl(src->fd, VIDIOC_G_CTRL, &ctrl) == 0 && ctrl.value > 0)
 		src->min_buffers = (uint32_t)ctrl.value;
 }
 
@@ -123,7 +123,7 @@ static int src_set_format(struct v4l2_src *src)
 
 	memset(&vf, 0, sizeof(vf));
 	vf.type = src->type;
-	ret = v4l2_src_xioctl(src->fd, VIDIOC_G_FMT, &vf);
+	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_G_FMT, &vf);
 	if (ret < 0)
 		return ret;
 
@@ -162,9 +162,9 @@ static int src_set_format(struct v4l2_src *src)
 			pix->bytesperline = cfg->stride;
 			pix->sizeimage = 0;
 		}
-		ret = v4l2_src_xioctl(src->fd, VIDIOC_S_FMT, &vf);
+		ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_S_FMT, &vf);
 		if (ret < 0) {
-			v4l2_src_note(src, "VIDIOC_S_FMT failed: %s", strerror(-ret));
+			zcapi_v4l2_note(src, "VIDIOC_S_FMT failed: %s", strerror(-ret));
 			return ret;
 		}
 	}
@@ -172,7 +172,7 @@ static int src_set_format(struct v4l2_src *src)
 	/* The driver's final word, whatever S_FMT echoed. */
 	memset(&vf, 0, sizeof(vf));
 	vf.type = src->type;
-	ret = v4l2_src_xioctl(src->fd, VIDIOC_G_FMT, &vf);
+	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_G_FMT, &vf);
 	if (ret < 0)
 		return ret;
 	if (src->mplane) {
@@ -187,23 +187,23 @@ static int src_set_format(struct v4l2_src *src)
 		got_stride = vf.fmt.pix.bytesperline;
 	}
 	if (cfg->fourcc && got_fourcc != cfg->fourcc) {
-		v4l2_src_note(src, "%s does not capture %s (it offers %s)",
+		zcapi_v4l2_note(src, "%s does not capture %s (it offers %s)",
 			      src->card, zcap_fourcc_str(cfg->fourcc, a),
 			      zcap_fourcc_str(got_fourcc, b));
 		return ZCAP_E_TYPE_NOT_ACCEPTED;
 	}
-	ret = zcap_fmt_from_v4l2(&vf, &src->fmt);
+	ret = zcapi_fmt_from_v4l2(&vf, &src->fmt);
 	if (ret < 0) {
-		v4l2_src_note(src, "the driver's format %s %ux%u is inconsistent",
+		zcapi_v4l2_note(src, "the driver's format %s %ux%u is inconsistent",
 			      zcap_fourcc_str(got_fourcc, a), got_w, got_h);
 		return ret;
 	}
 	if ((cfg->width && got_w != cfg->width) ||
 	    (cfg->height && got_h != cfg->height))
-		v4l2_src_note(src, "the driver adjusted %ux%u to %ux%u",
+		zcapi_v4l2_note(src, "the driver adjusted %ux%u to %ux%u",
 			      cfg->width, cfg->height, got_w, got_h);
 	else if (cfg->stride && got_stride != cfg->stride)
-		v4l2_src_note(src, "the driver adjusted stride %u to %u",
+		zcapi_v4l2_note(src, "the driver adjusted stride %u to %u",
 			      cfg->stride, got_stride);
 	return 0;
 }
@@ -215,25 +215,25 @@ static int src_set_rate(struct v4l2_src *src)
 
 	memset(&parm, 0, sizeof(parm));
 	parm.type = src->type;
-	ret = v4l2_src_xioctl(src->fd, VIDIOC_G_PARM, &parm);
+	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_G_PARM, &parm);
 	if (ret < 0) {
 		if (src->cfg.fps)
-			v4l2_src_note(src, "the driver has no frame rate control; --fps ignored");
+			zcapi_v4l2_note(src, "the driver has no frame rate control; --fps ignored");
 		return 0;
 	}
 	if (src->cfg.fps && (parm.parm.capture.capability & V4L2_CAP_TIMEPERFRAME)) {
 		parm.parm.capture.timeperframe.numerator = 1;
 		parm.parm.capture.timeperframe.denominator = src->cfg.fps;
-		ret = v4l2_src_xioctl(src->fd, VIDIOC_S_PARM, &parm);
+		ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_S_PARM, &parm);
 		if (ret < 0)
-			v4l2_src_note(src, "VIDIOC_S_PARM %u fps failed: %s",
+			zcapi_v4l2_note(src, "VIDIOC_S_PARM %u fps failed: %s",
 				      src->cfg.fps, strerror(-ret));
 		memset(&parm, 0, sizeof(parm));
 		parm.type = src->type;
-		if (v4l2_src_xioctl(src->fd, VIDIOC_G_PARM, &parm) < 0)
+		if (zcapi_v4l2_ioctl(src->fd, VIDIOC_G_PARM, &parm) < 0)
 			return 0;
 	} else if (src->cfg.fps) {
-		v4l2_src_note(src, "the driver cannot set the frame rate; --fps ignored");
+		zcapi_v4l2_note(src, "the driver cannot set the frame rate; --fps ignored");
 	}
 	src->fmt.interval_num = parm.parm.capture.timeperframe.numerator;
 	src->fmt.interval_den = parm.parm.capture.timeperframe.denominator;
@@ -252,7 +252,7 @@ static int reqbufs(struct v4l2_src *src, uint32_t memory, uint32_t count,
 	rb.type = src->type;
 	rb.memory = memory;
 	rb.count = count;
-	ret = v4l2_src_xioctl(src->fd, VIDIOC_REQBUFS, &rb);
+	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_REQBUFS, &rb);
 	if (ret < 0)
 		return ret;
 	if (granted)
@@ -294,7 +294,7 @@ static int map_buffers(struct v4l2_src *src)
 			b.m.planes = planes;
 			b.length = VIDEO_MAX_PLANES;
 		}
-		ret = v4l2_src_xioctl(src->fd, VIDIOC_QUERYBUF, &b);
+		ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_QUERYBUF, &b);
 		if (ret < 0)
 			goto err;
 		n = src->mplane ? b.length : 1;
@@ -356,13 +356,13 @@ static int setup_mmap(struct v4l2_src *src, uint32_t count)
 
 	ret = reqbufs(src, V4L2_MEMORY_MMAP, count, &granted);
 	if (ret < 0) {
-		v4l2_src_note(src, "VIDIOC_REQBUFS(MMAP, %u) failed: %s", count,
+		zcapi_v4l2_note(src, "VIDIOC_REQBUFS(MMAP, %u) failed: %s", count,
 			      strerror(-ret));
 		return ret;
 	}
 	if (granted < src->min_buffers) {
 		reqbufs(src, V4L2_MEMORY_MMAP, 0, NULL);
-		v4l2_src_note(src, "the driver granted %u MMAP buffers, it needs %u",
+		zcapi_v4l2_note(src, "the driver granted %u MMAP buffers, it needs %u",
 			      granted, src->min_buffers);
 		return ZCAP_E_PROPS_REJECTED;
 	}
@@ -373,7 +373,7 @@ static int setup_mmap(struct v4l2_src *src, uint32_t count)
 		reqbufs(src, V4L2_MEMORY_MMAP, 0, NULL);
 		src->mode = V4L2_SRC_NONE;
 		src->nbufs = 0;
-		v4l2_src_note(src, "mapping the driver's buffers failed: %s",
+		zcapi_v4l2_note(src, "mapping the driver's buffers failed: %s",
 			      strerror(-ret));
 	}
 	return ret;
@@ -397,12 +397,12 @@ static int setup_queue(struct v4l2_src *src)
 	if (zcap_allocator_is_dmabuf(src->alloc)) {
 		ret = reqbufs(src, V4L2_MEMORY_DMABUF, count, &granted);
 		if (ret == -EINVAL) {
-			v4l2_src_note(src, "%s cannot import dma-bufs; capturing into its own buffers and copying",
+			zcapi_v4l2_note(src, "%s cannot import dma-bufs; capturing into its own buffers and copying",
 				      src->card);
 			return setup_mmap(src, count);
 		}
 		if (ret < 0) {
-			v4l2_src_note(src, "VIDIOC_REQBUFS(DMABUF, %u) failed: %s",
+			zcapi_v4l2_note(src, "VIDIOC_REQBUFS(DMABUF, %u) failed: %s",
 				      count, strerror(-ret));
 			return ret;
 		}
@@ -410,11 +410,11 @@ static int setup_queue(struct v4l2_src *src)
 			/* USERS.md #5: adapt if the driver can still stream, else say so. */
 			if (granted < src->min_buffers) {
 				reqbufs(src, V4L2_MEMORY_DMABUF, 0, NULL);
-				v4l2_src_note(src, "the driver granted %u of %u buffers, below its minimum %u",
+				zcapi_v4l2_note(src, "the driver granted %u of %u buffers, below its minimum %u",
 					      granted, count, src->min_buffers);
 				return ZCAP_E_PROPS_REJECTED;
 			}
-			v4l2_src_note(src, "the driver granted %u of %u buffers; using %u",
+			zcapi_v4l2_note(src, "the driver granted %u of %u buffers; using %u",
 				      granted, count, granted);
 		} else {
 			/* vb2 may round up; we only have the allocator's dma-bufs. */
@@ -472,7 +472,7 @@ static int check_import(struct v4l2_src *src)
 	release_queue(src);
 	ret = setup_mmap(src, src->n_alloc);
 	if (ret == 0)
-		v4l2_src_note(src, "the allocator's buffers do not start at offset 0 of their dma-buf; copying");
+		zcapi_v4l2_note(src, "the allocator's buffers do not start at offset 0 of their dma-buf; copying");
 	return ret;
 }
 
@@ -516,12 +516,12 @@ static int pin_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a
 	 */
 	for (p = 0; p < sf.n_planes; p++) {
 		if (lc->stride_align > 1 && sf.planes[p].stride % lc->stride_align) {
-			v4l2_src_note(src, "the consumer needs a stride multiple of %u, the driver gives %u; set the stride",
+			zcapi_v4l2_note(src, "the consumer needs a stride multiple of %u, the driver gives %u; set the stride",
 				      lc->stride_align, sf.planes[p].stride);
 			return ZCAP_E_PROPS_REJECTED;
 		}
 		if (lc->offset_align > 1 && sf.planes[p].offset % lc->offset_align) {
-			v4l2_src_note(src, "the consumer needs plane offsets multiple of %u",
+			zcapi_v4l2_note(src, "the consumer needs plane offsets multiple of %u",
 				      lc->offset_align);
 			return ZCAP_E_PROPS_REJECTED;
 		}
@@ -543,7 +543,7 @@ static int pin_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a
 					last = false;
 			if (!last) {
 				if (pl->lines % lc->height_align) {
-					v4l2_src_note(src, "cannot pad plane %u to %u lines: the driver places the next plane right after it",
+					zcapi_v4l2_note(src, "cannot pad plane %u to %u lines: the driver places the next plane right after it",
 						      p, lc->height_align);
 					return ZCAP_E_PROPS_REJECTED;
 				}
@@ -591,7 +591,7 @@ static int pin_own_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
 	ret = zcap_allocator_new_dmabuf(src->cfg.provider, out);
 	if (ret == ZCAP_E_NO_PROVIDER && src->cfg.provider == ZCAP_PROVIDER_AUTO) {
 		/* USERS.md #7/#10: no dma-buf provider is a copy, not a failure. */
-		v4l2_src_note(src, "no dma-buf provider could be opened; capturing with a copy");
+		zcapi_v4l2_note(src, "no dma-buf provider could be opened; capturing with a copy");
 		return zcap_allocator_new_memory(out);
 	}
 	return ret;
@@ -612,26 +612,27 @@ static int pin_allocator_decided(struct zcap_pin *pin, struct zcap_allocator *a)
 		src->sample_fmt = src->fmt;
 	/* What set_properties granted is what counts, not what was asked. */
 	if (got.count < src->min_buffers) {
-		v4l2_src_note(src, "the allocator granted %u buffers, the driver needs %u",
+		zcapi_v4l2_note(src, "the allocator granted %u buffers, the driver needs %u",
 			      got.count, src->min_buffers);
 		return ZCAP_E_PROPS_REJECTED;
 	}
 	if ((got.n_mem ? got.n_mem : 1) != src->fmt.n_mem) {
-		v4l2_src_note(src, "the allocator has %u memory blocks per buffer, the format %u",
+		zcapi_v4l2_note(src, "the allocator has %u memory blocks per buffer, the format %u",
 			      got.n_mem, src->fmt.n_mem);
 		return ZCAP_E_PROPS_REJECTED;
 	}
 	for (m = 0; m < src->fmt.n_mem; m++) {
 		if (got.size[m] < src->fmt.mem_size[m]) {
-			v4l2_src_note(src, "the allocator granted %llu bytes for block %u, the driver needs %llu",
+			zcapi_v4l2_note(src, "the allocator granted %llu bytes for block %u, the driver needs %llu",
 				      (unsigned long long)got.size[m], m,
 				      (unsigned long long)src->fmt.mem_size[m]);
 			return ZCAP_E_PROPS_REJECTED;
 		}
 	}
 
+	/* A new decision replaces whatever the last one requested. */
+	release_queue(src);
 	if (src->alloc != a) {
-		release_queue(src);
 		if (src->alloc)
 			zcap_allocator_unref(src->alloc);
 		src->alloc = zcap_allocator_ref(a);
@@ -680,7 +681,7 @@ static int src_pause(struct zcap_filter *f)
 		return ZCAP_E_NOT_CONNECTED;
 	if (src->streaming) {
 		/* RUNNING -> PAUSED: stop the stream, keep the buffers. */
-		v4l2_stream_stop(src);
+		zcapi_v4l2_stream_stop(src);
 		return 0;
 	}
 	if (!zcap_allocator_committed(src->alloc)) {
@@ -720,14 +721,14 @@ static int src_run(struct zcap_filter *f)
 	st = zcap_filter_stats_lock(f);
 	st->last_error = 0;
 	zcap_filter_stats_unlock(f);
-	return v4l2_stream_start(src);
+	return zcapi_v4l2_stream_start(src);
 }
 
 static int src_stop(struct zcap_filter *f)
 {
 	struct v4l2_src *src = zcap_filter_priv(f);
 
-	v4l2_stream_stop(src);
+	zcapi_v4l2_stream_stop(src);
 	release_queue(src);
 	if (src->committed && src->alloc) {
 		zcap_allocator_decommit(src->alloc);
@@ -742,7 +743,7 @@ static void src_destroy(struct zcap_filter *f)
 
 	if (!src)
 		return;
-	v4l2_stream_stop(src);
+	zcapi_v4l2_stream_stop(src);
 	release_queue(src);
 	if (src->alloc) {
 		if (src->committed)
