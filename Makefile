@@ -55,6 +55,7 @@ deps:
 -include $(TOP)/tests/selftests/selftests.mk
 -include $(TOP)/tests/fuzz/fuzz.mk
 -include $(TOP)/tests/faults/faults.mk
+-include $(TOP)/tests/bench/bench.mk
 -include $(TOP)/tests/vm/vm.mk
 
 clean:
