@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: the whole benchmark in one boot (tests/bench/bench.mk).
+# Leaves bench.txt (the table) and bench.csv in $ZCAP_RESULTS and shows
+# the table as TAP comments.
+# Under TCG the 4 sizes x 5 paths x (100 + 5) frames take a few minutes
+# (vivid paces 3840x2160 at 15 fps); the timeout bounds a wedged run.
+# zcap-vm-timeout: 1500
+
+. "$ZCAP_TOP/tests/vm/tap.sh"
+. "$ZCAP_TOP/tests/bench/setup.sh"
+
+tap_plan 3
+if ! bench_setup; then
+	tap_fail "set up zcap.ko, vivid and vgem"
+	tap_fail "zcap-bench"
+	tap_fail "nothing leaked"
+	bench_teardown
+	tap_done
+	exit 1
+fi
+tap_pass "zcap.ko, vivid ($BENCH_DEV) and vgem loaded"
+
+start=$(date +%s)
+"$BENCH" -d "$BENCH_DEV" --csv "$ZCAP_RESULTS/bench.csv" \
+	>"$ZCAP_RESULTS/bench.txt" 2>"$ZCAP_RESULTS/bench.err"
+rc=$?
+if [ $rc -eq 0 ]; then
+	tap_pass "zcap-bench: every path ran or is n/a on this kernel ($(($(date +%s) - start)) s)"
+else
+	tap_fail "zcap-bench exited with status $rc ($(($(date +%s) - start)) s)"
+	tap_diag "$(cat "$ZCAP_RESULTS/bench.err")"
+fi
+tap_diag "$(cat "$ZCAP_RESULTS/bench.txt")"
+bench_leaks
+bench_teardown
+tap_done

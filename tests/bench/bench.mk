@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# zcap-bench and `make bench` (Documentation/benchmarks.md).
+#
+#   make zcap-bench   $(BUILD)/tools/zcap-bench
+#   make bench        boot each kernel of $(BENCH_KVERS) once and run the
+#                     whole benchmark in it (tests/bench/bench-full.sh); the
+#                     tables, the CSV and the plot land in $(BUILD)/bench/:
+#                       bench-<kver>.txt   that kernel's table
+#                       bench-<kver>.csv   its figures
+#                       bench.csv          every kernel's, concatenated
+#                       bench.png          the plot (gnuplot, scripts/deps.sh)
+#
+# `make check` runs a smoke test of the tool on every kernel instead
+# (tests/vm/suites/bench.sh), so that it cannot rot unnoticed.
+#
+# zcap-bench links libzcap statically, like the tools, and wraps the
+# allocator, memcpy/memmove and poll at link time, so that it counts what
+# its own code and libzcap call (tools/bench_hooks.c).
+
+comma := ,
+BENCH_DIR := $(BUILD)/bench
+BENCH_OBJDIR := $(BENCH_DIR)/obj
+BENCH_SRCS := $(TOP)/tools/zcap-bench.c $(sort $(wildcard $(TOP)/tools/bench_*.c))
+BENCH_OBJS := $(patsubst $(TOP)/tools/%.c,$(BENCH_OBJDIR)/%.o,$(BENCH_SRCS))
+BENCH_BIN := $(BUILD)/tools/zcap-bench
+BENCH_DRM_CFLAGS := $(or $(LIBDRM_CFLAGS),$(shell pkg-config --cflags libdrm 2>/dev/null),-I/usr/include/libdrm)
+BENCH_WRAP := $(addprefix -Wl$(comma)--wrap=,malloc calloc realloc free \
+	posix_memalign aligned_alloc strdup strndup memcpy memmove poll)
+BENCH_LIBZCAP_A := $(BUILD)/lib/libzcap.a
+BENCH_LIBS := $(or $(LIBZCAP_LIBS),-lpthread)
+
+# Every installed 6.1 and 6.12 kernel, as for the VM suites.
+BENCH_KVERS ?= $(foreach v,$(filter 6.1.% 6.12.%,$(KVERS_INSTALLED)),$(if \
+	$(wildcard /boot/vmlinuz-$(v)),$(v)))
+BENCH_SUITE := tests/bench/bench-full.sh
+BENCH_GNUPLOT ?= gnuplot
+
+
+.PHONY: zcap-bench bench bench-plot
+zcap-bench: $(BENCH_BIN)
+
+$(BENCH_OBJDIR)/%.o: $(TOP)/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(BENCH_DRM_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(BENCH_OBJS:.o=.d)
+
+$(BENCH_BIN): $(BENCH_OBJS) $(BENCH_LIBZCAP_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BENCH_LIBZCAP_A) \
+		$(BENCH_LIBS) $(BENCH_WRAP)
+
+# One boot per kernel; the rig's results share is $(BUILD)/results/<kver>,
+# from where the figures are copied next to each other.
+bench: deps
+	@$(MAKE) --no-print-directory vm-prereqs zcap-bench
+	@test -n "$(strip $(BENCH_KVERS))" || { echo "bench: no Debian 6.1 or 6.12 kernel is installed (make deps)" >&2; exit 1; }
+	@status=0; start=$$(date +%s); mkdir -p $(BENCH_DIR); \
+	rm -f $(BENCH_DIR)/bench*.csv $(BENCH_DIR)/bench*.txt $(BENCH_DIR)/bench.png; \
+	for k in $(BENCH_KVERS); do \
+		BUILD=$(BUILD) $(VM_RUN) -v $$k $(BENCH_SUITE) || status=1; \
+		r=$(BUILD)/results/$$k/bench-full; \
+		if [ -s $$r/bench.csv ]; then \
+			cp $$r/bench.csv $(BENCH_DIR)/bench-$$k.csv; \
+			cp $$r/bench.txt $(BENCH_DIR)/bench-$$k.txt; \
+		else \
+			echo "bench: $$k: no figures (see $(BUILD)/results/$$k/bench-full.tap)" >&2; \
+			status=1; \
+		fi; \
+	done; \
+	$(MAKE) --no-print-directory bench-plot || status=1; \
+	echo; \
+	for k in $(BENCH_KVERS); do \
+		[ -s $(BENCH_DIR)/bench-$$k.txt ] && cat $(BENCH_DIR)/bench-$$k.txt && echo; \
+	done; \
+	echo "bench: done in $$(( $$(date +%s) - start )) s; tables, CSV and plot in $(BENCH_DIR)/"; \
+	ls -l $(BENCH_DIR)/bench* 2>/dev/null | sed 's/^/  /'; \
+	exit $$status
+
+# The combined CSV and the plot, from whatever bench-<kver>.csv exist.
+bench-plot:
+	@set -e; csvs=$$(ls $(BENCH_DIR)/bench-*.csv 2>/dev/null | sort -V); \
+	test -n "$$csvs" || { echo "bench: no $(BENCH_DIR)/bench-<kver>.csv: run make bench" >&2; exit 1; }; \
+	{ head -n 1 $$(echo $$csvs | cut -d' ' -f1); for c in $$csvs; do tail -n +2 $$c; done; } \
+		>$(BENCH_DIR)/bench.csv; \
+	GNUPLOT=$(BENCH_GNUPLOT) $(TOP)/tests/bench/plot.sh $(BENCH_DIR)/bench.csv \
+		$(BENCH_DIR)/bench.png
+
+# The smoke test of `make check`.
+VM_SUITES += tests/vm/suites/bench.sh
+VM_PREREQS += zcap-bench

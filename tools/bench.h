@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcap-bench: what its parts share.
+ *
+ *   zcap-bench.c     options, the order of runs, the table, the CSV
+ *   bench_hooks.c    counting wrappers (malloc & co., memcpy, poll) linked
+ *                    in with -Wl,--wrap, and the measurement window
+ *   bench_kernel.c   kernel-side counters: zcap debugfs, kprobe events on
+ *                    dma_buf_map_attachment/dma_buf_vmap, sg entries
+ *   bench_paths.c    the capture paths: libzcap, raw MMAP + memcpy, raw
+ *                    DMABUF on zcap buffers
+ *   bench_pool.c     pool creation: zcap, dma-heap, udmabuf
+ */
+#ifndef ZCAP_BENCH_H
+#define ZCAP_BENCH_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <zcap/zcap.h>
+
+#define BENCH_NOTE_LEN 200
+
+/* ---- bench_hooks.c ---------------------------------------------------- */
+
+/* What the wrappers counted since the program started (all threads). */
+struct bench_hooks {
+	uint64_t allocs;	/* malloc, calloc, realloc, posix_memalign, ... */
+	uint64_t frees;
+	uint64_t copy_calls;	/* memcpy and memmove calls */
+	uint64_t copied;	/* bytes they copied */
+	uint64_t wait_ns;	/* time the capture thread spent in poll() */
+	uint64_t wait_cpu_ns;	/* CPU time it used in there */
+	uint64_t waits;		/* its poll() calls */
+};
+
+void bench_hooks_read(struct bench_hooks *h);
+/*
+ * The calling thread is the one that waits for the driver: its time in
+ * poll() is "waiting", everything else it does is "busy".
+ */
+void bench_hooks_capture_thread(void);
+
+/* The wrapped functions (see bench.mk's link line). */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t sz);
+void *__real_realloc(void *p, size_t n);
+void __real_free(void *p);
+int __real_posix_memalign(void **p, size_t align, size_t n);
+void *__real_aligned_alloc(size_t align, size_t n);
+char *__real_strdup(const char *s);
+char *__real_strndup(const char *s, size_t n);
+void *__real_memcpy(void *d, const void *s, size_t n);
+void *__real_memmove(void *d, const void *s, size_t n);
+int __real_poll(struct pollfd *fds, nfds_t n, int timeout);
+
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t sz);
+void *__wrap_realloc(void *p, size_t n);
+void __wrap_free(void *p);
+int __wrap_posix_memalign(void **p, size_t align, size_t n);
+void *__wrap_aligned_alloc(size_t align, size_t n);
+char *__wrap_strdup(const char *s);
+char *__wrap_strndup(const char *s, size_t n);
+void *__wrap_memcpy(void *d, const void *s, size_t n);
+void *__wrap_memmove(void *d, const void *s, size_t n);
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
+
+/* ---- bench_kernel.c --------------------------------------------------- */
+
+/* Kernel counters; each source is valid only when its flag is set. */
+struct bench_kstats {
+	bool zcap;		/* /sys/kernel/debug/zcap/stats was read */
+	uint64_t zcap_map;	/* zcap's map_calls */
+	uint64_t zcap_vmap;	/* zcap's vmap_calls */
+	bool kprobe;		/* our kprobe events' hit counts were read */
+	uint64_t kp_map;	/* dma_buf_map_attachment() calls, any exporter */
+	uint64_t kp_vmap;	/* dma_buf_vmap() calls, any exporter */
+};
+
+/*
+ * Set up the kprobe events; when that is impossible, @why says why and
+ * the figures come from zcap's debugfs alone. Never fails the program.
+ */
+void bench_kernel_init(char *why, size_t len);
+void bench_kernel_exit(void);
+bool bench_kernel_have_kprobes(void);
+bool bench_kernel_have_zcap_stats(void);
+/* Async-signal-unsafe but allocation-free: safe inside a measured window. */
+void bench_kernel_read(struct bench_kstats *k);
+
+/*
+ * sg entries of dma-bufs, as an importer sees them: import each of @fds
+ * into vgem (DRM PRIME), which attaches and maps it, and read the sg table
+ * that dma_buf_map_attachment() returned through a kretprobe. @total and
+ * @max get the sum and the largest count. 0, or a negative errno with
+ * @why saying what was missing.
+ */
+int bench_kernel_sg_entries(const int *fds, uint32_t n, uint32_t *total,
+			    uint32_t *max, char *why, size_t len);
+
+/* ---- measurement window ------------------------------------------------ */
+
+struct bench_snap {
+	int64_t mono_ns;	/* CLOCK_MONOTONIC */
+	int64_t cpu_ns;		/* CLOCK_PROCESS_CPUTIME_ID */
+	int64_t user_us;	/* getrusage(RUSAGE_SELF) */
+	int64_t sys_us;
+	struct bench_hooks h;
+	struct bench_kstats k;
+};
+
+/*
+ * The frames a consumer gets, numbered from 1. The window opens when the
+ * consumer has frame @warmup and closes when it has frame
+ * @warmup + @frames: every figure is a difference across it, divided by
+ * @frames. Latency is taken for the frames inside it.
+ */
+struct bench_window {
+	uint32_t warmup;
+	uint32_t frames;
+	uint32_t seen;		/* frames the consumer got so far */
+	bool open;
+	bool done;
+	struct bench_snap start, end;
+	int64_t *lat_ns;	/* one per frame in the window that had a time */
+	uint32_t n_lat;
+	uint32_t no_time;	/* frames without a usable timestamp */
+	uint32_t stale;		/* timestamp not after the previous frame's */
+	uint32_t dropped;	/* sequence gaps inside the window */
+	uint32_t errors;	/* frames the driver flagged as bad */
+	bool have_prev;
+	uint32_t prev_seq;
+	int64_t prev_ts;
+};
+
+int bench_window_init(struct bench_window *w, uint32_t warmup, uint32_t frames);
+void bench_window_release(struct bench_window *w);
+/*
+ * The consumer has a frame: @ts_ns is its capture time (CLOCK_MONOTONIC,
+ * < 0 when it has none), @seq its sequence number. Returns true once the
+ * window is complete.
+ */
+bool bench_window_frame(struct bench_window *w, int64_t ts_ns, uint32_t seq,
+			bool error);
+void bench_snap_take(struct bench_snap *s, bool start);
+
+/* ---- results ----------------------------------------------------------- */
+
+enum bench_status {
+	BENCH_OK,
+	BENCH_NA,	/* cannot run here (a provider this kernel lacks) */
+	BENCH_FAILED,
+};
+
+enum bench_path {
+	BENCH_PATH_A,		/* libzcap, zcap provider, null sink */
+	BENCH_PATH_B,		/* raw V4L2 MMAP + memcpy */
+	BENCH_PATH_C,		/* raw V4L2 DMABUF on zcap buffers */
+	BENCH_PATH_HEAP,	/* libzcap, system dma-heap provider */
+	BENCH_PATH_UDMABUF,	/* libzcap, udmabuf provider */
+	BENCH_N_PATHS,
+};
+
+/* What the windows of one path at one size add up to. */
+struct bench_sums {
+	uint32_t windows;
+	uint64_t frames;
+	int64_t wall_ns, wait_ns, wait_cpu_ns, cpu_ns, user_us, sys_us;
+	uint64_t copied, copy_calls, allocs, frees, polls;
+	bool zcap, kprobe;		/* every window had these counters */
+	uint64_t zcap_map, zcap_vmap, kp_map, kp_vmap;
+	uint32_t dropped, stale, errors, no_time;
+	uint64_t lib_copied, lib_frames;	/* libzcap's own count (a, d) */
+};
+
+/*
+ * One path at one size: the sums of its windows (there is one per round,
+ * see zcap-bench.c), and the per-frame figures bench_result_finish()
+ * makes of them.
+ */
+struct bench_result {
+	enum bench_status status;
+	char note[BENCH_NOTE_LEN];
+	uint32_t buffers;	/* V4L2 buffers in use */
+	char provider[32];	/* what served the buffers */
+	struct bench_sums sum;
+	int64_t *lat_ns;	/* every latency of every window */
+	uint32_t n_lat, cap_lat;
+
+	/* Per frame. */
+	double fps;		/* frames the consumer got per second */
+	double user_us, sys_us, cpu_us;
+	double wait_cpu_us;	/* CPU time spent inside poll() */
+	double busy_us;		/* wall time outside poll() */
+	double copied;		/* bytes through memcpy/memmove */
+	double copy_calls, allocs, frees, polls;
+	bool have_zcap, have_kprobe;
+	double zcap_map, zcap_vmap, kp_map, kp_vmap;
+	double lat_avg_ms, lat_med_ms, lat_max_ms;
+	double lib_copied;
+};
+
+int bench_result_init(struct bench_result *r, uint32_t max_frames);
+void bench_result_add(struct bench_result *r, const struct bench_window *w);
+void bench_result_finish(struct bench_result *r);
+void bench_result_release(struct bench_result *r);
+void bench_result_fail(struct bench_result *r, enum bench_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- bench_paths.c ----------------------------------------------------- */
+
+struct bench_cfg {
+	const char *device;
+	uint32_t fourcc;
+	uint32_t width, height;
+	uint32_t fps_num, fps_den;	/* frame interval to ask for; 0: leave it */
+	uint32_t warmup, frames;
+	uint32_t buffers;		/* raw paths: V4L2 buffers to request */
+	int timeout_ms;			/* longest wait for one frame */
+	int path_timeout_s;		/* longest run of one path */
+};
+
+int bench_run_libzcap(const struct bench_cfg *c, enum zcap_provider p,
+		      struct bench_result *r);
+int bench_run_mmap_copy(const struct bench_cfg *c, struct bench_result *r);
+int bench_run_dmabuf_raw(const struct bench_cfg *c, struct bench_result *r);
+
+/* ---- bench_pool.c ------------------------------------------------------ */
+
+enum bench_provider {
+	BENCH_POOL_ZCAP,
+	BENCH_POOL_HEAP,
+	BENCH_POOL_UDMABUF,
+	BENCH_N_POOLS,
+};
+
+struct bench_pool_result {
+	enum bench_status status;
+	char note[BENCH_NOTE_LEN];
+	uint64_t buffer_size;
+	uint32_t count;
+	uint32_t reps;
+	double ms_median, ms_min, ms_max;	/* all `count` dma-bufs ready */
+	bool have_sg;
+	uint32_t sg_total, sg_max;		/* as vgem sees them */
+	char sg_note[BENCH_NOTE_LEN];
+	bool have_info_sg;			/* zcap: ZCAP_IOC_POOL_INFO */
+	uint32_t info_sg_total, info_sg_max;
+};
+
+int bench_pool(enum bench_provider p, uint64_t size, uint32_t count,
+	       uint32_t reps, struct bench_pool_result *r);
+const char *bench_pool_name(enum bench_provider p);
+
+/* ---- helpers ----------------------------------------------------------- */
+
+int64_t bench_now_ns(void);
+void bench_note(char *note, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif /* ZCAP_BENCH_H */
