@@ -14,12 +14,17 @@
 #include <linux/version.h>
 
 /*
- * 6.1 is the oldest kernel supported: dma_buf_ops take a struct iosys_map
- * since 5.18 (struct dma_buf_map before), and both 6.1 and 6.12 have the same
- * iosys_map helpers and the same dma_buf_ops members, so neither needs a shim.
- * What differs is who serialises ->vmap(): dmabuf->lock in 6.1, the dma_resv
- * lock from 6.2 on. zcap takes its own per-buffer lock, which is correct
- * under both rules.
+ * 6.1 is the oldest kernel supported. Between 6.1 and 6.12 these need no
+ * shim, as their headers show:
+ * - struct dma_buf_ops has the same members (cache_sgt_mapping, pin/unpin,
+ *   vmap/vunmap taking a struct iosys_map, which replaced struct dma_buf_map
+ *   in 5.18), and iosys-map.h the same helpers.
+ * - What moved is the locking around the callbacks: from 6.2 on ->vmap and
+ *   ->map_dma_buf run under the dma_resv lock, in 6.1 ->vmap runs under
+ *   dmabuf->lock and ->map_dma_buf under no lock for static attachments.
+ *   zcap never relies on either: a per-buffer mutex, always taken last,
+ *   guards its own state, and both dma-bufs of a buffer share that buffer's
+ *   state, which no per-dma-buf lock could cover anyway.
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
 #error "zcap needs Linux 6.1 or later"

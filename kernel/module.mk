@@ -39,14 +39,23 @@ define zcap_kmod_make
 endef
 
 .PHONY: module modules-all lint checkpatch sparse dkms
-module:
-	$(call zcap_kmod_make,$(call zcap_kmod_dir,$(ZCAP_KMOD_NAME)),$(KDIR))
 
-# One target per kernel, so `make -j modules-all` builds them side by side.
-modules-all: $(addprefix zcap-kmod-,$(KVERS_INSTALLED))
-
+# One target per kernel, so `make -j modules-all` builds them side by side,
+# and every user of a tree (module, modules-all, sparse) goes through the
+# same target: make never runs two kbuilds in one tree at once.
 zcap-kmod-%: zcap-kmod-force
 	$(call zcap_kmod_make,$(call zcap_kmod_dir,$*),/lib/modules/$*/build)
+	@echo "zcap.ko for $*: $(call zcap_ko,$*)"
+
+ifeq ($(ZCAP_KMOD_NAME),$(KVER))
+module: zcap-kmod-$(KVER)
+else
+module:
+	$(call zcap_kmod_make,$(call zcap_kmod_dir,$(ZCAP_KMOD_NAME)),$(KDIR))
+	@echo "zcap.ko for $(KDIR): $(ZCAP_KO)"
+endif
+
+modules-all: $(addprefix zcap-kmod-,$(KVERS_INSTALLED))
 
 .PHONY: zcap-kmod-force
 zcap-kmod-force:
@@ -88,7 +97,7 @@ checkpatch: $(ZCAP_CHECKPATCH)
 # but do not count: they are not ours to fix.
 sparse: $(addprefix zcap-sparse-,$(KVERS_INSTALLED))
 
-zcap-sparse-%: zcap-kmod-force
+zcap-sparse-%: zcap-kmod-%
 	$(call zcap_kmod_make,$(call zcap_kmod_dir,$*),/lib/modules/$*/build,C=2) \
 		2>&1 | tee $(call zcap_kmod_dir,$*)/sparse.log; \
 		test $${PIPESTATUS[0]} -eq 0
