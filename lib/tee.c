@@ -20,7 +20,14 @@
 #define TEE_MAX_OUTPUTS		16
 /* What an output not yet connected is assumed to hold (see get_requirements). */
 #define TEE_DEFAULT_HELD	2
-#define TEE_STOP_FLUSH_MS	3000
+/*
+ * At stop, what is queued still goes to the consumers, which are stopped
+ * after the tee: without bound once the stream ended (every frame queued
+ * before end of stream was accepted and should arrive), briefly when the
+ * stream is cut in the middle.
+ */
+#define TEE_STOP_EOS_MS		30000
+#define TEE_STOP_CUT_MS		1000
 
 struct tee;
 
@@ -35,6 +42,7 @@ struct tee_out {
 	struct zcap_sample **q;
 	uint32_t q_cap, q_head, q_len;
 	bool busy;		/* a sample is being delivered */
+	bool eos_queued;	/* end of stream waits in the queue */
 };
 
 struct tee {
@@ -77,6 +85,8 @@ static int tee_push(struct tee_out *o, struct zcap_sample *s)
 	}
 	o->q[(o->q_head + o->q_len) % o->q_cap] = s ? zcap_sample_ref(s) : NULL;
 	o->q_len++;
+	if (!s)
+		o->eos_queued = true;
 	pthread_cond_signal(&o->cond);
 	return 0;
 }
@@ -109,6 +119,8 @@ static void *tee_out_thread(void *arg)
 			zcap_pin_deliver_end_of_stream(o->pin);
 		}
 		pthread_mutex_lock(&t->lock);
+		if (!s)
+			o->eos_queued = false;
 		o->busy = false;
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -361,13 +373,14 @@ static void tee_stop_threads(struct tee *t)
 	struct zcap_sample **drop;
 	struct timespec until;
 	uint32_t i, n = 0, cap = 0;
-	bool pending;
+	bool pending, ended = false;
 
-	/* Let what was queued before the source stopped reach the consumers. */
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += TEE_STOP_FLUSH_MS / 1000;
 	pthread_mutex_lock(&t->lock);
 	t->running = false;
+	for (i = 0; i < t->n_out; i++)
+		ended |= t->out[i].eos_queued;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (ended ? TEE_STOP_EOS_MS : TEE_STOP_CUT_MS) / 1000;
 	for (;;) {
 		pending = false;
 		for (i = 0; i < t->n_out; i++)
@@ -397,6 +410,7 @@ static void tee_stop_threads(struct tee *t)
 		else
 			t->out[i].q_len = 0;	/* leak rather than crash */
 		t->out[i].quit = false;
+		t->out[i].eos_queued = false;
 	}
 	pthread_mutex_unlock(&t->lock);
 	for (i = 0; i < n; i++)

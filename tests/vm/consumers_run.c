@@ -6,7 +6,7 @@
  * checks passed, and prints each check as "check: ok|FAIL what".
  *
  *   consumers_run encode  -c CAP -e ENC -n N -r RAW -o CODED [-C]
- *   consumers_run pass    -c CAP -p OUT -n N [-C]
+ *   consumers_run pass    -c CAP -p OUT -n N [-C] [-b LOOPCAP] [-s WxH]
  *   consumers_run drm     -c CAP -d DRI -n N
  *   consumers_run tee     -c CAP -n N -H HOLD_MS
  *   consumers_run compare RAW DECODED WIDTH HEIGHT MIN_PSNR [static]
@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,12 +38,14 @@
 
 #include <zcap/zcap.h>
 
-/* The frames of every mode: YUYV 640x360, tight lines. */
-#define FRAME_W 640
-#define FRAME_H 360
-#define FRAME_BYTES ((size_t)FRAME_W * FRAME_H * 2)
+/* The frames of every mode: YUYV, tight lines, 640x360 unless -s. */
+static uint32_t frame_w = 640, frame_h = 360;
+#define FRAME_BYTES ((size_t)frame_w * frame_h * 2)
 
 static int failures;
+
+/* Hashes of the frames a checker received, in order. */
+#define SENT_MAX 1024
 
 static void check(bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -119,6 +122,8 @@ struct checker {
 	uint64_t last_hash[CHK_MAX_INDEX];
 	bool seen[CHK_MAX_INDEX];
 	uint64_t frames, mismatches, eos;
+	uint64_t sent[SENT_MAX];
+	uint32_t n_sent;
 };
 
 static uint64_t sample_hash(struct zcap_sample *s)
@@ -243,6 +248,8 @@ static int chk_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	pthread_mutex_lock(&c->lock);
 	if (c->drm)
 		chk_drm(c, s, h);
+	if (c->n_sent < SENT_MAX)
+		c->sent[c->n_sent++] = h;
 	c->frames++;
 	if (idx < CHK_MAX_INDEX) {
 		c->last_hash[idx] = h;
@@ -350,7 +357,7 @@ static struct checker *checker_new(uint32_t hold_ms)
 /* ---- graph helpers -------------------------------------------------- */
 
 struct opts {
-	const char *cap, *enc, *out, *dri, *raw, *coded;
+	const char *cap, *enc, *out, *dri, *raw, *coded, *readback;
 	uint32_t frames, hold_ms, flags;
 };
 
@@ -360,8 +367,8 @@ static struct zcap_filter *make_source(struct zcap_graph *g,
 	struct zcap_v4l2_source_config sc = {
 		.device = o->cap,
 		.fourcc = V4L2_PIX_FMT_YUYV,
-		.width = FRAME_W,
-		.height = FRAME_H,
+		.width = frame_w,
+		.height = frame_h,
 		.max_frames = o->frames,
 		.timeout_ms = 20000,
 	};
@@ -502,6 +509,116 @@ static int mode_encode(const struct opts *o)
 	return failures ? 1 : 0;
 }
 
+/*
+ * Read back what a video output shows, from a capture device that loops
+ * it (vivid's HDMI input connected to its HDMI output): a plain MMAP
+ * capture that hashes every frame.
+ */
+#define RB_BUFS 4
+#define RB_MAX_HASHES 4096
+
+struct readback {
+	const char *dev;
+	int fd;
+	void *map[RB_BUFS];
+	size_t len[RB_BUFS];
+	pthread_t thread;
+	volatile bool quit;
+	uint64_t hashes[RB_MAX_HASHES];
+	uint32_t n;
+	int err;
+};
+
+static void *rb_thread(void *arg)
+{
+	struct readback *rb = arg;
+	struct v4l2_buffer b;
+	struct pollfd pfd = { .fd = rb->fd, .events = POLLIN };
+
+	while (!rb->quit) {
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		memset(&b, 0, sizeof(b));
+		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+		b.memory = V4L2_MEMORY_MMAP;
+		if (ioctl(rb->fd, VIDIOC_DQBUF, &b)) {
+			if (errno == EAGAIN)
+				continue;
+			rb->err = -errno;
+			break;
+		}
+		if (b.index < RB_BUFS && b.bytesused >= FRAME_BYTES &&
+		    rb->n < RB_MAX_HASHES)
+			rb->hashes[rb->n++] = fnv1a(rb->map[b.index], FRAME_BYTES);
+		if (ioctl(rb->fd, VIDIOC_QBUF, &b)) {
+			rb->err = -errno;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int rb_start(struct readback *rb)
+{
+	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_requestbuffers req = {
+		.count = RB_BUFS,
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = V4L2_MEMORY_MMAP,
+	};
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	uint32_t i;
+
+	rb->fd = open(rb->dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (rb->fd < 0)
+		return -errno;
+	f.fmt.pix.width = frame_w;
+	f.fmt.pix.height = frame_h;
+	f.fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
+	f.fmt.pix.field = V4L2_FIELD_NONE;
+	if (ioctl(rb->fd, VIDIOC_S_FMT, &f) || f.fmt.pix.width != frame_w ||
+	    f.fmt.pix.height != frame_h || f.fmt.pix.bytesperline != frame_w * 2)
+		return -EINVAL;
+	if (ioctl(rb->fd, VIDIOC_REQBUFS, &req) || req.count < RB_BUFS)
+		return -ENOMEM;
+	for (i = 0; i < RB_BUFS; i++) {
+		struct v4l2_buffer b = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			.memory = V4L2_MEMORY_MMAP,
+			.index = i,
+		};
+
+		if (ioctl(rb->fd, VIDIOC_QUERYBUF, &b))
+			return -errno;
+		rb->len[i] = b.length;
+		rb->map[i] = mmap(NULL, b.length, PROT_READ, MAP_SHARED, rb->fd,
+				  b.m.offset);
+		if (rb->map[i] == MAP_FAILED)
+			return -errno;
+		if (ioctl(rb->fd, VIDIOC_QBUF, &b))
+			return -errno;
+	}
+	if (ioctl(rb->fd, VIDIOC_STREAMON, &type))
+		return -errno;
+	if (pthread_create(&rb->thread, NULL, rb_thread, rb))
+		return -EAGAIN;
+	return 0;
+}
+
+static void rb_stop(struct readback *rb)
+{
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	uint32_t i;
+
+	rb->quit = true;
+	pthread_join(rb->thread, NULL);
+	ioctl(rb->fd, VIDIOC_STREAMOFF, &type);
+	for (i = 0; i < RB_BUFS; i++)
+		if (rb->map[i] && rb->map[i] != MAP_FAILED)
+			munmap(rb->map[i], rb->len[i]);
+	close(rb->fd);
+}
+
 static int mode_pass(const struct opts *o)
 {
 	struct zcap_consumers_config cc = {
@@ -512,6 +629,8 @@ static int mode_pass(const struct opts *o)
 	struct zcap_filter *src, *out;
 	struct zcap_graph *g;
 	struct checker *c = checker_new(0);
+	struct readback rb = { 0 };
+	bool o_readback = o->readback != NULL;
 	int r;
 
 	r = zcap_graph_new(&g);
@@ -529,10 +648,46 @@ static int mode_pass(const struct opts *o)
 		zcap_graph_destroy(g);
 		return 1;
 	}
+	if (o->readback) {
+		rb.dev = o->readback;
+		r = rb_start(&rb);
+		check(r == 0, "read-back capture %s started (%s)", o->readback,
+		      zcap_strerror(r));
+		if (r)
+			o_readback = false;
+	}
 	run_graph(g, o->frames);
+	if (o_readback) {
+		/* The last frame stays on the output until it stops. */
+		usleep(1500 * 1000);
+		rb_stop(&rb);
+	}
 	r = zcap_graph_stop(g);
 	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
 	zcap_consumers_print_summary(g, stdout);
+	if (o_readback) {
+		uint32_t i, j, matched = 0, distinct = 0, last = UINT32_MAX;
+
+		/*
+		 * Each frame read back must be one of the frames sent,
+		 * bit for bit, once the loop shows the output at all (before
+		 * that vivid shows its own pattern).
+		 */
+		for (i = 0; i < rb.n; i++) {
+			for (j = 0; j < c->n_sent; j++)
+				if (rb.hashes[i] == c->sent[j])
+					break;
+			if (j == c->n_sent)
+				continue;
+			matched++;
+			if (j != last)
+				distinct++;
+			last = j;
+		}
+		check(rb.err == 0 && distinct >= c->n_sent / 3 && distinct > 0,
+		      "read back through vivid's loop: %u of %u frames sent arrived bit-exact (%u of %u captures matched)",
+		      distinct, c->n_sent, matched, rb.n);
+	}
 	out = find_filter(g, "v4l2-output");
 	if (!out)
 		die("finding the output sink", -ENOENT);
@@ -797,8 +952,13 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "compare"))
 		return mode_compare(argc, argv);
 	optind = 2;
-	while ((c = getopt(argc, argv, "c:e:p:d:n:r:o:H:C")) != -1) {
+	while ((c = getopt(argc, argv, "c:e:p:d:n:r:o:H:Cb:s:")) != -1) {
 		switch (c) {
+		case 'b': o.readback = optarg; break;
+		case 's':
+			if (sscanf(optarg, "%ux%u", &frame_w, &frame_h) != 2)
+				return 2;
+			break;
 		case 'c': o.cap = optarg; break;
 		case 'e': o.enc = optarg; break;
 		case 'p': o.out = optarg; break;

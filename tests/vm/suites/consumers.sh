@@ -91,13 +91,31 @@ else
 	tap_fail "vicodec loaded from $vic"
 fi
 
-# 3: vivid with a capture and a video output node
-cap= out=
-if modprobe vivid && cap=$(wait_dev vivid-000-vid-cap) && out=$(wait_dev vivid-000-vid-out); then
-	tap_pass "vivid loaded: capture $cap, output $out"
+# 3: two vivid instances: 000 is the camera; 001's video output is the
+# passthrough target, and its HDMI input, looped to that output, reads
+# back what the output shows.
+cap= out= loop=
+if modprobe vivid n_devs=2 && cap=$(wait_dev vivid-000-vid-cap) &&
+	out=$(wait_dev vivid-001-vid-out) && loop=$(wait_dev vivid-001-vid-cap); then
+	tap_pass "vivid loaded: capture $cap, output $out, loop-back capture $loop"
 else
 	tap_fail "vivid loaded"
 fi
+
+# Loop vivid 001's HDMI output to its HDMI input (input 3, output 1, both
+# 1280x720 by default): 6.1 has a "Loop Video" control, 6.12 connects an
+# input to an output by a menu control.
+setup_loop() {
+	v4l2-ctl -d "$loop" -i 3 -c osd_text_mode=2 || return 1
+	v4l2-ctl -d "$out" -o 1 || return 1
+	if v4l2-ctl -d "$loop" -l | grep -q loop_video; then
+		v4l2-ctl -d "$loop" -c loop_video=1
+	else
+		item=$(v4l2-ctl -d "$loop" -L | sed -n '/hdmi_001_0_is_connected_to/,/^ *[a-z_]* 0x/p' |
+			sed -n 's/^[[:space:]]*\([0-9]*\): Output HDMI 001-0$/\1/p')
+		[ -n "$item" ] && v4l2-ctl -d "$loop" -c hdmi_001_0_is_connected_to="$item"
+	fi
+}
 
 # 4-6: moving pattern with counters: every frame differs
 run_case "encode: vivid -> pool -> vicodec -> file, 0 raw copies" \
@@ -136,11 +154,22 @@ else
 	tap_diag "$(tail -20 "$R/copy.dec.log")"
 fi
 
-# 12-13: passthrough to vivid's video output
-run_case "passthrough: vivid output imports the pool, 0 copies" \
-	"$run" pass -c "$cap" -p "$out" -n 15
-run_case "passthrough with the copy fallback forced" \
-	"$run" pass -C -c "$cap" -p "$out" -n 10
+# 12-13: passthrough to vivid's video output, read back through the loop;
+# a moving pattern with counters, so that every frame sent differs
+v4l2-ctl -d "$cap" -c horizontal_movement=1,osd_text_mode=0 >/dev/null 2>&1
+if setup_loop >"$R/loop.log" 2>&1; then
+	rb="-b $loop"
+else
+	# The read-back check then fails, saying it could not start.
+	rb="-b /dev/null/no-loop-back"
+	tap_diag "could not loop vivid 001's output to its input:" "$(cat "$R/loop.log")"
+fi
+# shellcheck disable=SC2086 # $rb is two words or none
+run_case "passthrough: vivid output imports the pool, 0 copies, frames intact" \
+	"$run" pass -s 1280x720 -c "$cap" -p "$out" -n 12 $rb
+# shellcheck disable=SC2086
+run_case "passthrough with the copy fallback forced, frames intact" \
+	"$run" pass -C -s 1280x720 -c "$cap" -p "$out" -n 8 $rb
 
 # 14: DRM: vgem imports every buffer once
 card=
@@ -162,7 +191,6 @@ fi
 
 # 15: tee with a slow consumer that keeps more frames than it said it
 # would, a null sink, and a checking consumer
-v4l2-ctl -d "$cap" -c horizontal_movement=1,osd_text_mode=0 >/dev/null 2>&1
 run_case "tee: a slow consumer makes the source drop, never tears a frame" \
 	"$run" tee -c "$cap" -n 20 -H 1500
 
