@@ -668,6 +668,8 @@ static int write_csv(const char *path, const char *kver, const struct size_run *
 			csv_num(f, kver, "frame", s, path_key[p], "rounds", r->sum.windows,
 				"runs");
 			csv_num(f, kver, "frame", s, path_key[p], "cpu_us", r->cpu_us, "us/frame");
+			csv_num(f, kver, "frame", s, path_key[p], "work_cpu_us",
+				r->cpu_us - r->wait_cpu_us, "us/frame");
 			csv_num(f, kver, "frame", s, path_key[p], "buffers", r->buffers, "buffers");
 			csv_row(f, kver, "frame", s, path_key[p], "provider", r->provider, "", NULL);
 			for (fi = 0; fi < N_FIGS; fi++) {

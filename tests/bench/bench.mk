@@ -35,6 +35,8 @@ BENCH_KVERS ?= $(foreach v,$(filter 6.1.% 6.12.%,$(KVERS_INSTALLED)),$(if \
 	$(wildcard /boot/vmlinuz-$(v)),$(v)))
 BENCH_SUITE := tests/bench/bench-full.sh
 BENCH_GNUPLOT ?= gnuplot
+# What the VM needs: the module for every kernel, and the tool.
+BENCH_PREREQS := $(if $(wildcard $(TOP)/kernel/module.mk),modules-all) zcap-bench
 
 
 .PHONY: zcap-bench bench bench-plot
@@ -54,7 +56,7 @@ $(BENCH_BIN): $(BENCH_OBJS) $(BENCH_LIBZCAP_A)
 # One boot per kernel; the rig's results share is $(BUILD)/results/<kver>,
 # from where the figures are copied next to each other.
 bench: deps
-	@$(MAKE) --no-print-directory vm-prereqs zcap-bench
+	@$(MAKE) --no-print-directory $(BENCH_PREREQS)
 	@test -n "$(strip $(BENCH_KVERS))" || { echo "bench: no Debian 6.1 or 6.12 kernel is installed (make deps)" >&2; exit 1; }
 	@status=0; start=$$(date +%s); mkdir -p $(BENCH_DIR); \
 	rm -f $(BENCH_DIR)/bench*.csv $(BENCH_DIR)/bench*.txt $(BENCH_DIR)/bench.png; \
