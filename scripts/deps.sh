@@ -19,6 +19,7 @@ PACKAGES=(
 	libdrm-dev libpng-dev
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 	v4l-utils
+	gnuplot-nox
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12
 )
