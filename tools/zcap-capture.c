@@ -23,7 +23,7 @@
 #include <zcap/zcap.h>
 
 #include "fourcc.h"
-#include "png.h"
+#include "pngsnap.h"
 
 static const char *prog = "zcap-capture";
 static volatile sig_atomic_t interrupted;

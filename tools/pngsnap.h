@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One captured frame to a PNG file: YUV and RGB formats converted to RGB. */
-#ifndef ZCAP_TOOLS_PNG_H
-#define ZCAP_TOOLS_PNG_H
+#ifndef ZCAP_TOOLS_PNGSNAP_H
+#define ZCAP_TOOLS_PNGSNAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,4 +19,4 @@ bool zcap_png_supported(uint32_t fourcc);
 int zcap_png_write(const char *path, struct zcap_sample *s,
 		   const struct zcap_format *fmt, char *err, size_t errlen);
 
-#endif /* ZCAP_TOOLS_PNG_H */
+#endif /* ZCAP_TOOLS_PNGSNAP_H */

@@ -14,7 +14,7 @@
 
 #include <linux/videodev2.h>
 
-#include "png.h"
+#include "pngsnap.h"
 
 enum kind {
 	K_PACKED_YUV,	/* 4:2:2 in 4-byte macropixels */
