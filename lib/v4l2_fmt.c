@@ -20,7 +20,7 @@
 	{ .fourcc = (fcc), .n_planes = 3, .n_mem = (mem), .bpp = { 8, 8, 8 }, \
 	  .hdiv = { 1, (h), (h) }, .vdiv = { 1, (v), (v) } }
 
-static const struct zcap_fmt_info fmt_table[] = {
+static const struct zcapi_fmt_info fmt_table[] = {
 	PACKED(V4L2_PIX_FMT_YUYV, 16),
 	PACKED(V4L2_PIX_FMT_YVYU, 16),
 	PACKED(V4L2_PIX_FMT_UYVY, 16),
@@ -90,7 +90,7 @@ static const struct zcap_fmt_info fmt_table[] = {
 	PLANAR(V4L2_PIX_FMT_YVU444M, 3, 1, 1),
 };
 
-const struct zcap_fmt_info *zcap_fmt_info_find(uint32_t fourcc)
+const struct zcapi_fmt_info *zcapi_fmt_info_find(uint32_t fourcc)
 {
 	size_t i;
 
@@ -100,9 +100,9 @@ const struct zcap_fmt_info *zcap_fmt_info_find(uint32_t fourcc)
 	return NULL;
 }
 
-bool zcap_fmt_is_multi_mem(uint32_t fourcc)
+bool zcapi_fmt_is_multi_mem(uint32_t fourcc)
 {
-	const struct zcap_fmt_info *fi = zcap_fmt_info_find(fourcc);
+	const struct zcapi_fmt_info *fi = zcapi_fmt_info_find(fourcc);
 
 	return fi && fi->n_mem > 1;
 }
@@ -112,9 +112,9 @@ static uint32_t div_up(uint32_t a, uint32_t b)
 	return (a + b - 1) / b;
 }
 
-uint64_t zcap_fmt_visible_bytes(const struct zcap_format *fmt, uint32_t p)
+uint64_t zcapi_fmt_visible_bytes(const struct zcap_format *fmt, uint32_t p)
 {
-	const struct zcap_fmt_info *fi = zcap_fmt_info_find(fmt->fourcc);
+	const struct zcapi_fmt_info *fi = zcapi_fmt_info_find(fmt->fourcc);
 	uint64_t bytes;
 
 	if (p >= fmt->n_planes)
@@ -128,9 +128,9 @@ uint64_t zcap_fmt_visible_bytes(const struct zcap_format *fmt, uint32_t p)
 	return bytes;
 }
 
-uint32_t zcap_fmt_visible_lines(const struct zcap_format *fmt, uint32_t p)
+uint32_t zcapi_fmt_visible_lines(const struct zcap_format *fmt, uint32_t p)
 {
-	const struct zcap_fmt_info *fi = zcap_fmt_info_find(fmt->fourcc);
+	const struct zcapi_fmt_info *fi = zcapi_fmt_info_find(fmt->fourcc);
 	uint32_t lines;
 
 	if (p >= fmt->n_planes)
@@ -175,10 +175,10 @@ static int fill_unknown(const struct v4l2_plane_pix_format *pf, uint32_t n,
 	return 0;
 }
 
-int zcap_fmt_from_v4l2(const struct v4l2_format *vf, struct zcap_format *out)
+int zcapi_fmt_from_v4l2(const struct v4l2_format *vf, struct zcap_format *out)
 {
 	struct v4l2_plane_pix_format pf[VIDEO_MAX_PLANES];
-	const struct zcap_fmt_info *fi;
+	const struct zcapi_fmt_info *fi;
 	uint32_t n_mem, width, height, p;
 	uint64_t off;
 
@@ -217,7 +217,7 @@ int zcap_fmt_from_v4l2(const struct v4l2_format *vf, struct zcap_format *out)
 		if (!pf[p].sizeimage)
 			return -EINVAL;
 
-	fi = zcap_fmt_info_find(out->fourcc);
+	fi = zcapi_fmt_info_find(out->fourcc);
 	if (!fi || fi->n_mem != n_mem || !pf[0].bytesperline)
 		return fill_unknown(pf, n_mem, height, out);
 

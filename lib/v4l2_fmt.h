@@ -14,9 +14,11 @@
 
 #include <zcap/format.h>
 
+#ifndef ZCAP_HIDDEN
 #define ZCAP_HIDDEN __attribute__((visibility("hidden")))
+#endif
 
-struct zcap_fmt_info {
+struct zcapi_fmt_info {
 	uint32_t fourcc;
 	uint8_t n_planes;	/* logical planes (Y, UV, ...) */
 	uint8_t n_mem;		/* memory blocks: 1, or n_planes for the V4L2 "M" formats */
@@ -32,15 +34,15 @@ struct zcap_fmt_info {
  */
 
 /* NULL for a fourcc we do not know (compressed formats, exotic packings). */
-ZCAP_HIDDEN const struct zcap_fmt_info *zcap_fmt_info_find(uint32_t fourcc);
+ZCAP_HIDDEN const struct zcapi_fmt_info *zcapi_fmt_info_find(uint32_t fourcc);
 
 /*
  * Visible bytes of one line and visible lines of plane @p of @fmt. For an
  * unknown fourcc the whole stride and the plane's lines are visible.
  */
-ZCAP_HIDDEN uint64_t zcap_fmt_visible_bytes(const struct zcap_format *fmt,
+ZCAP_HIDDEN uint64_t zcapi_fmt_visible_bytes(const struct zcap_format *fmt,
 					    uint32_t p);
-ZCAP_HIDDEN uint32_t zcap_fmt_visible_lines(const struct zcap_format *fmt,
+ZCAP_HIDDEN uint32_t zcapi_fmt_visible_lines(const struct zcap_format *fmt,
 					    uint32_t p);
 
 /*
@@ -49,10 +51,10 @@ ZCAP_HIDDEN uint32_t zcap_fmt_visible_lines(const struct zcap_format *fmt,
  * single-block format (NV12, YUV420) follow each other in block 0 with
  * strides derived from bytesperline, as the V4L2 specification defines.
  */
-ZCAP_HIDDEN int zcap_fmt_from_v4l2(const struct v4l2_format *vf,
+ZCAP_HIDDEN int zcapi_fmt_from_v4l2(const struct v4l2_format *vf,
 				   struct zcap_format *out);
 
 /* Multi-memory fourcc (NV12M, ...) -> V4L2 multi-planar only. */
-ZCAP_HIDDEN bool zcap_fmt_is_multi_mem(uint32_t fourcc);
+ZCAP_HIDDEN bool zcapi_fmt_is_multi_mem(uint32_t fourcc);
 
 #endif /* ZCAP_LIB_V4L2_FMT_H */

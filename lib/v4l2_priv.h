@@ -67,12 +67,12 @@ struct v4l2_src {
 };
 
 /* v4l2_source.c */
-ZCAP_HIDDEN void v4l2_src_note(struct v4l2_src *src, const char *fmt, ...)
+ZCAP_HIDDEN void zcapi_v4l2_note(struct v4l2_src *src, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-ZCAP_HIDDEN int v4l2_src_xioctl(int fd, unsigned long req, void *arg);
+ZCAP_HIDDEN int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg);
 
 /* v4l2_stream.c */
-ZCAP_HIDDEN int v4l2_stream_start(struct v4l2_src *src);
-ZCAP_HIDDEN void v4l2_stream_stop(struct v4l2_src *src);
+ZCAP_HIDDEN int zcapi_v4l2_stream_start(struct v4l2_src *src);
+ZCAP_HIDDEN void zcapi_v4l2_stream_stop(struct v4l2_src *src);
 
 #endif /* ZCAP_LIB_V4L2_PRIV_H */
