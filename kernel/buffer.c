@@ -11,13 +11,13 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
-#include <linux/fcntl.h>
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/iosys-map.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -338,6 +338,20 @@ static void zcap_dmabuf_unmap(struct dma_buf_attachment *attach,
  * architectures with aliasing caches it is invalidated after the device's
  * data became visible, and flushed before the memory goes back to devices.
  */
+static void zcap_vmap_sync(struct zcap_buffer *buf, bool for_cpu)
+{
+	size_t off, len;
+
+	/* The range helpers take an int length. */
+	for (off = 0; off < buf->size; off += len) {
+		len = min_t(size_t, buf->size - off, SZ_1G);
+		if (for_cpu)
+			invalidate_kernel_vmap_range(buf->vaddr + off, len);
+		else
+			flush_kernel_vmap_range(buf->vaddr + off, len);
+	}
+}
+
 static int zcap_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 					enum dma_data_direction dir)
 {
@@ -351,7 +365,7 @@ static int zcap_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 		if (a->mapped)
 			dma_sync_sgtable_for_cpu(a->dev, &a->sgt, a->dir);
 	if (buf->vmap_count)
-		invalidate_kernel_vmap_range(buf->vaddr, buf->size);
+		zcap_vmap_sync(buf, true);
 	mutex_unlock(&buf->lock);
 	return 0;
 }
@@ -366,7 +380,7 @@ static int zcap_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 
 	mutex_lock(&buf->lock);
 	if (buf->vmap_count)
-		flush_kernel_vmap_range(buf->vaddr, buf->size);
+		zcap_vmap_sync(buf, false);
 	list_for_each_entry(a, &buf->attachments, node)
 		if (a->mapped)
 			dma_sync_sgtable_for_device(a->dev, &a->sgt, a->dir);
