@@ -41,23 +41,30 @@ vm-prereqs: $(VM_PREREQS)
 
 # One boot per kernel; a kernel's old results go first so that the summary
 # never counts a stale line. A suite's failure is in its results: only a
-# misuse of the rig (exit status 2) fails the loop itself.
+# misuse of the rig (exit status 2) fails the loop itself, and leaves a
+# failing result in $(BUILD)/results/make/ for the summary.
 define vm_run_all
 	if [ -z "$(strip $(VM_KVERS))" ]; then \
 		echo "vm: no Debian 6.1 or 6.12 kernel with headers is installed (make deps)" >&2; \
 		vmstatus=1; \
 	fi; \
 	for k in $(VM_KVERS); do \
-		rm -rf $(BUILD)/results/$$k; \
+		rm -rf $(BUILD)/results/$$k $(BUILD)/results/make/vm-$$k.tap; \
 		BUILD=$(BUILD) $(VM_RUN) $$k $(VM_SUITES); \
-		[ $$? -le 1 ] || vmstatus=1; \
+		if [ $$? -gt 1 ]; then \
+			vmstatus=1; \
+			mkdir -p $(BUILD)/results/make; \
+			printf 'TAP version 13\n1..1\nnot ok 1 tests/vm/run %s: misuse, see above\n' "$$k" \
+				>$(BUILD)/results/make/vm-$$k.tap; \
+		fi; \
 	done
 endef
 
 vm-check: vm-prereqs
 	@vmstatus=0; \
 	$(vm_run_all); \
-	$(VM_SUMMARY) $(addprefix $(BUILD)/results/,$(VM_KVERS)) && exit $$vmstatus
+	$(VM_SUMMARY) $(addprefix $(BUILD)/results/,$(VM_KVERS)) \
+		$$(ls $(BUILD)/results/make/vm-*.tap 2>/dev/null) && exit $$vmstatus
 
 # A step of `make check` that fails leaves a failing TAP result behind, so
 # that the summary shows it even when it never got to write its own. The
