@@ -167,8 +167,9 @@ struct zcap_buffer *zcap_buffer_alloc(struct zcap_pool *pool)
 	buf->size = pool->buffer_size;
 	buf->npages = npages;
 
+	/* The metadata grows with the buffer: charge it like the pages. */
 	buf->pages = kvmalloc_array(buf->npages, sizeof(*buf->pages),
-				    GFP_KERNEL);
+				    GFP_KERNEL_ACCOUNT);
 	if (!buf->pages) {
 		ret = -ENOMEM;
 		goto err_buf;
@@ -183,7 +184,7 @@ struct zcap_buffer *zcap_buffer_alloc(struct zcap_pool *pool)
 
 	/* Physically adjacent pages share an entry, across blocks too. */
 	ret = sg_alloc_table_from_pages(&buf->sgt, buf->pages, buf->npages, 0,
-					buf->size, GFP_KERNEL);
+					buf->size, GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto err_pages;
 
