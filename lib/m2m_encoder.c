@@ -414,8 +414,10 @@ static void *enc_thread(void *arg)
 	uint64_t v;
 
 	while (!atomic_load(&e->quit)) {
-		pfd[0].fd = e->fd;
-		pfd[0].events = done ? 0 : POLLIN | POLLOUT;
+		/* Once drained, only a wake-up (quit) matters: poll ignores fd -1. */
+		pfd[0].fd = done ? -1 : e->fd;
+		pfd[0].events = POLLIN | POLLOUT;
+		pfd[0].revents = 0;
 		pfd[1].fd = e->evfd;
 		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, 200) < 0 && errno != EINTR)
