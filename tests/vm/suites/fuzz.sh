@@ -21,7 +21,7 @@ else
 	# As many operations as fit in the time; a TCG guest manages a few
 	# hundred a second.
 	ops=${ZCAP_FUZZ_OPS:-100000000}
-	secs=${ZCAP_FUZZ_TIME:-50}
+	secs=${ZCAP_FUZZ_TIME:-45}
 	min_ops=2000
 fi
 
