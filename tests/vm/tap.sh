@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 #
 # TAP helpers for shell suites run by the VM rig (or anywhere else).
 #   . "$ZCAP_TOP/tests/vm/tap.sh"

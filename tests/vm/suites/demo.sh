@@ -120,7 +120,7 @@ selftest)
 	# kselftest_harness filters: -f/-t/-v include a fixture, test or variant
 	# by exact name; give every name that mentions vivid as all three.
 	args=
-	for w in $("$selftest" -l 2>&1 | tr -s ' \t' '\n\n' | grep vivid | sort -u); do
+	for w in $("$selftest" -l 2>&1 | tr -s ' \t' '\n' | grep vivid | sort -u); do
 		args="$args -f $w -t $w -v $w"
 	done
 	if [ -z "$args" ]; then
