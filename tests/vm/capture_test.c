@@ -198,7 +198,7 @@ static void usage(void)
 	fprintf(stderr,
 "usage: capture_test -d DEV [-f FOURCC] [-s WxH] [--stride N] [-p PROVIDER]\n"
 "       [-n FRAMES] [--runs N] [-o FILE] [--raw] [--sink check|file|null]\n"
-"       [--hold-ms MS] [--wait S] [--timeout MS] [--extra N]\n"
+"       [--hold-ms MS] [--wait S] [--timeout MS] [--extra N] [--fps N]\n"
 "       [--expect-error disconnect|timeout|io]\n");
 	exit(2);
 }
@@ -232,6 +232,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "expect-error", required_argument, NULL, 'E' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "extra", required_argument, NULL, 'X' },
+		{ "fps", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -299,6 +300,9 @@ static void parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'X':
 			o->cfg.extra_buffers = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'F':
+			o->cfg.fps = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
 		default:
 			usage();
