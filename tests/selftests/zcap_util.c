@@ -108,6 +108,21 @@ void zt_stats_diff(const struct zt_stats *want, const struct zt_stats *got,
 	}
 }
 
+int zt_vmalloc_count(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/vmallocinfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, " [zcap]");
+	fclose(f);
+	return n;
+}
+
 int zt_open_dev(void)
 {
 	int fd = open(ZT_DEV_PATH, O_RDWR | O_CLOEXEC);

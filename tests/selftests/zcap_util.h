@@ -58,6 +58,12 @@ int zt_stats_wait_gauges(const struct zt_stats *want, struct zt_stats *got,
 void zt_stats_diff(const struct zt_stats *want, const struct zt_stats *got,
 		   char *buf, size_t len);
 
+/*
+ * Kernel virtual mappings made by zcap's code (vmap, kvmalloc), from
+ * /proc/vmallocinfo (root only): a leak that no gauge shows.
+ */
+int zt_vmalloc_count(void);
+
 /* Thin ioctl wrappers: an fd or 0 on success, -errno on failure. */
 int zt_open_dev(void);
 int zt_version(int dev, struct zcap_version *ver);
