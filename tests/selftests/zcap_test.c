@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -909,6 +910,48 @@ TEST_F(zcap, bad_pointers)
 	e.index = 1;
 	ASSERT_LE(0, ioctl(pool, ZCAP_IOC_BUF_EXPORT, &e));
 	EXPECT_EQ(0, close(e.fd));
+	EXPECT_EQ(0, close(pool));
+}
+
+/* No fd left to hand out: EMFILE, and the pool or dma-buf made goes again. */
+TEST_F(zcap, emfile)
+{
+	struct zt_stats before, after;
+	struct zcap_pool_info info;
+	struct rlimit old, low;
+	int pool, lowest, fds, ret[4];
+	char diff[256];
+
+	pool = zt_pool_create(self->dev, self->page, 2, 0);
+	ASSERT_LE(0, pool);
+	ASSERT_EQ(0, zt_stats_read(&before));
+	fds = zt_count_fds();
+	/* Every fd below the lowest free one is taken: allow none above. */
+	lowest = dup(0);
+	ASSERT_LE(0, lowest);
+	EXPECT_EQ(0, close(lowest));
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	low = old;
+	low.rlim_cur = (rlim_t)lowest;
+
+	/* Nothing that needs an fd (not even a check) until it is back. */
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &low));
+	ret[0] = zt_pool_create(self->dev, self->page, 4, 0);
+	ret[1] = zt_pool_create(self->dev, self->page, 1, ZCAP_POOL_CONTIGUOUS);
+	ret[2] = zt_export(pool, 0, RW_CLOEXEC, NULL);
+	ret[3] = zt_export(pool, 1, RO_CLOEXEC, NULL);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+
+	EXPECT_EQ(-EMFILE, ret[0]);
+	EXPECT_EQ(-EMFILE, ret[1]);
+	EXPECT_EQ(-EMFILE, ret[2]);
+	EXPECT_EQ(-EMFILE, ret[3]);
+	ASSERT_EQ(0, zt_stats_read(&after));
+	zt_stats_diff(&before, &after, diff, sizeof(diff));
+	EXPECT_STREQ("", diff) TH_LOG("EMFILE left gauges moved");
+	EXPECT_EQ(fds, zt_count_fds());
+	ASSERT_EQ(0, zt_pool_info(pool, &info));
+	EXPECT_EQ(0, info.exported);
 	EXPECT_EQ(0, close(pool));
 }
 
