@@ -144,7 +144,7 @@ uint32_t zcapi_fmt_visible_lines(const struct zcap_format *fmt, uint32_t p)
 }
 
 static int fill_unknown(const struct v4l2_plane_pix_format *pf, uint32_t n,
-			uint32_t height, struct zcap_format *out)
+			struct zcap_format *out)
 {
 	uint32_t p;
 
@@ -158,16 +158,13 @@ static int fill_unknown(const struct v4l2_plane_pix_format *pf, uint32_t n,
 		pl->mem = p;
 		pl->offset = 0;
 		pl->stride = pf[p].bytesperline;
-		if (pl->stride)
-			pl->lines = pf[p].sizeimage / pl->stride;
-		else
-			pl->lines = height ? 1 : 0;
-		pl->size = pf[p].sizeimage;
-		if (!pl->stride) {
-			/* No line structure: a single "line" of the whole block. */
+		pl->lines = pl->stride ? pf[p].sizeimage / pl->stride : 0;
+		if (!pl->lines) {
+			/* No line structure (a bitstream): one "line" of it all. */
 			pl->stride = pf[p].sizeimage;
 			pl->lines = 1;
 		}
+		pl->size = pf[p].sizeimage;
 		out->mem_size[p] = pf[p].sizeimage;
 	}
 	out->n_planes = n;
@@ -219,7 +216,7 @@ int zcapi_fmt_from_v4l2(const struct v4l2_format *vf, struct zcap_format *out)
 
 	fi = zcapi_fmt_info_find(out->fourcc);
 	if (!fi || fi->n_mem != n_mem || !pf[0].bytesperline)
-		return fill_unknown(pf, n_mem, height, out);
+		return fill_unknown(pf, n_mem, out);
 
 	out->n_planes = fi->n_planes;
 	out->n_mem = n_mem;

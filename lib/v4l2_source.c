@@ -677,13 +677,9 @@ static int src_pause(struct zcap_filter *f)
 	struct v4l2_src *src = zcap_filter_priv(f);
 	int ret;
 
+	/* Only STOPPED -> PAUSED comes here (the core has no RUNNING -> PAUSED). */
 	if (!src->alloc)
 		return ZCAP_E_NOT_CONNECTED;
-	if (src->streaming) {
-		/* RUNNING -> PAUSED: stop the stream, keep the buffers. */
-		zcapi_v4l2_stream_stop(src);
-		return 0;
-	}
 	if (!zcap_allocator_committed(src->alloc)) {
 		ret = zcap_allocator_commit(src->alloc);
 		if (ret < 0)
