@@ -27,7 +27,7 @@ N=10
 # suite short under TCG (a late frame is only a counted drop).
 RATE="--fps 30"
 
-tap_plan 29
+tap_plan 30
 
 case $ZCAP_KVER in
 6.1.*) old_kernel=1 ;;
@@ -399,6 +399,24 @@ if [ $rc -eq 0 ] && grep -q "fps, [0-9]* frames, [0-9]* dropped, latency" "$out/
 else
 	tap_fail "zcap-capture shows live progress on a terminal only"
 	tap_diag "exit $rc" "$(tr '\r' '\n' <"$out/zcap-capture-tty.txt")"
+fi
+
+# Ctrl-C stops cleanly: every buffer back, the summary printed, success.
+"$capture" -d "$sp" -f YUYV -s ${W}x$H $RATE -o "$tmp/sigint.raw" >"$out/zcap-capture-sigint.txt" 2>&1 &
+cpid=$!
+sleep 3
+kill -INT $cpid
+wait $cpid
+rc=$?
+written=$(stat -c %s "$tmp/sigint.raw" 2>/dev/null || echo 0)
+if [ $rc -eq 0 ] && grep -q "^frames: *[1-9][0-9]* captured" "$out/zcap-capture-sigint.txt" &&
+	[ "$written" -gt 0 ] && [ $((written % (W * H * 2))) -eq 0 ] &&
+	[ "$(awk '$1 == "buffers" { print $2 }' /sys/kernel/debug/zcap/stats)" = 0 ]; then
+	tap_pass "SIGINT stops zcap-capture cleanly ($((written / (W * H * 2))) whole frames, summary, no buffer left)"
+else
+	tap_fail "SIGINT stops zcap-capture cleanly"
+	tap_diag "exit $rc, $written bytes" "$(cat "$out/zcap-capture-sigint.txt")" \
+		"$(cat /sys/kernel/debug/zcap/stats)"
 fi
 
 # A file system that pins user pages to write them (9p here) cannot take a
