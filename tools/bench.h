@@ -240,9 +240,12 @@ enum bench_provider {
 struct bench_pool_result {
 	enum bench_status status;
 	char note[BENCH_NOTE_LEN];
+	enum bench_provider provider;
+	int dev;				/* the provider's device */
 	uint64_t buffer_size;
 	uint32_t count;
-	uint32_t reps;
+	uint32_t reps;				/* creations timed so far */
+	double *ms;				/* each one's time */
 	double ms_median, ms_min, ms_max;	/* all `count` dma-bufs ready */
 	bool have_sg;
 	uint32_t sg_total, sg_max;		/* as vgem sees them */
@@ -251,8 +254,15 @@ struct bench_pool_result {
 	uint32_t info_sg_total, info_sg_max;
 };
 
-int bench_pool(enum bench_provider p, uint64_t size, uint32_t count,
-	       uint32_t reps, struct bench_pool_result *r);
+/*
+ * begin opens the provider (BENCH_NA when this kernel has none), each rep
+ * times one creation of `count` dma-bufs (the first also counts their sg
+ * entries), end closes it and takes the median.
+ */
+int bench_pool_begin(enum bench_provider p, uint64_t size, uint32_t count,
+		     uint32_t reps, struct bench_pool_result *r);
+int bench_pool_rep(struct bench_pool_result *r);
+void bench_pool_end(struct bench_pool_result *r);
 const char *bench_pool_name(enum bench_provider p);
 
 /* ---- helpers ----------------------------------------------------------- */

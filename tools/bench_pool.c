@@ -11,10 +11,13 @@
  *
  * Opening the provider's device is not timed (a program does it once);
  * everything after it until the last dma-buf fd exists is. Each provider's
- * pages come zeroed, so the three do the same work.
+ * pages come zeroed, so the three do the same work. zcap-bench interleaves
+ * the providers, one creation of each in turn, so that a drift in the
+ * machine's load touches all three alike.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +137,17 @@ static void free_bufs(int *fds, uint32_t count, int *pool)
 	*pool = -1;
 }
 
+static void __attribute__((format(printf, 3, 4)))
+pool_fail(struct bench_pool_result *r, enum bench_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = st;
+	va_start(ap, fmt);
+	vsnprintf(r->note, sizeof(r->note), fmt, ap);
+	va_end(ap);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -141,75 +155,88 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int bench_pool(enum bench_provider p, uint64_t size, uint32_t count,
-	       uint32_t reps, struct bench_pool_result *r)
+int bench_pool_begin(enum bench_provider p, uint64_t size, uint32_t count,
+		     uint32_t reps, struct bench_pool_result *r)
 {
-	struct zcap_pool_info info;
-	int fds[MAX_COUNT], pool = -1, dev;
-	double *ms;
-	uint32_t i, rep;
-	int64_t t0;
-	int ret = 0;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
+	r->provider = p;
+	r->dev = -1;
 	r->buffer_size = size;
 	r->count = count;
-	if (p >= BENCH_N_POOLS || !count || count > MAX_COUNT || !reps)
+	if (p >= BENCH_N_POOLS || !count || count > MAX_COUNT || !reps) {
+		pool_fail(r, BENCH_FAILED, "invalid pool test");
 		return -EINVAL;
-	for (i = 0; i < count; i++)
-		fds[i] = -1;
-
-	dev = open(devs[p], O_RDWR | O_CLOEXEC);
-	if (dev < 0) {
-		ret = -errno;
-		if (ret == -ENOENT && p != BENCH_POOL_ZCAP) {
-			r->status = BENCH_NA;
-			bench_note(r->note, "%s does not exist on this kernel", devs[p]);
-			return 0;
-		}
-		r->status = BENCH_FAILED;
-		bench_note(r->note, "%s: %s", devs[p], strerror(-ret));
-		return ret;
 	}
-	ms = calloc(reps, sizeof(*ms));
-	if (!ms) {
-		close(dev);
-		r->status = BENCH_FAILED;
-		bench_note(r->note, "out of memory");
+	r->ms = calloc(reps, sizeof(*r->ms));
+	if (!r->ms) {
+		pool_fail(r, BENCH_FAILED, "out of memory");
 		return -ENOMEM;
 	}
-	for (rep = 0; rep < reps; rep++) {
-		t0 = bench_now_ns();
-		ret = make_bufs(p, dev, size, count, fds, &pool, r->note);
-		ms[rep] = (double)(bench_now_ns() - t0) / 1e6;
-		if (ret < 0)
-			break;
-		if (rep == 0) {
-			r->have_sg = bench_kernel_sg_entries(fds, count, &r->sg_total,
-							     &r->sg_max, r->sg_note,
-							     sizeof(r->sg_note)) == 0;
-			memset(&info, 0, sizeof(info));
-			if (p == BENCH_POOL_ZCAP && ioctl(pool, ZCAP_IOC_POOL_INFO, &info) == 0) {
-				r->have_info_sg = true;
-				r->info_sg_total = info.sg_entries;
-				r->info_sg_max = info.max_sg_entries;
-			}
+	r->dev = open(devs[p], O_RDWR | O_CLOEXEC);
+	if (r->dev < 0) {
+		ret = -errno;
+		if (ret == -ENOENT && p != BENCH_POOL_ZCAP) {
+			pool_fail(r, BENCH_NA, "%s does not exist on this kernel",
+					       devs[p]);
+			return 0;
 		}
-		free_bufs(fds, count, &pool);
-	}
-	free_bufs(fds, count, &pool);
-	close(dev);
-	if (ret < 0) {
-		r->status = BENCH_FAILED;
-		free(ms);
+		pool_fail(r, BENCH_FAILED, "%s: %s", devs[p], strerror(-ret));
 		return ret;
 	}
-	r->reps = reps;
-	qsort(ms, reps, sizeof(*ms), cmp_double);
-	r->ms_min = ms[0];
-	r->ms_max = ms[reps - 1];
-	r->ms_median = ms[reps / 2];
-	free(ms);
 	r->status = BENCH_OK;
 	return 0;
+}
+
+int bench_pool_rep(struct bench_pool_result *r)
+{
+	struct zcap_pool_info info;
+	int fds[MAX_COUNT], pool = -1;
+	uint32_t i;
+	int64_t t0;
+	int ret;
+
+	if (r->status != BENCH_OK)
+		return 0;
+	for (i = 0; i < r->count; i++)
+		fds[i] = -1;
+	t0 = bench_now_ns();
+	ret = make_bufs(r->provider, r->dev, r->buffer_size, r->count, fds, &pool, r->note);
+	r->ms[r->reps] = (double)(bench_now_ns() - t0) / 1e6;
+	if (ret < 0) {
+		r->status = BENCH_FAILED;
+		free_bufs(fds, r->count, &pool);
+		return ret;
+	}
+	/* Not timed: what the buffers are made of. */
+	if (!r->reps) {
+		r->have_sg = bench_kernel_sg_entries(fds, r->count, &r->sg_total, &r->sg_max,
+						     r->sg_note, sizeof(r->sg_note)) == 0;
+		memset(&info, 0, sizeof(info));
+		if (r->provider == BENCH_POOL_ZCAP &&
+		    ioctl(pool, ZCAP_IOC_POOL_INFO, &info) == 0) {
+			r->have_info_sg = true;
+			r->info_sg_total = info.sg_entries;
+			r->info_sg_max = info.max_sg_entries;
+		}
+	}
+	r->reps++;
+	free_bufs(fds, r->count, &pool);
+	return 0;
+}
+
+void bench_pool_end(struct bench_pool_result *r)
+{
+	if (r->dev >= 0)
+		close(r->dev);
+	r->dev = -1;
+	if (r->status == BENCH_OK && r->reps) {
+		qsort(r->ms, r->reps, sizeof(*r->ms), cmp_double);
+		r->ms_min = r->ms[0];
+		r->ms_max = r->ms[r->reps - 1];
+		r->ms_median = r->ms[r->reps / 2];
+	}
+	free(r->ms);
+	r->ms = NULL;
 }

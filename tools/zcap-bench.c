@@ -161,7 +161,7 @@ static void usage(FILE *f)
 		"      --buffers N      V4L2 buffers of the raw paths (default: as many as libzcap took)\n"
 		"      --fps N          frame rate to ask for (default: the fastest the driver offers)\n"
 		"      --pool-count N   buffers per pool in the pool test (default 8)\n"
-		"      --pool-reps N    pool creations per provider and size (default 5)\n"
+		"      --pool-reps N    pool creations per provider and size (default 9)\n"
 		"      --no-pool        skip the pool test\n"
 		"      --timeout MS     longest wait for one frame (default 5000)\n"
 		"      --path-timeout S longest run of one path at one size (default 120)\n"
@@ -265,7 +265,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->rounds = 4;
 	o->pools = true;
 	o->pool_count = 8;
-	o->pool_reps = 5;
+	o->pool_reps = 9;
 	o->timeout_ms = 5000;
 	o->path_timeout_s = 120;
 	parse_sizes(o, def_sizes);
@@ -554,8 +554,8 @@ static void print_pools(const struct opts *o, const struct size_run *runs, uint3
 	uint32_t i;
 	int p;
 
-	printf("\n== pool creation: %u buffers, median of %u runs; sg entries as vgem imports them ==\n",
-	       o->pool_count, o->pool_reps);
+	printf("\n== pool creation: %u buffers, median of %u runs, providers interleaved;\n"
+	       "   sg entries as vgem imports them ==\n", o->pool_count, o->pool_reps);
 	printf("%-10s %9s  %-9s %9s %9s %9s %11s %8s  %10s %10s\n", "size", "buf bytes",
 	       "provider", "ms median", "min", "max", "sg entries", "max/buf",
 	       "zcap/it ms", "zcap/it sg");
@@ -902,8 +902,13 @@ int main(int argc, char **argv)
 			if (!sz)
 				continue;
 			fprintf(stderr, "%s: pools of %ux%u\n", prog, s->w, s->h);
+			for (p = 0; p < BENCH_N_POOLS; p++)
+				bench_pool_begin(p, sz, o.pool_count, o.pool_reps, &s->pool[p]);
+			for (round = 0; round < o.pool_reps; round++)
+				for (p = 0; p < BENCH_N_POOLS; p++)
+					bench_pool_rep(&s->pool[p]);
 			for (p = 0; p < BENCH_N_POOLS; p++) {
-				bench_pool(p, sz, o.pool_count, o.pool_reps, &s->pool[p]);
+				bench_pool_end(&s->pool[p]);
 				if (s->pool[p].status == BENCH_FAILED)
 					status = 1;
 			}

@@ -53,21 +53,22 @@ $(BENCH_BIN): $(BENCH_OBJS) $(BENCH_LIBZCAP_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BENCH_LIBZCAP_A) \
 		$(BENCH_LIBS) $(BENCH_WRAP)
 
-# One boot per kernel; the rig's results share is $(BUILD)/results/<kver>,
-# from where the figures are copied next to each other.
+# One boot per kernel. The rig's results share is $(BENCH_DIR)/vm/<kver>
+# rather than its default $(BUILD)/results/<kver>, which `make check` empties
+# when it starts; the figures are copied from there next to each other.
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_PREREQS)
 	@test -n "$(strip $(BENCH_KVERS))" || { echo "bench: no Debian 6.1 or 6.12 kernel is installed (make deps)" >&2; exit 1; }
 	@status=0; start=$$(date +%s); mkdir -p $(BENCH_DIR); \
 	rm -f $(BENCH_DIR)/bench*.csv $(BENCH_DIR)/bench*.txt $(BENCH_DIR)/bench.png; \
 	for k in $(BENCH_KVERS); do \
-		BUILD=$(BUILD) $(VM_RUN) -v $$k $(BENCH_SUITE) || status=1; \
-		r=$(BUILD)/results/$$k/bench-full; \
+		BUILD=$(BUILD) $(VM_RUN) -v -o $(BENCH_DIR)/vm/$$k $$k $(BENCH_SUITE) || status=1; \
+		r=$(BENCH_DIR)/vm/$$k/bench-full; \
 		if [ -s $$r/bench.csv ]; then \
 			cp $$r/bench.csv $(BENCH_DIR)/bench-$$k.csv; \
 			cp $$r/bench.txt $(BENCH_DIR)/bench-$$k.txt; \
 		else \
-			echo "bench: $$k: no figures (see $(BUILD)/results/$$k/bench-full.tap)" >&2; \
+			echo "bench: $$k: no figures (see $(BENCH_DIR)/vm/$$k/bench-full.tap)" >&2; \
 			status=1; \
 		fi; \
 	done; \

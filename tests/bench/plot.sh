@@ -106,7 +106,7 @@ panel() {
 	echo "set boxwidth 0.9"
 	echo "set key top left font ',8'"
 	echo "set grid ytics"
-	echo "set xtics font ',8'"
+	echo "set xtics font ',8' rotate by -25"
 	i=0
 	for k in $kernels; do
 		set -- "a libzcap zcap" "b MMAP+memcpy" "c raw DMABUF" "d libzcap heap" "d libzcap udmabuf"
