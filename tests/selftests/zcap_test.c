@@ -403,7 +403,8 @@ TEST_F(zcap, fresh_buffers_zeroed)
 	if (cl) {
 		if (!fgets(cmdline, sizeof(cmdline), cl) ||
 		    !strstr(cmdline, "init_on_alloc=0"))
-			TH_LOG("init_on_alloc may be on: boot with init_on_alloc=0 to test zcap's own zeroing");
+			TH_LOG("init_on_alloc may be on: %s",
+			       "boot with init_on_alloc=0 to test zcap's zeroing");
 		fclose(cl);
 	}
 
@@ -700,7 +701,7 @@ TEST_F(zcap, create_bad_fd_flags)
 	struct zcap_pool_create a;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		a = good_create(self->page);
 		a.fd_flags = bad[i];
 		EXPECT_FAILS_CLEAN(EINVAL, zt_pool_create_args(self->dev, &a));
@@ -766,6 +767,11 @@ TEST_F(zcap, create_contig_too_big)
 	EXPECT_EQ(0, close(pool));
 }
 
+/* @cmd with its size field changed by @delta bytes. */
+#define ZT_IOC_RESIZED(cmd, delta)					\
+	_IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), _IOC_NR(cmd),		\
+	     _IOC_SIZE(cmd) + (delta))
+
 /* An ioctl number encodes its structure's size. */
 TEST_F(zcap, wrong_struct_size)
 {
@@ -773,31 +779,24 @@ TEST_F(zcap, wrong_struct_size)
 	int pool;
 
 	memset(buf, 0, sizeof(buf));
-	EXPECT_EQ(-1, ioctl(self->dev, _IOR(ZCAP_IOC_MAGIC, 0x00,
-					   struct { char c[sizeof(struct zcap_version) - 8]; }),
-			   buf));
+	EXPECT_EQ(-1, ioctl(self->dev, ZT_IOC_RESIZED(ZCAP_IOC_VERSION, -8), buf));
 	EXPECT_EQ(ENOTTY, errno);
 	((struct zcap_pool_create *)buf)->buffer_size = self->page;
 	((struct zcap_pool_create *)buf)->count = 1;
-	EXPECT_EQ(-1, ioctl(self->dev, _IOWR(ZCAP_IOC_MAGIC, 0x01,
-					    struct { char c[sizeof(struct zcap_pool_create) + 8]; }),
-			   buf));
+	EXPECT_EQ(-1, ioctl(self->dev, ZT_IOC_RESIZED(ZCAP_IOC_POOL_CREATE, 8),
+			    buf));
 	EXPECT_EQ(ENOTTY, errno);
 
 	pool = zt_pool_create(self->dev, self->page, 1, 0);
 	ASSERT_LE(0, pool);
 	memset(buf, 0, sizeof(buf));
-	EXPECT_EQ(-1, ioctl(pool, _IOR(ZCAP_IOC_MAGIC, 0x02,
-				     struct { char c[sizeof(struct zcap_pool_info) - 8]; }),
-			   buf));
+	EXPECT_EQ(-1, ioctl(pool, ZT_IOC_RESIZED(ZCAP_IOC_POOL_INFO, -8), buf));
 	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(-1, ioctl(pool, _IOWR(ZCAP_IOC_MAGIC, 0x03,
-				      struct { char c[sizeof(struct zcap_buf_export) - 8]; }),
-			   buf));
+	EXPECT_EQ(-1, ioctl(pool, ZT_IOC_RESIZED(ZCAP_IOC_BUF_EXPORT, -8), buf));
 	EXPECT_EQ(ENOTTY, errno);
 	/* Right size, wrong direction bits. */
-	EXPECT_EQ(-1, ioctl(pool, _IOW(ZCAP_IOC_MAGIC, 0x03,
-				     struct zcap_buf_export), buf));
+	EXPECT_EQ(-1, ioctl(pool, _IOC(_IOC_WRITE, ZCAP_IOC_MAGIC, 0x03,
+				       sizeof(struct zcap_buf_export)), buf));
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(0, gauge_delta(_metadata, &self->base, ZT_DMABUFS));
 	EXPECT_EQ(0, close(pool));
@@ -984,7 +983,7 @@ TEST_F(zcap, export_bad_flags)
 
 	pool = zt_pool_create(self->dev, self->page, 1, 0);
 	ASSERT_LE(0, pool);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_FAILS_CLEAN(EINVAL, zt_export(pool, 0, bad[i], NULL));
 	ASSERT_EQ(0, zt_pool_info(pool, &info));
 	EXPECT_EQ(0, info.exported);
@@ -1352,13 +1351,13 @@ TEST_F(zcap, rmmod_refused_while_buffer_lives)
 
 	/* A dma-buf fd and a mapping. */
 	ret = try_rmmod();
-	ASSERT_TRUE(rmmod_refused(ret)) TH_LOG("delete_module: %d (%s)", ret,
-					      strerror(-ret));
+	ASSERT_TRUE(rmmod_refused(ret))
+		TH_LOG("delete_module: %d (%s)", ret, strerror(-ret));
 	/* A mapping alone. */
 	EXPECT_EQ(0, close(fd));
 	ret = try_rmmod();
-	ASSERT_TRUE(rmmod_refused(ret)) TH_LOG("delete_module: %d (%s)", ret,
-					      strerror(-ret));
+	ASSERT_TRUE(rmmod_refused(ret))
+		TH_LOG("delete_module: %d (%s)", ret, strerror(-ret));
 	p[0] = 1;
 	EXPECT_EQ(0, munmap(p, size));
 }
