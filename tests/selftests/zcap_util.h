@@ -91,30 +91,9 @@ bool zt_required(const char *what);
 /* Returns 1 when /sys/module/@name exists, 0 when not. */
 int zt_module_loaded(const char *name);
 
-/* The vgem primary node (MAP_DUMB needs it), or -ENODEV. */
-int zt_vgem_open(void);
-
-/*
- * V4L2: a video capture node whose driver and bus_info match, opened
- * O_RDWR | O_NONBLOCK, or -ENODEV.
- */
-int zt_v4l2_open(const char *driver, const char *bus_info);
-
-/* Sets a menu control, both found by name, on the current value. */
-int zt_v4l2_set_menu(int fd, const char *ctrl_name, const char *item_name);
-
 /* The @index-th comma separated value of a module parameter array. */
 int zt_param_array_item(const char *module, const char *param,
 			unsigned int index, unsigned long *val);
-
-/*
- * Checks a 640-pixel-wide YUYV frame for vivid's "75% Colorbar": eight bars
- * of equal width, flat inside, luma strictly falling from white to black,
- * every line alike.  0 or -EBADMSG with the reason in @why.
- */
-int zt_check_colorbar_yuyv(const uint8_t *p, unsigned int width,
-			   unsigned int height, unsigned int stride,
-			   char *why, size_t len);
 
 /* Number of bytes in @p..@p+@len that are not @byte. */
 size_t zt_count_not(const uint8_t *p, size_t len, uint8_t byte);

@@ -3,19 +3,17 @@
 #
 # zcap.ko's kselftest suite in the VM: load zcap, vivid (instance 0 with
 # vb2-vmalloc, instance 1 with vb2-dma-contig) and vgem; run
-# $ZCAP_BUILD/selftests/zcap_test; then check that nothing is left and that
-# zcap unloads, and loads and unloads once more.
+# $ZCAP_BUILD/selftests/zcap_test and zcap_compat32; then check that nothing
+# is left and that zcap unloads, and loads and unloads once more.
 #
-# One TAP stream: the setup checks, zcap_test's tests renumbered into it
-# (its own output is kept whole in $ZCAP_RESULTS/zcap_test.tap), the final
+# One TAP stream: the setup checks, the binaries' tests renumbered into it
+# (each one's own output is kept whole in $ZCAP_RESULTS/NAME.tap), the final
 # checks, and the plan last.
 # zcap-vm-timeout: 300
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
 
-bin=$ZCAP_BUILD/selftests/zcap_test
 stats=/sys/kernel/debug/zcap/stats
-raw=$ZCAP_RESULTS/zcap_test.tap
 
 echo "TAP version 13"
 
@@ -98,57 +96,73 @@ else
 	tap_fail "vgem DRM node appears"
 fi
 
-# --- zcap_test -------------------------------------------------------------
+# --- the kselftest binaries ------------------------------------------------
 
-# The suite loaded all three: a test that cannot find one fails.
-if [ -x "$bin" ]; then
-	ZCAP_TEST_REQUIRE=zcap,vgem,vivid "$bin" >"$raw" 2>&1
-	rc=$?
-else
-	echo "zcap_test is missing: make selftests" >"$raw"
-	rc=127
-fi
-# Renumber zcap_test's results into this stream; its own plan and version
-# lines go, and anything that is not a result becomes a comment.
-awk -v base="$_tap_n" -v rc="$rc" '
-	/^TAP version/ { next }
-	/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0; next }
-	/^(not )?ok [0-9]+/ {
-		isnot = ($0 ~ /^not ok/)
-		sub(/^(not )?ok [0-9]+/, "")
-		n++
-		printf "%s %d zcap_test:%s\n", isnot ? "not ok" : "ok", base + n, $0
-		if (isnot)
-			failed++
-		next
-	}
-	{ print ($0 ~ /^#/ ? $0 : "# " $0) }
-	END {
-		if (n < plan) {
-			printf "not ok %d zcap_test: %d tests planned, %d reported\n", base + n + 1, plan, n
+# run_kselftest NAME: run $ZCAP_BUILD/selftests/NAME and renumber its results
+# into this stream; its own plan and version lines go, anything that is not
+# a result becomes a comment, and its whole output is kept in
+# $ZCAP_RESULTS/NAME.tap. The suite loaded zcap, vgem and vivid: a test that
+# cannot find one of them fails instead of skipping.
+run_kselftest() {
+	name=$1
+	bin=$ZCAP_BUILD/selftests/$name
+	raw=$ZCAP_RESULTS/$name.tap
+	if [ -x "$bin" ]; then
+		ZCAP_TEST_REQUIRE=zcap,vgem,vivid "$bin" >"$raw" 2>&1
+		rc=$?
+	else
+		echo "$bin is missing: make selftests" >"$raw"
+		rc=127
+	fi
+	awk -v base="$_tap_n" -v rc="$rc" -v name="$name" '
+		/^TAP version/ { next }
+		/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0; next }
+		/^(not )?ok [0-9]+/ {
+			isnot = ($0 ~ /^not ok/)
+			sub(/^(not )?ok [0-9]+/, "")
 			n++
-			failed++
-		} else if (rc != 0 && !failed) {
-			printf "not ok %d zcap_test: exit status %d with no failed test\n", base + n + 1, rc
-			n++
-			failed++
+			printf "%s %d %s:%s\n", isnot ? "not ok" : "ok", base + n, name, $0
+			if (isnot)
+				failed++
+			next
 		}
-		printf "%d %d\n", n, failed > "/dev/stderr"
-	}' "$raw" 2>"$ZCAP_RESULTS/zcap_test.count"
-read -r ran failed <"$ZCAP_RESULTS/zcap_test.count"
-_tap_n=$((_tap_n + ${ran:-0}))
-_tap_failed=$((_tap_failed + ${failed:-0}))
-if [ "${ran:-0}" -eq 0 ]; then
-	tap_fail "zcap_test ran (exit status $rc)"
+		{ print ($0 ~ /^#/ ? $0 : "# " $0) }
+		END {
+			if (n < plan) {
+				printf "not ok %d %s: %d tests planned, %d reported\n", base + n + 1, name, plan, n
+				n++
+				failed++
+			} else if (rc != 0 && !failed) {
+				printf "not ok %d %s: exit status %d with no failed test\n", base + n + 1, name, rc
+				n++
+				failed++
+			}
+			printf "%d %d\n", n, failed > "/dev/stderr"
+		}' "$raw" 2>"$ZCAP_RESULTS/$name.count"
+	read -r ran failed <"$ZCAP_RESULTS/$name.count"
+	rm -f "$ZCAP_RESULTS/$name.count"
+	_tap_n=$((_tap_n + ${ran:-0}))
+	_tap_failed=$((_tap_failed + ${failed:-0}))
+	if [ "${ran:-0}" -eq 0 ]; then
+		tap_fail "$name ran (exit status $rc)"
+	fi
+}
+
+run_kselftest zcap_test
+# The compat ioctl path, from a static 32-bit build when the toolchain
+# could make one (gcc-multilib).
+if [ -x "$ZCAP_BUILD/selftests/zcap_compat32" ]; then
+	run_kselftest zcap_compat32
+else
+	tap_skip "zcap_compat32" "not built: no 32-bit toolchain (gcc-multilib)"
 fi
-rm -f "$ZCAP_RESULTS/zcap_test.count"
 
 # --- after ------------------------------------------------------------------
 
 if [ -r "$stats" ] && out=$(gauges_zero); then
-	tap_pass "every debugfs gauge is zero after zcap_test"
+	tap_pass "every debugfs gauge is zero after the tests"
 else
-	tap_fail "every debugfs gauge is zero after zcap_test"
+	tap_fail "every debugfs gauge is zero after the tests"
 	tap_diag "$out" "$(cat "$stats" 2>&1)"
 fi
 
