@@ -1230,6 +1230,63 @@ TEST_F(zcap, split_mapping)
 	EXPECT_EQ(0, gauge_delta(_metadata, &self->base, ZT_DMABUFS));
 }
 
+/* A mapping moved elsewhere is still one mapping, with the same bytes. */
+TEST_F(zcap, moved_mapping)
+{
+	const size_t size = 4 * self->page;
+	uint8_t *p, *q, *hole;
+	int pool, fd;
+
+	pool = zt_pool_create(self->dev, size, 1, 0);
+	ASSERT_LE(0, pool);
+	fd = zt_export(pool, 0, RW_CLOEXEC, NULL);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pattern(p, size, 6);
+	/* Somewhere free to move it to. */
+	hole = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	q = mremap(p, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, hole);
+	ASSERT_EQ(hole, q) TH_LOG("mremap: %s", strerror(errno));
+	EXPECT_EQ(1, gauge_delta(_metadata, &self->base, ZT_MMAPS));
+	EXPECT_EQ(size / 4, check_pattern(q, size, 6, 0));
+	q[0] ^= 0xff;
+	EXPECT_EQ(0, munmap(q, size));
+	EXPECT_EQ(0, gauge_delta(_metadata, &self->base, ZT_MMAPS));
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(0, close(pool));
+}
+
+/* The lifetime counters count objects made, not fds handed out. */
+TEST_F(zcap, lifetime_counters)
+{
+	struct zt_stats before, after;
+	int pool, fd[6], i;
+
+	ASSERT_EQ(0, zt_stats_read(&before));
+	pool = zt_pool_create(self->dev, self->page, 3, 0);
+	ASSERT_LE(0, pool);
+	/* Three buffers, two exports each: three dma-bufs. */
+	for (i = 0; i < 6; i++) {
+		fd[i] = zt_export(pool, (uint32_t)(i % 3), RW_CLOEXEC, NULL);
+		ASSERT_LE(0, fd[i]);
+	}
+	EXPECT_FAILS_CLEAN(EINVAL, zt_pool_create(self->dev, 0, 1, 0));
+	ASSERT_EQ(0, zt_stats_read(&after));
+	EXPECT_EQ(before.v[ZT_POOLS_CREATED] + 1, after.v[ZT_POOLS_CREATED]);
+	EXPECT_EQ(before.v[ZT_DMABUFS_EXPORTED] + 3,
+		  after.v[ZT_DMABUFS_EXPORTED]);
+	for (i = 0; i < 6; i++)
+		EXPECT_EQ(0, close(fd[i]));
+	EXPECT_EQ(0, close(pool));
+	/* Nothing was attached, mapped for a device or vmapped. */
+	ASSERT_EQ(0, zt_stats_read(&after));
+	EXPECT_EQ(before.v[ZT_MAP_CALLS], after.v[ZT_MAP_CALLS]);
+	EXPECT_EQ(before.v[ZT_UNMAP_CALLS], after.v[ZT_UNMAP_CALLS]);
+	EXPECT_EQ(before.v[ZT_VMAP_CALLS], after.v[ZT_VMAP_CALLS]);
+}
+
 static int try_rmmod(void)
 {
 	return syscall(SYS_delete_module, "zcap", O_NONBLOCK) ? -errno : 0;
@@ -1686,6 +1743,7 @@ static void *vgem_handle_map(int drm, uint32_t handle, size_t size, int *fd)
 TEST_F(vgem, prime_import)
 {
 	const size_t size = 64 * self->page;
+	struct zt_stats now;
 	uint32_t handle, handle2;
 	uint8_t *zp, *vp;
 	int pool, fd, fd2, back;
@@ -1724,6 +1782,10 @@ TEST_F(vgem, prime_import)
 	EXPECT_EQ(0, drmCloseBufferHandle(self->drm, handle));
 	EXPECT_EQ(0, gauge_delta(_metadata, &self->base, ZT_ATTACHMENTS));
 	EXPECT_EQ(0, gauge_delta(_metadata, &self->base, ZT_MAPPINGS));
+	/* One import: one map, one unmap. */
+	EXPECT_EQ(0, zt_stats_read(&now));
+	EXPECT_EQ(self->base.start.v[ZT_MAP_CALLS] + 1, now.v[ZT_MAP_CALLS]);
+	EXPECT_EQ(self->base.start.v[ZT_UNMAP_CALLS] + 1, now.v[ZT_UNMAP_CALLS]);
 	EXPECT_EQ(0, close(fd2));
 	EXPECT_EQ(0, close(fd));
 	EXPECT_EQ(0, close(pool));
