@@ -37,6 +37,8 @@ static const char *const zcap_texts[] = {
 		"The device cannot import dma-bufs",
 	[ZCAP_E_BASE - ZCAP_E_END_OF_STREAM] =
 		"End of stream",
+	[ZCAP_E_BASE - ZCAP_E_STALLED] =
+		"The device delivered no frame in time",
 };
 
 /*

@@ -423,7 +423,7 @@ static void *stream_thread(void *arg)
 			if (src->n_queued && now_ns() - last_frame >= timeout_ns) {
 				zcapi_v4l2_note(src, "no frame from %s in %d ms",
 					      src->device, src->cfg.timeout_ms);
-				ret = ZCAP_E_TIMEOUT;
+				ret = ZCAP_E_STALLED;
 				break;
 			}
 			continue;

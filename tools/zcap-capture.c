@@ -625,9 +625,7 @@ int main(int argc, char **argv)
 	/* Stopped by Ctrl-C, or every requested frame came: both are success. */
 	status = 0;
 	if (done && ret < 0 && ret != ZCAP_E_END_OF_STREAM) {
-		/* The source's timeout is about frames, not free buffers. */
-		fprintf(stderr, "%s: capture stopped: %s\n", prog,
-			ret == ZCAP_E_TIMEOUT ? "no frame came in time" : zcap_strerror(ret));
+		fprintf(stderr, "%s: capture stopped: %s\n", prog, zcap_strerror(ret));
 		if (sst.note[0])
 			fprintf(stderr, "%s: %s\n", prog, sst.note);
 		status = 1;

@@ -49,7 +49,12 @@ enum zcap_error {
 	ZCAP_E_NO_DMABUF = ZCAP_E_BASE - 14,
 	/* The stream ended; nothing more will come. */
 	ZCAP_E_END_OF_STREAM = ZCAP_E_BASE - 15,
-	ZCAP_E_LAST = ZCAP_E_END_OF_STREAM,
+	/*
+	 * The device delivered no frame in time while buffers were queued.
+	 * Distinct from ZCAP_E_TIMEOUT, which a caller's own wait returns.
+	 */
+	ZCAP_E_STALLED = ZCAP_E_BASE - 16,
+	ZCAP_E_LAST = ZCAP_E_STALLED,
 };
 
 /*

@@ -289,7 +289,7 @@ static void parse(int argc, char **argv, struct opts *o)
 			if (!strcmp(optarg, "disconnect"))
 				o->expect_error = ZCAP_E_DISCONNECTED;
 			else if (!strcmp(optarg, "timeout"))
-				o->expect_error = ZCAP_E_TIMEOUT;
+				o->expect_error = ZCAP_E_STALLED;
 			else if (!strcmp(optarg, "io"))
 				o->expect_error = -EIO;
 			else
