@@ -27,7 +27,7 @@ N=10
 # suite short under TCG (a late frame is only a counted drop).
 RATE="--fps 30"
 
-tap_plan 30
+tap_plan 31
 
 case $ZCAP_KVER in
 6.1.*) old_kernel=1 ;;
@@ -246,6 +246,10 @@ v4l2-ctl -d "$sp" -c percentage_of_dropped_buffers=50
 run_ct sp-drops -d "$sp" -f YUYV -s ${W}x$H $RATE -p zcap -n $N
 v4l2-ctl -d "$sp" -c percentage_of_dropped_buffers=100
 run_ct sp-timeout -d "$sp" -f YUYV -s ${W}x$H $RATE -p zcap -n $N --timeout 1500 --expect-error timeout
+# zcap-capture on a device that delivers nothing: must end by itself, non-zero, saying why.
+timeout 60 "$capture" -d "$sp" --size ${W}x$H --format YUYV -n $N --timeout 1500 -o /dev/null \
+	>"$out/stall.txt" 2>&1
+stall_rc=$?
 v4l2-ctl -d "$sp" -c percentage_of_dropped_buffers=0
 if ct_ok sp-drops && [ "$(field sp-drops dropped)" -gt 0 ] && ct_ok sp-timeout &&
 	grep -q "outstanding 0 " "$out/sp-timeout.out" &&
@@ -255,6 +259,12 @@ else
 	tap_fail "frames the driver skips are counted as dropped; none at all ends in a timeout"
 	show sp-drops
 	show sp-timeout
+fi
+if [ "$stall_rc" = 1 ] && grep -q "delivered no frame in time" "$out/stall.txt"; then
+	tap_pass "zcap-capture on a device that delivers no frame: exits 1 by itself ($(grep -m1 'no frame' "$out/stall.txt"))"
+else
+	tap_fail "zcap-capture on a device that delivers no frame: exits 1 by itself (rc $stall_rc; 124 = hung)"
+	sed 's/^/# /' "$out/stall.txt"
 fi
 
 press_during sp-bufflag "$sp" inject_v4l2_buf_flag_error -d "$sp" -f YUYV -s ${W}x$H $RATE -p zcap -n 150
