@@ -101,6 +101,12 @@ void bench_kernel_read(struct bench_kstats *k);
 int bench_kernel_sg_entries(const int *fds, uint32_t n, uint32_t *total,
 			    uint32_t *max, char *why, size_t len);
 
+/*
+ * Is @opt (e.g. "CONFIG_UDMABUF") y or m in the running kernel's
+ * /boot/config-$(uname -r)? 1 or 0, -errno when there is no such file.
+ */
+int bench_kernel_config(const char *opt);
+
 /* ---- measurement window ------------------------------------------------ */
 
 struct bench_snap {

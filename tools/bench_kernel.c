@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <drm.h>
@@ -212,6 +213,32 @@ void bench_kernel_read(struct bench_kstats *k)
 			k->kprobe = find_value(buf, EV_MAP, &k->kp_map) &&
 				    find_value(buf, EV_VMAP, &k->kp_vmap);
 	}
+}
+
+/* ---- the kernel's configuration --------------------------------------- */
+
+int bench_kernel_config(const char *opt)
+{
+	char path[128], line[256];
+	struct utsname un;
+	size_t n = strlen(opt);
+	int ret = 0;
+	FILE *f;
+
+	if (uname(&un) < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/boot/config-%s", un.release);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, opt, n) && line[n] == '=') {
+			ret = line[n + 1] == 'y' || line[n + 1] == 'm';
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
 }
 
 /* ---- sg entries through vgem ------------------------------------------- */

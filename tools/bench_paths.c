@@ -129,10 +129,15 @@ static int lib_sink_new(struct lib_sink *ls)
 
 static void provider_na(enum zcap_provider p, int err, struct bench_result *r)
 {
+	const char *opt = p == ZCAP_PROVIDER_UDMABUF ? "CONFIG_UDMABUF" :
+			  "CONFIG_DMABUF_HEAPS_SYSTEM";
 	char why[BENCH_NOTE_LEN];
 
 	r->status = BENCH_NA;
-	if (zcap_provider_probe(p, why, sizeof(why)) < 0 && why[0])
+	if (bench_kernel_config(opt) == 0)
+		bench_note(r->note, "%s: this kernel is built without it (%s is not set)",
+			   zcap_provider_name(p), opt);
+	else if (zcap_provider_probe(p, why, sizeof(why)) < 0 && why[0])
 		bench_note(r->note, "%s", why);
 	else
 		bench_note(r->note, "%s: %s", zcap_provider_name(p), zcap_strerror(err));

@@ -178,8 +178,14 @@ int bench_pool_begin(enum bench_provider p, uint64_t size, uint32_t count,
 	if (r->dev < 0) {
 		ret = -errno;
 		if (ret == -ENOENT && p != BENCH_POOL_ZCAP) {
-			pool_fail(r, BENCH_NA, "%s does not exist on this kernel",
-					       devs[p]);
+			const char *opt = p == BENCH_POOL_UDMABUF ? "CONFIG_UDMABUF" :
+					  "CONFIG_DMABUF_HEAPS_SYSTEM";
+
+			if (bench_kernel_config(opt) == 0)
+				pool_fail(r, BENCH_NA, "%s: this kernel is built without it (%s is not set)",
+					  devs[p], opt);
+			else
+				pool_fail(r, BENCH_NA, "%s does not exist", devs[p]);
 			return 0;
 		}
 		pool_fail(r, BENCH_FAILED, "%s: %s", devs[p], strerror(-ret));

@@ -75,6 +75,7 @@ static const struct figure figs[] = {
 	FIG("fps", "fps", "", "frames/s", 6, 1, fps, FIG_ALWAYS),
 	FIG("user_us", "user", "us/fr", "us/frame", 7, 1, user_us, FIG_ALWAYS),
 	FIG("sys_us", "sys", "us/fr", "us/frame", 7, 1, sys_us, FIG_ALWAYS),
+	FIG("cpu_us", "cpu", "us/fr", "us/frame", 7, 1, cpu_us, FIG_ALWAYS),
 	FIG("poll_cpu_us", "in poll", "us/fr", "us/frame", 7, 1, wait_cpu_us, FIG_ALWAYS),
 	FIG("busy_us", "busy", "us/fr", "us/frame", 7, 1, busy_us, FIG_ALWAYS),
 	FIG("copied", "copied", "B/fr", "bytes/frame", 9, 0, copied, FIG_ALWAYS),
@@ -667,7 +668,6 @@ static int write_csv(const char *path, const char *kver, const struct size_run *
 				"frames");
 			csv_num(f, kver, "frame", s, path_key[p], "rounds", r->sum.windows,
 				"runs");
-			csv_num(f, kver, "frame", s, path_key[p], "cpu_us", r->cpu_us, "us/frame");
 			csv_num(f, kver, "frame", s, path_key[p], "work_cpu_us",
 				r->cpu_us - r->wait_cpu_us, "us/frame");
 			csv_num(f, kver, "frame", s, path_key[p], "buffers", r->buffers, "buffers");

@@ -27,6 +27,9 @@ bench_setup() {
 		tap_diag "insmod $ZCAP_MODULE: $out"
 		return 1
 	fi
+	# udmabuf where it is a module; built in (Debian's 6.12) or absent
+	# (Debian's 6.1), this does nothing and zcap-bench says which.
+	modprobe udmabuf 2>/dev/null
 	modprobe vgem 2>/dev/null || tap_diag "modprobe vgem failed: sg entries of dma-heap and udmabuf will be n/a"
 	if ! modprobe vivid 2>/dev/null; then
 		tap_diag "modprobe vivid failed"
@@ -70,6 +73,7 @@ bench_leaks() {
 bench_teardown() {
 	rmmod vivid 2>/dev/null
 	rmmod vgem 2>/dev/null
+	rmmod udmabuf 2>/dev/null
 	rmmod zcap 2>/dev/null
 	return 0
 }
