@@ -500,7 +500,10 @@ static void print_size(const struct opts *o, const struct size_run *s)
 		printf(" %4u", r->buffers);
 		for (f = 0; f < N_FIGS; f++) {
 			if (fig_value(&figs[f], r, p, &v))
-				printf(" %*.*f", figs[f].width, figs[f].prec, v);
+				printf(" %*.*f", figs[f].width,
+				       /* a fraction of a byte must not read as 0 */
+				       v > 0 && v < 10 && v != (double)(uint64_t)v ?
+				       2 : figs[f].prec, v);
 			else
 				printf(" %*s", figs[f].width, "n/a");
 		}
