@@ -139,31 +139,14 @@ static long zcap_pool_export(struct zcap_pool *pool,
 
 	buf = pool->bufs[req.index];
 
-	mutex_lock(&pool->lock);
-	dmabuf = buf->dmabuf[mode];
-	if (!dmabuf) {
-		dmabuf = zcap_buffer_export(buf, accmode);
-		if (IS_ERR(dmabuf)) {
-			mutex_unlock(&pool->lock);
-			return PTR_ERR(dmabuf);
-		}
-		/* The pool keeps the export's own reference. */
-		buf->dmabuf[mode] = dmabuf;
-	}
-	/* This one goes to the new fd. */
-	get_dma_buf(dmabuf);
-	mutex_unlock(&pool->lock);
-
 	/*
-	 * dma_buf_fd() would install the fd at once; reserve it instead and
-	 * install only after the reply reached user space, so a faulting
-	 * reply leaves no fd behind.
+	 * dma_buf_fd() would install the fd at once. Reserve it instead, and
+	 * reply before a dma-buf is created or cached: a full fd table or a
+	 * faulting reply must leave neither an fd nor a new dma-buf behind.
 	 */
 	fd = get_unused_fd_flags(req.flags & O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto err_put;
-	}
+	if (fd < 0)
+		return fd;
 
 	req.fd = fd;
 	req.sg_entries = buf->sgt.orig_nents;
@@ -173,13 +156,27 @@ static long zcap_pool_export(struct zcap_pool *pool,
 		goto err_fd;
 	}
 
+	mutex_lock(&pool->lock);
+	dmabuf = buf->dmabuf[mode];
+	if (!dmabuf) {
+		dmabuf = zcap_buffer_export(buf, accmode);
+		if (IS_ERR(dmabuf)) {
+			mutex_unlock(&pool->lock);
+			ret = PTR_ERR(dmabuf);
+			goto err_fd;
+		}
+		/* The pool keeps the export's own reference. */
+		buf->dmabuf[mode] = dmabuf;
+	}
+	/* This one goes to the new fd. */
+	get_dma_buf(dmabuf);
+	mutex_unlock(&pool->lock);
+
 	fd_install(fd, dmabuf->file);
 	return 0;
 
 err_fd:
 	put_unused_fd(fd);
-err_put:
-	dma_buf_put(dmabuf);
 	return ret;
 }
 
