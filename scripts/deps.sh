@@ -15,7 +15,7 @@ set -euo pipefail
 # here. linux-source-* provides what Debian's kernels leave out
 # (kselftest_harness.h, checkpatch.pl, vicodec, v4l2-mem2mem).
 PACKAGES=(
-	gcc make pkg-config sparse
+	gcc gcc-multilib make pkg-config sparse
 	libdrm-dev libpng-dev
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 	v4l-utils
