@@ -129,3 +129,24 @@ dkms:
 		dkms build zcap/$(ZCAP_VERSION); \
 		dkms install zcap/$(ZCAP_VERSION); \
 	fi
+
+# `make check` runs the lint as a host test: one TAP line per tool, with the
+# findings as diagnostics when it fails.
+HOST_TESTS += lint-tap
+.PHONY: lint-tap
+lint-tap:
+	@mkdir -p $(BUILD)/results/host; \
+	tap=$(BUILD)/results/host/lint.tap; \
+	printf 'TAP version 13\n1..2\n' >$$tap; \
+	n=0; status=0; \
+	for t in checkpatch sparse; do \
+		n=$$((n + 1)); \
+		if $(MAKE) --no-print-directory $$t >$(BUILD)/results/host/lint-$$t.log 2>&1; then \
+			echo "ok $$n $$t clean on kernel/ and include/uapi/" >>$$tap; \
+		else \
+			echo "not ok $$n $$t: findings (see lint-$$t.log)" >>$$tap; \
+			sed 's/^/# /' $(BUILD)/results/host/lint-$$t.log | tail -40 >>$$tap; \
+			status=1; \
+		fi; \
+	done; \
+	cat $$tap; exit $$status
