@@ -1432,6 +1432,7 @@ static int cmd_threads(int argc, char **argv)
 			fail("pthread_create");
 			return 1;
 		}
+	sleep_ms(secs * 500);
 	s = stats_now();
 	for (unsigned int i = 0; i < n; i++)
 		pthread_join(tid[i], NULL);

@@ -5,7 +5,9 @@
  * It drives /dev/zcap, pool fds and dma-buf fds with random and
  * boundary-valued requests (every ioctl, random ioctl numbers, bad
  * pointers, mmap/munmap/mremap/mprotect/madvise, DMA_BUF_IOCTL_SYNC, dup,
- * close, fork, read/write/lseek, fd exhaustion) while keeping a model of
+ * close, fork, read/write/lseek, fd exhaustion, and, when vgem is loaded,
+ * PRIME import into it, re-export from it and GEM close, which drive the
+ * exporter's attach/map/unmap/detach) while keeping a model of
  * what the kernel must hold: which pools, buffers and dma-bufs are alive,
  * which user mappings exist and what was written into each buffer. Every
  * result is checked against the model and Documentation/abi.md:
@@ -44,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libdrm/drm.h>
 #include <linux/dma-buf.h>
 #include <linux/zcap.h>
 
@@ -169,6 +172,7 @@ struct dbuf {
 	unsigned int fd_refs;
 	unsigned int vma_refs;
 	bool cached;		/* the pool file holds it (ABI: repeat exports) */
+	uint32_t gem;		/* vgem's handle for its import, 0 none */
 	ino_t ino;
 };
 
@@ -266,6 +270,8 @@ static int dev_probe_fd = -1;
 
 /* Lifetime counter deltas the model expects since the last reading. */
 static uint64_t exp_pools_created, exp_dmabufs_exported, exp_cpu_access;
+static uint64_t exp_map_calls, exp_unmap_calls;
+static int vgem_fd = -1;
 /* A child ran since the last reading: the deltas are not all ours. */
 static bool counters_unknown;
 
@@ -275,14 +281,16 @@ enum op {
 	OP_OPEN, OP_CLOSE, OP_DUP, OP_VERSION, OP_CREATE, OP_INFO,
 	OP_EXPORT, OP_WRONGFD, OP_RANDIOCTL, OP_SYNC, OP_MMAP, OP_MUNMAP,
 	OP_MREMAP, OP_MPROTECT, OP_MADVISE, OP_WRITE, OP_READ, OP_FILEIO,
-	OP_EXHAUST, OP_FORK, OP_GAUGES, OP_COUNT
+	OP_EXHAUST, OP_FORK, OP_IMPORT, OP_REEXPORT, OP_GEMCLOSE, OP_GAUGES,
+	OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
 	"open", "close", "dup", "version", "pool_create", "pool_info",
 	"buf_export", "wrong_fd_ioctl", "random_ioctl", "dma_buf_sync", "mmap",
 	"munmap", "mremap", "mprotect", "madvise", "mem_write", "mem_read",
-	"file_io", "fd_exhaust", "fork", "gauges",
+	"file_io", "fd_exhaust", "fork", "vgem_import", "vgem_reexport",
+	"vgem_close", "gauges",
 };
 
 /* Relative frequencies. */
@@ -293,7 +301,8 @@ static const unsigned int op_weight[OP_COUNT] = {
 	[OP_SYNC] = 600, [OP_MMAP] = 1000, [OP_MUNMAP] = 600,
 	[OP_MREMAP] = 300, [OP_MPROTECT] = 300, [OP_MADVISE] = 250,
 	[OP_WRITE] = 900, [OP_READ] = 900, [OP_FILEIO] = 300,
-	[OP_EXHAUST] = 2, [OP_FORK] = 2, [OP_GAUGES] = 80,
+	[OP_EXHAUST] = 2, [OP_FORK] = 2, [OP_IMPORT] = 250,
+	[OP_REEXPORT] = 120, [OP_GEMCLOSE] = 200, [OP_GAUGES] = 80,
 };
 
 #define ERRSLOTS 136
@@ -401,7 +410,8 @@ static void db_maybe_die(struct dbuf *db)
 {
 	struct pool *p = db->pool;
 
-	if (db->fd_refs || db->vma_refs || (db->cached && p->file_refs))
+	if (db->fd_refs || db->vma_refs || db->gem ||
+	    (db->cached && p->file_refs))
 		return;
 	p->bufs[db->index].db[db->mode] = NULL;
 	free(db);
@@ -730,8 +740,16 @@ static void model_gauges(int64_t *g)
 				g[G_BUFFERS]++;
 				g[G_BYTES] += p->size;
 			}
-			g[G_DMABUFS] += !!p->bufs[b].db[MODE_RW] +
-					!!p->bufs[b].db[MODE_RO];
+			for (int m = 0; m < MODES; m++) {
+				const struct dbuf *db = p->bufs[b].db[m];
+
+				if (!db)
+					continue;
+				g[G_DMABUFS]++;
+				/* A PRIME import attaches and maps at once. */
+				g[G_ATTACH] += !!db->gem;
+				g[G_MAPPINGS] += !!db->gem;
+			}
 		}
 	}
 	g[G_MMAPS] = nregions;
@@ -779,8 +797,8 @@ static void check_gauges(const char *when)
 		m[C_DMABUFS_EXPORTED] = last_stats[C_DMABUFS_EXPORTED] +
 					exp_dmabufs_exported;
 		m[C_CPU_ACCESS] = last_stats[C_CPU_ACCESS] + exp_cpu_access;
-		m[C_MAP] = last_stats[C_MAP];
-		m[C_UNMAP] = last_stats[C_UNMAP];
+		m[C_MAP] = last_stats[C_MAP] + exp_map_calls;
+		m[C_UNMAP] = last_stats[C_UNMAP] + exp_unmap_calls;
 		m[C_VMAP] = last_stats[C_VMAP];
 		for (int i = 0; i < G_COUNT; i++) {
 			if (v[i] == m[i] ||
@@ -794,6 +812,7 @@ static void check_gauges(const char *when)
 	}
 	memcpy(last_stats, v, sizeof(v));
 	exp_pools_created = exp_dmabufs_exported = exp_cpu_access = 0;
+	exp_map_calls = exp_unmap_calls = 0;
 	if (exact())
 		counters_unknown = false;
 }
@@ -1918,6 +1937,153 @@ static void op_exhaust(void)
 	(void)emfile;
 }
 
+/* ---- vgem: a real importer ---- */
+
+static struct dbuf *pick_imported(void)
+{
+	struct dbuf *cand[64];
+	unsigned int n = 0;
+
+	for (int i = 0; i < MAX_POOLS; i++) {
+		if (!pools[i].used)
+			continue;
+		for (uint32_t b = 0; b < pools[i].count; b++)
+			for (int m = 0; m < MODES; m++) {
+				struct dbuf *db = pools[i].bufs[b].db[m];
+
+				if (db && db->gem) {
+					if (n < 64)
+						cand[n++] = db;
+					else
+						cand[rn(64)] = db;
+				}
+			}
+	}
+	return n ? cand[rn(n)] : NULL;
+}
+
+/*
+ * PRIME import: vgem attaches and maps the dma-buf and holds a reference.
+ * A second import of the same dma-buf on the same DRM file finds the same
+ * GEM object, so the same handle and no new attachment.
+ */
+static void op_import(void)
+{
+	struct drm_prime_handle h = { 0 };
+	struct eset al = { 0 };
+	int fd = pick_fd(FD_DBUF), ret;
+	struct dbuf *db;
+
+	/* GEM handles belong to the DRM file, which a child shares. */
+	if (vgem_fd < 0 || in_child || fd < 0)
+		return;
+	db = fds[fd].obj;
+	cur->fd = fd;
+	h.fd = fd;
+	es_add(&al, ENOMEM);
+	ret = ioctl(vgem_fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h);
+	if (!check_result("DRM_IOCTL_PRIME_FD_TO_HANDLE", ret, errno, &al,
+			  true) || ret)
+		return;
+	cur->a = h.handle;
+	if (db->gem) {
+		if (h.handle != db->gem)
+			violation("second import of a dma-buf gave handle %u, "
+				  "the first gave %u", h.handle, db->gem);
+		return;
+	}
+	for (int i = 0; i < MAX_POOLS; i++)
+		for (uint32_t b = 0; pools[i].used && b < pools[i].count; b++)
+			for (int m = 0; m < MODES; m++)
+				if (pools[i].bufs[b].db[m] &&
+				    pools[i].bufs[b].db[m]->gem == h.handle)
+					violation("vgem handle %u for two dma-bufs",
+						  h.handle);
+	db->gem = h.handle;
+	exp_map_calls++;
+}
+
+/* Ask vgem for its dma-buf back: the same dma-buf, in its access mode. */
+static void op_reexport(void)
+{
+	struct drm_prime_handle h = { 0 };
+	struct dbuf *db = vgem_fd < 0 || in_child ? NULL : pick_imported();
+	struct eset al = { 0 };
+	struct stat st;
+	int ret, fl;
+
+	if (!db)
+		return;
+	h.handle = db->gem;
+	h.flags = DRM_CLOEXEC | (chance(500) ? DRM_RDWR : 0);
+	cur->a = db->gem;
+	cur->b = h.flags;
+	if (lowest_free_fd() < 0)
+		es_add(&al, EMFILE);
+	ret = ioctl(vgem_fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &h);
+	if (!check_result("DRM_IOCTL_PRIME_HANDLE_TO_FD", ret, errno, &al,
+			  false) || ret)
+		return;
+	cur->ret = h.fd;
+	fl = fcntl(h.fd, F_GETFL);
+	if (fl < 0 || fstat(h.fd, &st)) {
+		violation("fd %d from vgem is not open", h.fd);
+		return;
+	}
+	if (st.st_ino != db->ino)
+		violation("vgem handed back inode %lu for a dma-buf of inode %lu",
+			  (unsigned long)st.st_ino, (unsigned long)db->ino);
+	if ((fl & O_ACCMODE) != (db->mode == MODE_RO ? O_RDONLY : O_RDWR))
+		violation("dma-buf from vgem has access mode %#x, mode %d",
+			  fl & O_ACCMODE, db->mode);
+	fd_add(h.fd, FD_DBUF, db, true,
+	       db->mode == MODE_RO ? O_RDONLY : O_RDWR);
+}
+
+/* vgem lets go: unmap and detach; the dma-buf may die with it. */
+static void op_gemclose(void)
+{
+	struct dbuf *db = vgem_fd < 0 || in_child ? NULL : pick_imported();
+	struct drm_gem_close gc = { 0 };
+	struct eset al = { 0 };
+	int ret;
+
+	if (!db)
+		return;
+	gc.handle = db->gem;
+	cur->a = db->gem;
+	ret = ioctl(vgem_fd, DRM_IOCTL_GEM_CLOSE, &gc);
+	if (!check_result("DRM_IOCTL_GEM_CLOSE", ret, errno, &al, false) ||
+	    ret)
+		return;
+	db->gem = 0;
+	exp_unmap_calls++;
+	db_maybe_die(db);
+}
+
+static int open_vgem(void)
+{
+	char path[64], name[32];
+	struct drm_version v;
+
+	for (int i = 0; i < 16; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
 static void reap_children(bool block)
 {
 	int status;
@@ -2141,6 +2307,9 @@ static void run_ops(uint64_t max_ops, double deadline)
 		case OP_FILEIO: op_fileio(); break;
 		case OP_EXHAUST: op_exhaust(); break;
 		case OP_FORK: op_fork(); break;
+		case OP_IMPORT: op_import(); break;
+		case OP_REEXPORT: op_reexport(); break;
+		case OP_GEMCLOSE: op_gemclose(); break;
 		default:
 			hist(OP_GAUGES, 0, 0);
 			check_gauges("periodic check");
@@ -2155,6 +2324,10 @@ static void run_ops(uint64_t max_ops, double deadline)
 /* Close and unmap everything, the way a random order would. */
 static void teardown(void)
 {
+	cur->op = OP_GEMCLOSE;
+	for (int i = 0; i < 100000 && pick_imported(); i++)
+		op_gemclose();
+	cur->op = OP_GAUGES;
 	while (nregions) {
 		unsigned int r = rn(nregions);
 
@@ -2187,6 +2360,7 @@ static const struct {
 	{ OP_MUNMAP, 0 }, { OP_MREMAP, 0 }, { OP_MREMAP, EFAULT },
 	{ OP_MPROTECT, 0 }, { OP_MPROTECT, EACCES },
 	{ OP_WRITE, 0 }, { OP_READ, 0 },
+	{ OP_IMPORT, 0 }, { OP_REEXPORT, 0 }, { OP_GEMCLOSE, 0 },
 };
 
 static int report(double elapsed)
@@ -2219,6 +2393,10 @@ static int report(double elapsed)
 	for (size_t i = 0; i < sizeof(coverage) / sizeof(coverage[0]); i++) {
 		if (errhist[coverage[i].op][coverage[i].err])
 			continue;
+		if (vgem_fd < 0 && (coverage[i].op == OP_IMPORT ||
+				    coverage[i].op == OP_REEXPORT ||
+				    coverage[i].op == OP_GEMCLOSE))
+			continue;
 		printf("# not reached: %s %s\n", op_names[coverage[i].op],
 		       coverage[i].err ? strerrorname_np(coverage[i].err) : "ok");
 		missing++;
@@ -2230,10 +2408,11 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [--seed N] [--ops N] [--time SECONDS] [--child-ops N]\n"
-		"          [--trace] [--selfcheck] [--require-coverage]\n"
+		"          [--trace] [--selfcheck] [--no-vgem] [--require-coverage]\n"
 		"Fuzzes /dev/zcap, pool fds and dma-buf fds against a model of\n"
 		"Documentation/abi.md. Needs root, zcap.ko loaded, debugfs\n"
-		"mounted and nothing else using zcap. A run is reproducible\n"
+		"mounted and nothing else using zcap; imports into vgem when\n"
+		"it is loaded. A run is reproducible\n"
 		"with the seed it prints (same --ops, no --time cut).\n",
 		argv0);
 }
@@ -2246,6 +2425,7 @@ int main(int argc, char **argv)
 		{ "time", required_argument, NULL, 't' },
 		{ "child-ops", required_argument, NULL, 'c' },
 		{ "trace", no_argument, NULL, 'T' },
+		{ "no-vgem", no_argument, NULL, 'V' },
 		{ "selfcheck", no_argument, NULL, 'S' },
 		{ "require-coverage", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
@@ -2253,12 +2433,12 @@ int main(int argc, char **argv)
 	};
 	uint64_t seed = 0, max_ops = 100000;
 	double time_limit = 0, start, elapsed;
-	bool seeded = false, require_cov = false;
+	bool seeded = false, require_cov = false, use_vgem = true;
 	struct rlimit rl = { FD_LIMIT, FD_LIMIT };
 	int64_t v[G_COUNT];
 	int opt, ret, missing;
 
-	while ((opt = getopt_long(argc, argv, "s:n:t:c:TSRh", lopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:t:c:TSVRh", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -2278,6 +2458,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			selfcheck = true;
+			break;
+		case 'V':
+			use_vgem = false;
 			break;
 		case 'R':
 			require_cov = true;
@@ -2334,6 +2517,16 @@ int main(int argc, char **argv)
 	fds[stats_fd].kind = FD_RESERVED;
 	fds[dev_probe_fd].kind = FD_RESERVED;
 	nfds_used += 2;
+	if (use_vgem) {
+		vgem_fd = open_vgem();
+		if (vgem_fd >= 0) {
+			fds[vgem_fd].kind = FD_RESERVED;
+			nfds_used++;
+		}
+	}
+	printf("# importer: %s\n", vgem_fd >= 0 ?
+	       "vgem (PRIME import, re-export, GEM close)" :
+	       "none (vgem not loaded, or --no-vgem)");
 	if (ioctl(dev_probe_fd, ZCAP_IOC_VERSION, &ver)) {
 		perror("ZCAP_IOC_VERSION");
 		return 2;

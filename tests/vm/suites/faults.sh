@@ -399,7 +399,7 @@ device $i: exit status $st; $detail"
 		tap_fail "$desc"
 	fi
 	tap_diag "did: 4 captures of 10 frames at once ($kind) on $(echo $nodes)" \
-		"$([ $most -ge 4 ] && echo verified || echo FAIL): at most $most pools alive at once (4 wanted): $during" \
+		"$([ $most -ge 4 ] && echo verified || echo FAIL): $most pools alive at the peak (4 wanted): $during" \
 		"$lines" "$freed"
 }
 

@@ -37,6 +37,10 @@ if ! out=$(insmod "$ZCAP_MODULE" 2>&1); then
 	tap_diag "$out"
 	exit 1
 fi
+# vgem is the fuzzer's importer: PRIME import drives attach and map.
+if ! out=$(modprobe vgem 2>&1); then
+	tap_diag "modprobe vgem failed, fuzzing without an importer: $out"
+fi
 old_pool=$(cat $PARAMS/max_pool_bytes)
 old_total=$(cat $PARAMS/max_total_bytes)
 echo $((16 << 20)) >$PARAMS/max_pool_bytes
@@ -54,7 +58,7 @@ done_ops=$(sed -n 's/^# zcap-fuzz: \([0-9]*\) operations.*/\1/p' "$log")
 summary=$(grep '^# zcap-fuzz: [0-9]* operations' "$log" | sed 's/^# zcap-fuzz: //')
 if [ $rc -eq 0 ]; then
 	tap_pass "fuzz run (seed $seed): no invariant violated, every documented outcome reached"
-	sed -n '/^#   /p;/^# module:/p' "$log"
+	sed -n '/^#   /p;/^# module:/p;/^# importer:/p' "$log"
 else
 	tap_fail "fuzz run (seed $seed): exit status $rc"
 	# Violations come with the operations that led to them.
