@@ -2157,7 +2157,6 @@ static void op_fork(void)
 		cur->err = errno;
 		return;
 	}
-	cnt->forks++;
 	if (pid == 0) {
 		uint64_t seed = rnd();
 
@@ -2176,6 +2175,7 @@ static void op_fork(void)
 		fflush(NULL);
 		_exit(violations ? 1 : 0);
 	}
+	cnt->forks++;
 	cur->ret = pid;
 	child_pid = pid;
 	children_alive = 1;
