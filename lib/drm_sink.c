@@ -609,11 +609,6 @@ int zcap_drm_sink_new(const struct zcap_drm_sink_config *cfg,
 	r = zcap_pin_new_input(d->f, "in", &drm_in_ops, d, &d->in);
 	if (r)
 		goto err_filter;
-	r = zcap_filter_add_pin(d->f, d->in);
-	if (r) {
-		zcap_pin_destroy(d->in);
-		goto err_filter;
-	}
 	*out = d->f;
 	return 0;
 

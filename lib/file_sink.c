@@ -354,16 +354,10 @@ int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
 	}
 	fs->filter = f;
 	ret = zcap_pin_new_input(f, "in", &fs_pin_ops, fs, &fs->pin);
-	if (ret < 0)
-		goto err;
-	ret = zcap_filter_add_pin(f, fs->pin);
 	if (ret < 0) {
-		zcap_pin_destroy(fs->pin);
-		goto err;
+		zcap_filter_destroy(f);
+		return ret;
 	}
 	*out = f;
 	return 0;
-err:
-	zcap_filter_destroy(f);
-	return ret;
 }

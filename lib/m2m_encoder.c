@@ -1011,19 +1011,9 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 	r = zcap_pin_new_input(e->f, "in", &enc_in_ops, e, &e->in);
 	if (r)
 		goto err_filter;
-	r = zcap_filter_add_pin(e->f, e->in);
-	if (r) {
-		zcap_pin_destroy(e->in);
-		goto err_filter;
-	}
 	r = zcap_pin_new_output(e->f, "out", &enc_out_ops, e, &e->out);
 	if (r)
 		goto err_filter;
-	r = zcap_filter_add_pin(e->f, e->out);
-	if (r) {
-		zcap_pin_destroy(e->out);
-		goto err_filter;
-	}
 	*out = e->f;
 	return 0;
 

@@ -274,16 +274,10 @@ int zcap_null_sink_new(const struct zcap_null_sink_config *cfg,
 	}
 	ns->filter = f;
 	ret = zcap_pin_new_input(f, "in", &ns_pin_ops, ns, &ns->pin);
-	if (ret < 0)
-		goto err;
-	ret = zcap_filter_add_pin(f, ns->pin);
 	if (ret < 0) {
-		zcap_pin_destroy(ns->pin);
-		goto err;
+		zcap_filter_destroy(f);
+		return ret;
 	}
 	*out = f;
 	return 0;
-err:
-	zcap_filter_destroy(f);
-	return ret;
 }

@@ -510,22 +510,12 @@ int zcap_tee_new(uint32_t n_outputs, struct zcap_filter **out)
 	r = zcap_pin_new_input(t->f, "in", &tee_in_ops, t, &t->in);
 	if (r)
 		goto err_filter;
-	r = zcap_filter_add_pin(t->f, t->in);
-	if (r) {
-		zcap_pin_destroy(t->in);
-		goto err_filter;
-	}
 	for (i = 0; i < t->n_out; i++) {
 		snprintf(name, sizeof(name), "out%u", i);
 		r = zcap_pin_new_output(t->f, name, &tee_out_ops, &t->out[i],
 					&t->out[i].pin);
 		if (r)
 			goto err_filter;
-		r = zcap_filter_add_pin(t->f, t->out[i].pin);
-		if (r) {
-			zcap_pin_destroy(t->out[i].pin);
-			goto err_filter;
-		}
 	}
 	*out = t->f;
 	return 0;

@@ -424,11 +424,6 @@ int zcap_v4l2_output_sink_new(const struct zcap_v4l2_output_config *cfg,
 	r = zcap_pin_new_input(o->f, "in", &out_in_ops, o, &o->in);
 	if (r)
 		goto err_filter;
-	r = zcap_filter_add_pin(o->f, o->in);
-	if (r) {
-		zcap_pin_destroy(o->in);
-		goto err_filter;
-	}
 	*out = o->f;
 	return 0;
 

@@ -812,11 +812,6 @@ int zcap_v4l2_source_new(const struct zcap_v4l2_source_config *cfg,
 	ret = zcap_pin_new_output(f, "out", &v4l2_src_pin_ops, src, &src->pin);
 	if (ret < 0)
 		goto err_filter;
-	ret = zcap_filter_add_pin(f, src->pin);
-	if (ret < 0) {
-		zcap_pin_destroy(src->pin);
-		goto err_filter;
-	}
 	*out = f;
 	return 0;
 

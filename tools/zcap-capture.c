@@ -340,11 +340,6 @@ static int sink_new(struct cap_sink *cs, struct zcap_filter **out)
 	if (ret < 0)
 		return ret;
 	ret = zcap_pin_new_input(cs->filter, "in", &sink_pin_ops, cs, &cs->pin);
-	if (ret == 0) {
-		ret = zcap_filter_add_pin(cs->filter, cs->pin);
-		if (ret < 0)
-			zcap_pin_destroy(cs->pin);
-	}
 	if (ret < 0) {
 		zcap_filter_destroy(cs->filter);
 		cs->filter = NULL;
