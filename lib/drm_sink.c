@@ -25,6 +25,8 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
+#include "consumer.h"
+
 struct drm_buf {
 	bool valid;
 	uint32_t n_mem;
@@ -99,26 +101,6 @@ uint32_t zcap_v4l2_to_drm_fourcc(uint32_t f)
 	}
 }
 
-static void drm_note(struct drm_sink *d, const char *msg)
-{
-	struct zcap_filter_stats *st = zcap_filter_stats_lock(d->f);
-
-	snprintf(st->note, sizeof(st->note), "%s", msg);
-	zcap_filter_stats_unlock(d->f);
-}
-
-static void drm_error(struct drm_sink *d, int err, const char *what)
-{
-	struct zcap_filter_stats *st = zcap_filter_stats_lock(d->f);
-
-	st->errors++;
-	if (!st->last_error)
-		st->last_error = err;
-	snprintf(st->note, sizeof(st->note), "drm: %s: %s", what,
-		 zcap_strerror(err));
-	zcap_filter_stats_unlock(d->f);
-}
-
 static bool plane_has_format(drmModePlane *p, uint32_t fourcc)
 {
 	uint32_t i;
@@ -140,13 +122,12 @@ static void drm_pick_output(struct drm_sink *d)
 	drmModeRes *res;
 	drmModeCrtc *c;
 	int crtc_index = -1;
-	char msg[128];
 	int i;
 
 	d->kms = false;
 	res = drmModeGetResources(d->fd);
 	if (!res) {
-		drm_note(d, "render-only device: buffers are imported, not shown");
+		zcapi_filter_note(d->f, "render-only device: buffers are imported, not shown");
 		return;
 	}
 	for (i = 0; i < res->count_crtcs; i++) {
@@ -167,7 +148,7 @@ static void drm_pick_output(struct drm_sink *d)
 	}
 	drmModeFreeResources(res);
 	if (crtc_index < 0) {
-		drm_note(d, "no active CRTC: buffers are imported, not shown");
+		zcapi_filter_note(d->f, "no active CRTC: buffers are imported, not shown");
 		return;
 	}
 	drmSetClientCap(d->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
@@ -190,10 +171,9 @@ static void drm_pick_output(struct drm_sink *d)
 	if (pr)
 		drmModeFreePlaneResources(pr);
 	if (!d->plane_id) {
-		snprintf(msg, sizeof(msg),
-			 "no plane of CRTC %u scans out this format: buffers are imported, not shown",
-			 d->crtc_id);
-		drm_note(d, msg);
+		zcapi_filter_note(d->f,
+				  "no plane of CRTC %u scans out this format: buffers are imported, not shown",
+				  d->crtc_id);
 		return;
 	}
 	d->kms = true;
@@ -306,12 +286,11 @@ static int drm_accept_format(struct zcap_pin *pin, const struct zcap_format *fmt
 {
 	struct drm_sink *d = zcap_pin_priv(pin);
 	uint32_t fcc = zcap_v4l2_to_drm_fourcc(fmt->fourcc);
-	char msg[96], s[5];
+	char s[5];
 
 	if (!fcc) {
-		snprintf(msg, sizeof(msg), "no DRM format for %s",
-			 zcap_fourcc_str(fmt->fourcc, s));
-		drm_note(d, msg);
+		zcapi_filter_note(d->f, "no DRM format for %s",
+				  zcap_fourcc_str(fmt->fourcc, s));
 		return ZCAP_E_TYPE_NOT_ACCEPTED;
 	}
 	d->fmt = *fmt;
@@ -324,10 +303,7 @@ static int drm_propose_allocator(struct zcap_pin *pin, struct zcap_allocator **o
 {
 	struct drm_sink *d = zcap_pin_priv(pin);
 
-	*out = NULL;
-	if (!(d->cfg.flags & ZCAP_CONSUMER_PROPOSE_ALLOCATOR))
-		return ZCAP_E_NO_ALLOCATOR;
-	return zcap_allocator_new_dmabuf(ZCAP_PROVIDER_AUTO, out);
+	return zcapi_propose_dmabuf(d->cfg.flags, out);
 }
 
 static int drm_get_requirements(struct zcap_pin *pin,
@@ -348,10 +324,8 @@ static int drm_notify_allocator(struct zcap_pin *pin, struct zcap_allocator *a,
 
 	(void)read_only;
 	if (!zcap_allocator_is_dmabuf(a))
-		drm_note(d, "upstream buffers are not dma-bufs: nothing can be imported");
-	if (d->alloc)
-		zcap_allocator_unref(d->alloc);
-	d->alloc = zcap_allocator_ref(a);
+		zcapi_filter_note(d->f, "upstream buffers are not dma-bufs: nothing can be imported");
+	zcapi_allocator_set(&d->alloc, a);
 	return 0;
 }
 
@@ -361,8 +335,7 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	struct zcap_sample *old = NULL;
 	struct zcap_filter_stats *st;
 	struct drm_buf *b = NULL;
-	uint64_t bytes = 0;
-	uint32_t m;
+	uint64_t bytes;
 	int r;
 
 	pthread_mutex_lock(&d->lock);
@@ -388,35 +361,20 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	if (old)
 		zcap_sample_unref(old);
 
-	for (m = 0; m < zcap_sample_n_mem(s); m++)
-		bytes += zcap_sample_bytesused(s, m);
+	bytes = zcapi_sample_bytes(s);
 	st = zcap_filter_stats_lock(d->f);
 	if (r) {
 		st->dropped++;
 	} else {
-		int64_t t;
-
 		st->frames++;
 		st->bytes += bytes;
-		if (!zcap_sample_time(s, &t)) {
-			struct timespec now;
-			uint64_t lat;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			lat = (uint64_t)now.tv_sec * 1000000000u +
-			      (uint64_t)now.tv_nsec;
-			if (t >= 0 && lat >= (uint64_t)t) {
-				lat -= (uint64_t)t;
-				st->latency_ns_sum += lat;
-				if (lat > st->latency_ns_max)
-					st->latency_ns_max = lat;
-				st->latency_samples++;
-			}
-		}
+		zcapi_stats_latency(st, s);
 	}
 	zcap_filter_stats_unlock(d->f);
 	if (r)
-		drm_error(d, r, d->kms ? "showing a frame" : "PRIME import");
+		zcapi_filter_error(d->f, r, "drm",
+				   d->kms ? "showing a frame" : "PRIME import",
+				   false);
 	return r;
 }
 
@@ -430,9 +388,7 @@ static void drm_in_disconnect(struct zcap_pin *pin)
 {
 	struct drm_sink *d = zcap_pin_priv(pin);
 
-	if (d->alloc)
-		zcap_allocator_unref(d->alloc);
-	d->alloc = NULL;
+	zcapi_allocator_set(&d->alloc, NULL);
 	d->have_fmt = false;
 }
 
@@ -473,13 +429,7 @@ static int drm_pause(struct zcap_filter *f)
 		return ZCAP_E_NOT_CONNECTED;
 	if (!d->plane_id)
 		drm_pick_output(d);
-	{
-		struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
-
-		snprintf(st->provider, sizeof(st->provider), "%s",
-			 zcap_provider_name(zcap_allocator_provider(d->alloc)));
-		zcap_filter_stats_unlock(f);
-	}
+	zcapi_filter_set_provider(f, d->alloc);
 	return 0;
 }
 

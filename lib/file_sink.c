@@ -23,6 +23,7 @@
 
 #include <zcap/zcap.h>
 
+#include "consumer.h"
 #include "v4l2_fmt.h"
 
 #define IOV_BATCH 64
@@ -226,23 +227,6 @@ int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 	return ret;
 }
 
-static void account_latency(struct zcap_filter_stats *st, struct zcap_sample *s)
-{
-	struct timespec ts;
-	int64_t t, now;
-
-	if (zcap_sample_time(s, &t) < 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-	if (now < t)
-		return;
-	st->latency_ns_sum += (uint64_t)(now - t);
-	if ((uint64_t)(now - t) > st->latency_ns_max)
-		st->latency_ns_max = (uint64_t)(now - t);
-	st->latency_samples++;
-}
-
 static int fs_receive(struct zcap_pin *pin, struct zcap_sample *s)
 {
 	struct file_sink *fs = zcap_pin_priv(pin);
@@ -268,7 +252,7 @@ static int fs_receive(struct zcap_pin *pin, struct zcap_sample *s)
 		st->bytes_copied += copied;
 		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
 			st->errors++;
-		account_latency(st, s);
+		zcapi_stats_latency(st, s);
 	} else {
 		st->dropped++;
 		st->last_error = ret;

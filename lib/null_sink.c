@@ -15,6 +15,7 @@
 
 #include <zcap/zcap.h>
 
+#include "consumer.h"
 #include "v4l2_fmt.h"
 
 #define MAX_HELD 32
@@ -47,10 +48,24 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/*
+ * Release the oldest held sample. Called with ns->lock held; drops it for
+ * the unref, which may wake the source.
+ */
+static void release_oldest(struct null_sink *ns)
+{
+	struct zcap_sample *s = ns->q[ns->q_head].s;
+
+	ns->q_head = (ns->q_head + 1) % ns->q_cap;
+	ns->q_len--;
+	pthread_mutex_unlock(&ns->lock);
+	zcap_sample_unref(s);
+	pthread_mutex_lock(&ns->lock);
+}
+
 static void *release_thread(void *arg)
 {
 	struct null_sink *ns = arg;
-	struct zcap_sample *s;
 	struct timespec ts;
 	int64_t t;
 
@@ -67,13 +82,7 @@ static void *release_thread(void *arg)
 			pthread_cond_timedwait(&ns->cond, &ns->lock, &ts);
 			continue;
 		}
-		s = ns->q[ns->q_head].s;
-		ns->q_head = (ns->q_head + 1) % ns->q_cap;
-		ns->q_len--;
-		/* Unref outside the lock: it may wake the source. */
-		pthread_mutex_unlock(&ns->lock);
-		zcap_sample_unref(s);
-		pthread_mutex_lock(&ns->lock);
+		release_oldest(ns);
 	}
 	pthread_mutex_unlock(&ns->lock);
 	return NULL;
@@ -82,17 +91,9 @@ static void *release_thread(void *arg)
 /* Release every held sample now (stop, disconnect, destroy). */
 static void release_all(struct null_sink *ns)
 {
-	struct zcap_sample *s;
-
 	pthread_mutex_lock(&ns->lock);
-	while (ns->q_len) {
-		s = ns->q[ns->q_head].s;
-		ns->q_head = (ns->q_head + 1) % ns->q_cap;
-		ns->q_len--;
-		pthread_mutex_unlock(&ns->lock);
-		zcap_sample_unref(s);
-		pthread_mutex_lock(&ns->lock);
-	}
+	while (ns->q_len)
+		release_oldest(ns);
 	pthread_mutex_unlock(&ns->lock);
 }
 
@@ -129,15 +130,11 @@ static int ns_receive(struct zcap_pin *pin, struct zcap_sample *s)
 {
 	struct null_sink *ns = zcap_pin_priv(pin);
 	struct zcap_filter_stats *st;
-	uint64_t bytes = 0;
-	uint32_t m, n = zcap_sample_n_mem(s);
-	int64_t t, now;
+	uint64_t bytes = zcapi_sample_bytes(s);
 	int ret = 0;
 
 	if (ns->hold_ms)
 		ret = hold(ns, s);
-	for (m = 0; m < n; m++)
-		bytes += zcap_sample_bytesused(s, m);
 
 	st = zcap_filter_stats_lock(ns->filter);
 	if (ret == 0) {
@@ -145,15 +142,7 @@ static int ns_receive(struct zcap_pin *pin, struct zcap_sample *s)
 		st->bytes += bytes;
 		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
 			st->errors++;
-		if (zcap_sample_time(s, &t) == 0) {
-			now = now_ns();
-			if (now >= t) {
-				st->latency_ns_sum += (uint64_t)(now - t);
-				if ((uint64_t)(now - t) > st->latency_ns_max)
-					st->latency_ns_max = (uint64_t)(now - t);
-				st->latency_samples++;
-			}
-		}
+		zcapi_stats_latency(st, s);
 	} else {
 		st->dropped++;
 	}

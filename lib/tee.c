@@ -17,6 +17,8 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
+#include "consumer.h"
+
 #define TEE_MAX_OUTPUTS		16
 /* What an output not yet connected is assumed to hold (see get_requirements). */
 #define TEE_DEFAULT_HELD	2
@@ -227,21 +229,17 @@ static int tee_notify_allocator(struct zcap_pin *pin, struct zcap_allocator *a,
 		if (r)
 			return r;
 	}
-	if (t->alloc)
-		zcap_allocator_unref(t->alloc);
-	t->alloc = zcap_allocator_ref(a);
+	zcapi_allocator_set(&t->alloc, a);
 	return 0;
 }
 
 static int tee_receive(struct zcap_pin *pin, struct zcap_sample *s)
 {
 	struct tee *t = zcap_pin_priv(pin);
+	uint64_t bytes = zcapi_sample_bytes(s);
 	uint32_t i, n = 0;
-	uint64_t bytes = 0;
 	int r = 0;
 
-	for (i = 0; i < zcap_sample_n_mem(s); i++)
-		bytes += zcap_sample_bytesused(s, i);
 	pthread_mutex_lock(&t->lock);
 	if (!t->running) {
 		pthread_mutex_unlock(&t->lock);
@@ -292,9 +290,7 @@ static void tee_in_disconnect(struct zcap_pin *pin)
 {
 	struct tee *t = zcap_pin_priv(pin);
 
-	if (t->alloc)
-		zcap_allocator_unref(t->alloc);
-	t->alloc = NULL;
+	zcapi_allocator_set(&t->alloc, NULL);
 }
 
 static const struct zcap_input_pin_ops tee_in_ops = {

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Helpers the filters that consume samples share (see consumer.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <zcap/consumers.h>
+#include <zcap/error.h>
+
+#include "consumer.h"
+
+void zcapi_filter_note(struct zcap_filter *f, const char *fmt, ...)
+{
+	struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->note, sizeof(st->note), fmt, ap);
+	va_end(ap);
+	zcap_filter_stats_unlock(f);
+}
+
+void zcapi_filter_error(struct zcap_filter *f, int err, const char *who,
+			const char *what, bool post)
+{
+	struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
+
+	st->errors++;
+	if (!st->last_error)
+		st->last_error = err;
+	snprintf(st->note, sizeof(st->note), "%s: %s: %s", who, what,
+		 zcap_strerror(err));
+	zcap_filter_stats_unlock(f);
+	if (post)
+		zcap_filter_post_event(f, err);
+}
+
+void zcapi_filter_set_provider(struct zcap_filter *f,
+			       const struct zcap_allocator *a)
+{
+	struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
+
+	snprintf(st->provider, sizeof(st->provider), "%s",
+		 zcap_provider_name(zcap_allocator_provider(a)));
+	zcap_filter_stats_unlock(f);
+}
+
+void zcapi_stats_latency(struct zcap_filter_stats *st,
+			 const struct zcap_sample *s)
+{
+	struct timespec ts;
+	int64_t t, now;
+
+	if (zcap_sample_time(s, &t) || t < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	if (now < t)
+		return;
+	st->latency_ns_sum += (uint64_t)(now - t);
+	if ((uint64_t)(now - t) > st->latency_ns_max)
+		st->latency_ns_max = (uint64_t)(now - t);
+	st->latency_samples++;
+}
+
+uint64_t zcapi_sample_bytes(const struct zcap_sample *s)
+{
+	uint64_t bytes = 0;
+	uint32_t m;
+
+	for (m = 0; m < zcap_sample_n_mem(s); m++)
+		bytes += zcap_sample_bytesused(s, m);
+	return bytes;
+}
+
+int zcapi_propose_dmabuf(uint32_t flags, struct zcap_allocator **out)
+{
+	*out = NULL;
+	if (!(flags & ZCAP_CONSUMER_PROPOSE_ALLOCATOR))
+		return ZCAP_E_NO_ALLOCATOR;
+	return zcap_allocator_new_dmabuf(ZCAP_PROVIDER_AUTO, out);
+}
+
+void zcapi_allocator_set(struct zcap_allocator **slot,
+			 struct zcap_allocator *a)
+{
+	struct zcap_allocator *old = *slot;
+
+	*slot = zcap_allocator_ref(a);
+	zcap_allocator_unref(old);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Helpers the filters that consume samples share: statistics, notes and
+ * the allocator an input pin was notified of. Internal to libzcap.
+ */
+#ifndef ZCAP_LIB_CONSUMER_H
+#define ZCAP_LIB_CONSUMER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <zcap/allocator.h>
+#include <zcap/filter.h>
+#include <zcap/sample.h>
+
+/* Set the filter's note (printf-style). */
+void zcapi_filter_note(struct zcap_filter *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Count error @err: errors, the first last_error, and the note
+ * "@who: @what: <message>". @post also ends the graph's wait for it
+ * (zcap_filter_post_event).
+ */
+void zcapi_filter_error(struct zcap_filter *f, int err, const char *who,
+			const char *what, bool post);
+
+/* The provider behind @a, in the filter's statistics. */
+void zcapi_filter_set_provider(struct zcap_filter *f,
+			       const struct zcap_allocator *a);
+
+/*
+ * Add @s's capture-to-now latency to @st (held by zcap_filter_stats_lock),
+ * when it has a capture time that is not in the future. A negative time
+ * precedes the clock itself: no latency to count.
+ */
+void zcapi_stats_latency(struct zcap_filter_stats *st,
+			 const struct zcap_sample *s);
+
+/* Bytes used across @s's memory blocks. */
+uint64_t zcapi_sample_bytes(const struct zcap_sample *s);
+
+/*
+ * An input pin's propose_allocator: a dma-buf allocator when @flags
+ * (ZCAP_CONSUMER_*) ask for one, else ZCAP_E_NO_ALLOCATOR.
+ */
+int zcapi_propose_dmabuf(uint32_t flags, struct zcap_allocator **out);
+
+/* Hold @a (may be NULL) in *@slot instead of what it held. */
+void zcapi_allocator_set(struct zcap_allocator **slot,
+			 struct zcap_allocator *a);
+
+#endif /* ZCAP_LIB_CONSUMER_H */
