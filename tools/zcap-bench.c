@@ -377,10 +377,12 @@ static int dev_open(const char *device, struct dev_info *di)
 	if (fd < 0)
 		return -errno;
 	memset(&cap, 0, sizeof(cap));
-	if (ioctl(fd, VIDIOC_QUERYCAP, &cap) == 0) {
-		snprintf(di->driver, sizeof(di->driver), "%s", (const char *)cap.driver);
-		snprintf(di->card, sizeof(di->card), "%s", (const char *)cap.card);
+	if (ioctl(fd, VIDIOC_QUERYCAP, &cap) < 0) {
+		close(fd);
+		return errno == ENOTTY ? -ENOTTY : -errno;
 	}
+	snprintf(di->driver, sizeof(di->driver), "%s", (const char *)cap.driver);
+	snprintf(di->card, sizeof(di->card), "%s", (const char *)cap.card);
 	di->vivid = !strcmp(di->driver, "vivid");
 	if (di->vivid) {
 		memset(&ctl, 0, sizeof(ctl));
@@ -518,8 +520,10 @@ static void print_size(const struct opts *o, const struct size_run *s)
 		printf("%-22s %4s", ratios[i].label, "");
 		if (a->status != BENCH_OK || b->status != BENCH_OK) {
 			na = a->status == BENCH_NA || b->status == BENCH_NA ? "n/a" : "-";
-			printf(" %s (%s %s)\n", na, path_key[ratios[i].den],
-			       b->status == BENCH_OK ? "ran" : "did not run");
+			printf(" %s (%s %s)\n", na,
+			       path_key[a->status != BENCH_OK ? ratios[i].num : ratios[i].den],
+			       (a->status != BENCH_OK ? a : b)->status == BENCH_NA ?
+			       "is n/a here" : "failed");
 			continue;
 		}
 		for (f = 0; f < N_FIGS; f++) {
@@ -795,7 +799,8 @@ int main(int argc, char **argv)
 		snprintf(un.release, sizeof(un.release), "unknown");
 	fd = dev_open(o.device, &di);
 	if (fd < 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, o.device, strerror(-fd));
+		fprintf(stderr, "%s: %s: %s\n", prog, o.device,
+			fd == -ENOTTY ? "not a V4L2 device" : strerror(-fd));
 		return 1;
 	}
 	runs = calloc(o.n_sizes, sizeof(*runs));
