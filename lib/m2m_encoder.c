@@ -11,7 +11,6 @@
  * the OUTPUT queue had to fall back to copying raw frames too.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 
 #include <linux/videodev2.h>
@@ -28,7 +25,8 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "v4l2_outq.h"
+#include "consumer.h"
+#include "v4l2_consumer.h"
 
 #define ENC_DEFAULT_DEPTH	2
 #define ENC_DEFAULT_CAPTURE	4
@@ -43,32 +41,22 @@ struct enc_cap_buf {
 };
 
 struct m2m_enc {
-	struct zcap_filter *f;
+	struct zcapi_v4l2c c;	/* raw frames in; the input pin's priv */
 	struct zcap_pin *in;
 	struct zcap_pin *out;
 	char *device;
 	struct zcap_m2m_encoder_config cfg;
-	int fd;
 	bool mplane;
 	uint32_t out_type;	/* raw frames in */
 	uint32_t cap_type;	/* bitstream out */
 
-	struct zcapi_outq oq;
 	struct zcap_format in_fmt;
-	bool have_in_fmt;
-	uint32_t min_out;
 
 	struct enc_cap_buf *cap;
 	uint32_t n_cap;
 	uint32_t cap_sizeimage;
 
-	struct zcap_allocator *in_alloc;	/* upstream's, from NotifyAllocator */
 	struct zcap_allocator *out_alloc;	/* the output pin's decided one */
-
-	pthread_t thread;
-	bool thread_started;
-	int evfd;
-	atomic_bool quit;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -78,36 +66,15 @@ struct m2m_enc {
 	bool eos_sent;		/* end of stream delivered downstream */
 };
 
-static void enc_note(struct m2m_enc *e, const char *fmt, const char *arg)
-{
-	struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
-
-	snprintf(st->note, sizeof(st->note), fmt, arg);
-	zcap_filter_stats_unlock(e->f);
-}
-
 /* Count an error; a fatal one also ends the graph's wait. */
 static void enc_error(struct m2m_enc *e, int err, const char *what, bool fatal)
 {
-	struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
-
-	st->errors++;
-	if (!st->last_error)
-		st->last_error = err;
-	snprintf(st->note, sizeof(st->note), "encoder: %s: %s", what,
-		 zcap_strerror(err));
-	zcap_filter_stats_unlock(e->f);
-	if (fatal)
-		zcap_filter_post_event(e->f, err);
+	zcapi_filter_error(e->c.f, err, e->c.who, what, fatal);
 }
 
-static void enc_wake(struct m2m_enc *e)
+static struct m2m_enc *enc_from_pin(struct zcap_pin *pin)
 {
-	uint64_t one = 1;
-
-	if (write(e->evfd, &one, sizeof(one)) < 0) {
-		/* The counter is saturated: the thread is awake anyway. */
-	}
+	return zcapi_container_of(zcap_pin_priv(pin), struct m2m_enc, c);
 }
 
 /* ---- CAPTURE queue: the bitstream ---------------------------------- */
@@ -129,7 +96,7 @@ static int enc_set_coded_format(struct m2m_enc *e, uint32_t w, uint32_t h)
 		f.fmt.pix.width = w;
 		f.fmt.pix.height = h;
 	}
-	r = zcapi_outq_ioctl(e->fd, VIDIOC_S_FMT, &f);
+	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_S_FMT, &f);
 	if (r)
 		return r;
 	if ((e->mplane ? f.fmt.pix_mp.pixelformat : f.fmt.pix.pixelformat) !=
@@ -146,7 +113,7 @@ static int enc_read_coded_size(struct m2m_enc *e)
 
 	memset(&f, 0, sizeof(f));
 	f.type = e->cap_type;
-	r = zcapi_outq_ioctl(e->fd, VIDIOC_G_FMT, &f);
+	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_G_FMT, &f);
 	if (r)
 		return r;
 	e->cap_sizeimage = e->mplane ? f.fmt.pix_mp.plane_fmt[0].sizeimage :
@@ -168,7 +135,7 @@ static int enc_queue_cap(struct m2m_enc *e, uint32_t index)
 		b.m.planes = planes;
 		b.length = 1;
 	}
-	return zcapi_outq_ioctl(e->fd, VIDIOC_QBUF, &b);
+	return zcapi_outq_ioctl(e->c.fd, VIDIOC_QBUF, &b);
 }
 
 static void enc_cap_release(struct m2m_enc *e)
@@ -182,14 +149,14 @@ static void enc_cap_release(struct m2m_enc *e)
 
 	if (!e->cap)
 		return;
-	zcapi_outq_ioctl(e->fd, VIDIOC_STREAMOFF, &type);
+	zcapi_outq_ioctl(e->c.fd, VIDIOC_STREAMOFF, &type);
 	for (i = 0; i < e->n_cap; i++)
 		if (e->cap[i].map)
 			munmap(e->cap[i].map, e->cap[i].len);
 	free(e->cap);
 	e->cap = NULL;
 	e->n_cap = 0;
-	zcapi_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
+	zcapi_outq_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
 }
 
 static int enc_cap_setup(struct m2m_enc *e)
@@ -204,7 +171,7 @@ static int enc_cap_setup(struct m2m_enc *e)
 	uint32_t i;
 	int r;
 
-	r = zcapi_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
+	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
 	if (r)
 		return r;
 	if (!req.count)
@@ -212,7 +179,7 @@ static int enc_cap_setup(struct m2m_enc *e)
 	e->cap = calloc(req.count, sizeof(*e->cap));
 	if (!e->cap) {
 		req.count = 0;
-		zcapi_outq_ioctl(e->fd, VIDIOC_REQBUFS, &req);
+		zcapi_outq_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
 		return -ENOMEM;
 	}
 	e->n_cap = req.count;
@@ -226,12 +193,12 @@ static int enc_cap_setup(struct m2m_enc *e)
 			b.m.planes = planes;
 			b.length = VIDEO_MAX_PLANES;
 		}
-		r = zcapi_outq_ioctl(e->fd, VIDIOC_QUERYBUF, &b);
+		r = zcapi_outq_ioctl(e->c.fd, VIDIOC_QUERYBUF, &b);
 		if (r)
 			goto err;
 		e->cap[i].len = e->mplane ? planes[0].length : b.length;
 		e->cap[i].map = mmap(NULL, e->cap[i].len, PROT_READ, MAP_SHARED,
-				     e->fd, e->mplane ? planes[0].m.mem_offset :
+				     e->c.fd, e->mplane ? planes[0].m.mem_offset :
 							b.m.offset);
 		if (e->cap[i].map == MAP_FAILED) {
 			e->cap[i].map = NULL;
@@ -262,10 +229,10 @@ static int enc_deliver(struct m2m_enc *e, const struct v4l2_buffer *b,
 		return 0;
 	r = zcap_allocator_get_buffer(e->out_alloc, ENC_OUT_TIMEOUT_MS, &s);
 	if (r) {
-		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
+		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->c.f);
 
 		st->dropped++;
-		zcap_filter_stats_unlock(e->f);
+		zcap_filter_stats_unlock(e->c.f);
 		return r == ZCAP_E_TIMEOUT ? 0 : r;
 	}
 	r = zcap_sample_cpu_begin(s, ZCAP_ACCESS_WRITE);
@@ -319,11 +286,11 @@ static int enc_deliver(struct m2m_enc *e, const struct v4l2_buffer *b,
 		zcap_sample_set_time(s, t);
 	zcap_sample_set_sequence(s, b->sequence);
 	{
-		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
+		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->c.f);
 
 		st->bytes += bytes;
 		st->bytes_copied += bytes;
-		zcap_filter_stats_unlock(e->f);
+		zcap_filter_stats_unlock(e->c.f);
 	}
 	r = zcap_pin_deliver(e->out, s);
 	if (r == ZCAP_E_NOT_CONNECTED)
@@ -364,7 +331,7 @@ static bool enc_drain_capture(struct m2m_enc *e)
 			b.m.planes = planes;
 			b.length = VIDEO_MAX_PLANES;
 		}
-		r = zcapi_outq_ioctl(e->fd, VIDIOC_DQBUF, &b);
+		r = zcapi_outq_ioctl(e->c.fd, VIDIOC_DQBUF, &b);
 		if (r == -EAGAIN)
 			return false;
 		if (r == -EPIPE)	/* the last buffer was already dequeued */
@@ -398,47 +365,23 @@ static bool enc_drain_capture(struct m2m_enc *e)
 
 static void enc_drain_output(struct m2m_enc *e)
 {
-	uint32_t flags;
-
-	while (!zcapi_outq_dequeue(&e->oq, &flags)) {
-		if (flags & V4L2_BUF_FLAG_ERROR)
-			enc_error(e, -EIO, "raw frame flagged ERROR", false);
-	}
+	zcapi_v4l2c_drain(&e->c, "raw frame flagged ERROR", false);
 }
 
 static void *enc_thread(void *arg)
 {
 	struct m2m_enc *e = arg;
-	struct pollfd pfd[2];
 	bool done = false;
-	uint64_t v;
+	short revents;
 
-	while (!atomic_load(&e->quit)) {
-		/* Once drained, only a wake-up (quit) matters: poll ignores fd -1. */
-		pfd[0].fd = done ? -1 : e->fd;
-		pfd[0].events = POLLIN | POLLOUT;
-		pfd[0].revents = 0;
-		pfd[1].fd = e->evfd;
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, 200) < 0 && errno != EINTR)
+	while (!atomic_load(&e->c.quit)) {
+		/* Once drained, only a wake-up (quit) matters. */
+		if (zcapi_v4l2c_poll(&e->c, done ? 0 : POLLIN | POLLOUT,
+				     &revents))
 			break;
-		if (pfd[1].revents & POLLIN) {
-			if (read(e->evfd, &v, sizeof(v)) < 0) {
-				/* EAGAIN: another read emptied it. */
-			}
-		}
-		/*
-		 * EPOLLERR: no buffer queued on either side yet. Wait for
-		 * a wake-up instead of spinning.
-		 */
-		if (pfd[0].revents & POLLERR) {
-			pfd[1].revents = 0;
-			poll(&pfd[1], 1, 10);
-			continue;
-		}
-		if (pfd[0].revents & POLLOUT)
+		if (revents & POLLOUT)
 			enc_drain_output(e);
-		if (!done && (pfd[0].revents & POLLIN)) {
+		if (!done && (revents & POLLIN)) {
 			if (enc_drain_capture(e)) {
 				done = true;
 				enc_drain_output(e);
@@ -453,93 +396,45 @@ static void *enc_thread(void *arg)
 
 static int enc_accept_format(struct zcap_pin *pin, const struct zcap_format *fmt)
 {
-	struct m2m_enc *e = zcap_pin_priv(pin);
-	char why[96] = "";
+	struct m2m_enc *e = enc_from_pin(pin);
+	bool had_fmt;
 	int r;
 
-	if (zcap_filter_state(e->f) != ZCAP_STATE_STOPPED)
+	if (zcap_filter_state(e->c.f) != ZCAP_STATE_STOPPED)
 		return ZCAP_E_WRONG_STATE;
 	/* The coded format decides which raw formats the encoder takes. */
 	r = enc_set_coded_format(e, fmt->width, fmt->height);
 	if (r) {
-		enc_note(e, "encoder refuses its coded format: %s", strerror(-r));
+		zcapi_filter_note(e->c.f, "encoder refuses its coded format: %s",
+				  strerror(-r));
 		return ZCAP_E_TYPE_NOT_ACCEPTED;
 	}
-	r = zcapi_outq_set_format(&e->oq, fmt, why, sizeof(why));
-	if (r) {
-		enc_note(e, "encoder input: %s", why);
-		return r;
-	}
-	r = enc_read_coded_size(e);
+	had_fmt = e->c.have_fmt;
+	r = zcapi_v4l2c_set_format(&e->c, fmt);
 	if (r)
+		return r;
+	r = enc_read_coded_size(e);
+	if (r) {
+		e->c.have_fmt = had_fmt;
 		return ZCAP_E_TYPE_NOT_ACCEPTED;
+	}
 	e->in_fmt = *fmt;
-	e->have_in_fmt = true;
 	return 0;
-}
-
-static int enc_propose_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
-{
-	struct m2m_enc *e = zcap_pin_priv(pin);
-
-	*out = NULL;
-	if (!(e->cfg.flags & ZCAP_CONSUMER_PROPOSE_ALLOCATOR))
-		return ZCAP_E_NO_ALLOCATOR;
-	return zcap_allocator_new_dmabuf(ZCAP_PROVIDER_AUTO, out);
 }
 
 static int enc_get_requirements(struct zcap_pin *pin,
 				struct zcap_alloc_requirements *req)
 {
-	struct m2m_enc *e = zcap_pin_priv(pin);
-	uint32_t p;
+	struct m2m_enc *e = enc_from_pin(pin);
 
-	memset(req, 0, sizeof(*req));
-	e->min_out = (uint32_t)zcapi_outq_ctrl_get(e->fd,
+	e->c.min_out = (uint32_t)zcapi_outq_ctrl_get(e->c.fd,
 					V4L2_CID_MIN_BUFFERS_FOR_OUTPUT, 1);
-	req->props.count = e->min_out + e->cfg.queue_depth;
-	req->held = e->min_out + e->cfg.queue_depth;
-	/*
-	 * Sizes follow the format, which a first connection asks for only
-	 * after the requirements: then notify_allocator checks them instead.
-	 */
-	if (e->have_in_fmt) {
-		req->props.n_mem = e->oq.n_planes;
-		for (p = 0; p < e->oq.n_planes; p++)
-			req->props.size[p] = zcapi_outq_sizeimage(&e->oq, p);
-	}
-	/*
-	 * The layout is not a constraint to meet but a fact: V4L2 fixes the
-	 * encoder's bytesperline and accept_format took only formats with
-	 * exactly it. What may differ is the size (sizeimage of a padded
-	 * coded height), and that is in props.size.
-	 */
-	return 0;
-}
-
-static int enc_notify_allocator(struct zcap_pin *pin, struct zcap_allocator *a,
-				bool read_only)
-{
-	struct m2m_enc *e = zcap_pin_priv(pin);
-	char why[96];
-	int r;
-
-	(void)read_only;	/* the encoder only reads its input */
-	r = zcapi_outq_check_allocator(&e->oq, a, why, sizeof(why));
-	if (r) {
-		enc_note(e, "encoder input: %s", why);
-		return r;
-	}
-	if (e->in_alloc)
-		zcap_allocator_unref(e->in_alloc);
-	e->in_alloc = zcap_allocator_ref(a);
-	return 0;
+	return zcapi_v4l2c_get_requirements(pin, req);
 }
 
 static int enc_receive(struct zcap_pin *pin, struct zcap_sample *s)
 {
-	struct m2m_enc *e = zcap_pin_priv(pin);
-	uint64_t copied = 0;
+	struct m2m_enc *e = enc_from_pin(pin);
 	int r;
 
 	pthread_mutex_lock(&e->lock);
@@ -548,55 +443,15 @@ static int enc_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	if (r)
 		return r;
 	if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR) {
-		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
+		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->c.f);
 
 		st->dropped++;
-		zcap_filter_stats_unlock(e->f);
+		zcap_filter_stats_unlock(e->c.f);
 		return 0;
 	}
-	r = zcapi_outq_queue(&e->oq, s, ENC_COPY_TIMEOUT_MS, &copied);
-	{
-		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->f);
-		int64_t t;
-
-		if (r) {
-			st->dropped++;
-		} else {
-			st->frames++;
-			st->bytes_copied += copied;
-			if (!zcap_sample_time(s, &t)) {
-				struct timespec now;
-				uint64_t lat;
-
-				clock_gettime(CLOCK_MONOTONIC, &now);
-				lat = (uint64_t)now.tv_sec * 1000000000u +
-				      (uint64_t)now.tv_nsec;
-				if (t >= 0 && lat >= (uint64_t)t) {
-					lat -= (uint64_t)t;
-					st->latency_ns_sum += lat;
-					if (lat > st->latency_ns_max)
-						st->latency_ns_max = lat;
-					st->latency_samples++;
-				}
-			}
-		}
-		zcap_filter_stats_unlock(e->f);
-	}
-	if (r == ZCAP_E_TIMEOUT)
-		return 0;	/* counted as dropped: the encoder is behind */
-	if (r)
-		enc_error(e, r, "QBUF(OUTPUT)", true);
-	else
-		enc_wake(e);
-	return r;
-}
-
-static int enc_receive_can_block(struct zcap_pin *pin)
-{
-	struct m2m_enc *e = zcap_pin_priv(pin);
-
-	/* Only the copy path waits for a free encoder buffer. */
-	return zcapi_outq_is_dmabuf(&e->oq) ? 0 : 1;
+	/* The coded bytes count on the way out (enc_deliver). */
+	return zcapi_v4l2c_queue(&e->c, s, ENC_COPY_TIMEOUT_MS, 0,
+				 "QBUF(OUTPUT)");
 }
 
 /* Ask the encoder to finish what it has (V4L2_ENC_CMD_STOP). */
@@ -612,20 +467,20 @@ static int enc_send_stop(struct m2m_enc *e)
 	pthread_mutex_unlock(&e->lock);
 	if (!send)
 		return 0;
-	r = zcapi_outq_ioctl(e->fd, VIDIOC_ENCODER_CMD, &cmd);
+	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_ENCODER_CMD, &cmd);
 	if (r) {
 		/* No drain command: what is queued now is all there is. */
 		enc_error(e, r, "V4L2_ENC_CMD_STOP", false);
 		enc_mark_drained(e);
 		return r;
 	}
-	enc_wake(e);
+	zcapi_v4l2c_wake(&e->c);
 	return 0;
 }
 
 static int enc_end_of_stream(struct zcap_pin *pin)
 {
-	struct m2m_enc *e = zcap_pin_priv(pin);
+	struct m2m_enc *e = enc_from_pin(pin);
 	bool streaming;
 
 	pthread_mutex_lock(&e->lock);
@@ -638,25 +493,15 @@ static int enc_end_of_stream(struct zcap_pin *pin)
 	return enc_send_stop(e);
 }
 
-static void enc_in_disconnect(struct zcap_pin *pin)
-{
-	struct m2m_enc *e = zcap_pin_priv(pin);
-
-	if (e->in_alloc)
-		zcap_allocator_unref(e->in_alloc);
-	e->in_alloc = NULL;
-	e->have_in_fmt = false;
-}
-
 static const struct zcap_input_pin_ops enc_in_ops = {
 	.accept_format = enc_accept_format,
-	.propose_allocator = enc_propose_allocator,
+	.propose_allocator = zcapi_v4l2c_propose_allocator,
 	.get_requirements = enc_get_requirements,
-	.notify_allocator = enc_notify_allocator,
+	.notify_allocator = zcapi_v4l2c_notify_allocator,
 	.receive = enc_receive,
-	.receive_can_block = enc_receive_can_block,
+	.receive_can_block = zcapi_v4l2c_receive_can_block,
 	.end_of_stream = enc_end_of_stream,
-	.disconnect = enc_in_disconnect,
+	.disconnect = zcapi_v4l2c_disconnect,
 };
 
 /* ---- output pin ----------------------------------------------------- */
@@ -668,7 +513,7 @@ static int enc_enum_format(struct zcap_pin *pin, uint32_t index,
 
 	if (index > 0)
 		return -ENOENT;
-	if (!e->have_in_fmt)
+	if (!e->c.have_fmt)
 		return ZCAP_E_NOT_CONNECTED;
 	memset(fmt, 0, sizeof(*fmt));
 	fmt->fourcc = e->cfg.coded_fourcc;
@@ -743,13 +588,8 @@ static const struct zcap_output_pin_ops enc_out_ops = {
 
 static void enc_teardown(struct m2m_enc *e)
 {
-	if (e->thread_started) {
-		atomic_store(&e->quit, true);
-		enc_wake(e);
-		pthread_join(e->thread, NULL);
-		e->thread_started = false;
-	}
-	zcapi_outq_release(&e->oq);
+	zcapi_v4l2c_stop_thread(&e->c);
+	zcapi_outq_release(&e->c.oq);
 	enc_cap_release(e);
 	if (e->out_alloc && zcap_allocator_committed(e->out_alloc))
 		zcap_allocator_decommit(e->out_alloc);
@@ -762,13 +602,11 @@ static int enc_pause(struct zcap_filter *f)
 {
 	struct m2m_enc *e = zcap_filter_priv(f);
 	char note[128] = "";
-	bool dmabuf;
-	uint32_t count;
 	int r;
 
-	if (!e->have_in_fmt || !e->in_alloc)
+	if (!e->c.have_fmt || !e->c.alloc)
 		return ZCAP_E_NOT_CONNECTED;
-	if (e->oq.memory)	/* PAUSED again from RUNNING */
+	if (e->c.oq.memory)	/* PAUSED again from RUNNING */
 		return 0;
 	if (e->cfg.gop_size) {
 		struct v4l2_control c = {
@@ -776,22 +614,13 @@ static int enc_pause(struct zcap_filter *f)
 			.value = (int32_t)e->cfg.gop_size,
 		};
 
-		zcapi_outq_ioctl(e->fd, VIDIOC_S_CTRL, &c);
+		zcapi_outq_ioctl(e->c.fd, VIDIOC_S_CTRL, &c);
 	}
 
-	dmabuf = zcap_allocator_is_dmabuf(e->in_alloc) &&
-		 !(e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY);
-	if (!dmabuf)
-		snprintf(note, sizeof(note), "%s",
-			 (e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY) ?
-			 "copy forced by configuration: raw frames are copied" :
-			 "upstream buffers are not dma-bufs: raw frames are copied");
-	/* One OUTPUT index per upstream buffer keeps every import stable. */
-	count = dmabuf ? zcap_allocator_count(e->in_alloc) :
-			 e->min_out + e->cfg.queue_depth;
-	if (count < e->min_out + 1)
-		count = e->min_out + 1;
-	r = zcapi_outq_reqbufs(&e->oq, dmabuf, count, note, sizeof(note));
+	r = zcapi_v4l2c_reqbufs(&e->c, e->c.min_out + 1,
+				"copy forced by configuration: raw frames are copied",
+				"upstream buffers are not dma-bufs: raw frames are copied",
+				note, sizeof(note));
 	if (r)
 		goto err;
 	r = enc_cap_setup(e);
@@ -808,17 +637,11 @@ static int enc_pause(struct zcap_filter *f)
 			goto err;
 		}
 	}
-	{
-		struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
-
-		snprintf(st->note, sizeof(st->note), "%s", note);
-		snprintf(st->provider, sizeof(st->provider), "%s",
-			 zcap_provider_name(zcap_allocator_provider(e->in_alloc)));
-		zcap_filter_stats_unlock(f);
-	}
+	zcapi_filter_note(f, "%s", note);
+	zcapi_filter_set_provider(f, e->c.alloc);
 	return 0;
 err:
-	enc_note(e, "%s", note);
+	zcapi_filter_note(f, "%s", note);
 	enc_teardown(e);
 	return r;
 }
@@ -829,17 +652,17 @@ static int enc_run(struct zcap_filter *f)
 	int type = (int)e->cap_type;
 	int r;
 
-	if (e->thread_started)
+	if (e->c.thread_started)
 		return 0;
-	r = zcapi_outq_streamon(&e->oq);
+	r = zcapi_outq_streamon(&e->c.oq);
 	if (r) {
 		enc_error(e, r, "STREAMON(OUTPUT)", true);
 		return r;
 	}
-	r = zcapi_outq_ioctl(e->fd, VIDIOC_STREAMON, &type);
+	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_STREAMON, &type);
 	if (r) {
 		enc_error(e, r, "STREAMON(CAPTURE)", true);
-		zcapi_outq_streamoff(&e->oq);
+		zcapi_outq_streamoff(&e->c.oq);
 		return r;
 	}
 	pthread_mutex_lock(&e->lock);
@@ -848,17 +671,15 @@ static int enc_run(struct zcap_filter *f)
 	e->drained = false;
 	e->eos_sent = false;
 	pthread_mutex_unlock(&e->lock);
-	atomic_store(&e->quit, false);
-	r = -pthread_create(&e->thread, NULL, enc_thread, e);
+	r = zcapi_v4l2c_start_thread(&e->c, enc_thread, e);
 	if (r) {
 		pthread_mutex_lock(&e->lock);
 		e->streaming = false;
 		pthread_mutex_unlock(&e->lock);
-		zcapi_outq_streamoff(&e->oq);
-		zcapi_outq_ioctl(e->fd, VIDIOC_STREAMOFF, &type);
+		zcapi_outq_streamoff(&e->c.oq);
+		zcapi_outq_ioctl(e->c.fd, VIDIOC_STREAMOFF, &type);
 		return r;
 	}
-	e->thread_started = true;
 	return 0;
 }
 
@@ -872,7 +693,7 @@ static int enc_stop(struct zcap_filter *f)
 	struct timespec until;
 	bool drained;
 
-	if (e->thread_started) {
+	if (e->c.thread_started) {
 		enc_send_stop(e);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += ENC_DRAIN_TIMEOUT_MS / 1000;
@@ -891,22 +712,22 @@ static int enc_stop(struct zcap_filter *f)
 	return 0;
 }
 
+static void enc_free(struct m2m_enc *e)
+{
+	zcapi_v4l2c_fini(&e->c);
+	zcap_allocator_unref(e->out_alloc);
+	pthread_cond_destroy(&e->cond);
+	pthread_mutex_destroy(&e->lock);
+	free(e->device);
+	free(e);
+}
+
 static void enc_destroy(struct zcap_filter *f)
 {
 	struct m2m_enc *e = zcap_filter_priv(f);
 
 	enc_teardown(e);
-	zcapi_outq_fini(&e->oq);
-	if (e->in_alloc)
-		zcap_allocator_unref(e->in_alloc);
-	if (e->out_alloc)
-		zcap_allocator_unref(e->out_alloc);
-	close(e->evfd);
-	close(e->fd);
-	pthread_cond_destroy(&e->cond);
-	pthread_mutex_destroy(&e->lock);
-	free(e->device);
-	free(e);
+	enc_free(e);
 }
 
 static const struct zcap_filter_ops enc_ops = {
@@ -924,7 +745,7 @@ static int enc_probe(struct m2m_enc *e)
 	uint32_t caps, i;
 	int r;
 
-	r = zcapi_outq_ioctl(e->fd, VIDIOC_QUERYCAP, &cap);
+	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_QUERYCAP, &cap);
 	if (r)
 		return r;
 	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps :
@@ -943,7 +764,7 @@ static int enc_probe(struct m2m_enc *e)
 		memset(&d, 0, sizeof(d));
 		d.index = i;
 		d.type = e->cap_type;
-		if (zcapi_outq_ioctl(e->fd, VIDIOC_ENUM_FMT, &d))
+		if (zcapi_outq_ioctl(e->c.fd, VIDIOC_ENUM_FMT, &d))
 			return -ENODEV;
 		if (d.pixelformat == e->cfg.coded_fourcc)
 			return 0;
@@ -971,8 +792,14 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 		e->cfg.queue_depth = ENC_DEFAULT_DEPTH;
 	if (!e->cfg.capture_buffers)
 		e->cfg.capture_buffers = ENC_DEFAULT_CAPTURE;
-	e->min_out = 1;
-	e->evfd = -1;
+	e->c.who = "encoder";
+	e->c.fmt_who = "encoder input";
+	e->c.alloc_who = "encoder input";
+	e->c.flags = e->cfg.flags;
+	e->c.queue_depth = e->cfg.queue_depth;
+	e->c.min_out = 1;
+	e->c.fd = -1;
+	e->c.evfd = -1;
 	e->device = strdup(cfg->device);
 	if (!e->device) {
 		free(e);
@@ -984,50 +811,36 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 	r = -pthread_cond_init(&e->cond, NULL);
 	if (r)
 		goto err_lock;
-	e->fd = open(cfg->device, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (e->fd < 0) {
-		r = -errno;
-		goto err_cond;
-	}
+	r = zcapi_v4l2c_open(&e->c, cfg->device);
+	if (r)
+		goto err;
 	r = enc_probe(e);
 	if (r)
-		goto err_fd;
-	e->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (e->evfd < 0) {
-		r = -errno;
-		goto err_fd;
-	}
-	r = zcapi_outq_init(&e->oq, e->fd, e->out_type);
+		goto err;
+	r = zcapi_v4l2c_setup(&e->c, e->out_type);
 	if (r)
-		goto err_ev;
-	e->min_out = (uint32_t)zcapi_outq_ctrl_get(e->fd,
-					V4L2_CID_MIN_BUFFERS_FOR_OUTPUT, 1);
+		goto err;
 
 	snprintf(name, sizeof(name), "m2m-encoder(%s)", cfg->device);
-	r = zcap_filter_new(name, &enc_ops, e, &e->f);
+	r = zcap_filter_new(name, &enc_ops, e, &e->c.f);
 	if (r)
-		goto err_oq;
+		goto err;
 	/* From here the filter owns e: zcap_filter_destroy() frees it. */
-	r = zcap_pin_new_input(e->f, "in", &enc_in_ops, e, &e->in);
+	r = zcap_pin_new_input(e->c.f, "in", &enc_in_ops, &e->c, &e->in);
 	if (r)
 		goto err_filter;
-	r = zcap_pin_new_output(e->f, "out", &enc_out_ops, e, &e->out);
+	r = zcap_pin_new_output(e->c.f, "out", &enc_out_ops, e, &e->out);
 	if (r)
 		goto err_filter;
-	*out = e->f;
+	*out = e->c.f;
 	return 0;
 
 err_filter:
-	zcap_filter_destroy(e->f);
+	zcap_filter_destroy(e->c.f);
 	return r;
-err_oq:
-	zcapi_outq_fini(&e->oq);
-err_ev:
-	close(e->evfd);
-err_fd:
-	close(e->fd);
-err_cond:
-	pthread_cond_destroy(&e->cond);
+err:
+	enc_free(e);
+	return r;
 err_lock:
 	pthread_mutex_destroy(&e->lock);
 err_dev:
