@@ -12,88 +12,21 @@
 
 #include <linux/videodev2.h>
 
+#include "v4l2_fmt.h"
 #include "zcap_internal.h"
 
 /* Largest frame side we lay out: keeps every product inside 64 bits. */
 #define MAX_SIDE 65536u
 
-struct fmt_desc {
-	uint32_t fourcc;
-	uint8_t n_planes;
-	uint8_t n_mem;		/* 1, or n_planes for the "M" formats */
-	uint8_t walign;		/* width granularity in pixels (macropixel) */
-	uint8_t bpp[ZCAP_MAX_PLANES];	/* bits per sample group of the plane */
-	uint8_t hsub[ZCAP_MAX_PLANES];	/* horizontal subsampling */
-	uint8_t vsub[ZCAP_MAX_PLANES];	/* vertical subsampling */
-};
-
-#define PACKED(f, bits, wa) \
-	{ (f), 1, 1, (wa), { bits }, { 1 }, { 1 } }
-/* Luma plane, then one plane of interleaved chroma pairs. */
-#define SEMI(f, mem, h, v) \
-	{ (f), 2, (mem), (h), { 8, 16 }, { 1, (h) }, { 1, (v) } }
-/* Luma plane, then two chroma planes. */
-#define PLANAR(f, mem, h, v) \
-	{ (f), 3, (mem), (h), { 8, 8, 8 }, { 1, (h), (h) }, { 1, (v), (v) } }
-
-static const struct fmt_desc fmts[] = {
-	PACKED(V4L2_PIX_FMT_YUYV, 16, 2),
-	PACKED(V4L2_PIX_FMT_YVYU, 16, 2),
-	PACKED(V4L2_PIX_FMT_UYVY, 16, 2),
-	PACKED(V4L2_PIX_FMT_VYUY, 16, 2),
-	PACKED(V4L2_PIX_FMT_GREY, 8, 1),
-	PACKED(V4L2_PIX_FMT_Y10, 16, 1),
-	PACKED(V4L2_PIX_FMT_Y12, 16, 1),
-	PACKED(V4L2_PIX_FMT_Y16, 16, 1),
-	PACKED(V4L2_PIX_FMT_RGB565, 16, 1),
-	PACKED(V4L2_PIX_FMT_RGB565X, 16, 1),
-	PACKED(V4L2_PIX_FMT_RGB555, 16, 1),
-	PACKED(V4L2_PIX_FMT_XRGB555, 16, 1),
-	PACKED(V4L2_PIX_FMT_ARGB555, 16, 1),
-	PACKED(V4L2_PIX_FMT_RGB24, 24, 1),
-	PACKED(V4L2_PIX_FMT_BGR24, 24, 1),
-	PACKED(V4L2_PIX_FMT_RGB32, 32, 1),
-	PACKED(V4L2_PIX_FMT_BGR32, 32, 1),
-	PACKED(V4L2_PIX_FMT_XRGB32, 32, 1),
-	PACKED(V4L2_PIX_FMT_XBGR32, 32, 1),
-	PACKED(V4L2_PIX_FMT_ARGB32, 32, 1),
-	PACKED(V4L2_PIX_FMT_ABGR32, 32, 1),
-	PACKED(V4L2_PIX_FMT_RGBA32, 32, 1),
-	PACKED(V4L2_PIX_FMT_BGRA32, 32, 1),
-	PACKED(V4L2_PIX_FMT_RGBX32, 32, 1),
-	PACKED(V4L2_PIX_FMT_BGRX32, 32, 1),
-	PACKED(V4L2_PIX_FMT_YUV32, 32, 1),
-	PACKED(V4L2_PIX_FMT_SBGGR8, 8, 1),
-	PACKED(V4L2_PIX_FMT_SGBRG8, 8, 1),
-	PACKED(V4L2_PIX_FMT_SGRBG8, 8, 1),
-	PACKED(V4L2_PIX_FMT_SRGGB8, 8, 1),
-	SEMI(V4L2_PIX_FMT_NV12, 1, 2, 2),
-	SEMI(V4L2_PIX_FMT_NV21, 1, 2, 2),
-	SEMI(V4L2_PIX_FMT_NV16, 1, 2, 1),
-	SEMI(V4L2_PIX_FMT_NV61, 1, 2, 1),
-	SEMI(V4L2_PIX_FMT_NV24, 1, 1, 1),
-	SEMI(V4L2_PIX_FMT_NV42, 1, 1, 1),
-	SEMI(V4L2_PIX_FMT_NV12M, 2, 2, 2),
-	SEMI(V4L2_PIX_FMT_NV21M, 2, 2, 2),
-	SEMI(V4L2_PIX_FMT_NV16M, 2, 2, 1),
-	SEMI(V4L2_PIX_FMT_NV61M, 2, 2, 1),
-	PLANAR(V4L2_PIX_FMT_YUV420, 1, 2, 2),
-	PLANAR(V4L2_PIX_FMT_YVU420, 1, 2, 2),
-	PLANAR(V4L2_PIX_FMT_YUV422P, 1, 2, 1),
-	PLANAR(V4L2_PIX_FMT_YUV420M, 3, 2, 2),
-	PLANAR(V4L2_PIX_FMT_YVU420M, 3, 2, 2),
-	PLANAR(V4L2_PIX_FMT_YUV422M, 3, 2, 1),
-	PLANAR(V4L2_PIX_FMT_YVU422M, 3, 2, 1),
-	PLANAR(V4L2_PIX_FMT_YUV444M, 3, 1, 1),
-	PLANAR(V4L2_PIX_FMT_YVU444M, 3, 1, 1),
-};
-
-static const struct fmt_desc *find(uint32_t fourcc)
+/*
+ * The formats zcap_format_layout() lays out: those of the V4L2 table with
+ * a width granularity.
+ */
+static const struct zcapi_fmt_info *find(uint32_t fourcc)
 {
-	for (size_t i = 0; i < ZCAPI_ARRAY_SIZE(fmts); i++)
-		if (fmts[i].fourcc == fourcc)
-			return &fmts[i];
-	return NULL;
+	const struct zcapi_fmt_info *d = zcapi_fmt_info_find(fourcc);
+
+	return d && d->walign ? d : NULL;
 }
 
 const char *zcap_fourcc_str(uint32_t fourcc, char buf[5])
@@ -145,14 +78,14 @@ static uint64_t div_up(uint64_t v, uint64_t d)
 }
 
 /*
- * Stride of plane @p relative to plane 0 is bpp[p] / (hsub[p] * bpp[0]):
+ * Stride of plane @p relative to plane 0 is bpp[p] / (hdiv[p] * bpp[0]):
  * 1/2 for YUV420 chroma, 1 for NV12's, 2 for NV24's.
  */
-static void stride_ratio(const struct fmt_desc *d, uint32_t p, uint64_t *num,
+static void stride_ratio(const struct zcapi_fmt_info *d, uint32_t p, uint64_t *num,
 			 uint64_t *den)
 {
 	*num = d->bpp[p];
-	*den = (uint64_t)d->hsub[p] * d->bpp[0];
+	*den = (uint64_t)d->hdiv[p] * d->bpp[0];
 	if (*num % *den == 0) {
 		*num /= *den;
 		*den = 1;
@@ -165,7 +98,7 @@ static void stride_ratio(const struct fmt_desc *d, uint32_t p, uint64_t *num,
 int zcap_format_layout(struct zcap_format *fmt,
 		       const struct zcap_layout_constraints *c)
 {
-	const struct fmt_desc *d;
+	const struct zcapi_fmt_info *d;
 	struct zcap_layout_constraints lc = { 0 };
 	uint64_t width, stride0, lines0, unit, end = 0;
 
@@ -215,7 +148,7 @@ int zcap_format_layout(struct zcap_format *fmt,
 		stride_ratio(d, p, &num, &den);
 		pl->mem = d->n_mem == 1 ? 0 : p;
 		pl->stride = (uint32_t)(stride0 * num / den);
-		pl->lines = (uint32_t)div_up(lines0, d->vsub[p]);
+		pl->lines = (uint32_t)div_up(lines0, d->vdiv[p]);
 		pl->size = (uint64_t)pl->stride * pl->lines;
 		if (d->n_mem == 1) {
 			pl->offset = round_up_nz(end, lc.offset_align);
@@ -232,7 +165,7 @@ int zcap_format_layout(struct zcap_format *fmt,
 bool zcap_format_meets(const struct zcap_format *fmt,
 		       const struct zcap_layout_constraints *c)
 {
-	const struct fmt_desc *d;
+	const struct zcapi_fmt_info *d;
 
 	if (!c)
 		return true;
@@ -254,7 +187,7 @@ bool zcap_format_meets(const struct zcap_format *fmt,
 			return false;
 		/* Chroma planes padded along with the luma. */
 		for (uint32_t p = 1; d && p < fmt->n_planes && p < d->n_planes; p++)
-			if (fmt->planes[p].lines < div_up(lines0, d->vsub[p]))
+			if (fmt->planes[p].lines < div_up(lines0, d->vdiv[p]))
 				return false;
 	}
 	return true;
@@ -262,7 +195,7 @@ bool zcap_format_meets(const struct zcap_format *fmt,
 
 int zcap_format_validate(const struct zcap_format *fmt)
 {
-	const struct fmt_desc *d;
+	const struct zcapi_fmt_info *d;
 	uint64_t width;
 
 	if (!fmt || !fmt->width || !fmt->height || fmt->width > MAX_SIDE ||
@@ -317,8 +250,8 @@ int zcap_format_validate(const struct zcap_format *fmt)
 				return -EINVAL;
 		}
 		if (d) {
-			uint64_t bytes = div_up(width / d->hsub[p] * d->bpp[p], 8);
-			uint64_t lines = div_up(fmt->height, d->vsub[p]);
+			uint64_t bytes = div_up(width / d->hdiv[p] * d->bpp[p], 8);
+			uint64_t lines = div_up(fmt->height, d->vdiv[p]);
 
 			if (pl->stride < bytes || pl->lines < lines)
 				return -EINVAL;

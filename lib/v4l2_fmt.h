@@ -22,6 +22,7 @@ struct zcapi_fmt_info {
 	uint32_t fourcc;
 	uint8_t n_planes;	/* logical planes (Y, UV, ...) */
 	uint8_t n_mem;		/* memory blocks: 1, or n_planes for the V4L2 "M" formats */
+	uint8_t walign;		/* layout's width granularity; 0: not laid out */
 	uint8_t bpp[ZCAP_MAX_PLANES];	/* bits per sample group of the plane, see below */
 	uint8_t hdiv[ZCAP_MAX_PLANES];	/* horizontal subsampling of the plane */
 	uint8_t vdiv[ZCAP_MAX_PLANES];	/* vertical subsampling of the plane */
