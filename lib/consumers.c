@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 
 #include <linux/videodev2.h>
 
@@ -18,17 +17,9 @@
 #include <zcap/error.h>
 #include <zcap/sinks.h>
 
+#include "v4l2_outq.h"
+
 #define MAX_CONSUMERS 8
-
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	int r;
-
-	do {
-		r = ioctl(fd, req, arg);
-	} while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : 0;
-}
 
 /* Is @fourcc among the formats of queue @type? @raw: is there a raw one? */
 static bool queue_has(int fd, uint32_t type, uint32_t fourcc, bool *raw)
@@ -41,7 +32,7 @@ static bool queue_has(int fd, uint32_t type, uint32_t fourcc, bool *raw)
 		memset(&d, 0, sizeof(d));
 		d.index = i;
 		d.type = type;
-		if (xioctl(fd, VIDIOC_ENUM_FMT, &d))
+		if (zcapi_outq_ioctl(fd, VIDIOC_ENUM_FMT, &d))
 			break;
 		if (d.pixelformat == fourcc)
 			found = true;
@@ -53,7 +44,6 @@ static bool queue_has(int fd, uint32_t type, uint32_t fourcc, bool *raw)
 
 int zcap_m2m_find(uint32_t coded_fourcc, int encoder, char *path, size_t len)
 {
-	struct v4l2_capability cap;
 	char dev[32];
 	int i, fd;
 
@@ -67,12 +57,10 @@ int zcap_m2m_find(uint32_t coded_fourcc, int encoder, char *path, size_t len)
 		fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (xioctl(fd, VIDIOC_QUERYCAP, &cap)) {
+		if (zcapi_outq_device_caps(fd, &caps)) {
 			close(fd);
 			continue;
 		}
-		caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ?
-			cap.device_caps : cap.capabilities;
 		if (caps & V4L2_CAP_VIDEO_M2M_MPLANE) {
 			out_t = V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE;
 			cap_t = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
@@ -99,13 +87,25 @@ int zcap_m2m_find(uint32_t coded_fourcc, int encoder, char *path, size_t len)
 	return -ENODEV;
 }
 
-static int add_filter(struct zcap_graph *g, struct zcap_filter *f)
+/*
+ * Add @f, made with result @made, to @g (which then owns it); with @ins,
+ * its input pin joins them.
+ */
+static int add_filter(struct zcap_graph *g, int made, struct zcap_filter *f,
+		      struct zcap_pin **ins, uint32_t *n)
 {
-	int r = zcap_graph_add(g, f);
+	int r;
 
-	if (r)
+	if (made)
+		return made;
+	r = zcap_graph_add(g, f);
+	if (r) {
 		zcap_filter_destroy(f);
-	return r;
+		return r;
+	}
+	if (ins)
+		ins[(*n)++] = zcap_filter_pin(f, ZCAP_PIN_INPUT, 0);
+	return 0;
 }
 
 int zcap_consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
@@ -134,12 +134,9 @@ int zcap_consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
 			ec.device = path;
 		}
 		r = zcap_m2m_encoder_new(&ec, &enc);
+		r = add_filter(g, r, enc, ins, &n);
 		if (r)
 			return r;
-		r = add_filter(g, enc);
-		if (r)
-			return r;
-		ins[n++] = zcap_filter_pin(enc, ZCAP_PIN_INPUT, 0);
 		if (cfg->encode_path) {
 			struct zcap_file_sink_config fc = {
 				.path = cfg->encode_path,
@@ -147,9 +144,7 @@ int zcap_consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
 			};
 
 			r = zcap_file_sink_new(&fc, &file);
-			if (r)
-				return r;
-			r = add_filter(g, file);
+			r = add_filter(g, r, file, NULL, NULL);
 			if (r)
 				return r;
 		}
@@ -161,12 +156,9 @@ int zcap_consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
 		};
 
 		r = zcap_v4l2_output_sink_new(&oc, &f);
+		r = add_filter(g, r, f, ins, &n);
 		if (r)
 			return r;
-		r = add_filter(g, f);
-		if (r)
-			return r;
-		ins[n++] = zcap_filter_pin(f, ZCAP_PIN_INPUT, 0);
 	}
 	if (cfg->drm_device) {
 		struct zcap_drm_sink_config dc = {
@@ -175,12 +167,9 @@ int zcap_consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
 		};
 
 		r = zcap_drm_sink_new(&dc, &f);
+		r = add_filter(g, r, f, ins, &n);
 		if (r)
 			return r;
-		r = add_filter(g, f);
-		if (r)
-			return r;
-		ins[n++] = zcap_filter_pin(f, ZCAP_PIN_INPUT, 0);
 	}
 	for (i = 0; i < n_extra; i++)
 		ins[n++] = extra_in[i];
@@ -191,9 +180,7 @@ int zcap_consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
 			return r;
 	} else if (n > 1) {
 		r = zcap_tee_new(n, &tee);
-		if (r)
-			return r;
-		r = add_filter(g, tee);
+		r = add_filter(g, r, tee, NULL, NULL);
 		if (r)
 			return r;
 		r = zcap_graph_connect(g, src_out,

@@ -740,16 +740,13 @@ static const struct zcap_filter_ops enc_ops = {
 /* The device must be a mem2mem node whose CAPTURE side has @fourcc. */
 static int enc_probe(struct m2m_enc *e)
 {
-	struct v4l2_capability cap;
 	struct v4l2_fmtdesc d;
 	uint32_t caps, i;
 	int r;
 
-	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_QUERYCAP, &cap);
+	r = zcapi_outq_device_caps(e->c.fd, &caps);
 	if (r)
 		return r;
-	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps :
-							  cap.capabilities;
 	if (caps & V4L2_CAP_VIDEO_M2M_MPLANE)
 		e->mplane = true;
 	else if (!(caps & V4L2_CAP_VIDEO_M2M))

@@ -163,15 +163,12 @@ static const struct zcap_filter_ops out_ops = {
 
 static int out_probe(struct out_sink *o)
 {
-	struct v4l2_capability cap;
 	uint32_t caps;
 	int r;
 
-	r = zcapi_outq_ioctl(o->c.fd, VIDIOC_QUERYCAP, &cap);
+	r = zcapi_outq_device_caps(o->c.fd, &caps);
 	if (r)
 		return r;
-	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps :
-							  cap.capabilities;
 	if (!(caps & V4L2_CAP_STREAMING))
 		return -ENODEV;
 	if (caps & V4L2_CAP_VIDEO_OUTPUT_MPLANE)

@@ -26,6 +26,19 @@ int zcapi_outq_ioctl(int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : 0;
 }
 
+int zcapi_outq_device_caps(int fd, uint32_t *caps)
+{
+	struct v4l2_capability cap;
+	int r;
+
+	r = zcapi_outq_ioctl(fd, VIDIOC_QUERYCAP, &cap);
+	if (r)
+		return r;
+	*caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps :
+							  cap.capabilities;
+	return 0;
+}
+
 int32_t zcapi_outq_ctrl_get(int fd, uint32_t id, int32_t def)
 {
 	struct v4l2_control c = { .id = id };

@@ -105,6 +105,9 @@ uint32_t zcapi_outq_queued(struct zcapi_outq *q);
 /* ioctl that retries EINTR; returns 0 or -errno. */
 int zcapi_outq_ioctl(int fd, unsigned long req, void *arg);
 
+/* QUERYCAP: the node's capabilities (device_caps where the driver has them). */
+int zcapi_outq_device_caps(int fd, uint32_t *caps);
+
 /* A V4L2 control's value, or @def when the device has none. */
 int32_t zcapi_outq_ctrl_get(int fd, uint32_t id, int32_t def);
 
