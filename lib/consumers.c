@@ -32,7 +32,7 @@ static bool queue_has(int fd, uint32_t type, uint32_t fourcc, bool *raw)
 		memset(&d, 0, sizeof(d));
 		d.index = i;
 		d.type = type;
-		if (zcapi_outq_ioctl(fd, VIDIOC_ENUM_FMT, &d))
+		if (zcapi_v4l2_ioctl(fd, VIDIOC_ENUM_FMT, &d))
 			break;
 		if (d.pixelformat == fourcc)
 			found = true;

@@ -96,7 +96,7 @@ static int enc_set_coded_format(struct m2m_enc *e, uint32_t w, uint32_t h)
 		f.fmt.pix.width = w;
 		f.fmt.pix.height = h;
 	}
-	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_S_FMT, &f);
+	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_S_FMT, &f);
 	if (r)
 		return r;
 	if ((e->mplane ? f.fmt.pix_mp.pixelformat : f.fmt.pix.pixelformat) !=
@@ -113,7 +113,7 @@ static int enc_read_coded_size(struct m2m_enc *e)
 
 	memset(&f, 0, sizeof(f));
 	f.type = e->cap_type;
-	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_G_FMT, &f);
+	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_G_FMT, &f);
 	if (r)
 		return r;
 	e->cap_sizeimage = e->mplane ? f.fmt.pix_mp.plane_fmt[0].sizeimage :
@@ -135,7 +135,7 @@ static int enc_queue_cap(struct m2m_enc *e, uint32_t index)
 		b.m.planes = planes;
 		b.length = 1;
 	}
-	return zcapi_outq_ioctl(e->c.fd, VIDIOC_QBUF, &b);
+	return zcapi_v4l2_ioctl(e->c.fd, VIDIOC_QBUF, &b);
 }
 
 static void enc_cap_release(struct m2m_enc *e)
@@ -149,14 +149,14 @@ static void enc_cap_release(struct m2m_enc *e)
 
 	if (!e->cap)
 		return;
-	zcapi_outq_ioctl(e->c.fd, VIDIOC_STREAMOFF, &type);
+	zcapi_v4l2_ioctl(e->c.fd, VIDIOC_STREAMOFF, &type);
 	for (i = 0; i < e->n_cap; i++)
 		if (e->cap[i].map)
 			munmap(e->cap[i].map, e->cap[i].len);
 	free(e->cap);
 	e->cap = NULL;
 	e->n_cap = 0;
-	zcapi_outq_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
+	zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
 }
 
 static int enc_cap_setup(struct m2m_enc *e)
@@ -171,7 +171,7 @@ static int enc_cap_setup(struct m2m_enc *e)
 	uint32_t i;
 	int r;
 
-	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
+	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
 	if (r)
 		return r;
 	if (!req.count)
@@ -179,7 +179,7 @@ static int enc_cap_setup(struct m2m_enc *e)
 	e->cap = calloc(req.count, sizeof(*e->cap));
 	if (!e->cap) {
 		req.count = 0;
-		zcapi_outq_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
+		zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
 		return -ENOMEM;
 	}
 	e->n_cap = req.count;
@@ -193,7 +193,7 @@ static int enc_cap_setup(struct m2m_enc *e)
 			b.m.planes = planes;
 			b.length = VIDEO_MAX_PLANES;
 		}
-		r = zcapi_outq_ioctl(e->c.fd, VIDIOC_QUERYBUF, &b);
+		r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_QUERYBUF, &b);
 		if (r)
 			goto err;
 		e->cap[i].len = e->mplane ? planes[0].length : b.length;
@@ -331,7 +331,7 @@ static bool enc_drain_capture(struct m2m_enc *e)
 			b.m.planes = planes;
 			b.length = VIDEO_MAX_PLANES;
 		}
-		r = zcapi_outq_ioctl(e->c.fd, VIDIOC_DQBUF, &b);
+		r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_DQBUF, &b);
 		if (r == -EAGAIN)
 			return false;
 		if (r == -EPIPE)	/* the last buffer was already dequeued */
@@ -467,7 +467,7 @@ static int enc_send_stop(struct m2m_enc *e)
 	pthread_mutex_unlock(&e->lock);
 	if (!send)
 		return 0;
-	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_ENCODER_CMD, &cmd);
+	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_ENCODER_CMD, &cmd);
 	if (r) {
 		/* No drain command: what is queued now is all there is. */
 		enc_error(e, r, "V4L2_ENC_CMD_STOP", false);
@@ -614,7 +614,7 @@ static int enc_pause(struct zcap_filter *f)
 			.value = (int32_t)e->cfg.gop_size,
 		};
 
-		zcapi_outq_ioctl(e->c.fd, VIDIOC_S_CTRL, &c);
+		zcapi_v4l2_ioctl(e->c.fd, VIDIOC_S_CTRL, &c);
 	}
 
 	r = zcapi_v4l2c_reqbufs(&e->c, e->c.min_out + 1,
@@ -659,7 +659,7 @@ static int enc_run(struct zcap_filter *f)
 		enc_error(e, r, "STREAMON(OUTPUT)", true);
 		return r;
 	}
-	r = zcapi_outq_ioctl(e->c.fd, VIDIOC_STREAMON, &type);
+	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_STREAMON, &type);
 	if (r) {
 		enc_error(e, r, "STREAMON(CAPTURE)", true);
 		zcapi_outq_streamoff(&e->c.oq);
@@ -677,7 +677,7 @@ static int enc_run(struct zcap_filter *f)
 		e->streaming = false;
 		pthread_mutex_unlock(&e->lock);
 		zcapi_outq_streamoff(&e->c.oq);
-		zcapi_outq_ioctl(e->c.fd, VIDIOC_STREAMOFF, &type);
+		zcapi_v4l2_ioctl(e->c.fd, VIDIOC_STREAMOFF, &type);
 		return r;
 	}
 	return 0;
@@ -761,7 +761,7 @@ static int enc_probe(struct m2m_enc *e)
 		memset(&d, 0, sizeof(d));
 		d.index = i;
 		d.type = e->cap_type;
-		if (zcapi_outq_ioctl(e->c.fd, VIDIOC_ENUM_FMT, &d))
+		if (zcapi_v4l2_ioctl(e->c.fd, VIDIOC_ENUM_FMT, &d))
 			return -ENODEV;
 		if (d.pixelformat == e->cfg.coded_fourcc)
 			return 0;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "v4l2_fmt.h"
 
@@ -102,6 +103,16 @@ const struct zcapi_fmt_info *zcapi_fmt_info_find(uint32_t fourcc)
 		if (fmt_table[i].fourcc == fourcc)
 			return &fmt_table[i];
 	return NULL;
+}
+
+int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do {
+		r = ioctl(fd, req, arg);
+	} while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : 0;
 }
 
 bool zcapi_fmt_is_multi_mem(uint32_t fourcc)

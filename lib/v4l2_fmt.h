@@ -2,7 +2,7 @@
 /*
  * Pixel format knowledge shared by the V4L2 source and the sinks: how many
  * planes a fourcc has, how they sit in memory blocks, and how many bytes of
- * each line are visible. Internal to libzcap.
+ * each line are visible; and their ioctl wrapper. Internal to libzcap.
  */
 #ifndef ZCAP_LIB_V4L2_FMT_H
 #define ZCAP_LIB_V4L2_FMT_H
@@ -54,6 +54,9 @@ ZCAP_HIDDEN uint32_t zcapi_fmt_visible_lines(const struct zcap_format *fmt,
  */
 ZCAP_HIDDEN int zcapi_fmt_from_v4l2(const struct v4l2_format *vf,
 				   struct zcap_format *out);
+
+/* ioctl that retries EINTR; returns 0 or -errno. */
+ZCAP_HIDDEN int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg);
 
 /* Multi-memory fourcc (NV12M, ...) -> V4L2 multi-planar only. */
 ZCAP_HIDDEN bool zcapi_fmt_is_multi_mem(uint32_t fourcc);

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -16,22 +15,12 @@
 
 #include "v4l2_outq.h"
 
-int zcapi_outq_ioctl(int fd, unsigned long req, void *arg)
-{
-	int r;
-
-	do {
-		r = ioctl(fd, req, arg);
-	} while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : 0;
-}
-
 int zcapi_outq_device_caps(int fd, uint32_t *caps)
 {
 	struct v4l2_capability cap;
 	int r;
 
-	r = zcapi_outq_ioctl(fd, VIDIOC_QUERYCAP, &cap);
+	r = zcapi_v4l2_ioctl(fd, VIDIOC_QUERYCAP, &cap);
 	if (r)
 		return r;
 	*caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps :
@@ -43,7 +32,7 @@ int32_t zcapi_outq_ctrl_get(int fd, uint32_t id, int32_t def)
 {
 	struct v4l2_control c = { .id = id };
 
-	if (zcapi_outq_ioctl(fd, VIDIOC_G_CTRL, &c))
+	if (zcapi_v4l2_ioctl(fd, VIDIOC_G_CTRL, &c))
 		return def;
 	return c.value;
 }
@@ -166,7 +155,7 @@ int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
 		pix->bytesperline = zf->planes[0].stride;
 		pix->sizeimage = zf->mem_size[0];
 	}
-	r = zcapi_outq_ioctl(q->fd, VIDIOC_S_FMT, &f);
+	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_S_FMT, &f);
 	if (r) {
 		snprintf(why, why_len, "S_FMT: %s", strerror(-r));
 		return r == -EBUSY ? ZCAP_E_WRONG_STATE : ZCAP_E_TYPE_NOT_ACCEPTED;
@@ -296,7 +285,7 @@ static int outq_map(struct zcapi_outq *q)
 			b.m.planes = planes;
 			b.length = VIDEO_MAX_PLANES;
 		}
-		r = zcapi_outq_ioctl(q->fd, VIDIOC_QUERYBUF, &b);
+		r = zcapi_v4l2_ioctl(q->fd, VIDIOC_QUERYBUF, &b);
 		if (r)
 			return r;
 		for (p = 0; p < q->n_planes; p++) {
@@ -324,7 +313,7 @@ static int outq_reqbufs(struct zcapi_outq *q, uint32_t memory, uint32_t count)
 	};
 	int r;
 
-	r = zcapi_outq_ioctl(q->fd, VIDIOC_REQBUFS, &req);
+	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_REQBUFS, &req);
 	if (r)
 		return r;
 	if (count && !req.count)
@@ -394,7 +383,7 @@ int zcapi_outq_streamon(struct zcapi_outq *q)
 	int type = (int)q->type;
 	int r;
 
-	r = zcapi_outq_ioctl(q->fd, VIDIOC_STREAMON, &type);
+	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_STREAMON, &type);
 	if (!r)
 		q->streaming = true;
 	return r;
@@ -409,7 +398,7 @@ void zcapi_outq_streamoff(struct zcapi_outq *q)
 	if (!q->slots)
 		return;
 	/* STREAMOFF hands every queued buffer back: nothing reads them now. */
-	zcapi_outq_ioctl(q->fd, VIDIOC_STREAMOFF, &type);
+	zcapi_v4l2_ioctl(q->fd, VIDIOC_STREAMOFF, &type);
 	pthread_mutex_lock(&q->lock);
 	q->streaming = false;
 	for (i = 0; i < q->count; i++) {
@@ -575,7 +564,7 @@ static int outq_queue_dmabuf(struct zcapi_outq *q, struct zcap_sample *s)
 		b.m.fd = mem[0].fd;
 		b.bytesused = (uint32_t)outq_payload(s, 0);
 	}
-	r = zcapi_outq_ioctl(q->fd, VIDIOC_QBUF, &b);
+	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_QBUF, &b);
 	if (r)
 		goto out;
 	q->slots[idx].queued = true;
@@ -651,7 +640,7 @@ static int outq_queue_copy(struct zcapi_outq *q, struct zcap_sample *s,
 	if (r)
 		goto out;
 	*copied += total;
-	r = zcapi_outq_ioctl(q->fd, VIDIOC_QBUF, &b);
+	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_QBUF, &b);
 	if (r)
 		goto out;
 	q->slots[idx].queued = true;
@@ -686,7 +675,7 @@ int zcapi_outq_dequeue(struct zcapi_outq *q, uint32_t *flags)
 		b.m.planes = planes;
 		b.length = VIDEO_MAX_PLANES;
 	}
-	r = zcapi_outq_ioctl(q->fd, VIDIOC_DQBUF, &b);
+	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_DQBUF, &b);
 	if (r)
 		return r;
 	pthread_mutex_lock(&q->lock);

@@ -24,6 +24,8 @@
 #include <zcap/format.h>
 #include <zcap/sample.h>
 
+#include "v4l2_fmt.h"
+
 struct zcapi_outq_slot {
 	bool bound;		/* DMABUF: ino[] names the dma-bufs of this index */
 	bool queued;		/* owned by the driver */
@@ -101,9 +103,6 @@ int zcapi_outq_dequeue(struct zcapi_outq *q, uint32_t *flags);
 
 bool zcapi_outq_is_dmabuf(const struct zcapi_outq *q);
 uint32_t zcapi_outq_queued(struct zcapi_outq *q);
-
-/* ioctl that retries EINTR; returns 0 or -errno. */
-int zcapi_outq_ioctl(int fd, unsigned long req, void *arg);
 
 /* QUERYCAP: the node's capabilities (device_caps where the driver has them). */
 int zcapi_outq_device_caps(int fd, uint32_t *caps);

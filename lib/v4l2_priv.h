@@ -69,7 +69,6 @@ struct v4l2_src {
 /* v4l2_source.c */
 ZCAP_HIDDEN void zcapi_v4l2_note(struct v4l2_src *src, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-ZCAP_HIDDEN int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg);
 
 /* v4l2_stream.c */
 ZCAP_HIDDEN int zcapi_v4l2_stream_start(struct v4l2_src *src);

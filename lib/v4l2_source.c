@@ -17,23 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "v4l2_priv.h"
 
 #define MIN_TOTAL_BUFFERS 3
-
-int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg)
-{
-	int ret;
-
-	do {
-		ret = ioctl(fd, req, arg);
-	} while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret;
-}
 
 void zcapi_v4l2_note(struct v4l2_src *src, const char *fmt, ...)
 {
