@@ -39,7 +39,6 @@ struct drm_sink {
 	struct zcap_filter *f;
 	struct zcap_pin *in;
 	struct zcap_drm_sink_config cfg;
-	char *device;
 	int fd;
 	struct zcap_format fmt;
 	bool have_fmt;
@@ -459,7 +458,6 @@ static void drm_destroy(struct zcap_filter *f)
 	free(d->bufs);
 	close(d->fd);
 	pthread_mutex_destroy(&d->lock);
-	free(d->device);
 	free(d);
 }
 
@@ -529,11 +527,6 @@ int zcap_drm_sink_new(const struct zcap_drm_sink_config *cfg,
 		return -ENOMEM;
 	d->cfg = *cfg;
 	d->cfg.device = NULL;
-	d->device = strdup(cfg->device);
-	if (!d->device) {
-		free(d);
-		return -ENOMEM;
-	}
 	r = -pthread_mutex_init(&d->lock, NULL);
 	if (r)
 		goto err_dev;
@@ -570,7 +563,6 @@ err_fd:
 err_lock:
 	pthread_mutex_destroy(&d->lock);
 err_dev:
-	free(d->device);
 	free(d);
 	return r;
 }

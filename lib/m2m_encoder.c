@@ -44,7 +44,6 @@ struct m2m_enc {
 	struct zcapi_v4l2c c;	/* raw frames in; the input pin's priv */
 	struct zcap_pin *in;
 	struct zcap_pin *out;
-	char *device;
 	struct zcap_m2m_encoder_config cfg;
 	bool mplane;
 	uint32_t out_type;	/* raw frames in */
@@ -718,7 +717,6 @@ static void enc_free(struct m2m_enc *e)
 	zcap_allocator_unref(e->out_alloc);
 	pthread_cond_destroy(&e->cond);
 	pthread_mutex_destroy(&e->lock);
-	free(e->device);
 	free(e);
 }
 
@@ -797,11 +795,6 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 	e->c.min_out = 1;
 	e->c.fd = -1;
 	e->c.evfd = -1;
-	e->device = strdup(cfg->device);
-	if (!e->device) {
-		free(e);
-		return -ENOMEM;
-	}
 	r = -pthread_mutex_init(&e->lock, NULL);
 	if (r)
 		goto err_dev;
@@ -841,7 +834,6 @@ err:
 err_lock:
 	pthread_mutex_destroy(&e->lock);
 err_dev:
-	free(e->device);
 	free(e);
 	return r;
 }

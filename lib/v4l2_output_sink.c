@@ -26,7 +26,6 @@
 struct out_sink {
 	struct zcapi_v4l2c c;	/* the input pin's priv */
 	struct zcap_pin *in;
-	char *device;
 	uint32_t type;
 	atomic_bool streaming;
 };
@@ -142,7 +141,6 @@ static int out_stop(struct zcap_filter *f)
 static void out_free(struct out_sink *o)
 {
 	zcapi_v4l2c_fini(&o->c);
-	free(o->device);
 	free(o);
 }
 
@@ -201,11 +199,6 @@ int zcap_v4l2_output_sink_new(const struct zcap_v4l2_output_config *cfg,
 					      OUT_DEFAULT_DEPTH;
 	o->c.fd = -1;
 	o->c.evfd = -1;
-	o->device = strdup(cfg->device);
-	if (!o->device) {
-		free(o);
-		return -ENOMEM;
-	}
 	r = zcapi_v4l2c_open(&o->c, cfg->device);
 	if (r)
 		goto err;
