@@ -22,7 +22,7 @@ else
 	# hundred a second.
 	ops=${ZCAP_FUZZ_OPS:-100000000}
 	secs=${ZCAP_FUZZ_TIME:-45}
-	min_ops=2000
+	min_ops=20000
 fi
 
 tap_plan 5
