@@ -25,7 +25,7 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "consumer.h"
+#include "filter_util.h"
 
 struct drm_buf {
 	bool valid;

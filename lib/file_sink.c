@@ -23,7 +23,7 @@
 
 #include <zcap/zcap.h>
 
-#include "consumer.h"
+#include "filter_util.h"
 #include "v4l2_fmt.h"
 
 #define IOV_BATCH 64

@@ -25,7 +25,7 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "consumer.h"
+#include "filter_util.h"
 #include "v4l2_consumer.h"
 
 #define ENC_DEFAULT_DEPTH	2

@@ -15,7 +15,7 @@
 
 #include <zcap/zcap.h>
 
-#include "consumer.h"
+#include "filter_util.h"
 #include "v4l2_fmt.h"
 
 #define MAX_HELD 32

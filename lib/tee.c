@@ -17,7 +17,7 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "consumer.h"
+#include "filter_util.h"
 
 #define TEE_MAX_OUTPUTS		16
 /* What an output not yet connected is assumed to hold (see get_requirements). */

@@ -14,7 +14,7 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "consumer.h"
+#include "filter_util.h"
 #include "v4l2_consumer.h"
 
 int zcapi_v4l2c_open(struct zcapi_v4l2c *c, const char *device)

@@ -20,22 +20,18 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "filter_util.h"
 #include "v4l2_priv.h"
 
 #define MIN_TOTAL_BUFFERS 3
 
 void zcapi_v4l2_note(struct v4l2_src *src, const char *fmt, ...)
 {
-	struct zcap_filter_stats *st;
 	va_list ap;
 
-	if (!src->filter)
-		return;
-	st = zcap_filter_stats_lock(src->filter);
 	va_start(ap, fmt);
-	vsnprintf(st->note, sizeof(st->note), fmt, ap);
+	zcapi_filter_vnote(src->filter, fmt, ap);
 	va_end(ap);
-	zcap_filter_stats_unlock(src->filter);
 }
 
 static uint64_t page_round(uint64_t n)
@@ -589,7 +585,6 @@ static int pin_own_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
 static int pin_allocator_decided(struct zcap_pin *pin, struct zcap_allocator *a)
 {
 	struct v4l2_src *src = zcap_pin_priv(pin);
-	struct zcap_filter_stats *st;
 	struct zcap_alloc_props got;
 	uint32_t m;
 	int ret;
@@ -621,21 +616,13 @@ static int pin_allocator_decided(struct zcap_pin *pin, struct zcap_allocator *a)
 
 	/* A new decision replaces whatever the last one requested. */
 	release_queue(src);
-	if (src->alloc != a) {
-		if (src->alloc)
-			zcap_allocator_unref(src->alloc);
-		src->alloc = zcap_allocator_ref(a);
-	}
+	zcapi_allocator_set(&src->alloc, a);
 	ret = setup_queue(src);
 	if (ret < 0) {
-		zcap_allocator_unref(src->alloc);
-		src->alloc = NULL;
+		zcapi_allocator_set(&src->alloc, NULL);
 		return ret;
 	}
-	st = zcap_filter_stats_lock(src->filter);
-	snprintf(st->provider, sizeof(st->provider), "%s",
-		 zcap_provider_name(zcap_allocator_provider(a)));
-	zcap_filter_stats_unlock(src->filter);
+	zcapi_filter_set_provider(src->filter, a);
 	return 0;
 }
 
@@ -644,10 +631,7 @@ static void pin_disconnect(struct zcap_pin *pin)
 	struct v4l2_src *src = zcap_pin_priv(pin);
 
 	release_queue(src);
-	if (src->alloc) {
-		zcap_allocator_unref(src->alloc);
-		src->alloc = NULL;
-	}
+	zcapi_allocator_set(&src->alloc, NULL);
 	memset(&src->sample_fmt, 0, sizeof(src->sample_fmt));
 }
 

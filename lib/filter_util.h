@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Helpers the filters that consume samples share: statistics, notes and
- * the allocator an input pin was notified of. Internal to libzcap.
+ * Helpers libzcap's filters share (sources, sinks, the tee, the encoder):
+ * statistics, notes and the allocator a pin holds. Internal to libzcap.
  */
-#ifndef ZCAP_LIB_CONSUMER_H
-#define ZCAP_LIB_CONSUMER_H
+#ifndef ZCAP_LIB_FILTER_UTIL_H
+#define ZCAP_LIB_FILTER_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -13,9 +14,11 @@
 #include <zcap/filter.h>
 #include <zcap/sample.h>
 
-/* Set the filter's note (printf-style). */
+/* Set the filter's note (printf-style); none while @f is NULL. */
 void zcapi_filter_note(struct zcap_filter *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void zcapi_filter_vnote(struct zcap_filter *f, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /*
  * Count error @err: errors, the first last_error, and the note
@@ -50,4 +53,4 @@ int zcapi_propose_dmabuf(uint32_t flags, struct zcap_allocator **out);
 void zcapi_allocator_set(struct zcap_allocator **slot,
 			 struct zcap_allocator *a);
 
-#endif /* ZCAP_LIB_CONSUMER_H */
+#endif /* ZCAP_LIB_FILTER_UTIL_H */

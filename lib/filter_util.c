@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Helpers the filters that consume samples share (see consumer.h).
+ * Helpers libzcap's filters share (see filter_util.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,17 +9,26 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "consumer.h"
+#include "filter_util.h"
+
+void zcapi_filter_vnote(struct zcap_filter *f, const char *fmt, va_list ap)
+{
+	struct zcap_filter_stats *st;
+
+	if (!f)
+		return;
+	st = zcap_filter_stats_lock(f);
+	vsnprintf(st->note, sizeof(st->note), fmt, ap);
+	zcap_filter_stats_unlock(f);
+}
 
 void zcapi_filter_note(struct zcap_filter *f, const char *fmt, ...)
 {
-	struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(st->note, sizeof(st->note), fmt, ap);
+	zcapi_filter_vnote(f, fmt, ap);
 	va_end(ap);
-	zcap_filter_stats_unlock(f);
 }
 
 void zcapi_filter_error(struct zcap_filter *f, int err, const char *who,
