@@ -332,9 +332,7 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 {
 	struct drm_sink *d = zcap_pin_priv(pin);
 	struct zcap_sample *old = NULL;
-	struct zcap_filter_stats *st;
 	struct drm_buf *b = NULL;
-	uint64_t bytes;
 	int r;
 
 	pthread_mutex_lock(&d->lock);
@@ -360,16 +358,7 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	if (old)
 		zcap_sample_unref(old);
 
-	bytes = zcapi_sample_bytes(s);
-	st = zcap_filter_stats_lock(d->f);
-	if (r) {
-		st->dropped++;
-	} else {
-		st->frames++;
-		st->bytes += bytes;
-		zcapi_stats_latency(st, s);
-	}
-	zcap_filter_stats_unlock(d->f);
+	zcapi_stats_frame(d->f, s, r, zcapi_sample_bytes(s), 0);
 	if (r)
 		zcapi_filter_error(d->f, r, "drm",
 				   d->kms ? "showing a frame" : "PRIME import",

@@ -74,6 +74,22 @@ void zcapi_stats_latency(struct zcap_filter_stats *st,
 	st->latency_samples++;
 }
 
+void zcapi_stats_frame(struct zcap_filter *f, const struct zcap_sample *s,
+		       int err, uint64_t bytes, uint64_t copied)
+{
+	struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
+
+	if (err) {
+		st->dropped++;
+	} else {
+		st->frames++;
+		st->bytes += bytes;
+		st->bytes_copied += copied;
+		zcapi_stats_latency(st, s);
+	}
+	zcap_filter_stats_unlock(f);
+}
+
 uint64_t zcapi_sample_bytes(const struct zcap_sample *s)
 {
 	uint64_t bytes = 0;

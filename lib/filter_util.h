@@ -40,6 +40,13 @@ void zcapi_filter_set_provider(struct zcap_filter *f,
 void zcapi_stats_latency(struct zcap_filter_stats *st,
 			 const struct zcap_sample *s);
 
+/*
+ * Count @s in the filter's statistics: a frame of @bytes (@copied of them
+ * by the CPU) with its latency when @err is 0, else a drop.
+ */
+void zcapi_stats_frame(struct zcap_filter *f, const struct zcap_sample *s,
+		       int err, uint64_t bytes, uint64_t copied);
+
 /* Bytes used across @s's memory blocks. */
 uint64_t zcapi_sample_bytes(const struct zcap_sample *s);
 

@@ -157,21 +157,11 @@ int zcapi_v4l2c_reqbufs(struct zcapi_v4l2c *c, uint32_t min_count,
 int zcapi_v4l2c_queue(struct zcapi_v4l2c *c, struct zcap_sample *s,
 		      int timeout_ms, uint64_t bytes, const char *what)
 {
-	struct zcap_filter_stats *st;
 	uint64_t copied = 0;
 	int r;
 
 	r = zcapi_outq_queue(&c->oq, s, timeout_ms, &copied);
-	st = zcap_filter_stats_lock(c->f);
-	if (r) {
-		st->dropped++;
-	} else {
-		st->frames++;
-		st->bytes += bytes;
-		st->bytes_copied += copied;
-		zcapi_stats_latency(st, s);
-	}
-	zcap_filter_stats_unlock(c->f);
+	zcapi_stats_frame(c->f, s, r, bytes, copied);
 	if (r == ZCAP_E_TIMEOUT)
 		return 0;	/* counted: the device is behind */
 	if (r) {
