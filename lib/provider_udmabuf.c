@@ -6,12 +6,14 @@
  * its pages).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/udmabuf.h>
@@ -118,6 +120,30 @@ static uint64_t read_limit(void)
 	return mb << 20;
 }
 
+/*
+ * Whether the running kernel ships udmabuf as a module, so that the advice
+ * for a missing /dev/udmabuf is right: "modprobe udmabuf" where it would
+ * work, the missing CONFIG_UDMABUF where it cannot (Debian's 6.1).
+ */
+static bool udmabuf_module_installed(void)
+{
+	static const char *const ext[] = { "", ".xz", ".zst", ".gz" };
+	struct utsname u;
+	char path[512];
+	size_t i;
+
+	if (uname(&u))
+		return false;
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(path, sizeof(path),
+			 "/lib/modules/%s/kernel/drivers/dma-buf/udmabuf.ko%s",
+			 u.release, ext[i]);
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
+}
+
 int zcapi_udmabuf_open(struct zcapi_provider *p, char *why, size_t len)
 {
 	struct udmabuf_prov *u;
@@ -133,7 +159,9 @@ int zcapi_udmabuf_open(struct zcapi_provider *p, char *why, size_t len)
 	if (u->fd < 0) {
 		ret = -errno;
 		zcapi_open_reason(why, len, UDMABUF_DEV, -ret,
-				  "udmabuf is not loaded: modprobe udmabuf");
+				  udmabuf_module_installed() ?
+				  "udmabuf is not loaded: modprobe udmabuf" :
+				  "this kernel has no udmabuf: CONFIG_UDMABUF");
 		free(u);
 		return ret;
 	}
