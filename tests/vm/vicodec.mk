@@ -87,3 +87,4 @@ consumers-tests: $(CONSUMERS_TESTS)
 
 VM_PREREQS += consumers-tests
 VM_SUITES += tests/vm/suites/consumers.sh
+-include $(TOP)/tests/vm/vkms.mk

@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The DRM sink on a real KMS driver: vkms (built by tests/vm/vkms.mk),
+# whose fbdev emulation lights its CRTC at 1024x768. vivid's HDMI input,
+# set to the DMT 1024x768p60 timings, captures XR24 (DRM XRGB8888) into
+# the pool; the sink makes one framebuffer per buffer and flips vkms's
+# primary plane to each frame. kms_check proves the frames were shown
+# (FB_IDs on the plane, vkms's CRCs of the composed output; see
+# tests/vm/kms_check.c).
+# zcap-vm-timeout: 240
+
+. "$ZCAP_TOP/tests/vm/tap.sh"
+
+R=$ZCAP_RESULTS
+vkms=$ZCAP_BUILD/vkms/$ZCAP_KVER/vkms.ko
+FRAMES=${ZCAP_KMS_FRAMES:-16}
+
+tap_plan 4
+
+dev_by_name() {
+	for d in /sys/class/video4linux/video*; do
+		[ -r "$d/name" ] || continue
+		if [ "$(cat "$d/name")" = "$1" ]; then
+			echo "/dev/${d##*/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+wait_dev() {
+	n=0
+	while [ $n -lt 50 ]; do
+		if d=$(dev_by_name "$1") && [ -c "$d" ]; then
+			echo "$d"
+			return 0
+		fi
+		n=$((n + 1))
+		sleep 0.1
+	done
+	return 1
+}
+
+# 1: vkms; insmod does not load dependencies: modprobe what it names.
+card=
+dri=
+if [ -f "$vkms" ]; then
+	for d in $(modinfo -F depends "$vkms" | tr , ' '); do
+		modprobe "$d"
+	done
+	if insmod "$vkms" 2>"$R/vkms.err"; then
+		n=0
+		while [ $n -lt 50 ] && [ -z "$card" ]; do
+			for c in /sys/class/drm/card[0-9]*; do
+				case $c in *-*) continue ;; esac
+				if [ "$(readlink -f "$c/device")" = /sys/devices/platform/vkms ]; then
+					card=/dev/dri/${c##*/}
+					dri=/sys/kernel/debug/dri/${c##*/card}
+				fi
+			done
+			[ -n "$card" ] || sleep 0.1
+			n=$((n + 1))
+		done
+	fi
+fi
+if [ -n "$card" ] && [ -c "$card" ] && [ -d "$dri/crtc-0/crc" ]; then
+	tap_pass "vkms loaded: $card, CRCs in $dri/crtc-0/crc"
+	tap_diag "$(grep -A1 'crtc\[' "$dri/state" | tr '\n\t' '  ')"
+else
+	tap_fail "vkms loaded ($vkms: $(cat "$R/vkms.err" 2>/dev/null))"
+fi
+
+# 2: the pool provider
+if [ -f "$ZCAP_MODULE" ] && insmod "$ZCAP_MODULE" 2>"$R/insmod.err" && [ -c /dev/zcap ]; then
+	tap_pass "zcap.ko loaded"
+else
+	tap_fail "zcap.ko loaded: $(cat "$R/insmod.err" 2>/dev/null)"
+fi
+
+# 3: vivid's HDMI input at the mode's size (DMT 1024x768p60)
+if modprobe vivid && cap=$(wait_dev vivid-000-vid-cap) &&
+	v4l2-ctl -d "$cap" -i 3 --set-dv-bt-timings \
+		width=1024,height=768,interlaced=0,polarities=0,pixelclock=65000000,hfp=24,hs=136,hbp=160,vfp=3,vs=6,vbp=29 \
+		>"$R/vivid.log" 2>&1; then
+	tap_pass "vivid: HDMI input of $cap at 1024x768p60"
+else
+	tap_fail "vivid: HDMI input at 1024x768p60"
+	tap_diag "$(cat "$R/vivid.log" 2>/dev/null)"
+fi
+
+# 4: capture -> pool -> DRM sink -> vkms's primary plane
+if [ -n "$card" ] && [ -n "$cap" ] &&
+	"$ZCAP_BUILD/vm-tests/kms_check" -c "$cap" -d "$card" \
+		-r "$dri/crtc-0/crc" -n "$FRAMES" >"$R/kms_check.out" 2>&1; then
+	tap_pass "DRM sink on vkms: every frame shown from its pool buffer, CRC of the captured pixels"
+else
+	tap_fail "DRM sink on vkms (exit status $?)"
+fi
+sed 's/^/#     /' "$R/kms_check.out" 2>/dev/null
+
+rmmod vivid 2>/dev/null
+rmmod zcap 2>/dev/null
+rmmod vkms 2>/dev/null
+tap_done
