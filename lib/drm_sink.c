@@ -49,6 +49,11 @@ struct drm_sink {
 	uint32_t crtc_id;
 	uint32_t plane_id;
 	uint32_t crtc_w, crtc_h;
+	/* No CRTC was lit: the sink sets this mode with its first frame. */
+	bool need_modeset;
+	bool mode_set;		/* and turns the CRTC off again at stop */
+	uint32_t connector_id;
+	drmModeModeInfo mode;
 
 	pthread_mutex_t lock;	/* bufs, counters, shown */
 	struct drm_buf *bufs;
@@ -111,9 +116,84 @@ static bool plane_has_format(drmModePlane *p, uint32_t fourcc)
 }
 
 /*
- * Find an active CRTC and a plane on it that scans out our format. A
- * device with no active CRTC (no display attached, render-only) keeps
- * the imported handles only.
+ * The mode of the frame's size if the connector has one, for a primary
+ * plane must often cover the whole CRTC (vkms's does), else its
+ * preferred mode.
+ */
+static const drmModeModeInfo *pick_mode(const drmModeConnector *conn,
+					uint32_t w, uint32_t h)
+{
+	const drmModeModeInfo *best = NULL;
+	int i;
+
+	for (i = 0; i < conn->count_modes; i++) {
+		const drmModeModeInfo *m = &conn->modes[i];
+		bool fits = m->hdisplay == w && m->vdisplay == h;
+		bool pref = m->type & DRM_MODE_TYPE_PREFERRED;
+
+		if (fits && pref)
+			return m;
+		if (fits && (!best || best->hdisplay != w || best->vdisplay != h))
+			best = m;
+		else if (pref && !best)
+			best = m;
+	}
+	return best ? best : (conn->count_modes ? &conn->modes[0] : NULL);
+}
+
+/*
+ * No CRTC is lit (no console, no compositor): take a connected
+ * connector and a CRTC one of its encoders can drive, to be lit with the
+ * first frame. Returns the CRTC's index in @res, or -1.
+ */
+static int drm_pick_modeset(struct drm_sink *d, drmModeRes *res)
+{
+	int i, j, k, crtc_index = -1;
+
+	for (i = 0; i < res->count_connectors && crtc_index < 0; i++) {
+		drmModeConnector *conn = drmModeGetConnector(d->fd,
+							     res->connectors[i]);
+		const drmModeModeInfo *m;
+
+		if (!conn)
+			continue;
+		m = conn->connection == DRM_MODE_CONNECTED ?
+			pick_mode(conn, d->fmt.width, d->fmt.height) : NULL;
+		for (j = 0; m && j < conn->count_encoders && crtc_index < 0; j++) {
+			drmModeEncoder *e = drmModeGetEncoder(d->fd,
+							      conn->encoders[j]);
+
+			if (!e)
+				continue;
+			for (k = 0; k < res->count_crtcs; k++) {
+				if (!(e->possible_crtcs & (1u << k)))
+					continue;
+				if (d->cfg.crtc_id && res->crtcs[k] != d->cfg.crtc_id)
+					continue;
+				crtc_index = k;
+				d->crtc_id = res->crtcs[k];
+				d->connector_id = conn->connector_id;
+				d->mode = *m;
+				d->crtc_w = m->hdisplay;
+				d->crtc_h = m->vdisplay;
+				break;
+			}
+			drmModeFreeEncoder(e);
+		}
+		drmModeFreeConnector(conn);
+	}
+	if (crtc_index >= 0) {
+		d->need_modeset = true;
+		zcapi_filter_note(d->f, "no active CRTC: setting %s on CRTC %u, connector %u",
+				  d->mode.name, d->crtc_id, d->connector_id);
+	}
+	return crtc_index;
+}
+
+/*
+ * Find an active CRTC and a plane on it that scans out our format; with
+ * none active, light one. A device with no CRTC to light (no display
+ * attached, render-only) keeps the imported handles only.
  */
 static void drm_pick_output(struct drm_sink *d)
 {
@@ -145,6 +225,8 @@ static void drm_pick_output(struct drm_sink *d)
 		if (crtc_index >= 0)
 			break;
 	}
+	if (crtc_index < 0)
+		crtc_index = drm_pick_modeset(d, res);
 	drmModeFreeResources(res);
 	if (crtc_index < 0) {
 		zcapi_filter_note(d->f, "no active CRTC: buffers are imported, not shown");
@@ -173,6 +255,7 @@ static void drm_pick_output(struct drm_sink *d)
 		zcapi_filter_note(d->f,
 				  "no plane of CRTC %u scans out this format: buffers are imported, not shown",
 				  d->crtc_id);
+		d->need_modeset = false;
 		return;
 	}
 	d->kms = true;
@@ -341,6 +424,17 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 		return ZCAP_E_WRONG_STATE;
 	}
 	r = drm_buf_get(d, s, &b);
+	if (!r && d->kms && d->need_modeset) {
+		/* The primary plane shows this frame; the plane below redoes it. */
+		r = drmModeSetCrtc(d->fd, d->crtc_id, b->fb, 0, 0,
+				   &d->connector_id, 1, &d->mode);
+		if (r) {
+			r = -errno;
+		} else {
+			d->need_modeset = false;
+			d->mode_set = true;
+		}
+	}
 	if (!r && d->kms) {
 		r = drmModeSetPlane(d->fd, d->plane_id, d->crtc_id, b->fb, 0,
 				    0, 0, d->fmt.width, d->fmt.height,
@@ -402,6 +496,12 @@ static void drm_release_all(struct drm_sink *d)
 	if (old && d->kms)
 		drmModeSetPlane(d->fd, d->plane_id, d->crtc_id, 0, 0,
 				0, 0, 0, 0, 0, 0, 0, 0);
+	if (d->mode_set) {
+		/* Leave the CRTC off as found; the next run lights it again. */
+		drmModeSetCrtc(d->fd, d->crtc_id, 0, 0, 0, NULL, 0, NULL);
+		d->mode_set = false;
+		d->need_modeset = true;
+	}
 	for (i = 0; i < d->n_bufs; i++)
 		drm_buf_release(d, &d->bufs[i]);
 	pthread_mutex_unlock(&d->lock);

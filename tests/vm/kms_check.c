@@ -3,11 +3,13 @@
  * The DRM sink on a real KMS driver (vkms): capture into the pool, show
  * every frame on a plane, and prove it was shown.
  *
- *   kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-W W -H H]
+ *   kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-o]
  *
  * CAP must capture XR24 (V4L2_PIX_FMT_XBGR32, DRM XRGB8888) at the size
  * of CARD's active mode, for vkms's primary plane only takes full-screen
- * framebuffers. CRCDIR is vkms's debugfs crtc-0/crc directory.
+ * framebuffers. CRCDIR is vkms's debugfs crtc-0/crc directory. With -o
+ * the CRTC is turned off first: the sink must set the mode itself, and
+ * turn it off again when it stops.
  *
  * While streaming, the plane's FB_ID is sampled and vkms's CRCs of the
  * composed output are collected; after the end of stream, with the last
@@ -181,6 +183,17 @@ static void crc_stop(struct crc_reader *c)
 	pthread_mutex_destroy(&c->lock);
 }
 
+static void crc_begin(struct crc_reader *c, const char *dir)
+{
+	int r = crc_start(c, dir);
+
+	if (r)
+		die("vkms CRC capture", r);
+	pthread_mutex_lock(&c->lock);
+	c->count_distinct = true;
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
@@ -290,6 +303,15 @@ static uint32_t plane_fb(int fd, uint32_t plane_id, uint32_t *crtc_id)
 		drmModeFreePlane(p);
 	}
 	return fb;
+}
+
+static bool crtc_active(int fd, uint32_t crtc_id)
+{
+	drmModeCrtc *c = drmModeGetCrtc(fd, crtc_id);
+	bool on = c && c->mode_valid;
+
+	drmModeFreeCrtc(c);
+	return on;
 }
 
 /* The primary plane of the first active CRTC: where the sink shows. */
@@ -437,7 +459,7 @@ out_dumb:
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES]\n");
+	fprintf(stderr, "usage: kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-o]\n");
 	exit(2);
 }
 
@@ -459,11 +481,14 @@ int main(int argc, char **argv)
 	struct zcap_graph *g;
 	drmModeFB2 *fb = NULL;
 	int opt, r, qfd, dfd = -1;
-	bool sink_shown = false;
+	bool sink_shown = false, crtc_off = false, crc_on = false;
 	char desc[256];
 
-	while ((opt = getopt(argc, argv, "c:d:r:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:d:r:n:o")) != -1) {
 		switch (opt) {
+		case 'o':
+			crtc_off = true;
+			break;
 		case 'c':
 			cap = optarg;
 			break;
@@ -483,11 +508,6 @@ int main(int argc, char **argv)
 	if (!cap || !card || !crcdir || frames < 4)
 		usage();
 
-	/* The sink opens the card first, so it is the DRM master. */
-	dc.device = card;
-	r = zcap_drm_sink_new(&dc, &drm);
-	if (r)
-		die("DRM sink", r);
 	qfd = open(card, O_RDWR | O_CLOEXEC);
 	if (qfd < 0)
 		die(card, -errno);
@@ -497,6 +517,21 @@ int main(int argc, char **argv)
 	fbcon_fb = plane_fb(qfd, plane_id, NULL);
 	printf("kms: CRTC %u %ux%u, primary plane %u showing FB %u (fbcon)\n",
 	       crtc_id, w, h, plane_id, fbcon_fb);
+	if (crtc_off) {
+		/* Still open, qfd keeps fbdev from lighting it again. */
+		if (drmModeSetCrtc(qfd, crtc_id, 0, 0, 0, NULL, 0, NULL))
+			die("turning the CRTC off", -errno);
+		check(!crtc_active(qfd, crtc_id), "CRTC %u turned off before the sink starts",
+		      crtc_id);
+		fbcon_fb = 0;
+	}
+	/* The first opener became master: the sink must be. */
+	if (drmDropMaster(qfd))
+		die("dropping DRM master", -errno);
+	dc.device = card;
+	r = zcap_drm_sink_new(&dc, &drm);
+	if (r)
+		die("DRM sink", r);
 
 	sc.device = cap;
 	sc.fourcc = V4L2_PIX_FMT_XBGR32;
@@ -521,12 +556,9 @@ int main(int argc, char **argv)
 	if (r)
 		die("graph", r);
 
-	r = crc_start(&crc, crcdir);
-	if (r)
-		die("vkms CRC capture", r);
-	pthread_mutex_lock(&crc.lock);
-	crc.count_distinct = true;
-	pthread_mutex_unlock(&crc.lock);
+	/* vkms computes CRCs of a lit CRTC only: with -o, once the sink lit it. */
+	if (!crtc_off)
+		crc_begin(&crc, crcdir);
 
 	r = zcap_graph_run(g);
 	if (r)
@@ -536,11 +568,15 @@ int main(int argc, char **argv)
 		uint32_t id, on = 0;
 
 		r = zcap_graph_wait(g, 50);
+		if (crtc_off && !crc_on && crtc_active(qfd, crtc_id)) {
+			crc_begin(&crc, crcdir);
+			crc_on = true;
+		}
 		id = plane_fb(qfd, plane_id, &on);
 		samples++;
 		if (on == crtc_id)
 			on_crtc++;
-		if (id && id != fbcon_fb && !sink_shown) {
+		if (id && id != fbcon_fb && !sink_shown && (crc_on || !crtc_off)) {
 			sink_shown = true;
 			/* Count the CRCs of the sink's frames only. */
 			pthread_mutex_lock(&crc.lock);
@@ -555,6 +591,8 @@ int main(int argc, char **argv)
 	}
 	check(r == 0, "graph reached end of stream after %u frames (%s)",
 	      frames, zcap_strerror(r));
+	if (crtc_off && !crc_on)
+		die("the sink never lit the CRTC", -ENOENT);
 	pthread_mutex_lock(&crc.lock);
 	crc.count_distinct = false;
 	crc_stream_distinct = crc.n_distinct;
@@ -571,6 +609,10 @@ int main(int argc, char **argv)
 	r = zcap_filter_get_stats(drm, &ds);
 	if (r)
 		die("stats", r);
+	printf("drm: note \"%s\"\n", ds.note);
+	if (crtc_off)
+		check(strstr(ds.note, "setting") != NULL,
+		      "the sink lit the CRTC itself");
 	printf("drm: kms %u imports %llu framebuffers %llu buffers %u frames %llu errors %llu\n",
 	       info.kms, (unsigned long long)info.imports,
 	       (unsigned long long)info.framebuffers, info.n_buffers,
@@ -683,10 +725,13 @@ int main(int argc, char **argv)
 	crc_stop(&crc);
 	drmModeFreeFB2(fb);
 	close(dfd);
-	close(qfd);
 
 	r = zcap_graph_stop(g);
 	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
+	if (crtc_off)
+		check(!crtc_active(qfd, crtc_id),
+		      "the sink turned CRTC %u off again when it stopped", crtc_id);
+	close(qfd);
 	zcap_graph_destroy(g);
 	return failures ? 1 : 0;
 }

@@ -7,16 +7,17 @@
 # the pool; the sink makes one framebuffer per buffer and flips vkms's
 # primary plane to each frame. kms_check proves the frames were shown
 # (FB_IDs on the plane, vkms's CRCs of the composed output; see
-# tests/vm/kms_check.c).
+# tests/vm/kms_check.c); then again with the CRTC turned off first,
+# which the sink must light itself.
 # zcap-vm-timeout: 240
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
 
 R=$ZCAP_RESULTS
 vkms=$ZCAP_BUILD/vkms/$ZCAP_KVER/vkms.ko
-FRAMES=${ZCAP_KMS_FRAMES:-16}
+FRAMES=${ZCAP_KMS_FRAMES:-30}
 
-tap_plan 4
+tap_plan 5
 
 dev_by_name() {
 	for d in /sys/class/video4linux/video*; do
@@ -98,6 +99,16 @@ else
 	tap_fail "DRM sink on vkms (exit status $?)"
 fi
 sed 's/^/#     /' "$R/kms_check.out" 2>/dev/null
+
+# 5: the same with the CRTC off: the sink sets the mode with its first frame
+if [ -n "$card" ] && [ -n "$cap" ] &&
+	"$ZCAP_BUILD/vm-tests/kms_check" -o -c "$cap" -d "$card" \
+		-r "$dri/crtc-0/crc" -n "$FRAMES" >"$R/kms_check_off.out" 2>&1; then
+	tap_pass "DRM sink on vkms with the CRTC off: it sets the mode, shows every frame, turns it off"
+else
+	tap_fail "DRM sink on vkms with the CRTC off (exit status $?)"
+fi
+sed 's/^/#     /' "$R/kms_check_off.out" 2>/dev/null
 
 rmmod vivid 2>/dev/null
 rmmod zcap 2>/dev/null
