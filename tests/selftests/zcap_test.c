@@ -373,13 +373,8 @@ TEST_F(zcap, dma_buf_sync)
 	int pool, fd;
 	uint8_t *p;
 
-	pool = zt_pool_create(self->dev, 4 * self->page, 1, 0);
-	ASSERT_LE(0, pool);
-	fd = zt_export(pool, 0, RW_CLOEXEC, NULL);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, 4 * self->page, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, zt_pool_export_map(self->dev, 4 * self->page, 1, 0, &pool,
+					&fd, &p));
 
 	ASSERT_EQ(0, zt_stats_read(&before));
 	for (i = 0; i < 3; i++) {
@@ -530,12 +525,8 @@ TEST_F(zcap, mapping_flags)
 	uint8_t *p, *q;
 	int pool, fd;
 
-	pool = zt_pool_create(self->dev, size, 1, 0);
-	ASSERT_LE(0, pool);
-	fd = zt_export(pool, 0, RW_CLOEXEC, NULL);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, zt_pool_export_map(self->dev, size, 1, 0, &pool, &fd,
+					&p));
 	ASSERT_EQ(0, zt_vma_flags(p, flags, sizeof(flags)));
 	EXPECT_TRUE(zt_vma_has_flag(flags, "sh")) TH_LOG("VmFlags:%s", flags);
 	EXPECT_TRUE(zt_vma_has_flag(flags, "dd")) TH_LOG("VmFlags:%s", flags);
@@ -1034,12 +1025,8 @@ TEST_F(zcap, pool_closed_first)
 	uint8_t *p, *q;
 	int pool, fd;
 
-	pool = zt_pool_create(self->dev, size, 3, 0);
-	ASSERT_LE(0, pool);
-	fd = zt_export(pool, 1, RW_CLOEXEC, NULL);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, zt_pool_export_map(self->dev, size, 3, 1, &pool, &fd,
+					&p));
 	fill_pattern(p, size, 7);
 	EXPECT_EQ(0, close(pool));
 
@@ -1115,12 +1102,8 @@ TEST_F(zcap, mmap_outlives_fds)
 	uint8_t *p;
 	int pool, fd;
 
-	pool = zt_pool_create(self->dev, size, 1, 0);
-	ASSERT_LE(0, pool);
-	fd = zt_export(pool, 0, RW_CLOEXEC, NULL);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, zt_pool_export_map(self->dev, size, 1, 0, &pool, &fd,
+					&p));
 	fill_pattern(p, size, 3);
 	EXPECT_EQ(0, close(fd));
 	EXPECT_EQ(0, close(pool));
@@ -1143,12 +1126,8 @@ TEST_F(zcap, fork)
 	char c = 0;
 	pid_t pid;
 
-	pool = zt_pool_create(self->dev, size, 2, 0);
-	ASSERT_LE(0, pool);
-	fd = zt_export(pool, 0, RW_CLOEXEC, NULL);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, zt_pool_export_map(self->dev, size, 2, 0, &pool, &fd,
+					&p));
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(done));
 
@@ -1208,12 +1187,8 @@ TEST_F(zcap, split_mapping)
 	uint8_t *p;
 	int pool, fd;
 
-	pool = zt_pool_create(self->dev, size, 1, 0);
-	ASSERT_LE(0, pool);
-	fd = zt_export(pool, 0, RW_CLOEXEC, NULL);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, zt_pool_export_map(self->dev, size, 1, 0, &pool, &fd,
+					&p));
 	EXPECT_EQ(0, close(fd));
 	EXPECT_EQ(0, close(pool));
 	fill_pattern(p, size, 5);
@@ -1237,12 +1212,8 @@ TEST_F(zcap, moved_mapping)
 	uint8_t *p, *q, *hole;
 	int pool, fd;
 
-	pool = zt_pool_create(self->dev, size, 1, 0);
-	ASSERT_LE(0, pool);
-	fd = zt_export(pool, 0, RW_CLOEXEC, NULL);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, zt_pool_export_map(self->dev, size, 1, 0, &pool, &fd,
+					&p));
 	fill_pattern(p, size, 6);
 	/* Somewhere free to move it to. */
 	hole = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1306,12 +1277,8 @@ TEST_F(zcap, rmmod_refused_while_buffer_lives)
 
 	if (geteuid())
 		SKIP(return, "delete_module needs root");
-	pool = zt_pool_create(self->dev, size, 1, 0);
-	ASSERT_LE(0, pool);
-	fd = zt_export(pool, 0, RW_CLOEXEC, NULL);
-	ASSERT_LE(0, fd);
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, zt_pool_export_map(self->dev, size, 1, 0, &pool, &fd,
+					&p));
 	EXPECT_EQ(0, close(self->dev));
 	EXPECT_EQ(0, close(pool));
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,6 +166,37 @@ int zt_export(int pool, uint32_t index, uint32_t flags,
 	exp->index = index;
 	exp->flags = flags;
 	return ioctl(pool, ZCAP_IOC_BUF_EXPORT, exp) ? -errno : exp->fd;
+}
+
+int zt_pool_export_map(int dev, uint64_t size, uint32_t count,
+		       uint32_t index, int *pool, int *fd, uint8_t **map)
+{
+	void *p;
+	int ret;
+
+	*pool = zt_pool_create(dev, size, count, 0);
+	if (*pool < 0)
+		return *pool;
+	*fd = zt_export(*pool, index, O_RDWR | O_CLOEXEC, NULL);
+	if (*fd < 0) {
+		ret = *fd;
+		goto close_pool;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		goto close_fd;
+	}
+	*map = p;
+	return 0;
+
+close_fd:
+	close(*fd);
+	*fd = -1;
+close_pool:
+	close(*pool);
+	*pool = -1;
+	return ret;
 }
 
 int zt_sync(int dmabuf, uint64_t flags)

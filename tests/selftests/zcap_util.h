@@ -74,6 +74,14 @@ int zt_export(int pool, uint32_t index, uint32_t flags,
 	      struct zcap_buf_export *out);
 int zt_sync(int dmabuf, uint64_t flags);
 
+/*
+ * The setup most mapping tests share: a pool of @count buffers of @size,
+ * buffer @index exported O_RDWR | O_CLOEXEC and mapped shared, read-write,
+ * whole.  0 with all three held by the caller, or -errno with none open.
+ */
+int zt_pool_export_map(int dev, uint64_t size, uint32_t count,
+		       uint32_t index, int *pool, int *fd, uint8_t **map);
+
 /* Open file descriptors of this process. */
 int zt_count_fds(void);
 
