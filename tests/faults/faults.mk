@@ -14,6 +14,7 @@ VM_PREREQS += faults-bin
 .PHONY: faults-bin
 faults-bin: $(FAULTS_BIN)
 
-$(FAULTS_BIN): $(TOP)/tests/faults/zcap-faults.c $(TOP)/include/uapi/linux/zcap.h
+$(FAULTS_BIN): $(TOP)/tests/faults/zcap-faults.c $(TOP)/tests/common/vgem.c \
+		$(TOP)/tests/common/vgem.h $(TOP)/include/uapi/linux/zcap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -o $@ $< -lpthread
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -o $@ $(filter %.c,$^) -lpthread

@@ -49,6 +49,8 @@
 #include <linux/videodev2.h>
 #include <linux/zcap.h>
 
+#include "../common/vgem.h"
+
 #define STATS_PATH	"/sys/kernel/debug/zcap/stats"
 #define DEV_PATH	"/dev/zcap"
 #define CGROUP_ROOT	"/sys/fs/cgroup"
@@ -865,29 +867,6 @@ static int cmd_disconnect(int argc, char **argv)
 
 /* ---- vgem ---- */
 
-static int open_vgem(void)
-{
-	char path[64], name[32];
-	struct drm_version v;
-
-	for (int i = 0; i < 16; i++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
 static int send_fd(int sock, int fd)
 {
 	char c = 'f';
@@ -1456,6 +1435,24 @@ static int cmd_threads(int argc, char **argv)
 
 /* ---- regressions: fixed inputs for what the fuzzer found ---- */
 
+/* A failed BUF_EXPORT must leave neither a count in the pool nor a dma-buf. */
+static void check_no_export(int pool, const struct stats *before)
+{
+	struct zcap_pool_info info;
+	struct stats after;
+
+	zc_info(pool, &info);
+	after = stats_now();
+	check(info.exported == 0, "POOL_INFO exported is %u (0 wanted)",
+	      info.exported);
+	check(after.v[S_DMABUFS] == before->v[S_DMABUFS] &&
+	      after.v[S_DMABUFS_EXPORTED] == before->v[S_DMABUFS_EXPORTED],
+	      "no dma-buf was created: dmabufs %" PRId64 " -> %" PRId64
+	      ", dmabufs_exported %" PRId64 " -> %" PRId64,
+	      before->v[S_DMABUFS], after.v[S_DMABUFS],
+	      before->v[S_DMABUFS_EXPORTED], after.v[S_DMABUFS_EXPORTED]);
+}
+
 /*
  * A BUF_EXPORT that fails must leave no trace: no dma-buf kept in the
  * pool's cache, "exported" unchanged. Found by zcap-fuzz (seed
@@ -1466,8 +1463,7 @@ static int cmd_threads(int argc, char **argv)
 static int reg_export_emfile(void)
 {
 	struct rlimit old, rl;
-	struct zcap_pool_info info;
-	struct stats before, after;
+	struct stats before;
 	int dev, pool, ret, filler[64], nfill = 0;
 
 	dev = zc_open();
@@ -1499,16 +1495,7 @@ static int reg_export_emfile(void)
 	      ret < 0 ? strerrorname_np(-ret) : "succeeded");
 	if (ret >= 0)
 		close(ret);
-	zc_info(pool, &info);
-	after = stats_now();
-	check(info.exported == 0, "POOL_INFO exported is %u (0 wanted)",
-	      info.exported);
-	check(after.v[S_DMABUFS] == before.v[S_DMABUFS] &&
-	      after.v[S_DMABUFS_EXPORTED] == before.v[S_DMABUFS_EXPORTED],
-	      "no dma-buf was created: dmabufs %" PRId64 " -> %" PRId64
-	      ", dmabufs_exported %" PRId64 " -> %" PRId64,
-	      before.v[S_DMABUFS], after.v[S_DMABUFS],
-	      before.v[S_DMABUFS_EXPORTED], after.v[S_DMABUFS_EXPORTED]);
+	check_no_export(pool, &before);
 	close(pool);
 	return failures ? 1 : 0;
 }
@@ -1520,8 +1507,7 @@ static int reg_export_emfile(void)
 static int reg_export_efault(void)
 {
 	struct zcap_buf_export *req;
-	struct zcap_pool_info info;
-	struct stats before, after;
+	struct stats before;
 	int dev, pool, ret;
 	void *page;
 
@@ -1548,16 +1534,7 @@ static int reg_export_efault(void)
 	ret = ioctl(pool, ZCAP_IOC_BUF_EXPORT, req) ? -errno : 0;
 	check(ret == -EFAULT, "BUF_EXPORT with a read-only reply: %s",
 	      ret < 0 ? strerrorname_np(-ret) : "succeeded");
-	zc_info(pool, &info);
-	after = stats_now();
-	check(info.exported == 0, "POOL_INFO exported is %u (0 wanted)",
-	      info.exported);
-	check(after.v[S_DMABUFS] == before.v[S_DMABUFS] &&
-	      after.v[S_DMABUFS_EXPORTED] == before.v[S_DMABUFS_EXPORTED],
-	      "no dma-buf was created: dmabufs %" PRId64 " -> %" PRId64
-	      ", dmabufs_exported %" PRId64 " -> %" PRId64,
-	      before.v[S_DMABUFS], after.v[S_DMABUFS],
-	      before.v[S_DMABUFS_EXPORTED], after.v[S_DMABUFS_EXPORTED]);
+	check_no_export(pool, &before);
 	munmap(page, page_size);
 	close(pool);
 	return failures ? 1 : 0;

@@ -19,9 +19,10 @@ VM_PREREQS += fuzz-bin
 .PHONY: fuzz fuzz-bin
 fuzz-bin: $(FUZZ_BIN)
 
-$(FUZZ_BIN): $(TOP)/tests/fuzz/zcap-fuzz.c $(TOP)/include/uapi/linux/zcap.h
+$(FUZZ_BIN): $(TOP)/tests/fuzz/zcap-fuzz.c $(TOP)/tests/common/vgem.c \
+		$(TOP)/tests/common/vgem.h $(TOP)/include/uapi/linux/zcap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -o $@ $(filter %.c,$^)
 
 # The rig passes nothing but its own variables into the guest, so the long
 # run's parameters travel in a file next to the binary that the suite reads.

@@ -50,6 +50,8 @@
 #include <linux/dma-buf.h>
 #include <linux/zcap.h>
 
+#include "../common/vgem.h"
+
 #define STATS_PATH	"/sys/kernel/debug/zcap/stats"
 #define DEV_PATH	"/dev/zcap"
 
@@ -2059,29 +2061,6 @@ static void op_gemclose(void)
 	db->gem = 0;
 	exp_unmap_calls++;
 	db_maybe_die(db);
-}
-
-static int open_vgem(void)
-{
-	char path[64], name[32];
-	struct drm_version v;
-
-	for (int i = 0; i < 16; i++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&v, 0, sizeof(v));
-		memset(name, 0, sizeof(name));
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
 }
 
 static void reap_children(bool block)
