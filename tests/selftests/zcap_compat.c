@@ -67,22 +67,8 @@ TEST_F(compat, word_size)
 TEST_F(compat, version)
 {
 	struct zcap_version ver;
-	uint64_t param;
-	int i;
 
-	memset(&ver, 0xff, sizeof(ver));
-	ASSERT_EQ(0, zt_version(self->dev, &ver));
-	EXPECT_EQ(ZCAP_ABI_VERSION, ver.abi_version);
-	EXPECT_EQ(ZCAP_POOL_FLAGS_ALL, ver.pool_flags);
-	EXPECT_EQ(ZCAP_MAX_BUFFERS, ver.max_buffers);
-	EXPECT_EQ(self->page, ver.page_size);
-	ASSERT_EQ(0, zt_param_read("max_pool_bytes", &param));
-	EXPECT_EQ(param, ver.max_pool_bytes);
-	ASSERT_EQ(0, zt_param_read("max_total_bytes", &param));
-	EXPECT_EQ(param, ver.max_total_bytes);
-	EXPECT_LE(self->page, ver.max_contig_bytes);
-	for (i = 0; i < 4; i++)
-		EXPECT_EQ(0, ver.reserved[i]);
+	version_check(_metadata, self->dev, self->page, &ver);
 }
 
 TEST_F(compat, pool_export_mmap)

@@ -103,28 +103,12 @@ FIXTURE_TEARDOWN_PARENT(zcap)
 TEST_F(zcap, version)
 {
 	struct zcap_version ver;
-	uint64_t param;
-	int i;
 
-	memset(&ver, 0xff, sizeof(ver));
-	ASSERT_EQ(0, zt_version(self->dev, &ver));
-	EXPECT_EQ(ZCAP_ABI_VERSION, ver.abi_version);
-	EXPECT_EQ(ZCAP_POOL_FLAGS_ALL, ver.pool_flags);
-	EXPECT_EQ(ZCAP_MAX_BUFFERS, ver.max_buffers);
-	EXPECT_EQ(self->page, ver.page_size);
-	for (i = 0; i < 4; i++)
-		EXPECT_EQ(0, ver.reserved[i]) TH_LOG("reserved[%d]", i);
-
-	ASSERT_EQ(0, zt_param_read("max_pool_bytes", &param));
-	EXPECT_EQ(param, ver.max_pool_bytes);
-	ASSERT_EQ(0, zt_param_read("max_total_bytes", &param));
-	EXPECT_EQ(param, ver.max_total_bytes);
+	version_check(_metadata, self->dev, self->page, &ver);
 	/* Documented defaults; the suite loads zcap without parameters. */
 	EXPECT_EQ(1024 * MiB, ver.max_pool_bytes);
 	EXPECT_EQ(4096 * MiB, ver.max_total_bytes);
-
 	/* The buddy allocator's largest block: a power-of-two of pages. */
-	EXPECT_LE(self->page, ver.max_contig_bytes);
 	EXPECT_EQ(0, ver.max_contig_bytes & (ver.max_contig_bytes - 1));
 #ifdef __x86_64__
 	EXPECT_EQ(4 * MiB, ver.max_contig_bytes);

@@ -109,4 +109,30 @@ static inline int64_t gauge_delta(struct __test_metadata *_metadata,
 	EXPECT_EQ(__fds, zt_count_fds()) TH_LOG("%s leaked an fd", #call);	\
 } while (0)
 
+/*
+ * ZCAP_IOC_VERSION as Documentation/abi.md specifies it for any build of
+ * the module: what both the 64-bit and the compat tests check.  Leaves the
+ * reply in @ver for the checks a caller adds.
+ */
+static inline void version_check(struct __test_metadata *_metadata, int dev,
+				 size_t page, struct zcap_version *ver)
+{
+	uint64_t param;
+	int i;
+
+	memset(ver, 0xff, sizeof(*ver));
+	ASSERT_EQ(0, zt_version(dev, ver));
+	EXPECT_EQ(ZCAP_ABI_VERSION, ver->abi_version);
+	EXPECT_EQ(ZCAP_POOL_FLAGS_ALL, ver->pool_flags);
+	EXPECT_EQ(ZCAP_MAX_BUFFERS, ver->max_buffers);
+	EXPECT_EQ(page, ver->page_size);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, ver->reserved[i]) TH_LOG("reserved[%d]", i);
+	ASSERT_EQ(0, zt_param_read("max_pool_bytes", &param));
+	EXPECT_EQ(param, ver->max_pool_bytes);
+	ASSERT_EQ(0, zt_param_read("max_total_bytes", &param));
+	EXPECT_EQ(param, ver->max_total_bytes);
+	EXPECT_LE(page, ver->max_contig_bytes);
+}
+
 #endif /* ZCAP_SELFTEST_TEST_H */
