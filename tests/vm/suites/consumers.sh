@@ -11,6 +11,7 @@
 # zcap-vm-timeout: 1500
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
+. "$ZCAP_TOP/tests/vm/suites-lib.sh"
 
 run=$ZCAP_BUILD/vm-tests/consumers_run
 vic=$ZCAP_BUILD/vicodec/$ZCAP_KVER
@@ -23,31 +24,6 @@ H=360
 PSNR_MIN=28
 
 tap_plan 16
-
-# dev_by_name NAME: the /dev node of the video4linux device called NAME.
-dev_by_name() {
-	for d in /sys/class/video4linux/video*; do
-		[ -r "$d/name" ] || continue
-		if [ "$(cat "$d/name")" = "$1" ]; then
-			echo "/dev/${d##*/}"
-			return 0
-		fi
-	done
-	return 1
-}
-
-wait_dev() {
-	n=0
-	while [ $n -lt 50 ]; do
-		if d=$(dev_by_name "$1") && [ -c "$d" ]; then
-			echo "$d"
-			return 0
-		fi
-		n=$((n + 1))
-		sleep 0.1
-	done
-	return 1
-}
 
 # run_case NAME CMD...: run a consumers_run mode, its output as comments.
 run_case() {

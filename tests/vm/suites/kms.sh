@@ -12,36 +12,13 @@
 # zcap-vm-timeout: 240
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
+. "$ZCAP_TOP/tests/vm/suites-lib.sh"
 
 R=$ZCAP_RESULTS
 vkms=$ZCAP_BUILD/vkms/$ZCAP_KVER/vkms.ko
 FRAMES=${ZCAP_KMS_FRAMES:-30}
 
 tap_plan 5
-
-dev_by_name() {
-	for d in /sys/class/video4linux/video*; do
-		[ -r "$d/name" ] || continue
-		if [ "$(cat "$d/name")" = "$1" ]; then
-			echo "/dev/${d##*/}"
-			return 0
-		fi
-	done
-	return 1
-}
-
-wait_dev() {
-	n=0
-	while [ $n -lt 50 ]; do
-		if d=$(dev_by_name "$1") && [ -c "$d" ]; then
-			echo "$d"
-			return 0
-		fi
-		n=$((n + 1))
-		sleep 0.1
-	done
-	return 1
-}
 
 # 1: vkms; insmod does not load dependencies: modprobe what it names.
 card=
