@@ -299,6 +299,26 @@ static long verify(const void *p, size_t len, uint64_t seed)
 	return -1;
 }
 
+/*
+ * Buffer @index of @pool, @len bytes, exported read-write and mapped takes
+ * what is written and gives it back: @what names it in the two checks.
+ */
+static void check_export_rw(int pool, uint32_t index, size_t len,
+			    uint64_t seed, const char *what)
+{
+	int fd = zc_export(pool, index, O_RDWR);
+	void *p = fd < 0 ? MAP_FAILED :
+		  mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (check(p != MAP_FAILED, "%s exports and maps", what)) {
+		fill(p, len, seed);
+		check(verify(p, len, seed) < 0, "and holds what was written");
+		munmap(p, len);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /* ---- hold, smoke, rmmod ---- */
 
 static volatile sig_atomic_t stop;
@@ -1058,19 +1078,7 @@ static int cmd_cap(void)
 	check(c >= 0, "the next pool that fits exactly under the cap (4 x %"
 	      PRIu64 " bytes): %s", half, c >= 0 ? "created" : strerror(-c));
 	if (c >= 0) {
-		int fd = zc_export(c, 3, O_RDWR);
-		void *p = fd < 0 ? MAP_FAILED :
-			  mmap(NULL, half, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       fd, 0);
-
-		check(p != MAP_FAILED, "its last buffer exports and maps");
-		if (p != MAP_FAILED) {
-			fill(p, half, 3);
-			check(verify(p, half, 3) < 0, "and holds what was written");
-			munmap(p, half);
-		}
-		if (fd >= 0)
-			close(fd);
+		check_export_rw(c, 3, half, 3, "its last buffer");
 		close(c);
 	}
 	close(a);
@@ -1128,8 +1136,7 @@ static int cgroup_child(const char *cg)
 	char path[256], val[64];
 	long long cur0, cur1, cur2, cur3;
 	struct stats before;
-	int dev, pool, fd;
-	void *p;
+	int dev, pool;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
 	snprintf(val, sizeof(val), "%d", (int)getpid());
@@ -1164,16 +1171,7 @@ static int cgroup_child(const char *cg)
 	check(cur2 >= cur1 + (int64_t)(2 * bufsz) - (1 << 20),
 	      "its pages are charged to the cgroup: memory.current %lld KiB "
 	      "-> %lld KiB", cur1 >> 10, cur2 >> 10);
-	fd = zc_export(pool, 1, O_RDWR);
-	p = fd < 0 ? MAP_FAILED :
-	    mmap(NULL, bufsz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (check(p != MAP_FAILED, "its buffer exports and maps")) {
-		fill(p, bufsz, 5);
-		check(verify(p, bufsz, 5) < 0, "and holds what was written");
-		munmap(p, bufsz);
-	}
-	if (fd >= 0)
-		close(fd);
+	check_export_rw(pool, 1, bufsz, 5, "its buffer");
 	close(pool);
 	close(dev);
 	cur3 = read_ll(path, NULL);

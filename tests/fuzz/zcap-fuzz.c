@@ -645,6 +645,28 @@ static bool where_unreadable(enum where w)
 	       w == AT_STRADDLE_NONE;
 }
 
+/*
+ * The errnos of a call that returns a new fd with its argument at @w: EMFILE
+ * with the fd table full, EFAULT for a bad pointer, and only EFAULT when the
+ * kernel cannot even read the request. True when the call must fail.
+ */
+static bool es_add_new_fd(struct eset *al, enum where w)
+{
+	bool bad = false;
+
+	if (lowest_free_fd() < 0) {
+		es_add(al, EMFILE);
+		bad = true;
+	}
+	if (w != AT_GOOD) {
+		es_add(al, EFAULT);
+		bad = true;
+		if (where_unreadable(w))
+			memset(al, 0, sizeof(*al)), es_add(al, EFAULT);
+	}
+	return bad;
+}
+
 /* Put len bytes of content where w says; returns the user pointer. */
 static void *place(enum where w, const void *content, size_t len)
 {
@@ -1046,16 +1068,7 @@ static void op_create(void)
 	}
 	/* Pages may be short; contiguous blocks may be fragmented away. */
 	es_add(&al, ENOMEM);
-	if (lowest_free_fd() < 0) {
-		es_add(&al, EMFILE);
-		bad = true;
-	}
-	if (w != AT_GOOD) {
-		es_add(&al, EFAULT);
-		bad = true;
-		if (where_unreadable(w))
-			memset(&al, 0, sizeof(al)), es_add(&al, EFAULT);
-	}
+	bad |= es_add_new_fd(&al, w);
 	/* Not every request is worth its memory: keep the model bounded. */
 	if (!bad && (pools_alive() >= SOFT_POOLS || fds_used() >= SOFT_FDS))
 		return;
@@ -1202,16 +1215,7 @@ static void op_export(void)
 		mode = accmode == O_RDWR ? MODE_RW : MODE_RO;
 	}
 	es_add(&al, ENOMEM);
-	if (lowest_free_fd() < 0) {
-		es_add(&al, EMFILE);
-		bad = true;
-	}
-	if (w != AT_GOOD) {
-		es_add(&al, EFAULT);
-		bad = true;
-		if (where_unreadable(w))
-			memset(&al, 0, sizeof(al)), es_add(&al, EFAULT);
-	}
+	bad |= es_add_new_fd(&al, w);
 	if (!bad && fds_used() >= SOFT_FDS)
 		return;
 
