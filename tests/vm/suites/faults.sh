@@ -207,9 +207,11 @@ frames_flowing() {
 	grep -q '^frames: ' "$1" 2>/dev/null || grows "$2" $((2 * FRAME_BYTES))
 }
 
-# kill_test DESCRIPTION LOG OUTPUT COMMAND...: start a capture, wait for
-# frames, SIGKILL it; everything must be freed and the device usable at once.
-kill_test() {
+# start_capture DESCRIPTION LOG OUTPUT COMMAND...: run COMMAND in the
+# background as $victim, its output in LOG, and wait until frames flow (in
+# LOG or OUTPUT); sets desc and log for the caller. Fails the test when no
+# frame comes.
+start_capture() {
 	desc=$1
 	log=$2
 	file=$3
@@ -225,6 +227,13 @@ kill_test() {
 		wait $victim
 		return 1
 	fi
+}
+
+# kill_test DESCRIPTION LOG OUTPUT COMMAND...: start a capture, wait for
+# frames, SIGKILL it; everything must be freed and the device usable at once.
+kill_test() {
+	start_capture "$@" || return 1
+	shift 3
 	sleep 1
 	during=$(gauges)
 	kill -KILL $victim
@@ -267,22 +276,9 @@ fi
 # frames, press vivid's Disconnect; the capture must stop on its own with a
 # non-zero status and a message that says so, and leave nothing behind.
 disconnect_test() {
-	desc=$1
-	log=$2
-	file=$3
-	shift 3
-	rm -f "$file"
 	ended=
-	"$@" >"$log" 2>&1 &
-	victim=$!
-	bg_pids="$bg_pids $victim"
-	if ! wait_for 30 frames_flowing "$log" "$file"; then
-		tap_fail "$desc"
-		tap_diag "no frames within 30 s:" "$(cat "$log")"
-		kill -KILL $victim 2>/dev/null
-		wait $victim
-		return 1
-	fi
+	start_capture "$@" || return 1
+	shift 3
 	sleep 1
 	press=$("$F" disconnect "$cap" 2>&1)
 	n=0
