@@ -38,37 +38,14 @@
 
 #include <zcap/zcap.h>
 
+#include "vm_check.h"
+
 /* The frames of every mode: YUYV, tight lines, 640x360 unless -s. */
 static uint32_t frame_w = 640, frame_h = 360;
 #define FRAME_BYTES ((size_t)frame_w * frame_h * 2)
 
-static int failures;
-
 /* Hashes of the frames a checker received, in order. */
 #define SENT_MAX 1024
-
-static void check(bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("check: %s ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "consumers_run: %s: %s\n", what, zcap_strerror(err));
-	exit(2);
-}
 
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {

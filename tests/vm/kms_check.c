@@ -51,30 +51,7 @@
 #include <zcap/pin.h>
 #include <zcap/v4l2_source.h>
 
-static int failures;
-
-static void check(bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void check(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("check: %s ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "kms_check: %s: %s\n", what, zcap_strerror(err));
-	exit(2);
-}
+#include "vm_check.h"
 
 /* ---- vkms's CRCs, read as they come: the kernel keeps only 128 ---- */
 
