@@ -35,7 +35,11 @@ VM_PREREQS += $(if $(wildcard $(TOP)/kernel/module.mk),modules-all) \
 	$(if $(wildcard $(TOP)/tools/tools.mk),tools) \
 	$(if $(wildcard $(TOP)/tests/selftests/selftests.mk),selftests)
 
-.PHONY: vm-check vm-prereqs check demo
+.PHONY: vm-check vm-prereqs check demo check-installed demo-installed
+
+# check, demo, bench and fuzz run deps first and then the rest in a new make:
+# the kernel lists above are read when the Makefile is parsed, before deps
+# could install a kernel, so a fresh machine would otherwise see none.
 
 vm-prereqs: $(VM_PREREQS)
 
@@ -80,6 +84,9 @@ define vm_step
 endef
 
 check: deps
+	@$(MAKE) --no-print-directory check-installed
+
+check-installed:
 	@rm -rf $(BUILD)/results
 	@status=0; start=$$(date +%s); \
 	for t in $(HOST_TESTS); do \
@@ -95,6 +102,9 @@ check: deps
 	exit $$status
 
 demo: deps
+	@$(MAKE) --no-print-directory demo-installed
+
+demo-installed:
 	@$(MAKE) --no-print-directory vm-prereqs
 	@test -n "$(DEMO_KVER)" || { echo "demo: no Debian 6.1 or 6.12 kernel is installed (make deps)" >&2; exit 1; }
 	@BUILD=$(BUILD) $(VM_RUN) -v -o $(BUILD)/demo $(DEMO_KVER) tests/vm/suites/demo.sh; \
