@@ -4,11 +4,17 @@
  *
  * Raw frames arrive on the input pin and are queued on the encoder's
  * OUTPUT queue as the very dma-bufs the capture driver filled; the sample
- * is held until the encoder hands the OUTPUT buffer back. The encoder's
- * CAPTURE queue (MMAP) gives the coded frames, which a worker thread
- * copies into samples of the output pin's allocator: the bitstream copy is
- * the one CPU copy of this filter, and all that bytes_copied counts unless
- * the OUTPUT queue had to fall back to copying raw frames too.
+ * is held until the encoder hands the OUTPUT buffer back.
+ *
+ * The coded frames come the same way when the output pin's allocator is
+ * dma-buf backed: buffer i of that allocator is queued at CAPTURE index i
+ * (V4L2_MEMORY_DMABUF, always the same dma-buf, so the driver keeps its
+ * mapping), the encoder writes the bitstream into it, and the sample goes
+ * downstream as it is; the index is queued again once every holder has
+ * released it. Only when that allocator is plain memory, the encoder
+ * refuses DMABUF on CAPTURE or a copy is forced does a worker thread copy
+ * each coded frame out of the encoder's own (MMAP) buffers, and
+ * bytes_copied counts it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -36,8 +42,14 @@
 #define ENC_OUT_TIMEOUT_MS	2000
 
 struct enc_cap_buf {
-	void *map;
+	void *map;		/* MMAP: the driver's buffer */
 	size_t len;
+	/*
+	 * DMABUF: the bitstream allocator's sample while it is queued at this
+	 * index, or parked (held unqueued: the index is past what REQBUFS
+	 * granted, or the stream has ended).
+	 */
+	struct zcap_sample *s;
 };
 
 struct m2m_enc {
@@ -52,7 +64,9 @@ struct m2m_enc {
 	struct zcap_format in_fmt;
 
 	struct enc_cap_buf *cap;
-	uint32_t n_cap;
+	uint32_t n_cap;		/* CAPTURE buffers the driver granted */
+	uint32_t n_cap_slots;	/* entries of cap[]: DMABUF, the allocator's count */
+	uint32_t cap_memory;	/* V4L2_MEMORY_MMAP or V4L2_MEMORY_DMABUF */
 	uint32_t cap_sizeimage;
 
 	struct zcap_allocator *out_alloc;	/* the output pin's decided one */
@@ -120,28 +134,79 @@ static int enc_read_coded_size(struct m2m_enc *e)
 	return 0;
 }
 
+/*
+ * Queue CAPTURE buffer @index. DMABUF: only once the bitstream allocator
+ * has it free (-EBUSY while a holder still reads it), with its dma-buf.
+ */
 static int enc_queue_cap(struct m2m_enc *e, uint32_t index)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct zcap_sample *s = NULL;
 	struct v4l2_buffer b;
+	struct zcap_mem m;
+	int r;
 
 	memset(&b, 0, sizeof(b));
 	memset(planes, 0, sizeof(planes));
 	b.type = e->cap_type;
-	b.memory = V4L2_MEMORY_MMAP;
+	b.memory = e->cap_memory;
 	b.index = index;
 	if (e->mplane) {
 		b.m.planes = planes;
 		b.length = 1;
 	}
-	return zcapi_v4l2_ioctl(e->c.fd, VIDIOC_QBUF, &b);
+	if (e->cap_memory == V4L2_MEMORY_DMABUF) {
+		r = zcap_allocator_get_buffer_index(e->out_alloc, index, &s);
+		if (r)
+			return r;
+		r = zcap_sample_mem(s, 0, &m);
+		if (r) {
+			zcap_sample_unref(s);
+			return r;
+		}
+		e->cap[index].len = m.length;
+		/* The same length every time: vb2 then keeps its mapping. */
+		if (e->mplane) {
+			planes[0].m.fd = m.fd;
+			planes[0].length = (uint32_t)m.length;
+		} else {
+			b.m.fd = m.fd;
+			b.length = (uint32_t)m.length;
+		}
+	}
+	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_QBUF, &b);
+	if (r) {
+		zcap_sample_unref(s);
+		return r;
+	}
+	if (s)
+		e->cap[index].s = s;
+	return 0;
+}
+
+/* DMABUF: queue every granted index whose sample came back. */
+static int enc_requeue_cap(struct m2m_enc *e)
+{
+	uint32_t i;
+	int r;
+
+	if (e->cap_memory != V4L2_MEMORY_DMABUF)
+		return 0;
+	for (i = 0; i < e->n_cap; i++) {
+		if (e->cap[i].s)
+			continue;
+		r = enc_queue_cap(e, i);
+		if (r && r != -EBUSY)
+			return r;
+	}
+	return 0;
 }
 
 static void enc_cap_release(struct m2m_enc *e)
 {
 	struct v4l2_requestbuffers req = {
 		.type = e->cap_type,
-		.memory = V4L2_MEMORY_MMAP,
+		.memory = e->cap_memory,
 	};
 	int type = (int)e->cap_type;
 	uint32_t i;
@@ -152,13 +217,88 @@ static void enc_cap_release(struct m2m_enc *e)
 	for (i = 0; i < e->n_cap; i++)
 		if (e->cap[i].map)
 			munmap(e->cap[i].map, e->cap[i].len);
+	/* The driver lets go of the dma-bufs before their samples go back. */
+	zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
+	for (i = 0; i < e->n_cap_slots; i++)
+		zcap_sample_unref(e->cap[i].s);
 	free(e->cap);
 	e->cap = NULL;
 	e->n_cap = 0;
-	zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
+	e->n_cap_slots = 0;
 }
 
-static int enc_cap_setup(struct m2m_enc *e)
+/*
+ * Can the coded frames go downstream in the bitstream allocator's own
+ * dma-bufs? Its buffers must start at offset 0 (a CAPTURE buffer has no
+ * data offset of our choosing) and hold what the encoder may write.
+ */
+static bool enc_cap_can_import(struct m2m_enc *e)
+{
+	struct zcap_alloc_props p;
+
+	if (!e->out_alloc || !zcap_allocator_is_dmabuf(e->out_alloc) ||
+	    (e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY))
+		return false;
+	if (zcap_allocator_get_properties(e->out_alloc, &p))
+		return false;
+	return p.count > 0 && p.prefix == 0 && p.align <= 1 && p.n_mem <= 1 &&
+	       p.size[0] >= e->cap_sizeimage && p.size[0] <= UINT32_MAX;
+}
+
+/*
+ * DMABUF CAPTURE buffers, one per buffer of the committed bitstream
+ * allocator, each queued at its own index. An index past what REQBUFS
+ * granted is parked, so that it never shows as free.
+ */
+static int enc_cap_setup_dmabuf(struct m2m_enc *e)
+{
+	struct v4l2_requestbuffers req = {
+		.count = zcap_allocator_count(e->out_alloc),
+		.type = e->cap_type,
+		.memory = V4L2_MEMORY_DMABUF,
+	};
+	uint32_t slots = req.count;
+	uint32_t i;
+	int r;
+
+	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
+	if (r)
+		return r;
+	e->cap_memory = V4L2_MEMORY_DMABUF;
+	if (!req.count) {
+		r = -ENOMEM;
+		goto err;
+	}
+	e->cap = calloc(slots, sizeof(*e->cap));
+	if (!e->cap) {
+		r = -ENOMEM;
+		goto err;
+	}
+	e->n_cap_slots = slots;
+	e->n_cap = req.count < slots ? req.count : slots;
+	for (i = e->n_cap; i < slots; i++) {
+		r = zcap_allocator_get_buffer_index(e->out_alloc, i, &e->cap[i].s);
+		if (r)
+			goto err;
+	}
+	for (i = 0; i < e->n_cap; i++) {
+		r = enc_queue_cap(e, i);
+		if (r)
+			goto err;
+	}
+	return 0;
+err:
+	if (e->cap) {
+		enc_cap_release(e);
+	} else {
+		req.count = 0;
+		zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
+	}
+	e->cap_memory = V4L2_MEMORY_MMAP;
+	return r;
+}
+
+static int enc_cap_setup_mmap(struct m2m_enc *e)
 {
 	struct v4l2_requestbuffers req = {
 		.count = e->cfg.capture_buffers,
@@ -175,6 +315,7 @@ static int enc_cap_setup(struct m2m_enc *e)
 		return r;
 	if (!req.count)
 		return -ENOMEM;
+	e->cap_memory = V4L2_MEMORY_MMAP;
 	e->cap = calloc(req.count, sizeof(*e->cap));
 	if (!e->cap) {
 		req.count = 0;
@@ -182,6 +323,7 @@ static int enc_cap_setup(struct m2m_enc *e)
 		return -ENOMEM;
 	}
 	e->n_cap = req.count;
+	e->n_cap_slots = req.count;
 	for (i = 0; i < e->n_cap; i++) {
 		memset(&b, 0, sizeof(b));
 		memset(planes, 0, sizeof(planes));
@@ -214,66 +356,80 @@ err:
 	return r;
 }
 
-/* Copy one coded frame downstream. Returns 0 or an error to report. */
-static int enc_deliver(struct m2m_enc *e, const struct v4l2_buffer *b,
-		       uint32_t bytes)
+/* Add @what to the filter's note, after what is there. */
+static void enc_note_append(char *note, size_t len, const char *what)
 {
-	struct zcap_sample *s;
+	size_t n = strlen(note);
+
+	snprintf(note + n, len - n, "%s%s", n ? "; " : "", what);
+}
+
+/*
+ * CAPTURE buffers: the bitstream allocator's own dma-bufs where they can
+ * be (no copy), else the encoder's MMAP buffers and a counted copy, with
+ * the reason in @note.
+ */
+static int enc_cap_setup(struct m2m_enc *e, char *note, size_t len)
+{
+	char why[96];
+	int r;
+
+	if (enc_cap_can_import(e)) {
+		r = enc_cap_setup_dmabuf(e);
+		if (!r)
+			return 0;
+		snprintf(why, sizeof(why),
+			 "encoder CAPTURE refuses the dma-bufs (%s): coded frames are copied",
+			 strerror(-r));
+		enc_note_append(note, len, why);
+	} else if (e->out_alloc && !(e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY)) {
+		enc_note_append(note, len, zcap_allocator_is_dmabuf(e->out_alloc) ?
+				"bitstream buffers do not fit the encoder: coded frames are copied" :
+				"bitstream buffers are not dma-bufs: coded frames are copied");
+	}
+	r = enc_cap_setup_mmap(e);
+	if (r) {
+		snprintf(why, sizeof(why), "encoder CAPTURE buffers: %s",
+			 strerror(-r));
+		enc_note_append(note, len, why);
+	}
+	return r;
+}
+
+/*
+ * Say what @s holds: one coded frame of @bytes at @offset, as the encoder
+ * flagged it.
+ */
+static int enc_describe_coded(struct m2m_enc *e, struct zcap_sample *s,
+			      const struct v4l2_buffer *b, uint32_t offset,
+			      uint32_t bytes)
+{
+	struct zcap_format cf;
 	uint32_t flags = 0;
-	void *dst;
 	int64_t t;
 	int r;
 
-	if (!e->out_alloc || !zcap_pin_peer(e->out))
-		return 0;
-	r = zcap_allocator_get_buffer(e->out_alloc, ENC_OUT_TIMEOUT_MS, &s);
-	if (r) {
-		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->c.f);
-
-		st->dropped++;
-		zcap_filter_stats_unlock(e->c.f);
-		return r == ZCAP_E_TIMEOUT ? 0 : r;
-	}
-	r = zcap_sample_cpu_begin(s, ZCAP_ACCESS_WRITE);
-	if (r)
-		goto out;
-	dst = zcap_sample_data(s, 0);
-	{
-		struct zcap_mem m;
-
-		r = zcap_sample_mem(s, 0, &m);
-		if (!r && (!dst || m.length < bytes))
-			r = -ENOSPC;
-	}
-	if (!r)
-		memcpy(dst, e->cap[b->index].map, bytes);
-	zcap_sample_cpu_end(s);
-	if (r)
-		goto out;
-	zcap_sample_set_bytesused(s, 0, bytes);
+	zcap_sample_set_bytesused(s, 0, offset + bytes);
 	/*
 	 * The layout of this one coded frame: a single "line" of its size,
 	 * so that a writer takes exactly the coded bytes.
 	 */
-	{
-		struct zcap_format cf;
-
-		memset(&cf, 0, sizeof(cf));
-		cf.fourcc = e->cfg.coded_fourcc;
-		cf.width = e->in_fmt.width;
-		cf.height = e->in_fmt.height;
-		cf.n_planes = 1;
-		cf.n_mem = 1;
-		cf.planes[0].stride = bytes;
-		cf.planes[0].lines = 1;
-		cf.planes[0].size = bytes;
-		cf.mem_size[0] = bytes;
-		cf.interval_num = e->in_fmt.interval_num;
-		cf.interval_den = e->in_fmt.interval_den;
-		r = zcap_sample_set_format(s, &cf);
-		if (r)
-			goto out;
-	}
+	memset(&cf, 0, sizeof(cf));
+	cf.fourcc = e->cfg.coded_fourcc;
+	cf.width = e->in_fmt.width;
+	cf.height = e->in_fmt.height;
+	cf.n_planes = 1;
+	cf.n_mem = 1;
+	cf.planes[0].stride = bytes;
+	cf.planes[0].lines = 1;
+	cf.planes[0].offset = offset;
+	cf.planes[0].size = bytes;
+	cf.mem_size[0] = (uint64_t)offset + bytes;
+	cf.interval_num = e->in_fmt.interval_num;
+	cf.interval_den = e->in_fmt.interval_den;
+	r = zcap_sample_set_format(s, &cf);
+	if (r)
+		return r;
 	if (b->flags & V4L2_BUF_FLAG_KEYFRAME)
 		flags |= ZCAP_SAMPLE_SYNC_POINT;
 	if (b->flags & V4L2_BUF_FLAG_ERROR)
@@ -284,11 +440,82 @@ static int enc_deliver(struct m2m_enc *e, const struct v4l2_buffer *b,
 	if (t)
 		zcap_sample_set_time(s, t);
 	zcap_sample_set_sequence(s, b->sequence);
+	return 0;
+}
+
+/* MMAP: a free sample of the bitstream allocator with a copy of the frame. */
+static int enc_copy_coded(struct m2m_enc *e, const struct v4l2_buffer *b,
+			  uint32_t offset, uint32_t bytes,
+			  struct zcap_sample **out)
+{
+	struct zcap_sample *s;
+	struct zcap_mem m;
+	void *dst;
+	int r;
+
+	*out = NULL;
+	r = zcap_allocator_get_buffer(e->out_alloc, ENC_OUT_TIMEOUT_MS, &s);
+	if (r)
+		return r;
+	r = zcap_sample_cpu_begin(s, ZCAP_ACCESS_WRITE);
+	if (r)
+		goto err;
+	dst = zcap_sample_data(s, 0);
+	r = zcap_sample_mem(s, 0, &m);
+	if (!r && (!dst || m.length < bytes))
+		r = -ENOSPC;
+	if (!r)
+		memcpy(dst, (const char *)e->cap[b->index].map + offset, bytes);
+	zcap_sample_cpu_end(s);
+	if (r)
+		goto err;
+	*out = s;
+	return 0;
+err:
+	zcap_sample_unref(s);
+	return r;
+}
+
+/*
+ * Hand one coded frame downstream: DMABUF, the very sample the encoder
+ * wrote into; MMAP, a copy. Returns 0 or an error to report.
+ */
+static int enc_deliver(struct m2m_enc *e, const struct v4l2_buffer *b,
+		       uint32_t offset, uint32_t bytes)
+{
+	struct zcap_sample *s;
+	uint64_t copied = 0;
+	int r;
+
+	if (e->cap_memory == V4L2_MEMORY_DMABUF) {
+		s = e->cap[b->index].s;
+		e->cap[b->index].s = NULL;
+		if (!zcap_pin_peer(e->out)) {
+			zcap_sample_unref(s);
+			return 0;
+		}
+	} else {
+		if (!e->out_alloc || !zcap_pin_peer(e->out))
+			return 0;
+		r = enc_copy_coded(e, b, offset, bytes, &s);
+		if (r) {
+			struct zcap_filter_stats *st = zcap_filter_stats_lock(e->c.f);
+
+			st->dropped++;
+			zcap_filter_stats_unlock(e->c.f);
+			return r == ZCAP_E_TIMEOUT ? 0 : r;
+		}
+		copied = bytes;
+		offset = 0;
+	}
+	r = enc_describe_coded(e, s, b, offset, bytes);
+	if (r)
+		goto out;
 	{
 		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->c.f);
 
 		st->bytes += bytes;
-		st->bytes_copied += bytes;
+		st->bytes_copied += copied;
 		zcap_filter_stats_unlock(e->c.f);
 	}
 	r = zcap_pin_deliver(e->out, s);
@@ -318,14 +545,14 @@ static bool enc_drain_capture(struct m2m_enc *e)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct v4l2_buffer b;
-	uint32_t bytes;
+	uint32_t offset, bytes;
 	int r;
 
 	for (;;) {
 		memset(&b, 0, sizeof(b));
 		memset(planes, 0, sizeof(planes));
 		b.type = e->cap_type;
-		b.memory = V4L2_MEMORY_MMAP;
+		b.memory = e->cap_memory;
 		if (e->mplane) {
 			b.m.planes = planes;
 			b.length = VIDEO_MAX_PLANES;
@@ -341,20 +568,32 @@ static bool enc_drain_capture(struct m2m_enc *e)
 		}
 		if (b.index >= e->n_cap)
 			continue;
-		bytes = e->mplane ? planes[0].bytesused - planes[0].data_offset :
-				    b.bytesused;
+		offset = e->mplane ? planes[0].data_offset : 0;
+		bytes = e->mplane ? planes[0].bytesused : b.bytesused;
 		if (bytes > e->cap[b.index].len)
 			bytes = (uint32_t)e->cap[b.index].len;
+		bytes = offset < bytes ? bytes - offset : 0;
 		if (b.flags & V4L2_BUF_FLAG_ERROR) {
 			enc_error(e, -EIO, "coded buffer flagged ERROR", false);
 		} else if (bytes) {
-			r = enc_deliver(e, &b, bytes);
+			r = enc_deliver(e, &b, offset, bytes);
 			if (r)
 				enc_error(e, r, "delivering a coded frame", false);
 		}
+		/*
+		 * DMABUF: a sample not delivered goes back to the allocator
+		 * here; a delivered one once its holders are done. Either way
+		 * its index is queued again when the allocator has it free.
+		 * After the last buffer, it stays with the allocator.
+		 */
+		if (e->cap_memory == V4L2_MEMORY_DMABUF) {
+			zcap_sample_unref(e->cap[b.index].s);
+			e->cap[b.index].s = NULL;
+		}
 		if (b.flags & V4L2_BUF_FLAG_LAST)
 			return true;
-		r = enc_queue_cap(e, b.index);
+		r = e->cap_memory == V4L2_MEMORY_DMABUF ? enc_requeue_cap(e) :
+			enc_queue_cap(e, b.index);
 		if (r) {
 			enc_error(e, r, "QBUF(CAPTURE)", true);
 			return true;
@@ -370,14 +609,30 @@ static void enc_drain_output(struct m2m_enc *e)
 static void *enc_thread(void *arg)
 {
 	struct m2m_enc *e = arg;
+	bool dmabuf = e->cap_memory == V4L2_MEMORY_DMABUF;
 	bool done = false;
 	short revents;
+	int r;
 
 	while (!atomic_load(&e->c.quit)) {
-		/* Once drained, only a wake-up (quit) matters. */
+		/*
+		 * Once drained, only a wake-up (quit) matters. Before, a
+		 * bitstream buffer coming back (DMABUF) is queued again.
+		 */
 		if (zcapi_v4l2c_poll(&e->c, done ? 0 : POLLIN | POLLOUT,
+				     !done && dmabuf ?
+				     zcap_allocator_wait_fd(e->out_alloc) : -1,
 				     &revents))
 			break;
+		if (!done && dmabuf) {
+			r = enc_requeue_cap(e);
+			if (r) {
+				enc_error(e, r, "QBUF(CAPTURE)", true);
+				done = true;
+				enc_mark_drained(e);
+				continue;
+			}
+		}
 		if (revents & POLLOUT)
 			enc_drain_output(e);
 		if (!done && (revents & POLLIN)) {
@@ -541,18 +796,30 @@ static int enc_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a
 	(void)a;
 	(void)fmt;
 	*props = req->props;
-	/* One sample in flight from us plus what downstream keeps. */
-	if (props->count < 2 + req->held)
-		props->count = 2 + req->held;
+	/*
+	 * The encoder's CAPTURE queue may import these buffers: as many as
+	 * it would have of its own, plus what downstream keeps.
+	 */
+	if (props->count < e->cfg.capture_buffers + req->held)
+		props->count = e->cfg.capture_buffers + req->held;
 	props->n_mem = 1;
 	if (props->size[0] < e->cap_sizeimage)
 		props->size[0] = e->cap_sizeimage;
 	return 0;
 }
 
+/*
+ * Our own bitstream allocator, when downstream proposes none: dma-bufs, so
+ * that the encoder writes the coded frames straight into what goes
+ * downstream; plain memory where no provider serves or a copy is forced.
+ */
 static int enc_own_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
 {
-	(void)pin;
+	struct m2m_enc *e = zcap_pin_priv(pin);
+
+	if (!(e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY) &&
+	    zcap_allocator_new_dmabuf(ZCAP_PROVIDER_AUTO, out) == 0)
+		return 0;
 	return zcap_allocator_new_memory(out);
 }
 
@@ -622,12 +889,7 @@ static int enc_pause(struct zcap_filter *f)
 				note, sizeof(note));
 	if (r)
 		goto err;
-	r = enc_cap_setup(e);
-	if (r) {
-		snprintf(note, sizeof(note), "encoder CAPTURE buffers: %s",
-			 strerror(-r));
-		goto err;
-	}
+	/* Committed first: DMABUF CAPTURE buffers are its samples. */
 	if (e->out_alloc && !zcap_allocator_committed(e->out_alloc)) {
 		r = zcap_allocator_commit(e->out_alloc);
 		if (r) {
@@ -636,6 +898,9 @@ static int enc_pause(struct zcap_filter *f)
 			goto err;
 		}
 	}
+	r = enc_cap_setup(e, note, sizeof(note));
+	if (r)
+		goto err;
 	zcapi_filter_note(f, "%s", note);
 	zcapi_filter_set_provider(f, e->c.alloc);
 	return 0;

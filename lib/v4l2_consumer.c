@@ -181,9 +181,10 @@ void zcapi_v4l2c_wake(struct zcapi_v4l2c *c)
 	}
 }
 
-int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, short *revents)
+int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, int wait_fd,
+		     short *revents)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	uint64_t v;
 
 	/* poll ignores fd -1: then only a wake-up matters. */
@@ -193,8 +194,11 @@ int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, short *revents)
 	pfd[1].fd = c->evfd;
 	pfd[1].events = POLLIN;
 	pfd[1].revents = 0;
+	pfd[2].fd = wait_fd;
+	pfd[2].events = POLLIN;
+	pfd[2].revents = 0;
 	*revents = 0;
-	if (poll(pfd, 2, 200) < 0 && errno != EINTR)
+	if (poll(pfd, 3, 200) < 0 && errno != EINTR)
 		return -errno;
 	if ((pfd[1].revents & POLLIN) && read(c->evfd, &v, sizeof(v)) < 0) {
 		/* EAGAIN: another read emptied it. */
@@ -204,8 +208,11 @@ int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, short *revents)
 	 * spinning.
 	 */
 	if (pfd[0].revents & POLLERR) {
+		if (pfd[2].revents & POLLIN)
+			return 0;
 		pfd[1].revents = 0;
-		poll(&pfd[1], 1, 10);
+		pfd[2].revents = 0;
+		poll(&pfd[1], 2, 10);
 		return 0;
 	}
 	*revents = pfd[0].revents;

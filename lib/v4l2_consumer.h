@@ -96,11 +96,13 @@ void zcapi_v4l2c_wake(struct zcapi_v4l2c *c);
 
 /*
  * One wait of the thread: poll the device for @events (none when
- * @events is 0) and the eventfd, for at most 200 ms. 0 and the device's
- * revents in *@revents (0 when the device has nothing queued yet, after
- * a short wait instead of a spin), or -errno when poll failed.
+ * @events is 0), the eventfd and @wait_fd (readable ends the wait; -1 for
+ * none), for at most 200 ms. 0 and the device's revents in *@revents (0
+ * when the device has nothing queued yet, after a short wait instead of a
+ * spin), or -errno when poll failed.
  */
-int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, short *revents);
+int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, int wait_fd,
+		     short *revents);
 
 /*
  * Dequeue every OUTPUT buffer the device is done with; one flagged ERROR

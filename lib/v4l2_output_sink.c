@@ -42,7 +42,7 @@ static void *out_thread(void *arg)
 	int r;
 
 	while (!atomic_load(&o->c.quit)) {
-		if (zcapi_v4l2c_poll(&o->c, POLLOUT, &revents))
+		if (zcapi_v4l2c_poll(&o->c, POLLOUT, -1, &revents))
 			break;
 		if (!(revents & POLLOUT))
 			continue;

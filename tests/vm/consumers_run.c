@@ -477,8 +477,8 @@ static int mode_encode(const struct opts *o)
 		check(strstr(es.note, "copy") != NULL,
 		      "the fallback says why: \"%s\"", es.note);
 	} else {
-		check(es.bytes_copied == es.bytes,
-		      "encoder copied only the bitstream (%llu of %llu coded bytes; raw path 0)",
+		check(es.bytes_copied == 0 && es.bytes > 0,
+		      "encoder copied nothing: raw frames in, coded frames out in dma-bufs (%llu of %llu coded bytes copied)",
 		      (unsigned long long)es.bytes_copied,
 		      (unsigned long long)es.bytes);
 	}

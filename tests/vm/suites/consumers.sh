@@ -94,7 +94,7 @@ setup_loop() {
 }
 
 # 4-6: moving pattern with counters: every frame differs
-run_case "encode: vivid -> pool -> vicodec -> file, 0 raw copies" \
+run_case "encode: vivid -> pool -> vicodec -> file, 0 bytes copied" \
 	"$run" encode -c "$cap" -e "$enc" -n 20 -r "$R/moving.yuyv" -o "$R/moving.fwht"
 if decode "$R/moving.fwht" "$R/moving.dec"; then
 	tap_pass "decode moving.fwht with vicodec's decoder (v4l2-ctl)"
