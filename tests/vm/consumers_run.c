@@ -6,6 +6,7 @@
  * checks passed, and prints each check as "check: ok|FAIL what".
  *
  *   consumers_run encode  -c CAP -e ENC -n N -r RAW -o CODED [-C]
+ *   consumers_run encode-hold -c CAP -e ENC -n N -H HOLD_MS
  *   consumers_run pass    -c CAP -p OUT -n N [-C] [-b LOOPCAP] [-s WxH]
  *   consumers_run drm     -c CAP -d DRI -n N
  *   consumers_run tee     -c CAP -n N -H HOLD_MS
@@ -87,6 +88,7 @@ struct checker {
 	struct zcap_pin *in;
 	uint32_t hold_ms;
 	uint32_t claim_held;	/* what it tells the source it holds; 0: the truth */
+	bool coded;		/* frames are coded: hash their bytesused */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_t thread;
@@ -95,7 +97,7 @@ struct checker {
 	struct zcap_filter *drm;
 	uint64_t drm_checked, drm_bad, drm_map_dumb_refused, drm_no_handle;
 	struct chk_held held[CHK_MAX_HELD];
-	uint32_t n_held;
+	uint32_t n_held, max_held;
 	uint64_t last_hash[CHK_MAX_INDEX];
 	bool seen[CHK_MAX_INDEX];
 	uint64_t frames, mismatches, eos;
@@ -103,8 +105,9 @@ struct checker {
 	uint32_t n_sent;
 };
 
-static uint64_t sample_hash(struct zcap_sample *s)
+static uint64_t sample_hash(const struct checker *c, struct zcap_sample *s)
 {
+	size_t n = c->coded ? zcap_sample_bytesused(s, 0) : FRAME_BYTES;
 	const uint8_t *p;
 	uint64_t h = 0;
 
@@ -112,14 +115,14 @@ static uint64_t sample_hash(struct zcap_sample *s)
 		return 0;
 	p = zcap_sample_data(s, 0);
 	if (p)
-		h = fnv1a(p, FRAME_BYTES);
+		h = fnv1a(p, n);
 	zcap_sample_cpu_end(s);
 	return h;
 }
 
 static void chk_release(struct checker *c, struct chk_held *h)
 {
-	uint64_t again = sample_hash(h->s);
+	uint64_t again = sample_hash(c, h->s);
 
 	pthread_mutex_lock(&c->lock);
 	if (again != h->hash)
@@ -212,7 +215,7 @@ static int chk_receive(struct zcap_pin *pin, struct zcap_sample *s)
 {
 	struct checker *c = zcap_pin_priv(pin);
 	uint32_t idx = zcap_sample_index(s);
-	uint64_t h = sample_hash(s);
+	uint64_t h = sample_hash(c, s);
 	int r = 0;
 
 	{
@@ -238,6 +241,8 @@ static int chk_receive(struct zcap_pin *pin, struct zcap_sample *s)
 		c->held[c->n_held].release_ns = now_ns() +
 						(int64_t)c->hold_ms * 1000000;
 		c->n_held++;
+		if (c->n_held > c->max_held)
+			c->max_held = c->n_held;
 		pthread_cond_signal(&c->cond);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -483,6 +488,79 @@ static int mode_encode(const struct opts *o)
 		      (unsigned long long)es.bytes);
 	}
 	zcap_graph_destroy(g);
+	return failures ? 1 : 0;
+}
+
+/*
+ * The encoder's coded frames held downstream: a checker keeps each for
+ * HOLD_MS but says it holds one, so the bitstream allocator has fewer
+ * buffers (2 + 1) than a HOLD_MS of frames and the encoder's CAPTURE queue
+ * runs dry until one comes back. A coded frame must not change while held (its index is not
+ * queued again under a reader), every one must arrive, and nothing is
+ * copied: the encoder writes into the dma-bufs that go downstream.
+ */
+static int mode_encode_hold(const struct opts *o)
+{
+	struct zcap_m2m_encoder_config ec = {
+		.device = o->enc,
+		.flags = o->flags,
+		.capture_buffers = 2,
+	};
+	struct checker *slow = checker_new(o->hold_ms);
+	struct zcap_filter_stats ss, es;
+	struct zcap_filter *src, *enc;
+	struct zcap_graph *g;
+	int r;
+
+	slow->claim_held = 1;
+	slow->coded = true;
+	r = zcap_graph_new(&g);
+	if (r)
+		die("graph", r);
+	src = make_source(g, o);
+	r = zcap_m2m_encoder_new(&ec, &enc);
+	if (!r)
+		r = zcap_graph_add(g, enc);
+	if (!r)
+		r = zcap_graph_add(g, slow->f);
+	if (r)
+		die("encoder and checker", r);
+	r = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+			       zcap_filter_pin(enc, ZCAP_PIN_INPUT, 0), NULL);
+	if (!r)
+		r = zcap_graph_connect(g, zcap_filter_pin(enc, ZCAP_PIN_OUTPUT, 0),
+				       slow->in, NULL);
+	check(r == 0, "source -> encoder -> slow checker connected (%s)",
+	      zcap_strerror(r));
+	if (r) {
+		zcap_graph_destroy(g);
+		return 1;
+	}
+	run_graph(g, o->frames * 3);
+	r = zcap_graph_stop(g);
+	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
+	zcap_consumers_print_summary(g, stdout);
+	get_stats(src, &ss);
+	get_stats(enc, &es);
+	check(es.frames >= o->frames && es.errors == 0,
+	      "encoder: %llu coded frames, %llu errors",
+	      (unsigned long long)es.frames, (unsigned long long)es.errors);
+	check(slow->frames == es.frames,
+	      "every coded frame reached the slow consumer (%llu of %llu)",
+	      (unsigned long long)slow->frames, (unsigned long long)es.frames);
+	check(slow->mismatches == 0,
+	      "no coded frame changed while held (%llu changed)",
+	      (unsigned long long)slow->mismatches);
+	check(slow->eos == 1, "end of stream reached the slow consumer");
+	check(slow->max_held >= ec.capture_buffers + slow->claim_held,
+	      "the consumer held every bitstream buffer at once (%u of %u)",
+	      slow->max_held, ec.capture_buffers + slow->claim_held);
+	check(ss.bytes_copied == 0 && es.bytes_copied == 0,
+	      "nothing copied (source %llu, encoder %llu bytes)",
+	      (unsigned long long)ss.bytes_copied,
+	      (unsigned long long)es.bytes_copied);
+	zcap_graph_destroy(g);
+	free(slow);
 	return failures ? 1 : 0;
 }
 
@@ -954,6 +1032,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(mode, "encode") && o.enc && o.raw && o.coded)
 		return mode_encode(&o);
+	if (!strcmp(mode, "encode-hold") && o.enc)
+		return mode_encode_hold(&o);
 	if (!strcmp(mode, "pass") && o.out)
 		return mode_pass(&o);
 	if (!strcmp(mode, "drm") && o.dri)

@@ -23,7 +23,7 @@ H=360
 # below (a wrong stride gives < 12 dB).
 PSNR_MIN=28
 
-tap_plan 16
+tap_plan 17
 
 # run_case NAME CMD...: run a consumers_run mode, its output as comments.
 run_case() {
@@ -130,7 +130,15 @@ else
 	tap_diag "$(tail -20 "$R/copy.dec.log")"
 fi
 
-# 12-13: passthrough to vivid's video output, read back through the loop;
+# 12: the encoder's coded frames held downstream longer than its buffers
+# last: its CAPTURE queue waits for them to come back, none changes while
+# held (a moving pattern with counters: every coded frame differs),
+# nothing is copied
+v4l2-ctl -d "$cap" -c horizontal_movement=1,osd_text_mode=0 >/dev/null 2>&1
+run_case "encode into a slow consumer: coded frames held, never rewritten, 0 copies" \
+	"$run" encode-hold -c "$cap" -e "$enc" -n 10 -H 1500
+
+# 13-14: passthrough to vivid's video output, read back through the loop;
 # a moving pattern with counters, so that every frame sent differs
 v4l2-ctl -d "$cap" -c horizontal_movement=1,osd_text_mode=0 >/dev/null 2>&1
 if setup_loop >"$R/loop.log" 2>&1; then
@@ -147,7 +155,7 @@ run_case "passthrough: vivid output imports the pool, 0 copies, frames intact" \
 run_case "passthrough with the copy fallback forced, frames intact" \
 	"$run" pass -C -s 1280x720 -c "$cap" -p "$out" -n 8 $rb
 
-# 14: DRM: vgem imports every buffer once
+# 15: DRM: vgem imports every buffer once
 card=
 if modprobe vgem; then
 	for c in /sys/class/drm/card*; do
@@ -165,12 +173,12 @@ else
 	tap_diag "$(ls -l /sys/class/drm/ 2>&1)"
 fi
 
-# 15: tee with a slow consumer that keeps more frames than it said it
+# 16: tee with a slow consumer that keeps more frames than it said it
 # would, a null sink, and a checking consumer
 run_case "tee: a slow consumer makes the source drop, never tears a frame" \
 	"$run" tee -c "$cap" -n 20 -H 1500
 
-# 16: nothing left behind
+# 17: nothing left behind
 rmmod vgem 2>/dev/null
 rmmod vivid 2>/dev/null
 if rmmod vicodec && rmmod v4l2-mem2mem; then
