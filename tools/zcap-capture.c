@@ -53,6 +53,12 @@ struct cap_sink {
 	bool png_done;
 	int png_err;
 	char png_msg[256];
+	/*
+	 * Frames stamped later than they were written: a driver that stamps
+	 * the end of a frame from its nominal period rather than a clock
+	 * (vivid's default) gives no capture-to-write latency for them.
+	 */
+	uint64_t stamped_after_write;
 };
 
 static void usage(FILE *f)
@@ -289,6 +295,8 @@ static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
 				if ((uint64_t)d > st->latency_ns_max)
 					st->latency_ns_max = (uint64_t)d;
 				st->latency_samples++;
+			} else {
+				cs->stamped_after_write++;
 			}
 		}
 	} else {
@@ -667,9 +675,16 @@ int main(int argc, char **argv)
 		fprintf(out, "provider: %s\n", alloc ? zcap_allocator_describe(alloc) :
 			(sst.provider[0] ? sst.provider : "none"));
 		if (kst.latency_samples)
-			fprintf(out, "latency:  avg %.2f ms, max %.2f ms (capture to write)\n",
+			fprintf(out, "latency:  avg %.2f ms, max %.2f ms over %llu frame%s (capture to write)\n",
 				ms(kst.latency_ns_sum / kst.latency_samples),
-				ms(kst.latency_ns_max));
+				ms(kst.latency_ns_max),
+				(unsigned long long)kst.latency_samples,
+				kst.latency_samples == 1 ? "" : "s");
+		if (cs.stamped_after_write)
+			fprintf(out, "          %llu frame%s stamped after %s written: the driver's timestamps are not capture times\n",
+				(unsigned long long)cs.stamped_after_write,
+				cs.stamped_after_write == 1 ? "" : "s",
+				cs.stamped_after_write == 1 ? "it was" : "they were");
 		if (sst.note[0])
 			fprintf(out, "note:     %s\n", sst.note);
 		if (o.png && cs.png_done && !cs.png_err)
