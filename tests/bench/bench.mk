@@ -39,8 +39,16 @@ BENCH_GNUPLOT ?= gnuplot
 BENCH_PREREQS := $(if $(wildcard $(TOP)/kernel/module.mk),modules-all) zcap-bench
 
 
-.PHONY: zcap-bench bench bench-installed bench-plot
+.PHONY: zcap-bench bench bench-installed bench-plot install-bench uninstall-bench
 zcap-bench: $(BENCH_BIN)
+install: install-bench
+
+install-bench: $(BENCH_BIN)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BENCH_BIN) $(DESTDIR)$(BINDIR)/
+
+uninstall-bench:
+	rm -f $(DESTDIR)$(BINDIR)/$(notdir $(BENCH_BIN))
 
 $(BENCH_OBJDIR)/%.o: $(TOP)/tools/%.c
 	@mkdir -p $(@D)
