@@ -22,7 +22,7 @@ static const char *const zcap_texts[] = {
 	[ZCAP_E_BASE - ZCAP_E_ALREADY_CONNECTED] =
 		"The pin is already connected",
 	[ZCAP_E_BASE - ZCAP_E_NOT_IMPLEMENTED] =
-		"Not implemented",
+		"The pin does not implement this call",
 	[ZCAP_E_BASE - ZCAP_E_TYPE_NOT_ACCEPTED] =
 		"The peer pin does not accept this format",
 	[ZCAP_E_BASE - ZCAP_E_PROPS_REJECTED] =

@@ -33,7 +33,11 @@ enum zcap_error {
 	ZCAP_E_NOT_CONNECTED = ZCAP_E_BASE - 6,
 	/* The pin is already connected (VFW_E_ALREADY_CONNECTED). */
 	ZCAP_E_ALREADY_CONNECTED = ZCAP_E_BASE - 7,
-	/* The optional call is not implemented (E_NOTIMPL). */
+	/*
+	 * The pin has no operation for this call (E_NOTIMPL): an optional one
+	 * such as GetAllocatorRequirements (no requirements, not a failure),
+	 * or Receive on an input pin made without a receive op.
+	 */
 	ZCAP_E_NOT_IMPLEMENTED = ZCAP_E_BASE - 8,
 	/* The peer does not accept this format (VFW_E_TYPE_NOT_ACCEPTED). */
 	ZCAP_E_TYPE_NOT_ACCEPTED = ZCAP_E_BASE - 9,

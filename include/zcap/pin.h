@@ -57,7 +57,10 @@ struct zcap_input_pin_ops {
 	int (*get_requirements)(struct zcap_pin *pin, struct zcap_alloc_requirements *req);
 	/* NotifyAllocator: a chance to refuse it (non-zero) or to prepare for it. */
 	int (*notify_allocator)(struct zcap_pin *pin, struct zcap_allocator *a, bool read_only);
-	/* Receive one sample; the pin takes its own reference if it keeps it. */
+	/*
+	 * Receive one sample; the pin takes its own reference if it keeps it.
+	 * NULL: the pin takes no samples (ZCAP_E_NOT_IMPLEMENTED).
+	 */
 	int (*receive)(struct zcap_pin *pin, struct zcap_sample *s);
 	/* ReceiveCanBlock: 1 if receive may block, 0 if not. NULL: 1. */
 	int (*receive_can_block)(struct zcap_pin *pin);

@@ -299,6 +299,33 @@ static void test_no_allocator(void)
 	rig_fini(&r);
 }
 
+/* An input pin with no receive op takes no samples: NOT_IMPLEMENTED. */
+static void test_no_receive(void)
+{
+	struct zcap_alloc_props p = props_1(1, 64);
+	struct zcap_allocator *a = new_mem();
+	struct zcap_sample *s = NULL;
+	struct zcap_pin *bare;
+	struct rig r;
+
+	rig_init(&r, NULL);
+	r.oc.own = new_mem();
+	zcap_pin_new_input(r.fi, "bare", NULL, NULL, &bare);
+	zcap_allocator_set_properties(a, &p, NULL);
+	zcap_allocator_commit(a);
+	zcap_allocator_get_buffer(a, 0, &s);
+	is(zcap_pin_connect(r.out, bare, NULL), 0, "an input pin without ops connects");
+	zcap_filter_run(r.fi);
+	is(zcap_pin_receive(bare, s), ZCAP_E_NOT_IMPLEMENTED,
+	   "receive on a connected, running pin with no receive op -> NOT_IMPLEMENTED");
+	is(zcap_pin_deliver(r.out, s), ZCAP_E_NOT_IMPLEMENTED,
+	   "and deliver to it says the same");
+	zcap_filter_stop(r.fi);
+	zcap_sample_unref(s);
+	zcap_allocator_unref(a);
+	rig_fini(&r);
+}
+
 static void test_connect_input_allocator(void)
 {
 	struct rig r;
@@ -665,6 +692,7 @@ int main(void)
 	test_pin_basics();
 	test_get_allocator();
 	test_no_allocator();
+	test_no_receive();
 	test_connect_input_allocator();
 	test_connect_fallback();
 	test_requirements();
