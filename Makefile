@@ -48,6 +48,13 @@ help:
 deps:
 	$(TOP)/scripts/deps.sh
 
+# These goals need the Debian packages, and the kernel lists above are read
+# when the Makefile is parsed, before deps could install a kernel: each runs
+# deps, then its <goal>-installed rule (in its fragment) in a new make.
+DEPS_GOALS := check demo bench fuzz
+$(DEPS_GOALS): deps
+	@$(MAKE) --no-print-directory $@-installed
+
 -include $(TOP)/kernel/module.mk
 -include $(TOP)/lib/lib.mk
 -include $(TOP)/tools/tools.mk

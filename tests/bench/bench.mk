@@ -39,7 +39,7 @@ BENCH_GNUPLOT ?= gnuplot
 BENCH_PREREQS := $(if $(wildcard $(TOP)/kernel/module.mk),modules-all) zcap-bench
 
 
-.PHONY: zcap-bench bench bench-installed bench-plot install-bench uninstall-bench
+.PHONY: zcap-bench bench-installed bench-plot install-bench uninstall-bench
 zcap-bench: $(BENCH_BIN)
 install: install-bench
 
@@ -64,9 +64,6 @@ $(BENCH_BIN): $(BENCH_OBJS) $(BENCH_LIBZCAP_A)
 # One boot per kernel. The rig's results share is $(BENCH_DIR)/vm/<kver>
 # rather than its default $(BUILD)/results/<kver>, which `make check` empties
 # when it starts; the figures are copied from there next to each other.
-bench: deps
-	@$(MAKE) --no-print-directory bench-installed
-
 bench-installed:
 	@$(MAKE) --no-print-directory $(BENCH_PREREQS)
 	@test -n "$(strip $(BENCH_KVERS))" || { echo "bench: no Debian 6.1 or 6.12 kernel is installed (make deps)" >&2; exit 1; }

@@ -16,7 +16,7 @@ FUZZ_TIME ?= 900
 VM_SUITES += tests/vm/suites/fuzz.sh
 VM_PREREQS += fuzz-bin
 
-.PHONY: fuzz fuzz-installed fuzz-bin
+.PHONY: fuzz-installed fuzz-bin
 fuzz-bin: $(FUZZ_BIN)
 
 $(FUZZ_BIN): $(TOP)/tests/fuzz/zcap-fuzz.c $(TOP)/tests/common/vgem.c \
@@ -26,9 +26,6 @@ $(FUZZ_BIN): $(TOP)/tests/fuzz/zcap-fuzz.c $(TOP)/tests/common/vgem.c \
 
 # The rig passes nothing but its own variables into the guest, so the long
 # run's parameters travel in a file next to the binary that the suite reads.
-fuzz: deps
-	@$(MAKE) --no-print-directory fuzz-installed
-
 fuzz-installed: fuzz-bin $(if $(wildcard $(TOP)/kernel/module.mk),modules-all)
 	@test -n "$(strip $(VM_KVERS))" || { echo "fuzz: no Debian 6.1 or 6.12 kernel is installed (make deps)" >&2; exit 1; }
 	@printf 'ZCAP_FUZZ_OPS=%s\nZCAP_FUZZ_TIME=%s\nZCAP_FUZZ_SEED=%s\n' \

@@ -35,11 +35,7 @@ VM_PREREQS += $(if $(wildcard $(TOP)/kernel/module.mk),modules-all) \
 	$(if $(wildcard $(TOP)/tools/tools.mk),tools) \
 	$(if $(wildcard $(TOP)/tests/selftests/selftests.mk),selftests)
 
-.PHONY: vm-check vm-prereqs check demo check-installed demo-installed
-
-# check, demo, bench and fuzz run deps first and then the rest in a new make:
-# the kernel lists above are read when the Makefile is parsed, before deps
-# could install a kernel, so a fresh machine would otherwise see none.
+.PHONY: vm-check vm-prereqs check-installed demo-installed
 
 vm-prereqs: $(VM_PREREQS)
 
@@ -83,9 +79,6 @@ define vm_step
 	fi
 endef
 
-check: deps
-	@$(MAKE) --no-print-directory check-installed
-
 check-installed:
 	@rm -rf $(BUILD)/results
 	@status=0; start=$$(date +%s); \
@@ -100,9 +93,6 @@ check-installed:
 	echo "check: done in $$(( $$(date +%s) - start )) s; results in $(BUILD)/results"; \
 	$(VM_SUMMARY) || status=1; \
 	exit $$status
-
-demo: deps
-	@$(MAKE) --no-print-directory demo-installed
 
 demo-installed:
 	@$(MAKE) --no-print-directory vm-prereqs
