@@ -143,7 +143,6 @@ static int enc_queue_cap(struct m2m_enc *e, uint32_t index)
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct zcap_sample *s = NULL;
 	struct v4l2_buffer b;
-	struct zcap_mem m;
 	int r;
 
 	memset(&b, 0, sizeof(b));
@@ -159,20 +158,12 @@ static int enc_queue_cap(struct m2m_enc *e, uint32_t index)
 		r = zcap_allocator_get_buffer_index(e->out_alloc, index, &s);
 		if (r)
 			return r;
-		r = zcap_sample_mem(s, 0, &m);
+		r = zcapi_v4l2_buf_set_dmabufs(&b, planes, e->mplane, s, 1);
 		if (r) {
 			zcap_sample_unref(s);
 			return r;
 		}
-		e->cap[index].len = m.length;
-		/* The same length every time: vb2 then keeps its mapping. */
-		if (e->mplane) {
-			planes[0].m.fd = m.fd;
-			planes[0].length = (uint32_t)m.length;
-		} else {
-			b.m.fd = m.fd;
-			b.length = (uint32_t)m.length;
-		}
+		e->cap[index].len = e->mplane ? planes[0].length : b.length;
 	}
 	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_QBUF, &b);
 	if (r) {
@@ -190,8 +181,6 @@ static int enc_requeue_cap(struct m2m_enc *e)
 	uint32_t i;
 	int r;
 
-	if (e->cap_memory != V4L2_MEMORY_DMABUF)
-		return 0;
 	for (i = 0; i < e->n_cap; i++) {
 		if (e->cap[i].s)
 			continue;
@@ -477,26 +466,23 @@ err:
 }
 
 /*
- * Hand one coded frame downstream: DMABUF, the very sample the encoder
- * wrote into; MMAP, a copy. Returns 0 or an error to report.
+ * Hand one coded frame downstream: @imported, the sample the encoder wrote
+ * into (DMABUF; the caller keeps its reference), or with @imported NULL a
+ * copy out of the MMAP buffer. Returns 0 or an error to report.
  */
 static int enc_deliver(struct m2m_enc *e, const struct v4l2_buffer *b,
-		       uint32_t offset, uint32_t bytes)
+		       struct zcap_sample *imported, uint32_t offset,
+		       uint32_t bytes)
 {
 	struct zcap_sample *s;
 	uint64_t copied = 0;
 	int r;
 
-	if (e->cap_memory == V4L2_MEMORY_DMABUF) {
-		s = e->cap[b->index].s;
-		e->cap[b->index].s = NULL;
-		if (!zcap_pin_peer(e->out)) {
-			zcap_sample_unref(s);
-			return 0;
-		}
+	if (!e->out_alloc || !zcap_pin_peer(e->out))
+		return 0;
+	if (imported) {
+		s = zcap_sample_ref(imported);
 	} else {
-		if (!e->out_alloc || !zcap_pin_peer(e->out))
-			return 0;
 		r = enc_copy_coded(e, b, offset, bytes, &s);
 		if (r) {
 			struct zcap_filter_stats *st = zcap_filter_stats_lock(e->c.f);
@@ -544,6 +530,7 @@ static void enc_mark_drained(struct m2m_enc *e)
 static bool enc_drain_capture(struct m2m_enc *e)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct zcap_sample *s;
 	struct v4l2_buffer b;
 	uint32_t offset, bytes;
 	int r;
@@ -573,30 +560,29 @@ static bool enc_drain_capture(struct m2m_enc *e)
 		if (bytes > e->cap[b.index].len)
 			bytes = (uint32_t)e->cap[b.index].len;
 		bytes = offset < bytes ? bytes - offset : 0;
+		/*
+		 * DMABUF: the sample leaves its slot here and goes back to the
+		 * allocator when its last holder lets go; the thread queues
+		 * its index again then (enc_requeue_cap).
+		 */
+		s = e->cap[b.index].s;
+		e->cap[b.index].s = NULL;
 		if (b.flags & V4L2_BUF_FLAG_ERROR) {
 			enc_error(e, -EIO, "coded buffer flagged ERROR", false);
 		} else if (bytes) {
-			r = enc_deliver(e, &b, offset, bytes);
+			r = enc_deliver(e, &b, s, offset, bytes);
 			if (r)
 				enc_error(e, r, "delivering a coded frame", false);
 		}
-		/*
-		 * DMABUF: a sample not delivered goes back to the allocator
-		 * here; a delivered one once its holders are done. Either way
-		 * its index is queued again when the allocator has it free.
-		 * After the last buffer, it stays with the allocator.
-		 */
-		if (e->cap_memory == V4L2_MEMORY_DMABUF) {
-			zcap_sample_unref(e->cap[b.index].s);
-			e->cap[b.index].s = NULL;
-		}
+		zcap_sample_unref(s);
 		if (b.flags & V4L2_BUF_FLAG_LAST)
 			return true;
-		r = e->cap_memory == V4L2_MEMORY_DMABUF ? enc_requeue_cap(e) :
-			enc_queue_cap(e, b.index);
-		if (r) {
-			enc_error(e, r, "QBUF(CAPTURE)", true);
-			return true;
+		if (e->cap_memory == V4L2_MEMORY_MMAP) {
+			r = enc_queue_cap(e, b.index);
+			if (r) {
+				enc_error(e, r, "QBUF(CAPTURE)", true);
+				return true;
+			}
 		}
 	}
 }

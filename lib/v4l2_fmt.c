@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <zcap/sample.h>
+
 #include "v4l2_fmt.h"
 
 /*
@@ -113,6 +115,37 @@ int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg)
 		r = ioctl(fd, req, arg);
 	} while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : 0;
+}
+
+int zcapi_v4l2_buf_set_dmabufs(struct v4l2_buffer *b,
+			       struct v4l2_plane *planes, bool mplane,
+			       struct zcap_sample *s, uint32_t n_mem)
+{
+	struct zcap_mem mem;
+	uint32_t m;
+	int ret;
+
+	for (m = 0; m < n_mem; m++) {
+		ret = zcap_sample_mem(s, m, &mem);
+		if (ret < 0)
+			return ret;
+		/*
+		 * The same length every time: vb2 keeps a dma-buf's mapping
+		 * only when both the dma-buf and the length are unchanged.
+		 */
+		if (mplane) {
+			planes[m].m.fd = mem.fd;
+			planes[m].length = (uint32_t)mem.length;
+		} else {
+			b->m.fd = mem.fd;
+			b->length = (uint32_t)mem.length;
+		}
+	}
+	if (mplane) {
+		b->m.planes = planes;
+		b->length = n_mem;
+	}
+	return 0;
 }
 
 bool zcapi_fmt_is_multi_mem(uint32_t fourcc)

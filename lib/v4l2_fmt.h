@@ -61,4 +61,14 @@ ZCAP_HIDDEN int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg);
 /* Multi-memory fourcc (NV12M, ...) -> V4L2 multi-planar only. */
 ZCAP_HIDDEN bool zcapi_fmt_is_multi_mem(uint32_t fourcc);
 
+struct zcap_sample;
+/*
+ * A CAPTURE QBUF of @s's first @n_mem dma-bufs: @b (and @planes, which it
+ * points at, when @mplane) gets each block's fd and whole length. 0, or
+ * zcap_sample_mem()'s error.
+ */
+ZCAP_HIDDEN int zcapi_v4l2_buf_set_dmabufs(struct v4l2_buffer *b,
+					   struct v4l2_plane *planes, bool mplane,
+					   struct zcap_sample *s, uint32_t n_mem);
+
 #endif /* ZCAP_LIB_V4L2_FMT_H */

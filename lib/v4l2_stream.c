@@ -52,8 +52,6 @@ static int qbuf_dmabuf(struct v4l2_src *src, uint32_t index, struct zcap_sample 
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct v4l2_buffer b;
-	struct zcap_mem mem;
-	uint32_t m;
 	int ret;
 
 	memset(&b, 0, sizeof(b));
@@ -61,26 +59,10 @@ static int qbuf_dmabuf(struct v4l2_src *src, uint32_t index, struct zcap_sample 
 	b.type = src->type;
 	b.memory = V4L2_MEMORY_DMABUF;
 	b.index = index;
-	for (m = 0; m < src->fmt.n_mem; m++) {
-		ret = zcap_sample_mem(s, m, &mem);
-		if (ret < 0)
-			return ret;
-		/*
-		 * The same length every time: vb2 keeps a dma-buf's mapping
-		 * only when both the dma-buf and the length are unchanged.
-		 */
-		if (src->mplane) {
-			planes[m].m.fd = mem.fd;
-			planes[m].length = (uint32_t)mem.length;
-		} else {
-			b.m.fd = mem.fd;
-			b.length = (uint32_t)mem.length;
-		}
-	}
-	if (src->mplane) {
-		b.m.planes = planes;
-		b.length = src->fmt.n_mem;
-	}
+	ret = zcapi_v4l2_buf_set_dmabufs(&b, planes, src->mplane, s,
+					 src->fmt.n_mem);
+	if (ret)
+		return ret;
 	return zcapi_v4l2_ioctl(src->fd, VIDIOC_QBUF, &b);
 }
 
