@@ -134,6 +134,10 @@ static int zcap_alloc_contiguous(struct zcap_buffer *buf)
 	struct page *block;
 	unsigned int i;
 
+	/* Compaction for a large block can take a while: check first. */
+	if (fatal_signal_pending(current))
+		return -EINTR;
+
 	block = alloc_pages(ZCAP_GFP_MAY_FAIL, order);
 	if (!block)
 		return -ENOMEM;
@@ -151,25 +155,36 @@ static int zcap_alloc_contiguous(struct zcap_buffer *buf)
 	return 0;
 }
 
+/*
+ * Only a raised max_pool_bytes lets a buffer get this large. A buffer larger
+ * than the machine's memory can never be allocated, and a page array over
+ * INT_MAX bytes is one kvmalloc() refuses with a warning: both are ENOMEM
+ * before anything is tried, whatever the caps say.
+ */
+bool zcap_buffer_size_possible(u64 size)
+{
+	u64 npages = size >> PAGE_SHIFT;
+
+	return size <= SIZE_MAX && npages <= totalram_pages() &&
+	       npages <= INT_MAX / sizeof(struct page *);
+}
+
 struct zcap_buffer *zcap_buffer_alloc(struct zcap_pool *pool)
 {
 	struct zcap_buffer *buf;
-	u64 npages = pool->buffer_size >> PAGE_SHIFT;
 	int ret;
 
-	/* Only a raised max_pool_bytes lets a buffer get this large. */
-	if (npages > UINT_MAX || pool->buffer_size > SIZE_MAX)
+	if (!zcap_buffer_size_possible(pool->buffer_size))
 		return ERR_PTR(-ENOMEM);
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	buf = kzalloc(sizeof(*buf), ZCAP_GFP_META);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 	buf->size = pool->buffer_size;
-	buf->npages = npages;
+	buf->npages = pool->buffer_size >> PAGE_SHIFT;
 
-	/* The metadata grows with the buffer: charge it like the pages. */
 	buf->pages = kvmalloc_array(buf->npages, sizeof(*buf->pages),
-				    GFP_KERNEL_ACCOUNT);
+				    ZCAP_GFP_META);
 	if (!buf->pages) {
 		ret = -ENOMEM;
 		goto err_buf;
@@ -184,7 +199,7 @@ struct zcap_buffer *zcap_buffer_alloc(struct zcap_pool *pool)
 
 	/* Physically adjacent pages share an entry, across blocks too. */
 	ret = sg_alloc_table_from_pages(&buf->sgt, buf->pages, buf->npages, 0,
-					buf->size, GFP_KERNEL_ACCOUNT);
+					buf->size, ZCAP_GFP_META);
 	if (ret)
 		goto err_pages;
 
@@ -240,12 +255,12 @@ static int zcap_dmabuf_attach(struct dma_buf *dmabuf,
 	unsigned int i;
 	int ret;
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	a = kzalloc(sizeof(*a), ZCAP_GFP_META);
 	if (!a)
 		return -ENOMEM;
 
 	/* Each device maps its own copy: DMA addresses are per device. */
-	ret = sg_alloc_table(&a->sgt, buf->sgt.orig_nents, GFP_KERNEL);
+	ret = sg_alloc_table(&a->sgt, buf->sgt.orig_nents, ZCAP_GFP_META);
 	if (ret) {
 		kfree(a);
 		return ret;
@@ -286,12 +301,30 @@ static void zcap_dmabuf_detach(struct dma_buf *dmabuf,
 	atomic64_dec(&zcap_stats.attachments);
 }
 
+/*
+ * A read-only dma-buf is read-only for devices too, not only for mmap(): a
+ * capture queue that maps one for DMA must fail its QBUF rather than write
+ * into memory its owner shared for reading, so mappings a device may write
+ * through (DMA_FROM_DEVICE, DMA_BIDIRECTIONAL) are refused. vmap() cannot
+ * be: its caller never says which way it will use the mapping, and the
+ * dma-buf core WARNs on any vmap error (see Documentation/abi.md).
+ */
+static bool zcap_dmabuf_writable(struct dma_buf *dmabuf)
+{
+	return dmabuf->file->f_mode & FMODE_WRITE;
+}
+
 static struct sg_table *zcap_dmabuf_map(struct dma_buf_attachment *attach,
 					enum dma_data_direction dir)
 {
 	struct zcap_buffer *buf = attach->dmabuf->priv;
 	struct zcap_attachment *a = attach->priv;
 	int ret;
+
+	if (!zcap_dmabuf_writable(attach->dmabuf) && dir != DMA_TO_DEVICE) {
+		atomic64_inc(&zcap_stats.map_calls);
+		return ERR_PTR(-EACCES);
+	}
 
 	mutex_lock(&buf->lock);
 	/* One copy of the table, so one mapping per attachment. */

@@ -11,6 +11,7 @@
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/overflow.h>
@@ -23,8 +24,27 @@
 #include "compat.h"
 #include "zcap.h"
 
-u64 zcap_max_pool_bytes = SZ_1G;
-u64 zcap_max_total_bytes = 4ULL * SZ_1G;
+/* 0 until zcap_init() derives a default from the machine's memory. */
+u64 zcap_max_pool_bytes;
+u64 zcap_max_total_bytes;
+
+/*
+ * Caps not given at load time follow the machine's memory: one pool at most
+ * a quarter of RAM (and 1 GiB), all buffers at most half (and 4 GiB). Fixed
+ * defaults let a single default-sized pool take all of a small machine's
+ * memory, and then it is the global OOM killer, not ENOMEM, that answers.
+ */
+static void zcap_default_caps(void)
+{
+	u64 ram = (u64)totalram_pages() << PAGE_SHIFT;
+
+	if (!zcap_max_pool_bytes)
+		zcap_max_pool_bytes = max_t(u64, min_t(u64, SZ_1G, ram / 4),
+					    PAGE_SIZE);
+	if (!zcap_max_total_bytes)
+		zcap_max_total_bytes = max_t(u64, min_t(u64, 4ULL * SZ_1G,
+							ram / 2), PAGE_SIZE);
+}
 
 /*
  * Both caps are byte counts. Below one page nothing could ever be created,
@@ -53,11 +73,11 @@ static const struct kernel_param_ops zcap_param_bytes_ops = {
 module_param_cb(max_pool_bytes, &zcap_param_bytes_ops, &zcap_max_pool_bytes,
 		0644);
 MODULE_PARM_DESC(max_pool_bytes,
-		 "Largest pool in bytes (EFBIG above it; default 1 GiB)");
+		 "Largest pool in bytes (EFBIG above it; default 1 GiB or a quarter of RAM, whichever is less)");
 module_param_cb(max_total_bytes, &zcap_param_bytes_ops, &zcap_max_total_bytes,
 		0644);
 MODULE_PARM_DESC(max_total_bytes,
-		 "Cap on bytes of all live buffers (EDQUOT above it; default 4 GiB)");
+		 "Cap on bytes of all live buffers (EDQUOT above it; default 4 GiB or half of RAM, whichever is less)");
 
 u64 zcap_max_contig_bytes(void)
 {
@@ -148,6 +168,7 @@ static int __init zcap_init(void)
 {
 	int ret;
 
+	zcap_default_caps();
 	zcap_debugfs_init();
 
 	ret = misc_register(&zcap_miscdev);

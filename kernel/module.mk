@@ -43,8 +43,10 @@ endef
 # One target per kernel, so `make -j modules-all` builds them side by side,
 # and every user of a tree (module, modules-all, sparse) goes through the
 # same target: make never runs two kbuilds in one tree at once.
+# ZCAP_KDIR_<kver>= names the build tree of a kernel that is not installed
+# (the debug kernel).
 zcap-kmod-%: zcap-kmod-force
-	$(call zcap_kmod_make,$(call zcap_kmod_dir,$*),/lib/modules/$*/build)
+	$(call zcap_kmod_make,$(call zcap_kmod_dir,$*),$(or $(ZCAP_KDIR_$*),/lib/modules/$*/build))
 	@echo "zcap.ko for $*: $(call zcap_ko,$*)"
 
 ifeq ($(ZCAP_KMOD_NAME),$(KVER))

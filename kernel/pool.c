@@ -67,6 +67,9 @@ static int zcap_pool_release(struct inode *inode, struct file *file)
 	for (i = 0; i < pool->count; i++) {
 		struct zcap_buffer *buf = pool->bufs[i];
 
+		/* A pool whose creation failed part way. */
+		if (!buf)
+			continue;
 		for (mode = 0; mode < ZCAP_ACCESS_MODES; mode++) {
 			struct dma_buf *dmabuf = buf->dmabuf[mode];
 
@@ -204,57 +207,107 @@ static const struct file_operations zcap_pool_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
-/* The caller checked every field of @req and the caps on its sizes. */
-int zcap_pool_create(const struct zcap_pool_create *req, u64 buffer_size,
-		     u64 total_bytes, struct zcap_pool_create __user *uarg)
+/* The pool struct; its buffers are allocated by zcap_pool_fill(). */
+static struct zcap_pool *zcap_pool_alloc(const struct zcap_pool_create *req,
+					 u64 buffer_size)
 {
-	struct zcap_pool_create reply;
 	struct zcap_pool *pool;
-	struct file *file;
-	unsigned int i;
-	int fd, ret;
 
-	ret = zcap_bytes_reserve(total_bytes);
-	if (ret)
-		return ret;
-
-	pool = kzalloc(struct_size(pool, bufs, req->count), GFP_KERNEL);
-	if (!pool) {
-		atomic64_sub(total_bytes, &zcap_stats.bytes);
-		return -ENOMEM;
-	}
+	pool = kzalloc(struct_size(pool, bufs, req->count), ZCAP_GFP_META);
+	if (!pool)
+		return NULL;
 	kref_init(&pool->ref);
 	mutex_init(&pool->lock);
 	pool->buffer_size = buffer_size;
 	pool->count = req->count;
 	pool->flags = req->flags;
 	atomic64_inc(&zcap_stats.pools);
+	return pool;
+}
 
-	/* Each buffer returns its share of the reservation when it is freed. */
+/*
+ * Allocate every buffer of @pool. Each buffer returns its share of the
+ * max_total_bytes reservation when it is freed; on failure the share of the
+ * buffers never allocated is returned here, and the buffers that were are
+ * freed with the pool file.
+ */
+static int zcap_pool_fill(struct zcap_pool *pool)
+{
+	unsigned int i;
+	int ret = 0;
+
 	for (i = 0; i < pool->count; i++) {
-		struct zcap_buffer *buf = zcap_buffer_alloc(pool);
+		struct zcap_buffer *buf;
 
+		/* Up to 256 buffers: let a killed creator go between them. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		buf = zcap_buffer_alloc(pool);
 		if (IS_ERR(buf)) {
 			ret = PTR_ERR(buf);
-			goto err_buffers;
+			break;
 		}
 		pool->bufs[i] = buf;
 		pool->sg_entries += buf->sgt.orig_nents;
 		pool->max_sg_entries = max(pool->max_sg_entries,
 					   buf->sgt.orig_nents);
 	}
+	if (ret)
+		atomic64_sub((u64)(pool->count - i) * pool->buffer_size,
+			     &zcap_stats.bytes);
+	return ret;
+}
+
+/*
+ * The caller checked every field of @req and the caps on its sizes.
+ *
+ * The file and its fd come before the buffers. The VFS allocates them with
+ * plain GFP_KERNEL, charged to the caller's memory cgroup, where a failed
+ * charge calls the OOM killer; made first, they need a page of headroom,
+ * while after the buffers they would need it on top of everything the pages
+ * took, and a cgroup with room for the pages but not for a file would see
+ * its creator killed instead of getting ENOMEM.
+ */
+int zcap_pool_create(const struct zcap_pool_create *req, u64 buffer_size,
+		     u64 total_bytes, struct zcap_pool_create __user *uarg)
+{
+	struct zcap_pool_create reply;
+	struct zcap_pool *pool;
+	struct file *file;
+	int fd, ret;
+
+	if (!zcap_buffer_size_possible(buffer_size))
+		return -ENOMEM;
+	ret = zcap_bytes_reserve(total_bytes);
+	if (ret)
+		return ret;
+
+	pool = zcap_pool_alloc(req, buffer_size);
+	if (!pool) {
+		atomic64_sub(total_bytes, &zcap_stats.bytes);
+		return -ENOMEM;
+	}
 
 	file = anon_inode_getfile("[zcap-pool]", &zcap_pool_fops, pool, O_RDWR);
 	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto err_buffers;
+		atomic64_sub(total_bytes, &zcap_stats.bytes);
+		zcap_pool_put(pool);
+		return PTR_ERR(file);
 	}
+	/* From here on the file owns the pool and every buffer in it. */
 
 	fd = get_unused_fd_flags(req->fd_flags);
 	if (fd < 0) {
+		atomic64_sub(total_bytes, &zcap_stats.bytes);
 		ret = fd;
 		goto err_file;
 	}
+
+	ret = zcap_pool_fill(pool);
+	if (ret)
+		goto err_fd;
 
 	/* Reply before the fd exists: a faulting reply must leak nothing. */
 	reply = *req;
@@ -271,14 +324,7 @@ int zcap_pool_create(const struct zcap_pool_create *req, u64 buffer_size,
 err_fd:
 	put_unused_fd(fd);
 err_file:
-	/* The release frees the pool and every buffer. */
+	/* The release frees the pool and every buffer allocated. */
 	fput(file);
-	return ret;
-
-err_buffers:
-	atomic64_sub((u64)(pool->count - i) * buffer_size, &zcap_stats.bytes);
-	while (i--)
-		zcap_buffer_put(pool->bufs[i]);
-	zcap_pool_put(pool);
 	return ret;
 }

@@ -16,6 +16,7 @@
 #define ZCAP_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/gfp.h>
 #include <linux/dma-resv.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -25,6 +26,17 @@
 
 struct dma_buf;
 struct zcap_pool_create;
+
+/*
+ * Metadata (buffer and attachment structs, page arrays, sg tables) grows
+ * with the buffer and is charged like its pages, and like them it must fail
+ * with ENOMEM rather than wake the OOM killer: a memory cgroup that leaves
+ * room for the pages but not for the next page array would otherwise kill
+ * the creator (the memcg charge path skips the OOM killer only for
+ * __GFP_RETRY_MAYFAIL and __GFP_NORETRY).
+ */
+#define ZCAP_GFP_META		(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | \
+				 __GFP_NOWARN)
 
 /* Index into zcap_buffer.dmabuf: one dma-buf per access mode. */
 enum zcap_access {
@@ -103,6 +115,7 @@ int zcap_pool_create(const struct zcap_pool_create *req, u64 buffer_size,
 void zcap_pool_put(struct zcap_pool *pool);
 
 /* buffer.c */
+bool zcap_buffer_size_possible(u64 size);
 struct zcap_buffer *zcap_buffer_alloc(struct zcap_pool *pool);
 void zcap_buffer_put(struct zcap_buffer *buf);
 struct dma_buf *zcap_buffer_export(struct zcap_buffer *buf, int accmode);
