@@ -14,7 +14,9 @@ VM_PREREQS += faults-bin
 .PHONY: faults-bin
 faults-bin: $(FAULTS_BIN)
 
-$(FAULTS_BIN): $(TOP)/tests/faults/zcap-faults.c $(TOP)/tests/common/vgem.c \
+$(FAULTS_BIN): $(TOP)/tests/faults/zcap-faults.c $(TOP)/tests/faults/limits.c \
+		$(TOP)/tests/faults/failnth.c \
+		$(TOP)/tests/faults/faults.h $(TOP)/tests/common/vgem.c \
 		$(TOP)/tests/common/vgem.h $(TOP)/include/uapi/linux/zcap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -o $@ $(filter %.c,$^) -lpthread

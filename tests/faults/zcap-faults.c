@@ -12,6 +12,8 @@
  *   vgem                   a dma-buf held by vgem after its creator exited
  *   cap                    the max_total_bytes cap (set by the caller)
  *   cgroup                 a cgroup v2 memory.max below the pool's size
+ *   cgroup-scan, killcreate  limits hit half way through (limits.c)
+ *   failsweep              every allocation failed in turn (failnth.c)
  *   threads N SECONDS      N threads creating, exporting, mapping, closing
  *   capture DEV FRAMES     raw V4L2 DMABUF capture into a zcap pool
  *   disconnect DEV         set vivid's "Disconnect" control
@@ -50,15 +52,12 @@
 #include <linux/zcap.h>
 
 #include "../common/vgem.h"
+#include "faults.h"
 
-#define STATS_PATH	"/sys/kernel/debug/zcap/stats"
-#define DEV_PATH	"/dev/zcap"
-#define CGROUP_ROOT	"/sys/fs/cgroup"
+long page_size;
+int failures;
 
-static long page_size;
-static int failures;
-
-static void say(const char *fmt, ...)
+void say(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -69,7 +68,7 @@ static void say(const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void fail(const char *fmt, ...)
+void fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -83,7 +82,7 @@ static void fail(const char *fmt, ...)
 }
 
 /* Record a check: "verified: ..." when it held, "FAIL: ..." when not. */
-static bool check(bool ok, const char *fmt, ...)
+bool check(bool ok, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,7 +97,7 @@ static bool check(bool ok, const char *fmt, ...)
 	return ok;
 }
 
-static double now(void)
+double now(void)
 {
 	struct timespec ts;
 
@@ -106,7 +105,7 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void sleep_ms(unsigned int ms)
+void sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -115,21 +114,10 @@ static void sleep_ms(unsigned int ms)
 
 /* ---- debugfs statistics ---- */
 
-enum {
-	S_POOLS, S_BUFFERS, S_BYTES, S_DMABUFS, S_ATTACH, S_MAPPINGS, S_VMAPS,
-	S_MMAPS, S_POOLS_CREATED, S_DMABUFS_EXPORTED, S_MAP_CALLS,
-	S_UNMAP_CALLS, S_VMAP_CALLS, S_CPU_ACCESS, S_COUNT
-};
-#define S_GAUGES S_POOLS_CREATED
-
 static const char *const stat_names[S_COUNT] = {
 	"pools", "buffers", "bytes", "dmabufs", "attachments", "mappings",
 	"vmaps", "mmaps", "pools_created", "dmabufs_exported", "map_calls",
 	"unmap_calls", "vmap_calls", "cpu_access_calls",
-};
-
-struct stats {
-	int64_t v[S_COUNT];
 };
 
 static int read_stats(struct stats *s)
@@ -162,7 +150,7 @@ static int read_stats(struct stats *s)
 	return seen == (1U << S_COUNT) - 1 ? 0 : -EPROTO;
 }
 
-static struct stats stats_now(void)
+struct stats stats_now(void)
 {
 	struct stats s = { 0 };
 	int ret = read_stats(&s);
@@ -192,7 +180,7 @@ static bool gauges_zero(const struct stats *s)
 }
 
 /* Wait up to ms for every gauge to reach zero; check and report. */
-static bool expect_gauges_zero(unsigned int ms, const char *when)
+bool expect_gauges_zero(unsigned int ms, const char *when)
 {
 	double end = now() + ms / 1000.0, start = now();
 	struct stats s;
@@ -210,7 +198,7 @@ static bool expect_gauges_zero(unsigned int ms, const char *when)
 }
 
 /* Gauges equal to a snapshot: nothing was kept. */
-static bool expect_gauges_same(const struct stats *before, const char *when)
+bool expect_gauges_same(const struct stats *before, const char *when)
 {
 	struct stats s = stats_now();
 	char a[256], b[256];
@@ -225,7 +213,7 @@ static bool expect_gauges_same(const struct stats *before, const char *when)
 
 /* ---- zcap ---- */
 
-static int zc_open(void)
+int zc_open(void)
 {
 	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
 
@@ -235,7 +223,7 @@ static int zc_open(void)
 }
 
 /* Returns a pool fd or -errno. */
-static int zc_create(int dev, uint64_t size, uint32_t count, uint32_t flags)
+int zc_create(int dev, uint64_t size, uint32_t count, uint32_t flags)
 {
 	struct zcap_pool_create req = {
 		.buffer_size = size, .count = count, .flags = flags,
@@ -1087,7 +1075,7 @@ static int cmd_cap(void)
 	return failures ? 1 : 0;
 }
 
-static int write_file(const char *path, const char *val)
+int write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
@@ -1099,7 +1087,7 @@ static int write_file(const char *path, const char *val)
 	return n == (ssize_t)strlen(val) ? 0 : n < 0 ? -errno : -EIO;
 }
 
-static long long read_ll(const char *path, const char *key)
+long long read_ll(const char *path, const char *key)
 {
 	char buf[4096], *p;
 	ssize_t n;
@@ -1592,6 +1580,9 @@ static void usage(void)
 	      "  vgem                    vgem holds a dma-buf after its creator exits\n"
 	      "  cap                     the max_total_bytes cap\n"
 	      "  cgroup                  a cgroup v2 memory.max under the pool size\n"
+	      "  cgroup-scan [SIZE COUNT]  memory.max stepped a page at a time\n"
+	      "  killcreate contig|scattered [SIZE COUNT]  SIGKILL mid-POOL_CREATE\n"
+	      "  failsweep [OP...]       fail each allocation in turn (debug kernel)\n"
 	      "  threads N SECONDS       concurrent create/export/map/close\n"
 	      "  capture DEV FRAMES [WxH]  raw V4L2 DMABUF capture (0 frames: until killed)\n"
 	      "  disconnect DEV          press vivid's Disconnect control\n"
@@ -1621,6 +1612,12 @@ int main(int argc, char **argv)
 		return cmd_cap();
 	if (!strcmp(cmd, "cgroup"))
 		return cmd_cgroup();
+	if (!strcmp(cmd, "cgroup-scan"))
+		return cmd_cgroup_scan(argc, argv);
+	if (!strcmp(cmd, "killcreate"))
+		return cmd_killcreate(argc, argv);
+	if (!strcmp(cmd, "failsweep"))
+		return cmd_failsweep(argc, argv);
 	if (!strcmp(cmd, "threads"))
 		return cmd_threads(argc, argv);
 	if (!strcmp(cmd, "capture"))

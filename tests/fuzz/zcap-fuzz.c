@@ -1987,6 +1987,18 @@ static void op_import(void)
 	cur->fd = fd;
 	h.fd = fd;
 	es_add(&al, ENOMEM);
+	/*
+	 * DRM maps every import DMA_BIDIRECTIONAL, which a read-only dma-buf
+	 * refuses: one map call, nothing attached or mapped after.
+	 */
+	if (db->mode == MODE_RO && !db->gem) {
+		es_add(&al, EACCES);
+		ret = ioctl(vgem_fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h);
+		if (check_result("DRM_IOCTL_PRIME_FD_TO_HANDLE", ret, errno,
+				 &al, false) && errno == EACCES)
+			exp_map_calls++;
+		return;
+	}
 	ret = ioctl(vgem_fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h);
 	if (!check_result("DRM_IOCTL_PRIME_FD_TO_HANDLE", ret, errno, &al,
 			  true) || ret)

@@ -251,6 +251,25 @@ static int read_small_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int zt_ram_bytes(uint64_t *bytes)
+{
+	unsigned long long kib = 0;
+	char line[128];
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/meminfo", "re");
+	if (!f)
+		return -errno;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "MemTotal: %llu kB", &kib) == 1;
+	fclose(f);
+	if (!found)
+		return -EPROTO;
+	*bytes = (uint64_t)kib * 1024;
+	return 0;
+}
+
 int zt_param_read(const char *name, uint64_t *val)
 {
 	char path[256], buf[64], *end;

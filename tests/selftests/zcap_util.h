@@ -85,6 +85,9 @@ int zt_pool_export_map(int dev, uint64_t size, uint32_t count,
 /* Open file descriptors of this process. */
 int zt_count_fds(void);
 
+/* MemTotal of /proc/meminfo in bytes: the kernel's totalram_pages(). */
+int zt_ram_bytes(uint64_t *bytes);
+
 /* Module parameters of zcap (root only for writing). */
 int zt_param_read(const char *name, uint64_t *val);
 int zt_param_write(const char *name, uint64_t val);

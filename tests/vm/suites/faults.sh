@@ -113,7 +113,7 @@ if [ ! -x "$F" ]; then
 	tap_diag "$F is missing: make faults-bin"
 	exit 1
 fi
-tap_plan $((17 + $("$F" regress | wc -l)))
+tap_plan $((20 + $("$F" regress | wc -l)))
 if ! out=$(insmod "$ZCAP_MODULE" 2>&1); then
 	tap_fail "insmod zcap.ko"
 	tap_diag "$out"
@@ -195,6 +195,14 @@ run "max_total_bytes (lowered to 8 MiB): EDQUOT, nothing kept, the next pool und
 echo "$old_total" >$PARAMS/max_total_bytes
 run "cgroup v2 memory.max below the pool size: ENOMEM mid-allocation, no OOM kill, nothing kept, charged and uncharged" \
 	"$F" cgroup
+run "cgroup v2 memory.max stepped a page at a time across a 2 x 1 MiB pool: ENOMEM or a pool at every step, never the OOM killer" \
+	"$F" cgroup-scan $((1 << 20)) 2
+
+# --- a creator killed half way --------------------------------------------
+run "SIGKILL during POOL_CREATE of 96 contiguous 2 MiB buffers: the call stops within a buffer, nothing kept" \
+	"$F" killcreate contig $((2 << 20)) 96
+run "SIGKILL during POOL_CREATE of 96 scattered 2 MiB buffers: the call stops within a buffer, nothing kept" \
+	"$F" killcreate scattered $((2 << 20)) 96
 
 # --- load -----------------------------------------------------------------
 run "8 threads creating, exporting, mapping, handing over and closing pools for 15 s" \
