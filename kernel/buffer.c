@@ -444,21 +444,27 @@ static const struct vm_operations_struct zcap_vm_ops = {
 };
 
 /*
- * remap_pfn_range() rather than vm_insert_page(): the whole mapping is built
- * here, one call per physically contiguous sg entry, so no fault handler is
- * needed; and the VMA becomes VM_PFNMAP, so core mm never treats the pages as
- * its own (no get_user_pages() pin, no page-cache or rmap state) while their
- * owner is the buffer. Writes through a read-only dma-buf are refused by
- * mmap() itself (EACCES): its file is not open for writing.
+ * The whole mapping is built here, so no fault handler is needed, and the
+ * VMA is VM_PFNMAP, so core mm never treats the pages as its own (no
+ * get_user_pages() pin, no page-cache or rmap state) while their owner is
+ * the buffer. Writes through a read-only dma-buf are refused by mmap()
+ * itself (EACCES): its file is not open for writing.
+ *
+ * vmf_insert_pfn() a page at a time rather than remap_pfn_range(): a
+ * remap_pfn_range() over the whole VMA turns on x86 PAT tracking, and when
+ * it then fails to allocate a page table its own error path WARNs in
+ * untrack_pfn() (seen on 6.12), a warning any user could cause under
+ * memory pressure. Pages of RAM need no PAT reservation; vmf_insert_pfn()
+ * takes their cache mode from the PAT lookup as remap_pfn_range() does for a
+ * part of a VMA. A failed insertion is ENOMEM, and mmap() unmaps what was
+ * inserted.
  */
 static int zcap_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
 	struct zcap_buffer *buf = dmabuf->priv;
 	unsigned long addr = vma->vm_start;
-	unsigned long skip = vma->vm_pgoff;
-	struct scatterlist *sg;
-	unsigned int i;
-	int ret;
+	struct sg_page_iter iter;
+	vm_fault_t fault;
 
 	/*
 	 * VM_MAYSHARE, not VM_SHARED: a shared mapping of a read-only file
@@ -470,25 +476,18 @@ static int zcap_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	    vma_pages(vma) > buf->npages - vma->vm_pgoff)
 		return -EINVAL;
 
-	zcap_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	zcap_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
 
-	for_each_sgtable_sg(&buf->sgt, sg, i) {
-		unsigned long pages = sg->length >> PAGE_SHIFT;
-		unsigned long len;
-
-		if (skip >= pages) {
-			skip -= pages;
-			continue;
-		}
-		len = min((pages - skip) << PAGE_SHIFT, vma->vm_end - addr);
-		ret = remap_pfn_range(vma, addr, page_to_pfn(sg_page(sg)) + skip,
-				      len, vma->vm_page_prot);
-		if (ret)
-			return ret;
-		addr += len;
-		skip = 0;
+	for_each_sgtable_page(&buf->sgt, &iter, vma->vm_pgoff) {
 		if (addr >= vma->vm_end)
 			break;
+		fault = vmf_insert_pfn(vma, addr,
+				       page_to_pfn(sg_page_iter_page(&iter)));
+		if (fault != VM_FAULT_NOPAGE)
+			return fault == VM_FAULT_OOM ? -ENOMEM : -EFAULT;
+		addr += PAGE_SIZE;
+		if (!((addr - vma->vm_start) & (SZ_2M - 1)))
+			cond_resched();
 	}
 
 	/* Only now: a failed mmap() never calls ->close. */
