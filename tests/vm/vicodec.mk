@@ -59,7 +59,7 @@ $(BUILD)/vicodec/$(1)/vicodec.ko: $(BUILD)/ksrc/$(2)/.vicodec-extracted
 		'vicodec-objs := vicodec-core.o codec-fwht.o codec-v4l2-fwht.o' \
 		>$(BUILD)/vicodec/$(1)/Kbuild
 	@echo "  KMOD    vicodec + v4l2-mem2mem for $(1)"
-	@$(MAKE) -C /lib/modules/$(1)/build M=$(BUILD)/vicodec/$(1) modules \
+	@$$(MAKE) -C /lib/modules/$(1)/build M=$(BUILD)/vicodec/$(1) modules \
 		>$(BUILD)/vicodec/$(1)/build.log 2>&1 || \
 		{ cat $(BUILD)/vicodec/$(1)/build.log; exit 1; }
 	@if grep -qi 'warning' $(BUILD)/vicodec/$(1)/build.log; then \

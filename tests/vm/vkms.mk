@@ -37,7 +37,7 @@ $(BUILD)/vkms/$(1)/vkms.ko: $(BUILD)/ksrc/$(2)/.vkms-extracted
 		"vkms-objs := $$$$(cd $(BUILD)/vkms/$(1) && ls *.c | sed 's/\.c$$$$/.o/' | tr '\n' ' ')" \
 		>$(BUILD)/vkms/$(1)/Kbuild
 	@echo "  KMOD    vkms for $(1)"
-	@$(MAKE) -C /lib/modules/$(1)/build M=$(BUILD)/vkms/$(1) modules \
+	@$$(MAKE) -C /lib/modules/$(1)/build M=$(BUILD)/vkms/$(1) modules \
 		>$(BUILD)/vkms/$(1)/build.log 2>&1 || \
 		{ cat $(BUILD)/vkms/$(1)/build.log; exit 1; }
 	@if grep -qi 'warning' $(BUILD)/vkms/$(1)/build.log; then \
