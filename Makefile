@@ -7,6 +7,7 @@
 #   tests/unit/unit.mk    host unit tests (ASan + UBSan)
 #   tests/selftests/selftests.mk   kselftest suite for the module
 #   tests/vm/vm.mk        the QEMU rig: check, demo, bench in the VM
+#   tests/debug/debug.mk  the debug kernel: check-debug, soak
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -31,14 +32,17 @@ endif
 endif
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all check demo bench fuzz install dkms clean lint deps module unit \
-	selftests vm-check help
+.PHONY: all check demo bench fuzz check-debug soak install dkms clean lint \
+	deps module unit selftests vm-check help
 all: module lib tools selftests
 
 help:
 	@echo "make            build module, library, tools, selftests"
 	@echo "make check      every test: host unit tests, then the VM suites"
 	@echo "make demo       boot a VM and capture zero-copy from vivid"
+	@echo "make check-debug  selftests, fuzz, faults, capture and the fault-injection"
+	@echo "                  sweep on a KASAN/lockdep/kmemleak kernel built here"
+	@echo "make soak DURATION=SECONDS  fuzz, faults, captures on every kernel, looped"
 	@echo "make bench      zcap-bench in the VM"
 	@echo "make lint       checkpatch + sparse on the module"
 	@echo "make install    library, headers, tools (PREFIX=, DESTDIR=)"
@@ -51,7 +55,7 @@ deps:
 # These goals need the Debian packages, and the kernel lists above are read
 # when the Makefile is parsed, before deps could install a kernel: each runs
 # deps, then its <goal>-installed rule (in its fragment) in a new make.
-DEPS_GOALS := check demo bench fuzz
+DEPS_GOALS := check demo bench fuzz check-debug soak
 $(DEPS_GOALS): deps
 	@$(MAKE) --no-print-directory $@-installed
 
@@ -64,6 +68,7 @@ $(DEPS_GOALS): deps
 -include $(TOP)/tests/faults/faults.mk
 -include $(TOP)/tests/bench/bench.mk
 -include $(TOP)/tests/vm/vm.mk
+-include $(TOP)/tests/debug/debug.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -13,9 +13,12 @@ set -euo pipefail
 # The two Debian kernel series the module is tested on: the metapackages
 # pull in whatever ABI is current, so no ABI number (-56, .117) appears
 # here. linux-source-* provides what Debian's kernels leave out
-# (kselftest_harness.h, checkpatch.pl, vicodec, v4l2-mem2mem).
+# (kselftest_harness.h, checkpatch.pl, vicodec, v4l2-mem2mem), and the
+# whole source of the debug kernel (tests/debug/), which bc, flex, bison,
+# libelf-dev (objtool) and libssl-dev build.
 PACKAGES=(
 	gcc gcc-multilib make pkg-config sparse
+	bc flex bison libelf-dev libssl-dev
 	libdrm-dev libpng-dev
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 	v4l-utils
