@@ -1783,6 +1783,18 @@ TEST_F(vgem, prime_import)
 	EXPECT_EQ(0, close(pool));
 }
 
+/* A refused device mapping: one map call, nothing attached or mapped. */
+static void expect_map_refused(struct __test_metadata *_metadata,
+			       const struct zt_base *b)
+{
+	struct zt_stats now;
+
+	EXPECT_EQ(0, gauge_delta(_metadata, b, ZT_ATTACHMENTS));
+	EXPECT_EQ(0, gauge_delta(_metadata, b, ZT_MAPPINGS));
+	EXPECT_EQ(0, zt_stats_read(&now));
+	EXPECT_EQ(b->start.v[ZT_MAP_CALLS] + 1, now.v[ZT_MAP_CALLS]);
+}
+
 /*
  * DRM maps every import DMA_BIDIRECTIONAL: a read-only dma-buf is refused
  * (EACCES from zcap's map_dma_buf), leaves no attachment or mapping, and the
@@ -1791,7 +1803,6 @@ TEST_F(vgem, prime_import)
 TEST_F(vgem, rdonly_import_refused)
 {
 	const size_t size = 16 * self->page;
-	struct zt_stats now;
 	uint32_t handle;
 	int pool, ro, rw;
 
@@ -1801,10 +1812,7 @@ TEST_F(vgem, rdonly_import_refused)
 	ASSERT_LE(0, ro);
 	EXPECT_NE(0, drmPrimeFDToHandle(self->drm, ro, &handle));
 	EXPECT_EQ(EACCES, errno);
-	EXPECT_EQ(0, gauge_delta(_metadata, &self->base, ZT_ATTACHMENTS));
-	EXPECT_EQ(0, gauge_delta(_metadata, &self->base, ZT_MAPPINGS));
-	EXPECT_EQ(0, zt_stats_read(&now));
-	EXPECT_EQ(self->base.start.v[ZT_MAP_CALLS] + 1, now.v[ZT_MAP_CALLS]);
+	expect_map_refused(_metadata, &self->base);
 
 	rw = zt_export(pool, 0, RW_CLOEXEC, NULL);
 	ASSERT_LE(0, rw);
@@ -2145,7 +2153,6 @@ TEST_F_TIMEOUT(vivid, rdonly_refused, 60)
 {
 	struct zcap_pool_info info;
 	int n, pool, ro, rw, ret;
-	struct zt_stats now;
 	size_t size;
 
 	if (variant->allocator != 1)
@@ -2161,10 +2168,7 @@ TEST_F_TIMEOUT(vivid, rdonly_refused, 60)
 
 	ret = vivid_qbuf(self->vfd, 0, ro, size);
 	EXPECT_GT(0, ret) TH_LOG("vivid took a read-only dma-buf to capture into");
-	EXPECT_EQ(0, gauge_delta(_metadata, &self->base, ZT_ATTACHMENTS));
-	EXPECT_EQ(0, gauge_delta(_metadata, &self->base, ZT_MAPPINGS));
-	EXPECT_EQ(0, zt_stats_read(&now));
-	EXPECT_EQ(self->base.start.v[ZT_MAP_CALLS] + 1, now.v[ZT_MAP_CALLS]);
+	expect_map_refused(_metadata, &self->base);
 
 	rw = zt_export(pool, 0, RW_CLOEXEC, NULL);
 	ASSERT_LE(0, rw);
