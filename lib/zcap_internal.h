@@ -204,6 +204,13 @@ struct zcap_allocator {
 	int event_fd;			/* readable iff committed and a buffer is free */
 	bool event_set;
 	atomic_ullong map_calls;
+
+	/*
+	 * Its live IMemAllocator object (lib/dshow.c), under the lock, so that
+	 * one allocator is one COM object and pointers compare as in
+	 * DirectShow. Not a reference: the object clears it when it goes.
+	 */
+	void *dshow;
 };
 
 /* Sample release to its allocator (IMemAllocator::ReleaseBuffer). */
