@@ -232,22 +232,64 @@ int cmd_cgroup_scan(int argc, char **argv)
 
 /* ---- killcreate ---- */
 
+struct kill_run {
+	int64_t sent_at;	/* buffers when kill() returned; -1: not sent */
+	int64_t peak;		/* most buffers ever seen */
+	double start, killed;
+	int status;
+};
+
+/*
+ * One POOL_CREATE in a child, SIGKILLed once 4 buffers exist. The gauge is
+ * read again after kill() returns: the signal is pending from then on, so
+ * the call may finish the buffer under way and no more.
+ */
+static void kill_run_once(int dev, uint64_t size, uint32_t count, bool contig,
+			  struct kill_run *r)
+{
+	pid_t pid;
+	int64_t b;
+
+	*r = (struct kill_run){ .sent_at = -1, .start = now() };
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int pool = zc_create(dev, size, count,
+				     contig ? ZCAP_POOL_CONTIGUOUS : 0);
+
+		_exit(pool >= 0 ? 0 : 3);
+	}
+	while (!waitpid(pid, &r->status, WNOHANG)) {
+		b = stats_now().v[S_BUFFERS];
+		r->peak = b > r->peak ? b : r->peak;
+		if (r->sent_at < 0 && b >= 4) {
+			kill(pid, SIGKILL);
+			r->killed = now();
+			r->sent_at = stats_now().v[S_BUFFERS];
+		}
+		if (r->sent_at < 0 && now() - r->start > 120) {
+			kill(pid, SIGKILL);
+			fail("fewer than 4 buffers after 120 s");
+		}
+	}
+}
+
 /*
  * SIGKILL while POOL_CREATE allocates: the call must stop within a buffer
  * of the kill, not finish the pool for a process that is already dead
  * (a contiguous pool once allocated all 96 of 96 buffers after the kill).
  * The parent watches the buffers gauge from before the kill until the child
- * is reaped; the peak says how far the call went.
+ * is reaped; the peak says how far the call went. A child that finished
+ * before the parent saw 4 buffers (a parent descheduled on a loaded host)
+ * proves nothing either way: that run is tried again, up to 3 times.
  */
 int cmd_killcreate(int argc, char **argv)
 {
 	bool contig = argc > 1 && !strcmp(argv[1], "contig");
 	uint64_t size = argc > 2 ? strtoull(argv[2], NULL, 0) : 2 << 20;
 	uint32_t count = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 0) : 96;
-	int64_t at_kill = -1, peak = 0, b;
-	double start, killed = 0;
-	int dev, status = 0;
-	pid_t pid;
+	struct kill_run r;
+	int dev, tries = 0;
 
 	if (argc < 2 || (!contig && strcmp(argv[1], "scattered"))) {
 		fail("usage: killcreate contig|scattered [SIZE COUNT]");
@@ -259,39 +301,25 @@ int cmd_killcreate(int argc, char **argv)
 	say("did: POOL_CREATE of %" PRIu32 " x %" PRIu64 " KiB %s buffers, "
 	    "SIGKILL once 4 exist", count, size >> 10,
 	    contig ? "contiguous" : "scattered");
-	fflush(stdout);
-	start = now();
-	pid = fork();
-	if (pid == 0) {
-		int pool = zc_create(dev, size, count,
-				     contig ? ZCAP_POOL_CONTIGUOUS : 0);
-
-		_exit(pool >= 0 ? 0 : 3);
-	}
+	do {
+		if (tries)
+			say("did: the call ended before the kill; again");
+		kill_run_once(dev, size, count, contig, &r);
+	} while (r.sent_at < 0 && WIFEXITED(r.status) && ++tries < 3 &&
+		 expect_gauges_zero(2000, "before trying again"));
 	close(dev);
-	while (!waitpid(pid, &status, WNOHANG)) {
-		b = stats_now().v[S_BUFFERS];
-		peak = b > peak ? b : peak;
-		if (at_kill < 0 && b >= 4) {
-			kill(pid, SIGKILL);
-			killed = now();
-			at_kill = b;
-		}
-		if (at_kill < 0 && now() - start > 120) {
-			kill(pid, SIGKILL);
-			fail("fewer than 4 buffers after 120 s");
-		}
-	}
-	check(at_kill >= 0 && WIFSIGNALED(status) &&
-	      WTERMSIG(status) == SIGKILL,
-	      "the creator died of the SIGKILL sent at %" PRId64 " buffers, "
-	      "%.2f s into the call (%s %d)", at_kill, killed - start,
-	      WIFSIGNALED(status) ? "signal" : "exit status",
-	      WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-	check(peak <= at_kill + 2 && peak < count,
+	check(r.sent_at >= 0 && WIFSIGNALED(r.status) &&
+	      WTERMSIG(r.status) == SIGKILL,
+	      "the creator died of the SIGKILL, sent %.2f s into the call, "
+	      "%" PRId64 " buffers made when it was (%s %d)",
+	      r.killed - r.start, r.sent_at,
+	      WIFSIGNALED(r.status) ? "signal" : "exit status",
+	      WIFSIGNALED(r.status) ? WTERMSIG(r.status) :
+	      WEXITSTATUS(r.status));
+	check(r.sent_at >= 0 && r.peak <= r.sent_at + 1 && r.peak < count,
 	      "the call stopped within a buffer of the kill: at most %" PRId64
 	      " of %" PRIu32 " buffers ever existed; reaped %.3f s after it",
-	      peak, count, now() - killed);
+	      r.peak, count, now() - r.killed);
 	expect_gauges_zero(2000, "after the killed creator");
 	return failures ? 1 : 0;
 }
