@@ -367,7 +367,8 @@ static int setup_mmap(struct v4l2_src *src, uint32_t count)
 /*
  * Request V4L2 buffers for the decided allocator: import its dma-bufs when
  * it has them and the driver takes them, else the driver's own buffers and
- * a counted copy (USERS.md #10: a fallback with a reason, not a failure).
+ * a counted copy: a fallback with a reason, not a failure
+ * (Documentation/users.md, consumers without DMABUF).
  */
 static int setup_queue(struct v4l2_src *src)
 {
@@ -392,7 +393,10 @@ static int setup_queue(struct v4l2_src *src)
 			return ret;
 		}
 		if (granted < count) {
-			/* USERS.md #5: adapt if the driver can still stream, else say so. */
+			/*
+			 * Adapt if the driver can still stream, else say so
+			 * (Documentation/users.md, too few buffers).
+			 */
 			if (granted < src->min_buffers) {
 				reqbufs(src, V4L2_MEMORY_DMABUF, 0, NULL);
 				zcapi_v4l2_note(src, "the driver granted %u of %u buffers, below its minimum %u",
@@ -512,9 +516,10 @@ static int pin_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a
 		}
 	}
 	/*
-	 * Vertical padding cannot be said to V4L2 (USERS.md #2), but a
-	 * larger buffer can: pad the lines of each plane that ends its block,
-	 * where the extra lines do not move any other plane.
+	 * Vertical padding cannot be said to V4L2 (Documentation/users.md,
+	 * vertical padding), but a larger buffer can: pad the lines of each
+	 * plane that ends its block, where the extra lines do not move any
+	 * other plane.
 	 */
 	if (lc->height_align > 1) {
 		for (p = 0; p < sf.n_planes; p++) {
@@ -556,7 +561,10 @@ static int pin_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a
 	for (m = 0; m < sf.n_mem; m++) {
 		uint64_t sz = sf.mem_size[m];
 
-		/* USERS.md #3: never below sizeimage; #4: whole pages. */
+		/*
+		 * Never below sizeimage, and whole pages (Documentation/users.md,
+		 * buffers shorter than sizeimage; stride and page alignment).
+		 */
 		if (req->props.size[m] > sz)
 			sz = req->props.size[m];
 		props->size[m] = page_round(sz);
@@ -575,7 +583,10 @@ static int pin_own_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
 		return zcap_allocator_new_memory(out);
 	ret = zcap_allocator_new_dmabuf(src->cfg.provider, out);
 	if (ret == ZCAP_E_NO_PROVIDER && src->cfg.provider == ZCAP_PROVIDER_AUTO) {
-		/* USERS.md #7/#10: no dma-buf provider is a copy, not a failure. */
+		/*
+		 * No dma-buf provider is a copy, not a failure
+		 * (Documentation/users.md, no dma-buf provider).
+		 */
 		zcapi_v4l2_note(src, "no dma-buf provider could be opened; capturing with a copy");
 		return zcap_allocator_new_memory(out);
 	}

@@ -4,9 +4,10 @@
  *
  * DMABUF mode: buffer i of the allocator is always queued at V4L2 index i
  * with the same dma-buf fds, so vb2 finds the dma-buf it already attached
- * and keeps its mapping (USERS.md #8). A buffer goes back to the driver
- * only once every holder released its sample, which is exactly when the
- * allocator hands it out again (USERS.md #8: no requeue under a reader).
+ * and keeps its mapping (Documentation/users.md, one dma-buf per index).
+ * A buffer goes back to the driver only once every holder released its
+ * sample, which is exactly when the allocator hands it out again
+ * (Documentation/users.md, requeue under a reader).
  *
  * MMAP mode: the driver's buffers stay queued; each captured frame is
  * copied into a free sample and the driver's buffer requeued at once. The
@@ -15,7 +16,8 @@
  * The thread waits in poll() on the device, the allocator (a buffer came
  * back) and a stop eventfd, and never blocks in an ioctl: the device is
  * opened O_NONBLOCK, so an unplug shows as POLLERR/ENODEV rather than a
- * DQBUF that never returns (USERS.md #12).
+ * DQBUF that never returns (Documentation/users.md, unplug while
+ * streaming).
  */
 #include <errno.h>
 #include <poll.h>
@@ -143,9 +145,9 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 		zcap_sample_set_bytesused(s, m, used);
 		*payload += used - doff;
 		/*
-		 * USERS.md #1: the driver may start the data past the start of
-		 * the buffer (vivid does, on purpose); the offset travels with
-		 * the sample.
+		 * The driver may start the data past the start of the buffer
+		 * (vivid does, on purpose); the offset travels with the sample
+		 * (Documentation/users.md, lost offsets and strides).
 		 */
 		for (p = 0; p < sf.n_planes; p++)
 			if (sf.planes[p].mem == m)

@@ -3,12 +3,14 @@
  * capture_test: drives libzcap's V4L2 source the way the capture VM suite
  * needs, and checks what only a program inside the graph can see:
  *  - every sample carries a layout (planes, offsets, strides) that fits
- *    its memory (USERS.md #1);
- *  - buffer i always has the same dma-buf fds (USERS.md #8);
+ *    its memory (Documentation/users.md, lost offsets and strides);
+ *  - buffer i always has the same dma-buf fds (Documentation/users.md,
+ *    one dma-buf per index);
  *  - zcap.ko's debugfs map/vmap counters stop growing after the first
  *    round of buffers (the driver keeps its mapping);
  *  - every sample is back in the allocator after stop, and run -> stop ->
- *    run works in one process (USERS.md #9).
+ *    run works in one process (Documentation/users.md, leaks and EBUSY
+ *    on stop).
  * It prints "key value" lines for the suite to judge, and a last line
  * "result ok" or "result FAIL: why"; exit status 0 only with "result ok".
  */

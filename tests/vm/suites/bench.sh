@@ -71,8 +71,9 @@ else
 	tap_fail "copied per frame: a '$ca', b '$cb', c '$cc' bytes (a frame is $FRAME)"
 fi
 
-# USERS.md #8: the same dma-buf at the same index keeps its mapping, so
-# the zero-copy paths map nothing per frame once streaming.
+# The same dma-buf at the same index keeps its mapping, so the zero-copy
+# paths map nothing per frame once streaming (Documentation/users.md, one
+# dma-buf per index).
 ma=$(val a map_calls)
 va=$(val a vmap_calls)
 mc=$(val c map_calls)
