@@ -18,6 +18,7 @@
 #include <zcap/error.h>
 
 #include "filter_util.h"
+#include "zcap_internal.h"
 
 #define TEE_MAX_OUTPUTS		16
 /* What an output not yet connected is assumed to hold (see get_requirements). */
@@ -375,8 +376,8 @@ static void tee_stop_threads(struct tee *t)
 	t->running = false;
 	for (i = 0; i < t->n_out; i++)
 		ended |= t->out[i].eos_queued;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (ended ? TEE_STOP_EOS_MS : TEE_STOP_CUT_MS) / 1000;
+	/* Monotonic: a wall-clock step must not stretch or cut the drain. */
+	zcapi_deadline(&until, ended ? TEE_STOP_EOS_MS : TEE_STOP_CUT_MS);
 	for (;;) {
 		pending = false;
 		for (i = 0; i < t->n_out; i++)
@@ -489,12 +490,12 @@ int zcap_tee_new(uint32_t n_outputs, struct zcap_filter **out)
 	r = -pthread_mutex_init(&t->lock, NULL);
 	if (r)
 		goto err_free;
-	r = -pthread_cond_init(&t->idle, NULL);
+	r = zcapi_cond_init(&t->idle);
 	if (r)
 		goto err_lock;
 	for (i = 0; i < n_outputs; i++) {
 		t->out[i].tee = t;
-		r = -pthread_cond_init(&t->out[i].cond, NULL);
+		r = zcapi_cond_init(&t->out[i].cond);
 		if (r)
 			goto err_cond;
 		t->n_out = i + 1;

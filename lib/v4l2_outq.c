@@ -14,6 +14,7 @@
 #include <zcap/error.h>
 
 #include "v4l2_outq.h"
+#include "zcap_internal.h"
 
 int zcapi_outq_device_caps(int fd, uint32_t *caps)
 {
@@ -53,10 +54,11 @@ int zcapi_outq_init(struct zcapi_outq *q, int fd, uint32_t type)
 	r = pthread_mutex_init(&q->lock, NULL);
 	if (r)
 		return -r;
-	r = pthread_cond_init(&q->freed, NULL);
+	/* Monotonic, as outq_wait_free's deadline: wall-clock steps do not count. */
+	r = zcapi_cond_init(&q->freed);
 	if (r) {
 		pthread_mutex_destroy(&q->lock);
-		return -r;
+		return r;
 	}
 	return 0;
 }
@@ -580,13 +582,7 @@ static int outq_wait_free(struct zcapi_outq *q, int timeout_ms)
 	struct timespec until;
 	uint32_t i;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	zcapi_deadline(&until, timeout_ms);
 	for (;;) {
 		for (i = 0; i < q->count; i++)
 			if (!q->slots[i].queued)
