@@ -57,7 +57,27 @@ struct tee {
 	pthread_mutex_t lock;		/* every output's queue */
 	pthread_cond_t idle;		/* a queue became empty */
 	bool running;
+	uint32_t fail_allocs;		/* tests: fail this many allocations */
 };
+
+void zcapi_tee_fail_allocs(struct zcap_filter *f, uint32_t n)
+{
+	struct tee *t = zcap_filter_priv(f);
+
+	pthread_mutex_lock(&t->lock);
+	t->fail_allocs = n;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* calloc, or a failure injected by zcapi_tee_fail_allocs(). Under t->lock. */
+static void *tee_calloc(struct tee *t, size_t n, size_t size)
+{
+	if (t->fail_allocs) {
+		t->fail_allocs--;
+		return NULL;
+	}
+	return calloc(n, size);
+}
 
 /* A consumer refused a sample. */
 static void tee_count_drop(struct tee *t)
@@ -76,7 +96,7 @@ static int tee_push(struct tee_out *o, struct zcap_sample *s)
 
 	if (o->q_len == o->q_cap) {
 		cap = o->q_cap ? o->q_cap * 2 : 8;
-		q = calloc(cap, sizeof(*q));
+		q = tee_calloc(o->tee, cap, sizeof(*q));
 		if (!q)
 			return -ENOMEM;
 		for (i = 0; i < o->q_len; i++)
@@ -130,14 +150,24 @@ static void *tee_out_thread(void *arg)
 	return NULL;
 }
 
-/* Drop what an output still has queued (stop). Called with t->lock held. */
-static void tee_flush(struct tee_out *o, struct zcap_sample **drop, uint32_t *n)
+/*
+ * Release what an output still has queued (stop, its thread joined).
+ * Called with t->lock held, dropped around each unref. One at a time, with
+ * no array to allocate: running out of memory here must not keep samples.
+ */
+static void tee_flush(struct tee *t, struct tee_out *o)
 {
+	struct zcap_sample *s;
+
 	while (o->q_len) {
-		if (o->q[o->q_head])
-			drop[(*n)++] = o->q[o->q_head];
+		s = o->q[o->q_head];
 		o->q_head = (o->q_head + 1) % o->q_cap;
 		o->q_len--;
+		if (!s)
+			continue;
+		pthread_mutex_unlock(&t->lock);
+		zcap_sample_unref(s);
+		pthread_mutex_lock(&t->lock);
 	}
 }
 
@@ -238,33 +268,39 @@ static int tee_receive(struct zcap_pin *pin, struct zcap_sample *s)
 {
 	struct tee *t = zcap_pin_priv(pin);
 	uint64_t bytes = zcapi_sample_bytes(s);
-	uint32_t i, n = 0;
-	int r = 0;
+	uint32_t i, n = 0, failed = 0;
+	int r = 0, err = 0;
 
 	pthread_mutex_lock(&t->lock);
 	if (!t->running) {
 		pthread_mutex_unlock(&t->lock);
 		return ZCAP_E_WRONG_STATE;
 	}
+	/*
+	 * A queue that cannot grow drops the frame for its branch only (it
+	 * took no reference); the other consumers still get it.
+	 */
 	for (i = 0; i < t->n_out; i++) {
 		if (!zcap_pin_peer(t->out[i].pin))
 			continue;
 		r = tee_push(&t->out[i], s);
-		if (r)
-			break;
+		if (r) {
+			err = r;
+			failed++;
+			continue;
+		}
 		n++;
 	}
 	pthread_mutex_unlock(&t->lock);
 	{
 		struct zcap_filter_stats *st = zcap_filter_stats_lock(t->f);
 
-		if (r)
-			st->dropped++;
+		st->dropped += failed;
 		st->frames++;
 		st->bytes += bytes * n;
 		zcap_filter_stats_unlock(t->f);
 	}
-	return r;
+	return n ? 0 : err;
 }
 
 static int tee_receive_can_block(struct zcap_pin *pin)
@@ -367,9 +403,8 @@ static const struct zcap_output_pin_ops tee_out_ops = {
 
 static void tee_stop_threads(struct tee *t)
 {
-	struct zcap_sample **drop;
 	struct timespec until;
-	uint32_t i, n = 0, cap = 0;
+	uint32_t i;
 	bool pending, ended = false;
 
 	pthread_mutex_lock(&t->lock);
@@ -391,7 +426,6 @@ static void tee_stop_threads(struct tee *t)
 	for (i = 0; i < t->n_out; i++) {
 		t->out[i].quit = true;
 		pthread_cond_signal(&t->out[i].cond);
-		cap += t->out[i].q_len;
 	}
 	pthread_mutex_unlock(&t->lock);
 	for (i = 0; i < t->n_out; i++) {
@@ -399,20 +433,13 @@ static void tee_stop_threads(struct tee *t)
 			pthread_join(t->out[i].thread, NULL);
 		t->out[i].thread_started = false;
 	}
-	drop = cap ? calloc(cap, sizeof(*drop)) : NULL;
 	pthread_mutex_lock(&t->lock);
 	for (i = 0; i < t->n_out; i++) {
-		if (drop)
-			tee_flush(&t->out[i], drop, &n);
-		else
-			t->out[i].q_len = 0;	/* leak rather than crash */
+		tee_flush(t, &t->out[i]);
 		t->out[i].quit = false;
 		t->out[i].eos_queued = false;
 	}
 	pthread_mutex_unlock(&t->lock);
-	for (i = 0; i < n; i++)
-		zcap_sample_unref(drop[i]);
-	free(drop);
 }
 
 static int tee_pause(struct zcap_filter *f)
