@@ -250,6 +250,7 @@ struct zcap_filter {
 	pthread_mutex_t event_lock;
 	char *name;
 	struct zcap_filter_ops ops;
+	const struct zcap_filter_ops *ops_id;	/* the table given: who made it */
 	void *priv;
 	_Atomic int state;		/* enum zcap_state */
 
