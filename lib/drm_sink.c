@@ -559,7 +559,7 @@ static const struct zcap_filter_ops drm_ops = {
 
 static struct drm_sink *drm_from_filter(struct zcap_filter *f)
 {
-	if (!f || strncmp(zcap_filter_name(f), "drm(", 4))
+	if (!zcapi_filter_is(f, &drm_ops))
 		return NULL;
 	return zcap_filter_priv(f);
 }

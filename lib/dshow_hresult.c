@@ -28,8 +28,8 @@ static const struct {
 	/* A pin that had its end of stream takes no more samples. */
 	{ ZCAP_E_END_OF_STREAM, VFW_E_SAMPLE_REJECTED_EOS },
 	/*
-	 * ZCAP_E_PROPS_REJECTED, _DISCONNECTED, _NO_PROVIDER, _NO_DMABUF and
-	 * _STALLED name states DirectShow has no code for: E_FAIL, below.
+	 * ZCAP_E_PROPS_REJECTED, _DISCONNECTED, _NO_PROVIDER, _NO_DMABUF,
+	 * _STALLED and _NO_SOURCE name states DirectShow has no code for: E_FAIL, below.
 	 */
 	{ -EINVAL, E_INVALIDARG },
 	{ -EFAULT, E_POINTER },

@@ -39,6 +39,8 @@ static const char *const zcap_texts[] = {
 		"End of stream",
 	[ZCAP_E_BASE - ZCAP_E_STALLED] =
 		"The device delivered no frame in time",
+	[ZCAP_E_BASE - ZCAP_E_NO_SOURCE] =
+		"The graph has no source filter",
 };
 
 /*

@@ -46,6 +46,7 @@ int zcap_filter_new(const char *name, const struct zcap_filter_ops *ops,
 		goto err_stats;
 	if (ops)
 		f->ops = *ops;
+	f->ops_id = ops;
 	f->priv = priv;
 	atomic_init(&f->state, ZCAP_STATE_STOPPED);
 	*out = f;
@@ -62,6 +63,12 @@ err_name:
 err_free:
 	free(f);
 	return ret;
+}
+
+bool zcapi_filter_is(const struct zcap_filter *f,
+		     const struct zcap_filter_ops *ops)
+{
+	return f && ops && f->ops_id == ops;
 }
 
 void zcap_filter_destroy(struct zcap_filter *f)

@@ -208,6 +208,18 @@ int zcap_graph_stop(struct zcap_graph *g)
 	return err;
 }
 
+/* Did the last run find a filter without input pins? */
+static bool graph_has_source(struct zcap_graph *g)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&g->lock);
+	for (uint32_t i = 0; i < g->n && !found; i++)
+		found = g->e[i].source;
+	pthread_mutex_unlock(&g->lock);
+	return found;
+}
+
 int zcap_graph_run(struct zcap_graph *g)
 {
 	struct zcap_filter **order;
@@ -227,6 +239,14 @@ int zcap_graph_run(struct zcap_graph *g)
 	pthread_mutex_unlock(&g->lock);
 	if (ret)
 		return ret;
+	/*
+	 * Without a source nothing is ever produced nor ended: a missing
+	 * camera must fail here, not "succeed" with an empty stream.
+	 */
+	if (!graph_has_source(g)) {
+		free(order);
+		return ZCAP_E_NO_SOURCE;
+	}
 	for (i = 0; i < n && !ret; i++)
 		ret = zcap_filter_pause(order[i]);
 	for (i = 0; i < n && !ret; i++)
@@ -237,15 +257,24 @@ int zcap_graph_run(struct zcap_graph *g)
 	return ret;
 }
 
-/* Under g->lock: 0 when every source ended, the error, or 1 to go on waiting. */
+/*
+ * Under g->lock: 0 when every source ended, the error, or 1 to go on
+ * waiting. No source at all is never an end of stream: no frame came.
+ */
 static int graph_done(struct zcap_graph *g)
 {
+	bool any = false;
+
 	if (g->error)
 		return g->error;
-	for (uint32_t i = 0; i < g->n; i++)
-		if (g->e[i].source && !g->e[i].ended)
+	for (uint32_t i = 0; i < g->n; i++) {
+		if (!g->e[i].source)
+			continue;
+		if (!g->e[i].ended)
 			return 1;
-	return 0;
+		any = true;
+	}
+	return any ? 0 : ZCAP_E_NO_SOURCE;
 }
 
 int zcap_graph_wait(struct zcap_graph *g, int timeout_ms)

@@ -33,6 +33,7 @@
 
 #include "filter_util.h"
 #include "v4l2_consumer.h"
+#include "zcap_internal.h"
 
 #define ENC_DEFAULT_DEPTH	2
 #define ENC_DEFAULT_CAPTURE	4
@@ -945,8 +946,8 @@ static int enc_stop(struct zcap_filter *f)
 
 	if (e->c.thread_started) {
 		enc_send_stop(e);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += ENC_DRAIN_TIMEOUT_MS / 1000;
+		/* e->cond runs on CLOCK_MONOTONIC: immune to wall-clock steps. */
+		zcapi_deadline(&until, ENC_DRAIN_TIMEOUT_MS);
 		pthread_mutex_lock(&e->lock);
 		while (!e->drained) {
 			if (pthread_cond_timedwait(&e->cond, &e->lock, &until) ==
@@ -1049,7 +1050,7 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 	r = -pthread_mutex_init(&e->lock, NULL);
 	if (r)
 		goto err_dev;
-	r = -pthread_cond_init(&e->cond, NULL);
+	r = zcapi_cond_init(&e->cond);
 	if (r)
 		goto err_lock;
 	r = zcapi_v4l2c_open(&e->c, cfg->device);

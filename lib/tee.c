@@ -18,6 +18,7 @@
 #include <zcap/error.h>
 
 #include "filter_util.h"
+#include "zcap_internal.h"
 
 #define TEE_MAX_OUTPUTS		16
 /* What an output not yet connected is assumed to hold (see get_requirements). */
@@ -56,7 +57,27 @@ struct tee {
 	pthread_mutex_t lock;		/* every output's queue */
 	pthread_cond_t idle;		/* a queue became empty */
 	bool running;
+	uint32_t fail_allocs;		/* tests: fail this many allocations */
 };
+
+void zcapi_tee_fail_allocs(struct zcap_filter *f, uint32_t n)
+{
+	struct tee *t = zcap_filter_priv(f);
+
+	pthread_mutex_lock(&t->lock);
+	t->fail_allocs = n;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* calloc, or a failure injected by zcapi_tee_fail_allocs(). Under t->lock. */
+static void *tee_calloc(struct tee *t, size_t n, size_t size)
+{
+	if (t->fail_allocs) {
+		t->fail_allocs--;
+		return NULL;
+	}
+	return calloc(n, size);
+}
 
 /* A consumer refused a sample. */
 static void tee_count_drop(struct tee *t)
@@ -75,7 +96,7 @@ static int tee_push(struct tee_out *o, struct zcap_sample *s)
 
 	if (o->q_len == o->q_cap) {
 		cap = o->q_cap ? o->q_cap * 2 : 8;
-		q = calloc(cap, sizeof(*q));
+		q = tee_calloc(o->tee, cap, sizeof(*q));
 		if (!q)
 			return -ENOMEM;
 		for (i = 0; i < o->q_len; i++)
@@ -129,14 +150,24 @@ static void *tee_out_thread(void *arg)
 	return NULL;
 }
 
-/* Drop what an output still has queued (stop). Called with t->lock held. */
-static void tee_flush(struct tee_out *o, struct zcap_sample **drop, uint32_t *n)
+/*
+ * Release what an output still has queued (stop, its thread joined).
+ * Called with t->lock held, dropped around each unref. One at a time, with
+ * no array to allocate: running out of memory here must not keep samples.
+ */
+static void tee_flush(struct tee *t, struct tee_out *o)
 {
+	struct zcap_sample *s;
+
 	while (o->q_len) {
-		if (o->q[o->q_head])
-			drop[(*n)++] = o->q[o->q_head];
+		s = o->q[o->q_head];
 		o->q_head = (o->q_head + 1) % o->q_cap;
 		o->q_len--;
+		if (!s)
+			continue;
+		pthread_mutex_unlock(&t->lock);
+		zcap_sample_unref(s);
+		pthread_mutex_lock(&t->lock);
 	}
 }
 
@@ -237,33 +268,39 @@ static int tee_receive(struct zcap_pin *pin, struct zcap_sample *s)
 {
 	struct tee *t = zcap_pin_priv(pin);
 	uint64_t bytes = zcapi_sample_bytes(s);
-	uint32_t i, n = 0;
-	int r = 0;
+	uint32_t i, n = 0, failed = 0;
+	int r = 0, err = 0;
 
 	pthread_mutex_lock(&t->lock);
 	if (!t->running) {
 		pthread_mutex_unlock(&t->lock);
 		return ZCAP_E_WRONG_STATE;
 	}
+	/*
+	 * A queue that cannot grow drops the frame for its branch only (it
+	 * took no reference); the other consumers still get it.
+	 */
 	for (i = 0; i < t->n_out; i++) {
 		if (!zcap_pin_peer(t->out[i].pin))
 			continue;
 		r = tee_push(&t->out[i], s);
-		if (r)
-			break;
+		if (r) {
+			err = r;
+			failed++;
+			continue;
+		}
 		n++;
 	}
 	pthread_mutex_unlock(&t->lock);
 	{
 		struct zcap_filter_stats *st = zcap_filter_stats_lock(t->f);
 
-		if (r)
-			st->dropped++;
+		st->dropped += failed;
 		st->frames++;
 		st->bytes += bytes * n;
 		zcap_filter_stats_unlock(t->f);
 	}
-	return r;
+	return n ? 0 : err;
 }
 
 static int tee_receive_can_block(struct zcap_pin *pin)
@@ -366,17 +403,16 @@ static const struct zcap_output_pin_ops tee_out_ops = {
 
 static void tee_stop_threads(struct tee *t)
 {
-	struct zcap_sample **drop;
 	struct timespec until;
-	uint32_t i, n = 0, cap = 0;
+	uint32_t i;
 	bool pending, ended = false;
 
 	pthread_mutex_lock(&t->lock);
 	t->running = false;
 	for (i = 0; i < t->n_out; i++)
 		ended |= t->out[i].eos_queued;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (ended ? TEE_STOP_EOS_MS : TEE_STOP_CUT_MS) / 1000;
+	/* Monotonic: a wall-clock step must not stretch or cut the drain. */
+	zcapi_deadline(&until, ended ? TEE_STOP_EOS_MS : TEE_STOP_CUT_MS);
 	for (;;) {
 		pending = false;
 		for (i = 0; i < t->n_out; i++)
@@ -390,7 +426,6 @@ static void tee_stop_threads(struct tee *t)
 	for (i = 0; i < t->n_out; i++) {
 		t->out[i].quit = true;
 		pthread_cond_signal(&t->out[i].cond);
-		cap += t->out[i].q_len;
 	}
 	pthread_mutex_unlock(&t->lock);
 	for (i = 0; i < t->n_out; i++) {
@@ -398,20 +433,13 @@ static void tee_stop_threads(struct tee *t)
 			pthread_join(t->out[i].thread, NULL);
 		t->out[i].thread_started = false;
 	}
-	drop = cap ? calloc(cap, sizeof(*drop)) : NULL;
 	pthread_mutex_lock(&t->lock);
 	for (i = 0; i < t->n_out; i++) {
-		if (drop)
-			tee_flush(&t->out[i], drop, &n);
-		else
-			t->out[i].q_len = 0;	/* leak rather than crash */
+		tee_flush(t, &t->out[i]);
 		t->out[i].quit = false;
 		t->out[i].eos_queued = false;
 	}
 	pthread_mutex_unlock(&t->lock);
-	for (i = 0; i < n; i++)
-		zcap_sample_unref(drop[i]);
-	free(drop);
 }
 
 static int tee_pause(struct zcap_filter *f)
@@ -489,12 +517,12 @@ int zcap_tee_new(uint32_t n_outputs, struct zcap_filter **out)
 	r = -pthread_mutex_init(&t->lock, NULL);
 	if (r)
 		goto err_free;
-	r = -pthread_cond_init(&t->idle, NULL);
+	r = zcapi_cond_init(&t->idle);
 	if (r)
 		goto err_lock;
 	for (i = 0; i < n_outputs; i++) {
 		t->out[i].tee = t;
-		r = -pthread_cond_init(&t->out[i].cond, NULL);
+		r = zcapi_cond_init(&t->out[i].cond);
 		if (r)
 			goto err_cond;
 		t->n_out = i + 1;

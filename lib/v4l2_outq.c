@@ -14,6 +14,7 @@
 #include <zcap/error.h>
 
 #include "v4l2_outq.h"
+#include "zcap_internal.h"
 
 int zcapi_outq_device_caps(int fd, uint32_t *caps)
 {
@@ -53,10 +54,11 @@ int zcapi_outq_init(struct zcapi_outq *q, int fd, uint32_t type)
 	r = pthread_mutex_init(&q->lock, NULL);
 	if (r)
 		return -r;
-	r = pthread_cond_init(&q->freed, NULL);
+	/* Monotonic, as outq_wait_free's deadline: wall-clock steps do not count. */
+	r = zcapi_cond_init(&q->freed);
 	if (r) {
 		pthread_mutex_destroy(&q->lock);
-		return -r;
+		return r;
 	}
 	return 0;
 }
@@ -353,7 +355,8 @@ int zcapi_outq_reqbufs(struct zcapi_outq *q, bool dmabuf, uint32_t count,
 	}
 	q->count = (uint32_t)r;
 	q->slots = calloc(q->count, sizeof(*q->slots));
-	if (!q->slots) {
+	q->drop = calloc(q->count ? q->count : 1, sizeof(*q->drop));
+	if (!q->slots || !q->drop) {
 		r = -ENOMEM;
 		goto err_free;
 	}
@@ -369,9 +372,11 @@ int zcapi_outq_reqbufs(struct zcapi_outq *q, bool dmabuf, uint32_t count,
 
 err_unmap:
 	outq_unmap(q);
-	free(q->slots);
-	q->slots = NULL;
 err_free:
+	free(q->slots);
+	free(q->drop);
+	q->slots = NULL;
+	q->drop = NULL;
 	outq_reqbufs(q, q->memory, 0);
 	q->memory = 0;
 	q->count = 0;
@@ -391,19 +396,18 @@ int zcapi_outq_streamon(struct zcapi_outq *q)
 
 void zcapi_outq_streamoff(struct zcapi_outq *q)
 {
-	struct zcap_sample *held[VIDEO_MAX_FRAME];
 	uint32_t i, n = 0;
 	int type = (int)q->type;
 
-	if (!q->slots)
+	if (!q->slots || !q->drop)
 		return;
 	/* STREAMOFF hands every queued buffer back: nothing reads them now. */
 	zcapi_v4l2_ioctl(q->fd, VIDIOC_STREAMOFF, &type);
 	pthread_mutex_lock(&q->lock);
 	q->streaming = false;
 	for (i = 0; i < q->count; i++) {
-		if (q->slots[i].held && n < VIDEO_MAX_FRAME)
-			held[n++] = q->slots[i].held;
+		if (q->slots[i].held)
+			q->drop[n++] = q->slots[i].held;
 		q->slots[i].held = NULL;
 		q->slots[i].queued = false;
 	}
@@ -411,7 +415,7 @@ void zcapi_outq_streamoff(struct zcapi_outq *q)
 	pthread_cond_broadcast(&q->freed);
 	pthread_mutex_unlock(&q->lock);
 	for (i = 0; i < n; i++)
-		zcap_sample_unref(held[i]);
+		zcap_sample_unref(q->drop[i]);
 }
 
 void zcapi_outq_release(struct zcapi_outq *q)
@@ -422,7 +426,9 @@ void zcapi_outq_release(struct zcapi_outq *q)
 	outq_unmap(q);
 	outq_reqbufs(q, q->memory, 0);
 	free(q->slots);
+	free(q->drop);
 	q->slots = NULL;
+	q->drop = NULL;
 	q->count = 0;
 	q->memory = 0;
 }
@@ -580,13 +586,7 @@ static int outq_wait_free(struct zcapi_outq *q, int timeout_ms)
 	struct timespec until;
 	uint32_t i;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	zcapi_deadline(&until, timeout_ms);
 	for (;;) {
 		for (i = 0; i < q->count; i++)
 			if (!q->slots[i].queued)

@@ -45,6 +45,12 @@ struct zcapi_outq {
 	bool streaming;
 	struct v4l2_format fmt;
 	struct zcapi_outq_slot *slots;
+	/*
+	 * count entries, made with slots: streamoff collects the held
+	 * samples here to release them outside the lock, with no allocation
+	 * that could fail and no cap that would leak any.
+	 */
+	struct zcap_sample **drop;
 	uint64_t binds;		/* dma-bufs bound to an index (imports) */
 	pthread_mutex_t lock;
 	pthread_cond_t freed;	/* a slot came back (MMAP mode waits on it) */

@@ -819,7 +819,7 @@ int zcap_v4l2_source_describe(struct zcap_filter *f, char *buf, uint32_t len)
 	if (!f || !buf || !len)
 		return -EINVAL;
 	/* Only a filter made by zcap_v4l2_source_new() has our private data. */
-	if (strcmp(zcap_filter_name(f), "v4l2-source") != 0)
+	if (!zcapi_filter_is(f, &v4l2_src_filter_ops))
 		return -EINVAL;
 	src = zcap_filter_priv(f);
 	if (!src || src->filter != f)

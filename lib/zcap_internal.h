@@ -250,6 +250,7 @@ struct zcap_filter {
 	pthread_mutex_t event_lock;
 	char *name;
 	struct zcap_filter_ops ops;
+	const struct zcap_filter_ops *ops_id;	/* the table given: who made it */
 	void *priv;
 	_Atomic int state;		/* enum zcap_state */
 
@@ -267,6 +268,12 @@ struct zcap_filter {
  * where the alternative is a dangling peer.
  */
 ZCAP_INTERNAL void zcapi_pin_disconnect_force(struct zcap_pin *pin);
+/*
+ * Tests only: the next @n allocations of tee @f fail as if out of memory
+ * (fault injection for the paths that must not lose a sample).
+ */
+ZCAP_INTERNAL void zcapi_tee_fail_allocs(struct zcap_filter *f, uint32_t n);
+
 /* The filter is being destroyed: the graph lets go of it. */
 ZCAP_INTERNAL void zcapi_graph_forget(struct zcap_graph *g, struct zcap_filter *f);
 

@@ -58,7 +58,13 @@ enum zcap_error {
 	 * Distinct from ZCAP_E_TIMEOUT, which a caller's own wait returns.
 	 */
 	ZCAP_E_STALLED = ZCAP_E_BASE - 16,
-	ZCAP_E_LAST = ZCAP_E_STALLED,
+	/*
+	 * The graph has no source filter (none without input pins): nothing
+	 * would ever produce a frame or end the stream, e.g. the camera's
+	 * filter was never added. From zcap_graph_run() and zcap_graph_wait().
+	 */
+	ZCAP_E_NO_SOURCE = ZCAP_E_BASE - 17,
+	ZCAP_E_LAST = ZCAP_E_NO_SOURCE,
 };
 
 /*

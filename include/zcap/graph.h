@@ -23,14 +23,19 @@ int zcap_graph_add(struct zcap_graph *g, struct zcap_filter *f);
 int zcap_graph_connect(struct zcap_graph *g, struct zcap_pin *out,
 		       struct zcap_pin *in, const struct zcap_format *fmt);
 
-/* Pause every filter (sinks first), then run them (sinks first). */
+/*
+ * Pause every filter (sinks first), then run them (sinks first).
+ * ZCAP_E_NO_SOURCE, with no filter started, when no filter of the graph
+ * is a source (has no input pins).
+ */
 int zcap_graph_run(struct zcap_graph *g);
 /* Stop every filter (sources first); every buffer is back after it. */
 int zcap_graph_stop(struct zcap_graph *g);
 /*
  * Wait until every source posted end of stream, one posted an error, or
  * timeout_ms passed (< 0: forever). Returns 0 at the end of stream, the
- * error, or ZCAP_E_TIMEOUT.
+ * error, or ZCAP_E_TIMEOUT; ZCAP_E_NO_SOURCE at once when the last
+ * zcap_graph_run() found no source (or the graph never ran).
  */
 int zcap_graph_wait(struct zcap_graph *g, int timeout_ms);
 

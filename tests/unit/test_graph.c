@@ -334,6 +334,35 @@ static void test_two_sources(void)
 	zcap_graph_destroy(g);
 }
 
+/*
+ * A graph whose source is missing (only a sink, or nothing) would never
+ * end: run must fail, and wait must never report the end of a stream
+ * that cannot start.
+ */
+static void test_no_source(void)
+{
+	struct zcap_graph *g;
+	struct zcap_filter *sink;
+	struct zcap_pin *p;
+	struct fctl c = { 0 };
+
+	zcap_graph_new(&g);
+	is(zcap_graph_run(g), ZCAP_E_NO_SOURCE, "running an empty graph -> NO_SOURCE");
+	is(zcap_graph_wait(g, 0), ZCAP_E_NO_SOURCE, "and waiting on it is not success");
+	zcap_filter_new("sink", &ops, &c, &sink);
+	zcap_pin_new_input(sink, "in", NULL, NULL, &p);
+	zcap_graph_add(g, sink);
+	oplog[0] = '\0';
+	is(zcap_graph_run(g), ZCAP_E_NO_SOURCE, "a graph of only a sink (no source) -> NO_SOURCE");
+	ok(!oplog[0] && zcap_filter_state(sink) == ZCAP_STATE_STOPPED,
+	   "and no filter was started: %s", oplog);
+	is(zcap_graph_wait(g, 0), ZCAP_E_NO_SOURCE, "wait on it -> NO_SOURCE, not 0");
+	is(zcap_graph_wait(g, -1), ZCAP_E_NO_SOURCE, "even a wait without timeout returns at once");
+	ok(strstr(zcap_strerror(ZCAP_E_NO_SOURCE), "source") != NULL,
+	   "strerror says: %s", zcap_strerror(ZCAP_E_NO_SOURCE));
+	zcap_graph_destroy(g);
+}
+
 static void test_graph_args(void)
 {
 	struct zcap_graph *g;
@@ -362,6 +391,7 @@ int main(void)
 	test_graph_order();
 	test_graph_wait();
 	test_two_sources();
+	test_no_source();
 	test_graph_args();
 	return tap_done();
 }

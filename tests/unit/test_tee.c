@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The tee out of memory: an allocation failure must never lose a
+ * sample's reference, or the buffer never goes back to its allocator and
+ * a decommit never completes. Failures are injected through
+ * zcapi_tee_fail_allocs(); pins are wired by hand (no allocator
+ * negotiation is needed to move samples).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <zcap/consumers.h>
+#include <zcap/error.h>
+
+#include "helpers.h"
+#include "tap.h"
+
+struct sink_ctl {
+	int received;
+	int block_first_ms;	/* the first receive blocks this long */
+};
+
+static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	struct sink_ctl *c = zcap_pin_priv(pin);
+
+	(void)s;
+	if (!c->received++ && c->block_first_ms)
+		sleep_ms(c->block_first_ms);
+	return 0;
+}
+
+static const struct zcap_input_pin_ops sink_in_ops = { .receive = sink_receive };
+
+struct rig {
+	struct zcap_allocator *a;
+	struct zcap_filter *tee, *src, *sink[2];
+	struct zcap_pin *src_out, *tee_in, *sink_in[2];
+	struct sink_ctl c[2];
+};
+
+static void wire(struct zcap_pin *out, struct zcap_pin *in)
+{
+	out->peer = in;
+	in->peer = out;
+}
+
+static void rig_init(struct rig *r, uint32_t n_out, uint32_t buffers)
+{
+	struct zcap_alloc_props p = props_1(buffers, 4096);
+
+	memset(r, 0, sizeof(*r));
+	zcap_allocator_new_memory(&r->a);
+	zcap_allocator_set_properties(r->a, &p, NULL);
+	zcap_allocator_commit(r->a);
+	zcap_tee_new(n_out, &r->tee);
+	r->tee_in = zcap_filter_pin(r->tee, ZCAP_PIN_INPUT, 0);
+	zcap_filter_new("src", NULL, NULL, &r->src);
+	zcap_pin_new_output(r->src, "out", NULL, NULL, &r->src_out);
+	wire(r->src_out, r->tee_in);
+	for (uint32_t i = 0; i < n_out; i++) {
+		zcap_filter_new("sink", NULL, NULL, &r->sink[i]);
+		zcap_pin_new_input(r->sink[i], "in", &sink_in_ops, &r->c[i],
+				   &r->sink_in[i]);
+		wire(zcap_filter_pin(r->tee, ZCAP_PIN_OUTPUT, i), r->sink_in[i]);
+		zcap_filter_run(r->sink[i]);
+	}
+	zcap_filter_run(r->tee);
+}
+
+static void rig_fini(struct rig *r)
+{
+	zcap_filter_destroy(r->tee);
+	zcap_filter_destroy(r->src);
+	for (int i = 0; i < 2; i++)
+		zcap_filter_destroy(r->sink[i]);
+	zcap_allocator_decommit(r->a);
+	zcap_allocator_unref(r->a);
+}
+
+/* How many buffers can be taken at once: all of them when none is held. */
+static uint32_t free_buffers(struct zcap_allocator *a, uint32_t max)
+{
+	struct zcap_sample *s[16];
+	uint32_t n = 0;
+
+	while (n < max && !zcap_allocator_get_buffer(a, 0, &s[n]))
+		n++;
+	for (uint32_t i = 0; i < n; i++)
+		zcap_sample_unref(s[i]);
+	return n;
+}
+
+static void send(struct rig *r, uint32_t n)
+{
+	struct zcap_sample *s;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (zcap_allocator_get_buffer(r->a, 1000, &s))
+			return;
+		zcap_pin_receive(r->tee_in, s);
+		zcap_sample_unref(s);
+	}
+}
+
+/*
+ * Samples still queued when stop gives up draining (a consumer stuck past
+ * the 1 s limit) are released even when the allocation for that fails.
+ */
+static void test_stop_enomem(void)
+{
+	struct rig r;
+
+	rig_init(&r, 1, 4);
+	r.c[0].block_first_ms = 1500;
+	send(&r, 4);
+	zcapi_tee_fail_allocs(r.tee, 1);
+	zcap_filter_stop(r.tee);
+	is(free_buffers(r.a, 4), 4, "after stop out of memory every buffer is back");
+	rig_fini(&r);
+}
+
+/* A queue that cannot grow drops the frame for that branch only. */
+static void test_push_enomem(void)
+{
+	struct zcap_filter_stats st;
+	struct rig r;
+
+	rig_init(&r, 2, 4);
+	zcapi_tee_fail_allocs(r.tee, 1);
+	send(&r, 1);
+	zcap_filter_stop(r.tee);
+	is(r.c[1].received, 1, "the other branch still got the frame");
+	is(r.c[0].received, 0, "the branch out of memory did not");
+	zcap_filter_get_stats(r.tee, &st);
+	is(st.dropped, 1, "and counted one drop");
+	is(free_buffers(r.a, 4), 4, "every buffer is back");
+	rig_fini(&r);
+}
+
+int main(void)
+{
+	test_stop_enomem();
+	test_push_enomem();
+	return tap_done();
+}
