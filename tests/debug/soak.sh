@@ -99,8 +99,9 @@ while [ $(($(date +%s) - start)) -lt "$DURATION" ] && [ $status -eq 0 ]; do
 done
 elapsed=$(($(date +%s) - start))
 
+# Each run ends with "# zcap-fuzz: N operations (M in K forked children)".
 ops=$(cat "$out"/round-*/*/fuzz/zcap-fuzz.log 2>/dev/null |
-	awk '/^# [0-9]+ operations/ { n += $2 } END { print n + 0 }')
+	grep -o '[0-9]* operations (' | awk '{ n += $1 } END { print n + 0 }')
 {
 	echo "soak: $round rounds, $boots boots (${kernels[*]}), $runs suite runs, $ops fuzzer operations in $elapsed s"
 	echo "soak: host load: ${SOAK_LOAD:-1} (a CPU-bound loop and a gzip loop, nice 19)"
