@@ -163,4 +163,23 @@ static inline void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * How many buffers of @a can be taken at once, at most @max: all of them
+ * when nobody holds one. Every buffer taken is given back.
+ */
+static inline uint32_t free_buffers(struct zcap_allocator *a, uint32_t max)
+{
+	struct zcap_sample **s = calloc(max ? max : 1, sizeof(*s));
+	uint32_t n = 0;
+
+	if (!s)
+		return 0;
+	while (n < max && !zcap_allocator_get_buffer(a, 0, &s[n]))
+		n++;
+	for (uint32_t i = 0; i < n; i++)
+		zcap_sample_unref(s[i]);
+	free(s);
+	return n;
+}
+
 #endif /* ZCAP_TESTS_HELPERS_H */

@@ -47,18 +47,6 @@ int ioctl(int fd, unsigned long req, ...)
 	}
 }
 
-static uint32_t free_buffers(struct zcap_allocator *a, uint32_t max)
-{
-	struct zcap_sample *s[N_BUFS];
-	uint32_t n = 0;
-
-	while (n < max && !zcap_allocator_get_buffer(a, 0, &s[n]))
-		n++;
-	for (uint32_t i = 0; i < n; i++)
-		zcap_sample_unref(s[i]);
-	return n;
-}
-
 static void test_many_held(void)
 {
 	struct zcap_alloc_props p = props_1(N_BUFS, 4096);

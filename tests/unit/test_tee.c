@@ -79,18 +79,6 @@ static void rig_fini(struct rig *r)
 	zcap_allocator_unref(r->a);
 }
 
-/* How many buffers can be taken at once: all of them when none is held. */
-static uint32_t free_buffers(struct zcap_allocator *a, uint32_t max)
-{
-	struct zcap_sample *s[16];
-	uint32_t n = 0;
-
-	while (n < max && !zcap_allocator_get_buffer(a, 0, &s[n]))
-		n++;
-	for (uint32_t i = 0; i < n; i++)
-		zcap_sample_unref(s[i]);
-	return n;
-}
 
 static void send(struct rig *r, uint32_t n)
 {
