@@ -79,7 +79,6 @@ static void rig_fini(struct rig *r)
 	zcap_allocator_unref(r->a);
 }
 
-
 static void send(struct rig *r, uint32_t n)
 {
 	struct zcap_sample *s;
