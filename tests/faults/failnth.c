@@ -66,33 +66,30 @@ struct sweep_op {
 	bool needs_drm, needs_vivid;
 };
 
-static int zc_export_fd(int pool, uint32_t flags)
-{
-	struct zcap_buf_export req = { .index = 0, .flags = flags };
-
-	return ioctl(pool, ZCAP_IOC_BUF_EXPORT, &req) ? -errno : req.fd;
-}
-
 static int prep_none(struct sweep *s)
 {
 	(void)s;
 	return 0;
 }
 
+/* A pool of one buffer of @size and, with @export, its read-write dma-buf. */
+static int prep_buffer(struct sweep *s, uint64_t size, bool export)
+{
+	s->pool = zc_create(s->dev, size, 1, 0);
+	if (s->pool < 0 || !export)
+		return s->pool < 0 ? s->pool : 0;
+	s->fd = zc_export(s->pool, 0, O_RDWR | O_CLOEXEC);
+	return s->fd < 0 ? s->fd : 0;
+}
+
 static int prep_pool(struct sweep *s)
 {
-	s->pool = zc_create(s->dev, BUF_SIZE, 1, 0);
-	return s->pool < 0 ? s->pool : 0;
+	return prep_buffer(s, BUF_SIZE, false);
 }
 
 static int prep_dmabuf(struct sweep *s)
 {
-	int ret = prep_pool(s);
-
-	if (ret)
-		return ret;
-	s->fd = zc_export_fd(s->pool, O_RDWR | O_CLOEXEC);
-	return s->fd < 0 ? s->fd : 0;
+	return prep_buffer(s, BUF_SIZE, true);
 }
 
 static int prep_vivid(struct sweep *s)
@@ -106,12 +103,9 @@ static int prep_vivid(struct sweep *s)
 
 	if (ioctl(s->vfd, VIDIOC_G_FMT, &fmt))
 		return -errno;
-	s->pool = zc_create(s->dev, fmt.fmt.pix.sizeimage, 1, 0);
-	if (s->pool < 0)
-		return s->pool;
-	s->fd = zc_export_fd(s->pool, O_RDWR | O_CLOEXEC);
-	if (s->fd < 0)
-		return s->fd;
+	ret = prep_buffer(s, fmt.fmt.pix.sizeimage, true);
+	if (ret)
+		return ret;
 	ret = ioctl(s->vfd, VIDIOC_REQBUFS, &rb) ? -errno : 0;
 	s->vivid_bufs = !ret;
 	return ret ? ret : rb.count >= 1 ? 0 : -ENOBUFS;
@@ -131,7 +125,7 @@ static int call_create_contig(struct sweep *s)
 
 static int call_export(struct sweep *s)
 {
-	s->fd = zc_export_fd(s->pool, O_RDWR | O_CLOEXEC);
+	s->fd = zc_export(s->pool, 0, O_RDWR | O_CLOEXEC);
 	return s->fd < 0 ? s->fd : 0;
 }
 
@@ -143,11 +137,7 @@ static int call_export(struct sweep *s)
 
 static int prep_big_dmabuf(struct sweep *s)
 {
-	s->pool = zc_create(s->dev, MAP_BUF_SIZE, 1, 0);
-	if (s->pool < 0)
-		return s->pool;
-	s->fd = zc_export_fd(s->pool, O_RDWR | O_CLOEXEC);
-	return s->fd < 0 ? s->fd : 0;
+	return prep_buffer(s, MAP_BUF_SIZE, true);
 }
 
 static int call_mmap(struct sweep *s)

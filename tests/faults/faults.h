@@ -45,6 +45,8 @@ bool expect_gauges_same(const struct stats *before, const char *when);
 int zc_open(void);
 /* Returns a pool fd or -errno. */
 int zc_create(int dev, uint64_t size, uint32_t count, uint32_t flags);
+/* Returns a dma-buf fd or -errno. */
+int zc_export(int pool, uint32_t index, uint32_t flags);
 
 /* 0 or -errno. */
 int write_file(const char *path, const char *val);

@@ -235,8 +235,7 @@ int zc_create(int dev, uint64_t size, uint32_t count, uint32_t flags)
 	return req.pool_fd;
 }
 
-/* Returns a dma-buf fd or -errno. */
-static int zc_export(int pool, uint32_t index, uint32_t flags)
+int zc_export(int pool, uint32_t index, uint32_t flags)
 {
 	struct zcap_buf_export req = { .index = index, .flags = flags };
 
