@@ -169,13 +169,14 @@ bool zcap_buffer_size_possible(u64 size)
 	       npages <= INT_MAX / sizeof(struct page *);
 }
 
+/*
+ * The caller, zcap_pool_create(), has checked the size with
+ * zcap_buffer_size_possible() once for all the pool's buffers.
+ */
 struct zcap_buffer *zcap_buffer_alloc(struct zcap_pool *pool)
 {
 	struct zcap_buffer *buf;
 	int ret;
-
-	if (!zcap_buffer_size_possible(pool->buffer_size))
-		return ERR_PTR(-ENOMEM);
 
 	buf = kzalloc(sizeof(*buf), ZCAP_GFP_META);
 	if (!buf)
