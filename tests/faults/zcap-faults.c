@@ -1569,24 +1569,60 @@ static int cmd_regress(int argc, char **argv)
 	return status;
 }
 
+/* Commands that take no arguments ignore the ones they are given. */
+#define NOARGS(fn) \
+	static int fn##_args(int argc, char **argv) \
+	{ \
+		(void)argc; \
+		(void)argv; \
+		return fn(); \
+	}
+NOARGS(cmd_smoke)
+NOARGS(cmd_rmmod)
+NOARGS(cmd_vgem)
+NOARGS(cmd_cap)
+NOARGS(cmd_cgroup)
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "hold", cmd_hold,
+	  "hold pool|dmabuf|mmap   keep one reference, print ready, wait" },
+	{ "smoke", cmd_smoke_args,
+	  "smoke                   create, export, map, write, read back" },
+	{ "rmmod", cmd_rmmod_args,
+	  "rmmod                   zcap must refuse to unload" },
+	{ "closepool", cmd_closepool,
+	  "closepool DEV           close the pool fd while vivid streams" },
+	{ "vgem", cmd_vgem_args,
+	  "vgem                    vgem holds a dma-buf after its creator exits" },
+	{ "cap", cmd_cap_args,
+	  "cap                     the max_total_bytes cap" },
+	{ "cgroup", cmd_cgroup_args,
+	  "cgroup                  a cgroup v2 memory.max under the pool size" },
+	{ "cgroup-scan", cmd_cgroup_scan,
+	  "cgroup-scan [SIZE COUNT]  memory.max stepped a page at a time" },
+	{ "killcreate", cmd_killcreate,
+	  "killcreate contig|scattered [SIZE COUNT]  SIGKILL mid-POOL_CREATE" },
+	{ "failsweep", cmd_failsweep,
+	  "failsweep [OP...]       fail each allocation in turn (debug kernel)" },
+	{ "threads", cmd_threads,
+	  "threads N SECONDS       concurrent create/export/map/close" },
+	{ "capture", cmd_capture,
+	  "capture DEV FRAMES [WxH]  raw V4L2 DMABUF capture (0 frames: until killed)" },
+	{ "disconnect", cmd_disconnect,
+	  "disconnect DEV          press vivid's Disconnect control" },
+	{ "regress", cmd_regress,
+	  "regress [NAME...]       list or run the fuzzer's regression cases" },
+};
+
 static void usage(void)
 {
-	fputs("usage: zcap-faults COMMAND [ARGS]\n"
-	      "  hold pool|dmabuf|mmap   keep one reference, print ready, wait\n"
-	      "  smoke                   create, export, map, write, read back\n"
-	      "  rmmod                   zcap must refuse to unload\n"
-	      "  closepool DEV           close the pool fd while vivid streams\n"
-	      "  vgem                    vgem holds a dma-buf after its creator exits\n"
-	      "  cap                     the max_total_bytes cap\n"
-	      "  cgroup                  a cgroup v2 memory.max under the pool size\n"
-	      "  cgroup-scan [SIZE COUNT]  memory.max stepped a page at a time\n"
-	      "  killcreate contig|scattered [SIZE COUNT]  SIGKILL mid-POOL_CREATE\n"
-	      "  failsweep [OP...]       fail each allocation in turn (debug kernel)\n"
-	      "  threads N SECONDS       concurrent create/export/map/close\n"
-	      "  capture DEV FRAMES [WxH]  raw V4L2 DMABUF capture (0 frames: until killed)\n"
-	      "  disconnect DEV          press vivid's Disconnect control\n"
-	      "  regress [NAME...]       list or run the fuzzer's regression cases\n",
-	      stderr);
+	fputs("usage: zcap-faults COMMAND [ARGS]\n", stderr);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  %s\n", commands[i].help);
 }
 
 int main(int argc, char **argv)
@@ -1595,36 +1631,9 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	page_size = sysconf(_SC_PAGESIZE);
-	argc--;
-	argv++;
-	if (!strcmp(cmd, "hold"))
-		return cmd_hold(argc, argv);
-	if (!strcmp(cmd, "smoke"))
-		return cmd_smoke();
-	if (!strcmp(cmd, "rmmod"))
-		return cmd_rmmod();
-	if (!strcmp(cmd, "closepool"))
-		return cmd_closepool(argc, argv);
-	if (!strcmp(cmd, "vgem"))
-		return cmd_vgem();
-	if (!strcmp(cmd, "cap"))
-		return cmd_cap();
-	if (!strcmp(cmd, "cgroup"))
-		return cmd_cgroup();
-	if (!strcmp(cmd, "cgroup-scan"))
-		return cmd_cgroup_scan(argc, argv);
-	if (!strcmp(cmd, "killcreate"))
-		return cmd_killcreate(argc, argv);
-	if (!strcmp(cmd, "failsweep"))
-		return cmd_failsweep(argc, argv);
-	if (!strcmp(cmd, "threads"))
-		return cmd_threads(argc, argv);
-	if (!strcmp(cmd, "capture"))
-		return cmd_capture(argc, argv);
-	if (!strcmp(cmd, "disconnect"))
-		return cmd_disconnect(argc, argv);
-	if (!strcmp(cmd, "regress"))
-		return cmd_regress(argc, argv);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
 	usage();
 	return 2;
 }
