@@ -247,6 +247,31 @@ static int fill_unknown(const struct v4l2_plane_pix_format *pf, uint32_t n,
 	return 0;
 }
 
+void zcapi_fmt_add_data_offset(struct zcap_format *f, uint32_t mem,
+			       uint32_t doff)
+{
+	uint32_t p;
+
+	for (p = 0; p < f->n_planes; p++) {
+		struct zcap_plane_layout *pl = &f->planes[p];
+		uint64_t room = 0;
+
+		if (pl->mem != mem)
+			continue;
+		pl->offset += doff;
+		if (f->mem_size[mem] > pl->offset)
+			room = f->mem_size[mem] - pl->offset;
+		/*
+		 * A bitstream's plane is only what it may fill: the rest of
+		 * its block, so the layout still fits the block.
+		 */
+		if ((f->flags & ZCAP_FORMAT_COMPRESSED) && room && pl->size > room) {
+			pl->size = room;
+			pl->stride = (uint32_t)room;
+		}
+	}
+}
+
 int zcapi_fmt_from_v4l2(const struct v4l2_format *vf, bool compressed,
 			struct zcap_format *out)
 {

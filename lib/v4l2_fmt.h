@@ -62,6 +62,14 @@ ZCAP_HIDDEN bool zcapi_fmt_is_compressed(uint32_t fourcc);
 ZCAP_HIDDEN int zcapi_fmt_from_v4l2(const struct v4l2_format *vf,
 				   bool compressed, struct zcap_format *out);
 
+/*
+ * The driver started block @mem's data @doff bytes in (V4L2's
+ * data_offset): move its planes there. A bitstream's plane shrinks to the
+ * rest of the block.
+ */
+ZCAP_HIDDEN void zcapi_fmt_add_data_offset(struct zcap_format *f, uint32_t mem,
+					   uint32_t doff);
+
 /* ioctl that retries EINTR; returns 0 or -errno. */
 ZCAP_HIDDEN int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg);
 

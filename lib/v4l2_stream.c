@@ -132,7 +132,7 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 			uint64_t *payload)
 {
 	struct zcap_format sf = src->sample_fmt;
-	uint32_t flags = 0, m, p, seq = b->sequence;
+	uint32_t flags = 0, m, seq = b->sequence;
 	int64_t t;
 
 	*payload = 0;
@@ -149,9 +149,7 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 		 * (vivid does, on purpose); the offset travels with the sample
 		 * (Documentation/users.md, lost offsets and strides).
 		 */
-		for (p = 0; p < sf.n_planes; p++)
-			if (sf.planes[p].mem == m)
-				sf.planes[p].offset += doff;
+		zcapi_fmt_add_data_offset(&sf, m, doff);
 	}
 	zcap_sample_set_format(s, &sf);
 
