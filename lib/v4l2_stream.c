@@ -431,7 +431,12 @@ static void *stream_thread(void *arg)
 		struct zcap_filter_stats *st = zcap_filter_stats_lock(src->filter);
 
 		st->last_error = ret;
-		if (ret == ZCAP_E_DISCONNECTED && !st->note[0])
+		/*
+		 * One note for an unplug, whichever call saw it first: vivid's
+		 * disconnect fails DQBUF after POLLERR, uvcvideo's often QBUF
+		 * first, after returning the queued buffers flagged ERROR.
+		 */
+		if (ret == ZCAP_E_DISCONNECTED)
 			snprintf(st->note, sizeof(st->note), "%s was disconnected",
 				 src->device);
 		zcap_filter_stats_unlock(src->filter);

@@ -25,6 +25,7 @@
 #include "capsink.h"
 #include "fourcc.h"
 #include "pngsnap.h"
+#include "stopmsg.h"
 
 static const char *prog = "zcap-capture";
 static volatile sig_atomic_t interrupted;
@@ -362,7 +363,7 @@ int main(int argc, char **argv)
 	struct zcap_format fmt;
 	struct timespec t0, t1;
 	struct sigaction sa;
-	char desc[256], fcc[5];
+	char desc[256], fcc[5], msg[512];
 	bool tty, done = false, consumers;
 	FILE *out;
 	int ret, status = 1;
@@ -508,9 +509,8 @@ int main(int argc, char **argv)
 	/* Stopped by Ctrl-C, or every requested frame came: both are success. */
 	status = 0;
 	if (done && ret < 0 && ret != ZCAP_E_END_OF_STREAM) {
-		fprintf(stderr, "%s: capture stopped: %s\n", prog, zcap_strerror(ret));
-		if (sst.note[0])
-			fprintf(stderr, "%s: %s\n", prog, sst.note);
+		zcap_capture_stop_message(prog, ret, sst.note, msg, sizeof(msg));
+		fputs(msg, stderr);
 		status = 1;
 	}
 	if (o.frames && kst.frames < o.frames && !interrupted)
