@@ -133,11 +133,101 @@ static int write_lines(int fd, const uint8_t *base, uint64_t stride,
 	return 0;
 }
 
+/* Lines and bytes per line of plane @p that a write takes. */
+static void plane_extent(const struct zcap_format *fmt, uint32_t p,
+			 uint32_t flags, uint32_t *lines, uint64_t *len)
+{
+	const struct zcap_plane_layout *pl = &fmt->planes[p];
+
+	*lines = (flags & ZCAP_FILE_SINK_RAW) ? pl->lines :
+		 zcapi_fmt_visible_lines(fmt, p);
+	*len = (flags & ZCAP_FILE_SINK_RAW) ? pl->stride :
+	       zcapi_fmt_visible_bytes(fmt, p);
+}
+
+/*
+ * Check the whole layout against the memory before touching it: a wrong
+ * stride or offset must be an error, never a read past the end.
+ */
+static int check_layout(const struct zcap_format *fmt, uint32_t flags,
+			const struct zcap_mem *mem, uint32_t n_mem)
+{
+	uint32_t p, lines;
+	uint64_t len;
+
+	for (p = 0; p < fmt->n_planes; p++) {
+		const struct zcap_plane_layout *pl = &fmt->planes[p];
+
+		plane_extent(fmt, p, flags, &lines, &len);
+		if (pl->mem >= n_mem)
+			return -EINVAL;
+		if (!lines || !len)
+			continue;
+		if (len > pl->stride ||
+		    pl->offset + (lines - 1) * pl->stride + len > mem[pl->mem].length)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Raw frames: the lines of each plane, as the layout says. */
+static int write_planes(struct zcap_sample *s, const struct zcap_format *fmt,
+			int fd, uint32_t flags, uint64_t *total, uint64_t *bounced)
+{
+	uint32_t p, lines;
+	uint64_t len;
+	int ret = 0;
+
+	for (p = 0; p < fmt->n_planes && ret == 0; p++) {
+		const struct zcap_plane_layout *pl = &fmt->planes[p];
+		const uint8_t *base = zcap_sample_data(s, pl->mem);
+
+		if (!base)
+			return -EFAULT;
+		plane_extent(fmt, p, flags, &lines, &len);
+		ret = write_lines(fd, base + pl->offset, pl->stride, len, lines,
+				  bounced);
+		if (ret == 0)
+			*total += len * lines;
+	}
+	return ret;
+}
+
+/*
+ * A bitstream, or a sample without a layout: exactly the bytes the
+ * producer filled in each block, from where its data starts. The block's
+ * size says nothing about a compressed frame's.
+ */
+static int write_payload(struct zcap_sample *s, const struct zcap_format *fmt,
+			 int fd, uint64_t *total, uint64_t *bounced)
+{
+	uint64_t off, len;
+	uint32_t m;
+	int ret = 0;
+
+	for (m = 0; m < zcap_sample_n_mem(s) && ret == 0; m++) {
+		const uint8_t *base = zcap_sample_data(s, m);
+
+		if (!base)
+			return -EFAULT;
+		len = zcapi_sample_payload(s, fmt, m, &off);
+		ret = write_lines(fd, base + off, len, len, 1, bounced);
+		if (ret == 0)
+			*total += len;
+	}
+	return ret;
+}
+
+static bool is_bitstream(const struct zcap_format *fmt)
+{
+	return !fmt || !fmt->n_planes || (fmt->flags & ZCAP_FORMAT_COMPRESSED);
+}
+
 int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 		      int fd, uint32_t flags, uint64_t *written, uint64_t *copied)
 {
 	struct zcap_mem mem[ZCAP_MAX_PLANES];
-	uint32_t n_mem, m, p;
+	uint32_t n_mem, m;
 	uint64_t total = 0, bounced = 0;
 	int ret, ret2;
 
@@ -157,66 +247,19 @@ int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 		if (ret < 0)
 			return ret;
 	}
-	/*
-	 * Check the whole layout against the memory before touching it: a
-	 * wrong stride or offset must be an error, never a read past the end.
-	 */
-	if (fmt && fmt->n_planes) {
-		for (p = 0; p < fmt->n_planes; p++) {
-			const struct zcap_plane_layout *pl = &fmt->planes[p];
-			uint64_t lines = (flags & ZCAP_FILE_SINK_RAW) ? pl->lines :
-					 zcapi_fmt_visible_lines(fmt, p);
-			uint64_t len = (flags & ZCAP_FILE_SINK_RAW) ? pl->stride :
-				       zcapi_fmt_visible_bytes(fmt, p);
-
-			if (pl->mem >= n_mem)
-				return -EINVAL;
-			if (!lines || !len)
-				continue;
-			if (len > pl->stride ||
-			    pl->offset + (lines - 1) * pl->stride + len > mem[pl->mem].length)
-				return -EINVAL;
-		}
+	if (!is_bitstream(fmt)) {
+		ret = check_layout(fmt, flags, mem, n_mem);
+		if (ret < 0)
+			return ret;
 	}
 
 	ret = zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
 	if (ret < 0)
 		return ret;
-	if (fmt && fmt->n_planes) {
-		for (p = 0; p < fmt->n_planes && ret == 0; p++) {
-			const struct zcap_plane_layout *pl = &fmt->planes[p];
-			const uint8_t *base = zcap_sample_data(s, pl->mem);
-			uint32_t lines = (flags & ZCAP_FILE_SINK_RAW) ? pl->lines :
-					 zcapi_fmt_visible_lines(fmt, p);
-			uint64_t len = (flags & ZCAP_FILE_SINK_RAW) ? pl->stride :
-				       zcapi_fmt_visible_bytes(fmt, p);
-
-			if (!base) {
-				ret = -EFAULT;
-				break;
-			}
-			ret = write_lines(fd, base + pl->offset, pl->stride, len, lines,
-					  &bounced);
-			if (ret == 0)
-				total += len * lines;
-		}
-	} else {
-		/* No layout (a compressed stream): the bytes the producer filled. */
-		for (m = 0; m < n_mem && ret == 0; m++) {
-			const uint8_t *base = zcap_sample_data(s, m);
-			uint64_t used = zcap_sample_bytesused(s, m);
-
-			if (used > mem[m].length)
-				used = mem[m].length;
-			if (!base) {
-				ret = -EFAULT;
-				break;
-			}
-			ret = write_lines(fd, base, used, used, 1, &bounced);
-			if (ret == 0)
-				total += used;
-		}
-	}
+	if (is_bitstream(fmt))
+		ret = write_payload(s, fmt, fd, &total, &bounced);
+	else
+		ret = write_planes(s, fmt, fd, flags, &total, &bounced);
 	ret2 = zcap_sample_cpu_end(s);
 	if (ret == 0)
 		ret = ret2;

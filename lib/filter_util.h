@@ -55,7 +55,18 @@ void zcapi_stats_latency(struct zcap_filter_stats *st,
 void zcapi_stats_frame(struct zcap_filter *f, const struct zcap_sample *s,
 		       int err, uint64_t bytes, uint64_t copied);
 
-/* Bytes used across @s's memory blocks. */
+/*
+ * The data of block @mem of @s: *@off gets where it starts (the lowest
+ * offset of @fmt's planes in that block: a driver's data offset; 0 without
+ * a plane there), the return value how many bytes follow up to the bytes
+ * used (V4L2's bytesused, which counts the data offset too). A bitstream's
+ * frame is exactly this.
+ */
+uint64_t zcapi_sample_payload(const struct zcap_sample *s,
+			      const struct zcap_format *fmt, uint32_t mem,
+			      uint64_t *off);
+
+/* The payload across @s's memory blocks, as laid out by its own format. */
 uint64_t zcapi_sample_bytes(const struct zcap_sample *s);
 
 /*

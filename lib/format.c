@@ -138,7 +138,7 @@ int zcap_format_layout(struct zcap_format *fmt,
 
 	memset(fmt->planes, 0, sizeof(fmt->planes));
 	memset(fmt->mem_size, 0, sizeof(fmt->mem_size));
-	fmt->reserved = 0;
+	fmt->flags = 0;
 	fmt->n_planes = d->n_planes;
 	fmt->n_mem = d->n_mem;
 	for (uint32_t p = 0; p < d->n_planes; p++) {
@@ -199,7 +199,7 @@ int zcap_format_validate(const struct zcap_format *fmt)
 	uint64_t width;
 
 	if (!fmt || !fmt->width || !fmt->height || fmt->width > MAX_SIDE ||
-	    fmt->height > MAX_SIDE || fmt->reserved)
+	    fmt->height > MAX_SIDE || (fmt->flags & ~ZCAP_FORMAT_FLAGS_ALL))
 		return -EINVAL;
 	if (!fmt->n_planes || fmt->n_planes > ZCAP_MAX_PLANES ||
 	    !fmt->n_mem || fmt->n_mem > fmt->n_planes)

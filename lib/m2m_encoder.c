@@ -408,6 +408,7 @@ static int enc_describe_coded(struct m2m_enc *e, struct zcap_sample *s,
 	cf.fourcc = e->cfg.coded_fourcc;
 	cf.width = e->in_fmt.width;
 	cf.height = e->in_fmt.height;
+	cf.flags = ZCAP_FORMAT_COMPRESSED;
 	cf.n_planes = 1;
 	cf.n_mem = 1;
 	cf.planes[0].stride = bytes;
@@ -764,6 +765,7 @@ static int enc_enum_format(struct zcap_pin *pin, uint32_t index,
 	fmt->interval_num = e->in_fmt.interval_num;
 	fmt->interval_den = e->in_fmt.interval_den;
 	/* A bitstream: one block of up to sizeimage bytes, one "line". */
+	fmt->flags = ZCAP_FORMAT_COMPRESSED;
 	fmt->n_planes = 1;
 	fmt->n_mem = 1;
 	fmt->planes[0].stride = e->cap_sizeimage;

@@ -191,21 +191,45 @@ uint32_t zcapi_fmt_visible_lines(const struct zcap_format *fmt, uint32_t p)
 	return lines;
 }
 
+/*
+ * Bitstreams V4L2 drivers capture or encoders produce: frames of varying
+ * size, where only the driver's bytesused says where one ends.
+ */
+static const uint32_t compressed_table[] = {
+	V4L2_PIX_FMT_MJPEG, V4L2_PIX_FMT_JPEG, V4L2_PIX_FMT_DV,
+	V4L2_PIX_FMT_MPEG, V4L2_PIX_FMT_MPEG1, V4L2_PIX_FMT_MPEG2,
+	V4L2_PIX_FMT_MPEG4, V4L2_PIX_FMT_XVID, V4L2_PIX_FMT_H263,
+	V4L2_PIX_FMT_H264, V4L2_PIX_FMT_H264_NO_SC, V4L2_PIX_FMT_H264_MVC,
+	V4L2_PIX_FMT_HEVC, V4L2_PIX_FMT_VC1_ANNEX_G, V4L2_PIX_FMT_VC1_ANNEX_L,
+	V4L2_PIX_FMT_VP8, V4L2_PIX_FMT_VP9, V4L2_PIX_FMT_FWHT,
+};
+
+bool zcapi_fmt_is_compressed(uint32_t fourcc)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(compressed_table) / sizeof(compressed_table[0]); i++)
+		if (compressed_table[i] == fourcc)
+			return true;
+	return false;
+}
+
 static int fill_unknown(const struct v4l2_plane_pix_format *pf, uint32_t n,
-			struct zcap_format *out)
+			bool compressed, struct zcap_format *out)
 {
 	uint32_t p;
 
 	/*
 	 * A compressed or unknown format: one plane per block covering the
-	 * whole block, so writers still get every byte the driver fills.
+	 * whole block. A bitstream has no lines, and only its flag tells
+	 * writers to take the bytes the driver used, not the whole block.
 	 */
 	for (p = 0; p < n; p++) {
 		struct zcap_plane_layout *pl = &out->planes[p];
 
 		pl->mem = p;
 		pl->offset = 0;
-		pl->stride = pf[p].bytesperline;
+		pl->stride = compressed ? 0 : pf[p].bytesperline;
 		pl->lines = pl->stride ? pf[p].sizeimage / pl->stride : 0;
 		if (!pl->lines) {
 			/* No line structure (a bitstream): one "line" of it all. */
@@ -217,10 +241,39 @@ static int fill_unknown(const struct v4l2_plane_pix_format *pf, uint32_t n,
 	}
 	out->n_planes = n;
 	out->n_mem = n;
+	/* Then the bytes of a frame are what the driver says it used. */
+	if (compressed)
+		out->flags |= ZCAP_FORMAT_COMPRESSED;
 	return 0;
 }
 
-int zcapi_fmt_from_v4l2(const struct v4l2_format *vf, struct zcap_format *out)
+void zcapi_fmt_add_data_offset(struct zcap_format *f, uint32_t mem,
+			       uint32_t doff)
+{
+	uint32_t p;
+
+	for (p = 0; p < f->n_planes; p++) {
+		struct zcap_plane_layout *pl = &f->planes[p];
+		uint64_t room = 0;
+
+		if (pl->mem != mem)
+			continue;
+		pl->offset += doff;
+		if (f->mem_size[mem] > pl->offset)
+			room = f->mem_size[mem] - pl->offset;
+		/*
+		 * A bitstream's plane is only what it may fill: the rest of
+		 * its block, so the layout still fits the block.
+		 */
+		if ((f->flags & ZCAP_FORMAT_COMPRESSED) && room && pl->size > room) {
+			pl->size = room;
+			pl->stride = (uint32_t)room;
+		}
+	}
+}
+
+int zcapi_fmt_from_v4l2(const struct v4l2_format *vf, bool compressed,
+			struct zcap_format *out)
 {
 	struct v4l2_plane_pix_format pf[VIDEO_MAX_PLANES];
 	const struct zcapi_fmt_info *fi;
@@ -263,8 +316,11 @@ int zcapi_fmt_from_v4l2(const struct v4l2_format *vf, struct zcap_format *out)
 			return -EINVAL;
 
 	fi = zcapi_fmt_info_find(out->fourcc);
-	if (!fi || fi->n_mem != n_mem || !pf[0].bytesperline)
-		return fill_unknown(pf, n_mem, out);
+	/* An unknown format without lines can only be a bitstream. */
+	compressed = compressed || zcapi_fmt_is_compressed(out->fourcc) ||
+		     (!fi && !pf[0].bytesperline);
+	if (compressed || !fi || fi->n_mem != n_mem || !pf[0].bytesperline)
+		return fill_unknown(pf, n_mem, compressed, out);
 
 	out->n_planes = fi->n_planes;
 	out->n_mem = n_mem;

@@ -46,14 +46,29 @@ ZCAP_HIDDEN uint64_t zcapi_fmt_visible_bytes(const struct zcap_format *fmt,
 ZCAP_HIDDEN uint32_t zcapi_fmt_visible_lines(const struct zcap_format *fmt,
 					    uint32_t p);
 
+/* true for the bitstream fourccs we know (MJPEG, JPEG, H.264, FWHT, ...). */
+ZCAP_HIDDEN bool zcapi_fmt_is_compressed(uint32_t fourcc);
+
 /*
  * Build a zcap_format from the driver's answer to G_FMT. Each V4L2 plane
  * is a memory block of sizeimage bytes; the logical planes of a
  * single-block format (NV12, YUV420) follow each other in block 0 with
  * strides derived from bytesperline, as the V4L2 specification defines.
+ * A bitstream (@compressed: the driver's ENUM_FMT flags it
+ * V4L2_FMT_FLAG_COMPRESSED; a fourcc zcapi_fmt_is_compressed() knows; an
+ * unknown fourcc without bytesperline) is one plane per block of
+ * sizeimage bytes, flagged ZCAP_FORMAT_COMPRESSED.
  */
 ZCAP_HIDDEN int zcapi_fmt_from_v4l2(const struct v4l2_format *vf,
-				   struct zcap_format *out);
+				   bool compressed, struct zcap_format *out);
+
+/*
+ * The driver started block @mem's data @doff bytes in (V4L2's
+ * data_offset): move its planes there. A bitstream's plane shrinks to the
+ * rest of the block.
+ */
+ZCAP_HIDDEN void zcapi_fmt_add_data_offset(struct zcap_format *f, uint32_t mem,
+					   uint32_t doff);
 
 /* ioctl that retries EINTR; returns 0 or -errno. */
 ZCAP_HIDDEN int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg);

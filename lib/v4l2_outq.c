@@ -13,6 +13,7 @@
 
 #include <zcap/error.h>
 
+#include "filter_util.h"
 #include "v4l2_outq.h"
 #include "zcap_internal.h"
 
@@ -107,15 +108,28 @@ static int outq_check_offsets(const struct zcap_format *zf, uint32_t bpl,
 	return 0;
 }
 
-/* Stride of the first plane that lives in memory block @mem. */
+/*
+ * Stride of the first plane that lives in memory block @mem; 0 for a
+ * bitstream, which has no lines (V4L2's bytesperline for one).
+ */
 static uint32_t outq_mem_stride(const struct zcap_format *zf, uint32_t mem)
 {
 	uint32_t p;
 
+	if (zf->flags & ZCAP_FORMAT_COMPRESSED)
+		return 0;
 	for (p = 0; p < zf->n_planes; p++)
 		if (zf->planes[p].mem == mem)
 			return zf->planes[p].stride;
 	return 0;
+}
+
+/* A device's bytesperline for block @mem that is not @zf's; a bitstream has none. */
+static bool outq_bpl_differs(const struct zcap_format *zf, uint32_t mem,
+			     uint32_t bpl)
+{
+	return !(zf->flags & ZCAP_FORMAT_COMPRESSED) &&
+	       bpl != outq_mem_stride(zf, mem);
 }
 
 int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
@@ -154,7 +168,7 @@ int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
 		pix->height = zf->height;
 		pix->field = zf->field ? zf->field : V4L2_FIELD_NONE;
 		pix->colorspace = zf->colorspace;
-		pix->bytesperline = zf->planes[0].stride;
+		pix->bytesperline = outq_mem_stride(zf, 0);
 		pix->sizeimage = zf->mem_size[0];
 	}
 	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_S_FMT, &f);
@@ -170,7 +184,7 @@ int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
 		    mp->height != zf->height || mp->num_planes != zf->n_mem)
 			goto changed;
 		for (i = 0; i < zf->n_mem; i++) {
-			if (mp->plane_fmt[i].bytesperline != outq_mem_stride(zf, i)) {
+			if (outq_bpl_differs(zf, i, mp->plane_fmt[i].bytesperline)) {
 				snprintf(why, why_len,
 					 "the device wants bytesperline %u for plane %u, not %u",
 					 mp->plane_fmt[i].bytesperline, i,
@@ -186,7 +200,7 @@ int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
 		if (pix->pixelformat != zf->fourcc || pix->width != zf->width ||
 		    pix->height != zf->height)
 			goto changed;
-		if (pix->bytesperline != zf->planes[0].stride) {
+		if (outq_bpl_differs(zf, 0, pix->bytesperline)) {
 			snprintf(why, why_len,
 				 "the device wants bytesperline %u, not %u",
 				 pix->bytesperline, zf->planes[0].stride);
@@ -471,21 +485,24 @@ static void outq_fill_common(struct zcapi_outq *q, struct zcap_sample *s,
 	}
 }
 
-/* Bytes of valid data in block @mem of @s: its bytesused, else its format. */
-static uint64_t outq_payload(const struct zcap_sample *s, uint32_t mem)
+/*
+ * The data of block @mem of @s: *@off gets where it starts (the capture
+ * driver's data offset), the return value its length. A compressed
+ * frame's length is only in its bytes used; a sample without any is
+ * taken whole, as its format's block (or the block itself).
+ */
+static uint64_t outq_payload(const struct zcap_sample *s, uint32_t mem,
+			     uint64_t *off)
 {
 	const struct zcap_format *zf = zcap_sample_format(s);
-	uint64_t n = zcap_sample_bytesused(s, mem);
+	struct zcap_mem m;
 
-	if (!n && zf && zf->n_planes && mem < zf->n_mem)
-		n = zf->mem_size[mem];
-	if (!n) {
-		struct zcap_mem m;
-
-		if (!zcap_sample_mem(s, mem, &m))
-			n = m.length;
-	}
-	return n;
+	if (zcap_sample_bytesused(s, mem))
+		return zcapi_sample_payload(s, zf, mem, off);
+	*off = 0;
+	if (zf && zf->n_planes && mem < zf->n_mem && zf->mem_size[mem])
+		return zf->mem_size[mem];
+	return zcap_sample_mem(s, mem, &m) ? 0 : m.length;
 }
 
 static int outq_find_slot(struct zcapi_outq *q, const ino_t *ino)
@@ -527,6 +544,7 @@ static int outq_queue_dmabuf(struct zcapi_outq *q, struct zcap_sample *s)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct zcap_mem mem[ZCAP_MAX_PLANES];
+	uint64_t off[ZCAP_MAX_PLANES], len[ZCAP_MAX_PLANES];
 	ino_t ino[ZCAP_MAX_PLANES] = { 0 };
 	struct v4l2_buffer b;
 	struct stat st;
@@ -541,8 +559,9 @@ static int outq_queue_dmabuf(struct zcapi_outq *q, struct zcap_sample *s)
 			return r;
 		if (mem[p].fd < 0 || fstat(mem[p].fd, &st))
 			return -EBADF;
+		len[p] = outq_payload(s, p, &off[p]);
 		/* Single-planar V4L2 has no data offset. */
-		if (!outq_mplane(q) && mem[p].offset)
+		if (!outq_mplane(q) && (mem[p].offset || off[p]))
 			return -EINVAL;
 		ino[p] = st.st_ino;
 	}
@@ -560,15 +579,16 @@ static int outq_queue_dmabuf(struct zcapi_outq *q, struct zcap_sample *s)
 	}
 	outq_fill_common(q, s, &b, planes, (uint32_t)idx);
 	if (outq_mplane(q)) {
+		/* V4L2's bytesused counts the data offset too. */
 		for (p = 0; p < q->n_planes; p++) {
 			planes[p].m.fd = mem[p].fd;
-			planes[p].data_offset = (uint32_t)mem[p].offset;
-			planes[p].bytesused = (uint32_t)(mem[p].offset +
-							 outq_payload(s, p));
+			planes[p].data_offset = (uint32_t)(mem[p].offset + off[p]);
+			planes[p].bytesused = (uint32_t)(mem[p].offset + off[p] +
+							 len[p]);
 		}
 	} else {
 		b.m.fd = mem[0].fd;
-		b.bytesused = (uint32_t)outq_payload(s, 0);
+		b.bytesused = (uint32_t)len[0];
 	}
 	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_QBUF, &b);
 	if (r)
@@ -620,8 +640,8 @@ static int outq_queue_copy(struct zcapi_outq *q, struct zcap_sample *s,
 		goto out;
 	outq_fill_common(q, s, &b, planes, (uint32_t)idx);
 	for (p = 0; p < q->n_planes; p++) {
-		const void *src = zcap_sample_data(s, p);
-		uint64_t n = outq_payload(s, p);
+		const uint8_t *src = zcap_sample_data(s, p);
+		uint64_t off, n = outq_payload(s, p, &off);
 
 		if (!src) {
 			r = -EFAULT;
@@ -629,7 +649,8 @@ static int outq_queue_copy(struct zcapi_outq *q, struct zcap_sample *s,
 		}
 		if (n > q->slots[idx].map_len[p])
 			n = q->slots[idx].map_len[p];
-		memcpy(q->slots[idx].map[p], src, n);
+		/* The copy starts the device's buffer with the data itself. */
+		memcpy(q->slots[idx].map[p], src + off, n);
 		total += n;
 		if (outq_mplane(q))
 			planes[p].bytesused = (uint32_t)n;

@@ -98,6 +98,22 @@ static void src_min_buffers(struct v4l2_src *src)
 		src->min_buffers = (uint32_t)ctrl.value;
 }
 
+/*
+ * Does the driver flag @fourcc as compressed? Its ENUM_FMT knows the
+ * bitstreams our own table does not.
+ */
+static bool driver_compressed(struct v4l2_src *src, uint32_t fourcc)
+{
+	struct v4l2_fmtdesc d;
+
+	memset(&d, 0, sizeof(d));
+	d.type = src->type;
+	for (; zcapi_v4l2_ioctl(src->fd, VIDIOC_ENUM_FMT, &d) == 0; d.index++)
+		if (d.pixelformat == fourcc)
+			return d.flags & V4L2_FMT_FLAG_COMPRESSED;
+	return false;
+}
+
 static int src_set_format(struct v4l2_src *src)
 {
 	const struct zcap_v4l2_source_config *cfg = &src->cfg;
@@ -177,7 +193,8 @@ static int src_set_format(struct v4l2_src *src)
 			      zcap_fourcc_str(got_fourcc, b));
 		return ZCAP_E_TYPE_NOT_ACCEPTED;
 	}
-	ret = zcapi_fmt_from_v4l2(&vf, &src->fmt);
+	ret = zcapi_fmt_from_v4l2(&vf, driver_compressed(src, got_fourcc),
+				  &src->fmt);
 	if (ret < 0) {
 		zcapi_v4l2_note(src, "the driver's format %s %ux%u is inconsistent",
 			      zcap_fourcc_str(got_fourcc, a), got_w, got_h);

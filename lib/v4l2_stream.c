@@ -132,7 +132,7 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 			uint64_t *payload)
 {
 	struct zcap_format sf = src->sample_fmt;
-	uint32_t flags = 0, m, p, seq = b->sequence;
+	uint32_t flags = 0, m, seq = b->sequence;
 	int64_t t;
 
 	*payload = 0;
@@ -149,9 +149,7 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 		 * (vivid does, on purpose); the offset travels with the sample
 		 * (Documentation/users.md, lost offsets and strides).
 		 */
-		for (p = 0; p < sf.n_planes; p++)
-			if (sf.planes[p].mem == m)
-				sf.planes[p].offset += doff;
+		zcapi_fmt_add_data_offset(&sf, m, doff);
 	}
 	zcap_sample_set_format(s, &sf);
 
@@ -433,7 +431,12 @@ static void *stream_thread(void *arg)
 		struct zcap_filter_stats *st = zcap_filter_stats_lock(src->filter);
 
 		st->last_error = ret;
-		if (ret == ZCAP_E_DISCONNECTED && !st->note[0])
+		/*
+		 * One note for an unplug, whichever call saw it first: vivid's
+		 * disconnect fails DQBUF after POLLERR, uvcvideo's often QBUF
+		 * first, after returning the queued buffers flagged ERROR.
+		 */
+		if (ret == ZCAP_E_DISCONNECTED)
 			snprintf(st->note, sizeof(st->note), "%s was disconnected",
 				 src->device);
 		zcap_filter_stats_unlock(src->filter);

@@ -22,8 +22,10 @@
 #include <zcap/consumers.h>
 #include <zcap/zcap.h>
 
+#include "capsink.h"
 #include "fourcc.h"
 #include "pngsnap.h"
+#include "stopmsg.h"
 
 static const char *prog = "zcap-capture";
 static volatile sig_atomic_t interrupted;
@@ -43,24 +45,6 @@ struct opts {
 	bool force_copy;
 };
 
-/* The tool's own consumer: the PNG snapshot, then the file. */
-struct cap_sink {
-	struct zcap_filter *filter;
-	struct zcap_pin *pin;
-	int fd;
-	uint32_t flags;
-	const char *png;
-	bool png_done;
-	int png_err;
-	char png_msg[256];
-	/*
-	 * Frames stamped later than they were written: a driver that stamps
-	 * the end of a frame from its nominal period rather than a clock
-	 * (vivid's default) gives no capture-to-write latency for them.
-	 */
-	uint64_t stamped_after_write;
-};
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -75,7 +59,8 @@ static void usage(FILE *f)
 "      --fps N           frame rate to ask the driver for\n"
 "  -n, --frames N        stop after N frames (default: until Ctrl-C)\n"
 "  -o, --output FILE     write every frame to FILE ('-' for standard output);\n"
-"                        the visible lines of each plane, no padding\n"
+"                        the visible lines of each plane, no padding; a compressed\n"
+"                        format (MJPEG, H264) as the bytes the driver used\n"
 "      --raw             write whole planes, stride padding included\n"
 "      --png FILE        write the first frame as a PNG\n"
 "      --provider P      buffers from: auto (default), zcap, heap, udmabuf, memory\n"
@@ -252,111 +237,6 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		die_usage("--raw applies to raw frames; with --encode, -o is the bitstream");
 }
 
-/* ---- the tool's sink --------------------------------------------------- */
-
-static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
-{
-	struct cap_sink *cs = zcap_pin_priv(pin);
-	const struct zcap_format *sf = zcap_sample_format(s);
-	struct zcap_format cf;
-	const struct zcap_format *fmt = sf;
-	struct zcap_filter_stats *st;
-	struct timespec ts;
-	uint64_t written = 0, copied = 0;
-	int64_t t;
-	int ret = 0;
-
-	if (!sf || !sf->n_planes) {
-		fmt = NULL;
-		if (zcap_pin_format(pin, &cf) == 0)
-			fmt = &cf;
-	}
-	if (cs->png && !cs->png_done && fmt) {
-		cs->png_done = true;
-		cs->png_err = zcap_png_write(cs->png, s, fmt, cs->png_msg,
-					     sizeof(cs->png_msg));
-	}
-	if (cs->fd >= 0)
-		ret = zcap_sample_write(s, fmt, cs->fd, cs->flags, &written, &copied);
-
-	st = zcap_filter_stats_lock(cs->filter);
-	if (ret == 0) {
-		st->frames++;
-		st->bytes += written;
-		st->bytes_copied += copied;
-		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
-			st->errors++;
-		if (zcap_sample_time(s, &t) == 0) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			int64_t d = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec - t;
-
-			if (d >= 0) {
-				st->latency_ns_sum += (uint64_t)d;
-				if ((uint64_t)d > st->latency_ns_max)
-					st->latency_ns_max = (uint64_t)d;
-				st->latency_samples++;
-			} else {
-				cs->stamped_after_write++;
-			}
-		}
-	} else {
-		st->dropped++;
-		st->last_error = ret;
-	}
-	zcap_filter_stats_unlock(cs->filter);
-	if (ret < 0)
-		zcap_filter_post_event(cs->filter, ret);
-	return ret;
-}
-
-static int sink_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
-{
-	(void)pin;
-	memset(req, 0, sizeof(*req));
-	req->held = 1;
-	return 0;
-}
-
-static const struct zcap_input_pin_ops sink_pin_ops = {
-	.get_requirements = sink_requirements,
-	.receive = sink_receive,
-};
-
-static int sink_nop(struct zcap_filter *f)
-{
-	(void)f;
-	return 0;
-}
-
-static void sink_destroy(struct zcap_filter *f)
-{
-	(void)f;	/* the cap_sink lives in main() */
-}
-
-static const struct zcap_filter_ops sink_ops = {
-	.pause = sink_nop,
-	.run = sink_nop,
-	.stop = sink_nop,
-	.destroy = sink_destroy,
-};
-
-static int sink_new(struct cap_sink *cs, struct zcap_filter **out)
-{
-	int ret;
-
-	ret = zcap_filter_new("zcap-capture", &sink_ops, cs, &cs->filter);
-	if (ret < 0)
-		return ret;
-	ret = zcap_pin_new_input(cs->filter, "in", &sink_pin_ops, cs, &cs->pin);
-	if (ret < 0) {
-		zcap_filter_destroy(cs->filter);
-		cs->filter = NULL;
-		return ret;
-	}
-	*out = cs->filter;
-	return 0;
-}
-
 /* ---- messages ---------------------------------------------------------- */
 
 static void list_formats(const char *device)
@@ -480,11 +360,11 @@ int main(int argc, char **argv)
 	struct zcap_filter *src = NULL, *snk = NULL;
 	struct zcap_allocator *alloc = NULL;
 	struct zcap_graph *g = NULL;
-	struct cap_sink cs;
+	struct zcap_capsink cs;
 	struct zcap_format fmt;
 	struct timespec t0, t1;
 	struct sigaction sa;
-	char desc[256], fcc[5];
+	char desc[256], fcc[5], msg[512];
 	bool tty, done = false, consumers;
 	FILE *out;
 	int ret, status = 1;
@@ -494,7 +374,7 @@ int main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	memset(&cs, 0, sizeof(cs));
 	cs.fd = -1;
-	cs.png = o.png;
+	cs.png.path = o.png;
 	cs.flags = o.raw ? ZCAP_FILE_SINK_RAW : 0;
 	/* The summary must not mix with frames written to standard output. */
 	out = (o.output && !strcmp(o.output, "-")) ? stderr : stdout;
@@ -539,7 +419,7 @@ int main(int argc, char **argv)
 		zcap_filter_destroy(src);
 		goto err_msg;
 	}
-	ret = sink_new(&cs, &snk);
+	ret = zcap_capsink_new(&cs, &snk);
 	if (ret < 0)
 		goto err_msg;
 	ret = zcap_graph_add(g, snk);
@@ -620,6 +500,8 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	zcap_graph_stop(g);
+	/* The first frame's PNG may still be encoding: its result is reported. */
+	zcap_capsink_png_finish(&cs);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 
@@ -628,9 +510,8 @@ int main(int argc, char **argv)
 	/* Stopped by Ctrl-C, or every requested frame came: both are success. */
 	status = 0;
 	if (done && ret < 0 && ret != ZCAP_E_END_OF_STREAM) {
-		fprintf(stderr, "%s: capture stopped: %s\n", prog, zcap_strerror(ret));
-		if (sst.note[0])
-			fprintf(stderr, "%s: %s\n", prog, sst.note);
+		zcap_capture_stop_message(prog, ret, sst.note, msg, sizeof(msg));
+		fputs(msg, stderr);
 		status = 1;
 	}
 	if (o.frames && kst.frames < o.frames && !interrupted)
@@ -641,11 +522,11 @@ int main(int argc, char **argv)
 		status = 1;
 	}
 	if (o.png) {
-		if (!cs.png_done) {
+		if (!cs.png.taken) {
 			fprintf(stderr, "%s: no frame came for the PNG\n", prog);
 			status = 1;
-		} else if (cs.png_err) {
-			fprintf(stderr, "%s: %s: %s\n", prog, o.png, cs.png_msg);
+		} else if (cs.png.err) {
+			fprintf(stderr, "%s: %s: %s\n", prog, o.png, cs.png.msg);
 			status = 1;
 		}
 	}
@@ -687,7 +568,7 @@ int main(int argc, char **argv)
 				cs.stamped_after_write == 1 ? "it was" : "they were");
 		if (sst.note[0])
 			fprintf(out, "note:     %s\n", sst.note);
-		if (o.png && cs.png_done && !cs.png_err)
+		if (o.png && cs.png.taken && !cs.png.err)
 			fprintf(out, "png:      %s (%ux%u)\n", o.png, fmt.width, fmt.height);
 		if (consumers) {
 			fprintf(out, "filters:\n");
@@ -699,6 +580,8 @@ int main(int argc, char **argv)
 err_msg:
 	fprintf(stderr, "%s: %s\n", prog, zcap_strerror(ret));
 out:
+	/* Every way out joins the PNG worker (a no-op when it was joined). */
+	zcap_capsink_png_finish(&cs);
 	if (alloc)
 		zcap_allocator_unref(alloc);
 	zcap_graph_destroy(g);

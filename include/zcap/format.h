@@ -42,13 +42,25 @@ struct zcap_format {
 	uint32_t colorspace;	/* V4L2 colorspace; 0 = default */
 	uint32_t n_planes;	/* 1..ZCAP_MAX_PLANES */
 	uint32_t n_mem;		/* memory blocks per buffer, 1..n_planes */
-	uint32_t reserved;
+	uint32_t flags;		/* ZCAP_FORMAT_* */
 	struct zcap_plane_layout planes[ZCAP_MAX_PLANES];
 	uint64_t mem_size[ZCAP_MAX_PLANES];	/* bytes each block must hold */
 	/* Frame interval as a fraction of a second; 0/0 = unknown. */
 	uint32_t interval_num;
 	uint32_t interval_den;
 };
+
+/*
+ * zcap_format.flags.
+ *
+ * COMPRESSED: a bitstream (MJPEG, H.264, ...) whose frames vary in size,
+ * like DirectShow's media types without bFixedSizeSamples. A sample's data
+ * is then the bytes used of each block (zcap_sample_bytesused()) from its
+ * plane's offset, never stride x lines: the plane only says how large the
+ * block may be (the driver's sizeimage).
+ */
+#define ZCAP_FORMAT_COMPRESSED	(1u << 0)
+#define ZCAP_FORMAT_FLAGS_ALL	ZCAP_FORMAT_COMPRESSED
 
 /*
  * Layout constraints a consumer can state beyond a byte count

@@ -62,7 +62,12 @@ int zcap_sample_mem(const struct zcap_sample *s, uint32_t mem, struct zcap_mem *
 int zcap_sample_set_format(struct zcap_sample *s, const struct zcap_format *fmt);
 const struct zcap_format *zcap_sample_format(const struct zcap_sample *s);
 
-/* Bytes of valid data in memory block @mem (IMediaSample::SetActualDataLength). */
+/*
+ * Bytes of valid data in memory block @mem (IMediaSample::SetActualDataLength),
+ * counted from the block's start as V4L2's bytesused is: a data offset (the
+ * first plane's offset in the block) is part of it. For a compressed format
+ * it is the only thing that says how long a frame is.
+ */
 int zcap_sample_set_bytesused(struct zcap_sample *s, uint32_t mem, uint64_t bytes);
 uint64_t zcap_sample_bytesused(const struct zcap_sample *s, uint32_t mem);
 

@@ -31,8 +31,12 @@ int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
  * What the file sink does with one sample, for consumers of their own:
  * write the visible lines of each plane of @s (every byte of each plane
  * with ZCAP_FILE_SINK_RAW) to @fd, honouring each plane's offset and
- * stride, inside zcap_sample_cpu_begin/end. @fmt NULL: the sample's own
- * format. *written (may be NULL) gets the bytes written, *copied (may be
+ * stride, inside zcap_sample_cpu_begin/end. A compressed format
+ * (ZCAP_FORMAT_COMPRESSED) or a sample without a layout is written as
+ * exactly its bytes used in each block, from where its plane starts (the
+ * driver's data offset): one coded frame, so that frames written one
+ * after the other make a stream (MJPEG: concatenated JPEGs). @fmt NULL:
+ * the sample's own format. *written (may be NULL) gets the bytes written, *copied (may be
  * NULL) the bytes that went through a bounce buffer because @fd's file
  * system cannot write from a dma-buf mapping (EFAULT: 9p, O_DIRECT).
  * -EINVAL when the layout does not fit the sample's memory.

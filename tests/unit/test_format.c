@@ -178,8 +178,11 @@ static void test_validate(void)
 	f.n_planes = 1;
 	is(zcap_format_validate(&f), -EINVAL, "NV12 with one plane -> -EINVAL");
 	f = good;
-	f.reserved = 1;
-	is(zcap_format_validate(&f), -EINVAL, "reserved set -> -EINVAL");
+	f.flags = 1u << 31;
+	is(zcap_format_validate(&f), -EINVAL, "an unknown format flag -> -EINVAL");
+	f = good;
+	f.flags = ZCAP_FORMAT_COMPRESSED;
+	is(zcap_format_validate(&f), 0, "ZCAP_FORMAT_COMPRESSED is a known flag");
 	f = good;
 	f.interval_num = 1;
 	is(zcap_format_validate(&f), -EINVAL, "half a frame interval -> -EINVAL");

@@ -2,9 +2,11 @@
 /*
  * The V4L2 output queue in DMABUF mode on a fake device: ioctl() is
  * interposed for one fd (the library's objects are linked into this
- * program) to grant REQBUFS and accept QBUF/STREAMOFF. Every sample held
- * while queued is released at streamoff, however many buffers the driver
- * granted (Linux 6.8+ allows more than VIDEO_MAX_FRAME).
+ * program) to grant REQBUFS and accept S_FMT/QBUF/STREAMOFF, keeping the
+ * last S_FMT and QBUF. Every sample held while queued is released at
+ * streamoff, however many buffers the driver granted (Linux 6.8+ allows
+ * more than VIDEO_MAX_FRAME). A compressed frame is queued as its bytes
+ * used at its data offset, and its format with no bytesperline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +26,30 @@
 #define N_BUFS	(VIDEO_MAX_FRAME + 8)
 
 static int fake_fd = -1;
+static struct v4l2_format last_fmt;
+static struct v4l2_buffer last_buf;
+static struct v4l2_plane last_plane;
+
+#define BUF_LEN 614400
+
+static void querybuf(struct v4l2_buffer *b)
+{
+	if (V4L2_TYPE_IS_MULTIPLANAR(b->type)) {
+		b->length = 1;
+		b->m.planes[0].length = BUF_LEN;
+		b->m.planes[0].m.mem_offset = b->index * BUF_LEN;
+	} else {
+		b->length = BUF_LEN;
+		b->m.offset = b->index * BUF_LEN;
+	}
+}
+
+static void keep_qbuf(const struct v4l2_buffer *b)
+{
+	last_buf = *b;
+	if (V4L2_TYPE_IS_MULTIPLANAR(b->type))
+		last_plane = b->m.planes[0];
+}
 
 int ioctl(int fd, unsigned long req, ...)
 {
@@ -36,8 +62,16 @@ int ioctl(int fd, unsigned long req, ...)
 	if (fd != fake_fd || fd < 0)
 		return (int)syscall(SYS_ioctl, fd, req, arg);
 	switch (req) {
-	case VIDIOC_REQBUFS:	/* grant what is asked */
+	case VIDIOC_S_FMT:	/* take the format as asked */
+		last_fmt = *(struct v4l2_format *)arg;
+		return 0;
 	case VIDIOC_QBUF:
+		keep_qbuf(arg);
+		return 0;
+	case VIDIOC_QUERYBUF:	/* buffer i at i * BUF_LEN of the fake fd */
+		querybuf(arg);
+		return 0;
+	case VIDIOC_REQBUFS:	/* grant what is asked */
 	case VIDIOC_STREAMON:
 	case VIDIOC_STREAMOFF:
 		return 0;
@@ -83,8 +117,146 @@ static void test_many_held(void)
 	zcap_allocator_unref(a);
 }
 
+/* An MJPEG frame of @len bytes, @doff bytes into its buffer. */
+static struct zcap_sample *jpeg(struct zcap_allocator *a,
+				const struct zcap_format *f, uint32_t doff,
+				uint32_t len)
+{
+	struct zcap_format sf = *f;
+	struct zcap_sample *s;
+
+	uint8_t *d;
+
+	if (zcap_allocator_get_buffer(a, 0, &s))
+		return NULL;
+	/* SOI where the data starts, EOI where it ends. */
+	zcap_sample_cpu_begin(s, ZCAP_ACCESS_WRITE);
+	d = zcap_sample_data(s, 0);
+	memset(d, 0xee, 614400);
+	memcpy(d + doff, "\xff\xd8", 2);
+	memcpy(d + doff + len - 2, "\xff\xd9", 2);
+	zcap_sample_cpu_end(s);
+	zcapi_fmt_add_data_offset(&sf, 0, doff);
+	zcap_sample_set_format(s, &sf);
+	zcap_sample_set_bytesused(s, 0, doff + len);
+	return s;
+}
+
+/* The MJPEG format a USB camera gives, on an OUTPUT queue of @type. */
+static void mjpeg_queue(struct zcapi_outq *q, uint32_t type, bool dmabuf,
+			struct zcap_format *f)
+{
+	struct v4l2_format vf = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	char why[128] = "", note[128] = "";
+
+	vf.fmt.pix.pixelformat = V4L2_PIX_FMT_MJPEG;
+	vf.fmt.pix.width = 640;
+	vf.fmt.pix.height = 480;
+	vf.fmt.pix.sizeimage = 614400;
+	zcapi_fmt_from_v4l2(&vf, false, f);
+	zcapi_outq_init(q, fake_fd, type);
+	if (zcapi_outq_set_format(q, f, why, sizeof(why)))
+		tap_diag("set_format: %s", why);
+	zcapi_outq_reqbufs(q, dmabuf, 4, note, sizeof(note));
+	zcapi_outq_streamon(q);
+}
+
+static void test_mjpeg_mplane(void)
+{
+	struct zcap_alloc_props p = props_1(4, 614400);
+	struct zcap_allocator *a;
+	struct zcap_sample *s;
+	struct zcap_format f;
+	struct zcapi_outq q;
+
+	fake_allocator(&a, NULL);
+	zcap_allocator_set_properties(a, &p, NULL);
+	zcap_allocator_commit(a);
+	fake_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	mjpeg_queue(&q, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, true, &f);
+	is(last_fmt.fmt.pix_mp.plane_fmt[0].bytesperline, 0,
+	   "S_FMT(MJPEG): no bytesperline for a bitstream");
+	s = jpeg(a, &f, 128, 19000);
+	is(zcapi_outq_queue(&q, s, 0, NULL), 0, "MJPEG frame at data offset 128 queued");
+	ok(last_plane.data_offset == 128 && last_plane.bytesused == 128 + 19000,
+	   "QBUF: data_offset 128, bytesused 19128 (V4L2 counts the offset)");
+	if (last_plane.data_offset != 128)
+		tap_diag("data_offset %u bytesused %u", last_plane.data_offset,
+			 last_plane.bytesused);
+	zcap_sample_unref(s);
+	zcapi_outq_fini(&q);
+	close(fake_fd);
+	zcap_allocator_decommit(a);
+	zcap_allocator_unref(a);
+}
+
+static void test_mjpeg_single(void)
+{
+	struct zcap_alloc_props p = props_1(4, 614400);
+	struct zcap_allocator *a;
+	struct zcap_sample *s;
+	struct zcap_format f;
+	struct zcapi_outq q;
+
+	fake_allocator(&a, NULL);
+	zcap_allocator_set_properties(a, &p, NULL);
+	zcap_allocator_commit(a);
+	fake_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	mjpeg_queue(&q, V4L2_BUF_TYPE_VIDEO_OUTPUT, true, &f);
+	is(last_fmt.fmt.pix.bytesperline, 0, "single-planar S_FMT(MJPEG): no bytesperline");
+	s = jpeg(a, &f, 0, 19000);
+	zcapi_outq_queue(&q, s, 0, NULL);
+	is(last_buf.bytesused, 19000, "QBUF: bytesused 19000, not the buffer's size");
+	zcap_sample_unref(s);
+	s = jpeg(a, &f, 128, 19000);
+	is(zcapi_outq_queue(&q, s, 0, NULL), -EINVAL,
+	   "a data offset single-planar V4L2 cannot say is refused, not shown shifted");
+	zcap_sample_unref(s);
+	zcapi_outq_fini(&q);
+	close(fake_fd);
+	zcap_allocator_decommit(a);
+	zcap_allocator_unref(a);
+}
+
+/* The copy path: the device's buffer starts with the JPEG itself. */
+static void test_mjpeg_copy(void)
+{
+	struct zcap_alloc_props p = props_1(4, 614400);
+	struct zcap_allocator *a;
+	struct zcap_sample *s;
+	struct zcap_format f;
+	struct zcapi_outq q;
+	uint64_t copied = 0;
+	uint8_t head[2] = { 0 }, tail[2] = { 0 };
+	off_t at;
+
+	zcap_allocator_new_memory(&a);
+	zcap_allocator_set_properties(a, &p, NULL);
+	zcap_allocator_commit(a);
+	fake_fd = memfd_create("fake-output", MFD_CLOEXEC);
+	if (ftruncate(fake_fd, 4 * BUF_LEN))
+		tap_diag("ftruncate failed");
+	mjpeg_queue(&q, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, false, &f);
+	s = jpeg(a, &f, 128, 19000);
+	is(zcapi_outq_queue(&q, s, 0, &copied), 0, "MJPEG frame copied into an MMAP buffer");
+	at = (off_t)last_buf.index * BUF_LEN;
+	ok(pread(fake_fd, head, 2, at) == 2 && head[0] == 0xff && head[1] == 0xd8 &&
+	   pread(fake_fd, tail, 2, at + 19000 - 2) == 2 && tail[1] == 0xd9,
+	   "the copy starts at the data offset: SOI at 0, EOI at 18999");
+	ok(copied == 19000 && last_plane.bytesused == 19000 && !last_plane.data_offset,
+	   "19000 bytes copied and queued, no offset left");
+	zcap_sample_unref(s);
+	zcapi_outq_fini(&q);
+	close(fake_fd);
+	zcap_allocator_decommit(a);
+	zcap_allocator_unref(a);
+}
+
 int main(void)
 {
 	test_many_held();
+	test_mjpeg_mplane();
+	test_mjpeg_single();
+	test_mjpeg_copy();
 	return tap_done();
 }

@@ -34,6 +34,23 @@ $(UNIT_DIR)/test_%: $(TOP)/tests/unit/test_%.c $(UNIT_LIB)
 
 -include $(UNIT_LIB_OBJS:.o=.d) $(UNIT_BINS:=.d)
 
+# zcap-capture's own parts (tools/), for the tests of them: built with the
+# same sanitizers, linked with libpng.
+UNIT_TOOL_OBJS := $(UNIT_DIR)/tools/capsink.o $(UNIT_DIR)/tools/pngsnap.o \
+	$(UNIT_DIR)/tools/stopmsg.o
+UNIT_TOOL_TESTS := $(UNIT_DIR)/test_capsink $(UNIT_DIR)/test_stopmsg
+
+$(UNIT_DIR)/tools/%.o: $(TOP)/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $(PNG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(UNIT_TOOL_TESTS): $(UNIT_DIR)/%: $(TOP)/tests/unit/%.c $(UNIT_TOOL_OBJS) $(UNIT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $(PNG_CFLAGS) -I$(TOP)/tools -MMD -MP $< -o $@ \
+		$(UNIT_TOOL_OBJS) $(UNIT_LIB) $(PNG_LIBS) $(LIBZCAP_LIBS)
+
+-include $(UNIT_TOOL_OBJS:.o=.d)
+
 .PHONY: unit unit-build
 unit-build: $(UNIT_BINS)
 

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What zcap-capture prints when a capture ends on an error
+ * (tools/stopmsg.c). An unplug must read as Documentation/user-guide.md
+ * says, "capture stopped: device disconnected", one line, whichever way
+ * the V4L2 source saw it (vivid: POLLERR then DQBUF ENODEV; uvcvideo:
+ * QBUF ENODEV) and whatever its note says; other errors keep their text
+ * and the source's note.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <zcap/zcap.h>
+
+#include "stopmsg.h"
+#include "tap.h"
+
+#define GONE "zcap-capture: capture stopped: device disconnected\n"
+
+static bool says(int err, const char *note, const char *want)
+{
+	char buf[512];
+
+	zcap_capture_stop_message("zcap-capture", err, note, buf, sizeof(buf));
+	if (strcmp(buf, want))
+		tap_diag("got \"%s\"", buf);
+	return !strcmp(buf, want);
+}
+
+int main(void)
+{
+	ok(says(ZCAP_E_DISCONNECTED, "/dev/video0 was disconnected", GONE),
+	   "ZCAP_E_DISCONNECTED: '%.*s', nothing more", (int)strlen(GONE) - 1, GONE);
+	ok(says(ZCAP_E_DISCONNECTED, "VIDIOC_DQBUF failed: No such device", GONE),
+	   "the same whatever the note (vivid: DQBUF after POLLERR)");
+	ok(says(ZCAP_E_DISCONNECTED, "VIDIOC_QBUF(DMABUF) index 2 failed: No such device",
+		GONE), "the same (uvcvideo: QBUF)");
+	ok(says(ZCAP_E_DISCONNECTED, "", GONE), "the same without a note");
+	ok(says(-ENODEV, NULL, GONE) && says(-ENXIO, NULL, GONE),
+	   "a bare ENODEV or ENXIO reads the same");
+	ok(zcap_capture_is_disconnect(ZCAP_E_DISCONNECTED) &&
+	   !zcap_capture_is_disconnect(-EIO) &&
+	   !zcap_capture_is_disconnect(ZCAP_E_STALLED),
+	   "EIO (a driver's fatal error) and a stall are not disconnects");
+	ok(says(ZCAP_E_STALLED, "no frame from /dev/video0 in 5000 ms",
+		"zcap-capture: capture stopped: The device delivered no frame in time\n"
+		"zcap-capture: no frame from /dev/video0 in 5000 ms\n"),
+	   "a stall keeps its text and the source's note, as before");
+	ok(says(-EIO, "", "zcap-capture: capture stopped: Input/output error\n"),
+	   "an error without a note is one line");
+	return tap_done();
+}

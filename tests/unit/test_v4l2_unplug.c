@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The V4L2 source when its device is unplugged mid-stream, on a fake
+ * device: ioctl() and poll() are interposed (the library's objects are
+ * linked into this program) for the fds of one memfd, which the source
+ * opens through /proc/self/fd. Three ways a stream learns of an unplug:
+ *
+ * - vivid's "Disconnect" (and any unregistered node): poll gives
+ *   POLLERR|POLLHUP|POLLPRI, every ioctl ENODEV (v4l2-dev.c);
+ * - uvcvideo: the queued buffers come back flagged ERROR with nothing in
+ *   them, then QBUF fails with ENODEV (uvc_queue.c), then the node goes;
+ * - poll's POLLERR with DQBUF having nothing to say.
+ *
+ * Each must end the stream with ZCAP_E_DISCONNECTED and the same note,
+ * and stopping afterwards (STREAMOFF and REQBUFS failing with ENODEV) must
+ * add no error and give every buffer back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/videodev2.h>
+
+#include <zcap/zcap.h>
+
+#include "helpers.h"
+#include "tap.h"
+
+#define W 64
+#define H 48
+#define GOOD_FRAMES 3
+#define MAX_BUFS 32
+
+enum unplug { VIVID, UVC, POLLERR_ONLY };
+
+static struct {
+	pthread_mutex_t lock;
+	ino_t ino;
+	enum unplug how;
+	bool queued[MAX_BUFS];
+	uint32_t delivered;
+	bool unplugged;		/* GOOD_FRAMES delivered: the device went */
+	uint32_t streamoff_enodev;
+} dev = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static bool is_fake(int fd)
+{
+	struct stat st;
+
+	return dev.ino && fd >= 0 && !fstat(fd, &st) && st.st_ino == dev.ino;
+}
+
+static int fail(int e)
+{
+	errno = e;
+	return -1;
+}
+
+static int n_queued(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < MAX_BUFS; i++)
+		n += dev.queued[i];
+	return n;
+}
+
+/* The node is gone: the V4L2 core answers ENODEV before the driver. */
+static bool node_gone(void)
+{
+	return dev.unplugged && dev.how == VIVID;
+}
+
+static int fake_querycap(struct v4l2_capability *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf((char *)c->driver, sizeof(c->driver), "fake");
+	snprintf((char *)c->card, sizeof(c->card), "fake camera");
+	c->device_caps = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING;
+	c->capabilities = c->device_caps | V4L2_CAP_DEVICE_CAPS;
+	return 0;
+}
+
+static int fake_g_fmt(struct v4l2_format *f)
+{
+	f->fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
+	f->fmt.pix.width = W;
+	f->fmt.pix.height = H;
+	f->fmt.pix.bytesperline = W * 2;
+	f->fmt.pix.sizeimage = W * H * 2;
+	return 0;
+}
+
+static int fake_enum_fmt(struct v4l2_fmtdesc *d)
+{
+	if (d->index)
+		return fail(EINVAL);
+	d->pixelformat = V4L2_PIX_FMT_YUYV;
+	d->flags = 0;
+	return 0;
+}
+
+static int fake_qbuf(const struct v4l2_buffer *b)
+{
+	/* uvcvideo: buf_prepare of a disconnected queue. */
+	if (dev.unplugged && dev.how == UVC)
+		return fail(ENODEV);
+	if (b->index >= MAX_BUFS)
+		return fail(EINVAL);
+	dev.queued[b->index] = true;
+	return 0;
+}
+
+static int fake_dqbuf(struct v4l2_buffer *b)
+{
+	uint32_t i;
+
+	for (i = 0; i < MAX_BUFS && !dev.queued[i]; i++)
+		;
+	/* POLLERR_ONLY: DQBUF has nothing to say; uvcvideo: all returned. */
+	if (i == MAX_BUFS || (dev.unplugged && dev.how == POLLERR_ONLY))
+		return fail(EAGAIN);
+	dev.queued[i] = false;
+	b->index = i;
+	b->sequence = dev.delivered++;
+	b->flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
+	b->bytesused = W * H * 2;
+	if (dev.unplugged) {
+		/* uvc_queue_cancel(): every queued buffer back, empty, ERROR. */
+		b->flags |= V4L2_BUF_FLAG_ERROR;
+		b->bytesused = 0;
+	}
+	if (dev.delivered == GOOD_FRAMES)
+		dev.unplugged = true;
+	return 0;
+}
+
+static int fake_streamoff(void)
+{
+	if (!dev.unplugged)
+		return 0;
+	dev.streamoff_enodev++;
+	return fail(ENODEV);
+}
+
+static int fake_reqbufs(struct v4l2_requestbuffers *r)
+{
+	if (r->count == 0)
+		memset(dev.queued, 0, sizeof(dev.queued));
+	if (r->count > MAX_BUFS)
+		r->count = MAX_BUFS;
+	/* uvcvideo: REQBUFS(0) after the unplug fails too. */
+	return dev.unplugged ? fail(ENODEV) : 0;
+}
+
+static int fake_ioctl(unsigned long req, void *arg)
+{
+	if (req == VIDIOC_STREAMOFF)
+		return fake_streamoff();
+	if (node_gone())
+		return fail(ENODEV);
+	switch (req) {
+	case VIDIOC_QUERYCAP:
+		return fake_querycap(arg);
+	case VIDIOC_G_FMT:
+		return fake_g_fmt(arg);
+	case VIDIOC_ENUM_FMT:
+		return fake_enum_fmt(arg);
+	case VIDIOC_REQBUFS:
+		return fake_reqbufs(arg);
+	case VIDIOC_QBUF:
+		return fake_qbuf(arg);
+	case VIDIOC_DQBUF:
+		return fake_dqbuf(arg);
+	case VIDIOC_STREAMON:
+		return dev.unplugged ? fail(ENODEV) : 0;
+	default:
+		return fail(EINVAL);
+	}
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+	int r;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!is_fake(fd))
+		return (int)syscall(SYS_ioctl, fd, req, arg);
+	pthread_mutex_lock(&dev.lock);
+	r = fake_ioctl(req, arg);
+	pthread_mutex_unlock(&dev.lock);
+	return r;
+}
+
+/* What poll() says for the fake device now. */
+static short fake_revents(void)
+{
+	short r = 0;
+
+	pthread_mutex_lock(&dev.lock);
+	if (node_gone() || (dev.unplugged && dev.how == POLLERR_ONLY))
+		r = POLLERR | POLLHUP | POLLPRI;
+	else if (n_queued())
+		r = POLLIN;
+	pthread_mutex_unlock(&dev.lock);
+	return r;
+}
+
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	struct pollfd copy[8];
+	short fake = 0;
+	int r, f = -1;
+
+	if (n > 8)
+		return (int)syscall(SYS_poll, fds, n, timeout);
+	memcpy(copy, fds, n * sizeof(*fds));
+	for (nfds_t i = 0; i < n; i++) {
+		if (is_fake(fds[i].fd)) {
+			f = (int)i;
+			copy[i].fd = -1;
+			fake = fake_revents() & (fds[i].events | POLLERR | POLLHUP);
+		}
+	}
+	r = (int)syscall(SYS_poll, copy, n, fake ? 0 : timeout);
+	if (r < 0)
+		return r;
+	for (nfds_t i = 0; i < n; i++)
+		fds[i].revents = (int)i == f ? fake : copy[i].revents;
+	return r + (fake ? 1 : 0);
+}
+
+/* ---- a sink that offers a (fake) dma-buf allocator and counts ---------- */
+
+static uint32_t received, received_errors;
+
+static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
+{
+	(void)pin;
+	return fake_allocator(out, NULL);
+}
+
+static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	(void)pin;
+	received++;
+	if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
+		received_errors++;
+	return 0;
+}
+
+static const struct zcap_input_pin_ops sink_ops = {
+	.propose_allocator = sink_propose,
+	.receive = sink_receive,
+};
+
+static void unplug_test(enum unplug how, const char *name)
+{
+	struct zcap_v4l2_source_config cfg = { .timeout_ms = 5000 };
+	struct zcap_filter *src = NULL, *sink = NULL;
+	struct zcap_filter_stats st;
+	struct zcap_allocator *a = NULL;
+	struct zcap_graph *g = NULL;
+	struct zcap_pin *in;
+	char path[64], note[96];
+	struct stat sb;
+	int mfd, ret;
+
+	mfd = memfd_create("fake-video", MFD_CLOEXEC);
+	fstat(mfd, &sb);
+	pthread_mutex_lock(&dev.lock);
+	memset(dev.queued, 0, sizeof(dev.queued));
+	dev.ino = sb.st_ino;
+	dev.how = how;
+	dev.delivered = 0;
+	dev.unplugged = false;
+	dev.streamoff_enodev = 0;
+	pthread_mutex_unlock(&dev.lock);
+	received = received_errors = 0;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	cfg.device = path;
+
+	zcap_graph_new(&g);
+	ret = zcap_v4l2_source_new(&cfg, &src);
+	if (!ok(ret == 0, "%s: the fake camera opens", name)) {
+		tap_diag("%s", zcap_strerror(ret));
+		goto out;
+	}
+	zcap_graph_add(g, src);
+	zcap_filter_new("sink", NULL, NULL, &sink);
+	zcap_pin_new_input(sink, "in", &sink_ops, NULL, &in);
+	zcap_graph_add(g, sink);
+	ret = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), in, NULL);
+	if (ret == 0)
+		ret = zcap_graph_run(g);
+	if (!is(ret, 0, "%s: connected and streaming", name))
+		goto out;
+	zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &a);
+	ret = zcap_graph_wait(g, 10000);
+	is(ret, ZCAP_E_DISCONNECTED, "%s: the stream ends with ZCAP_E_DISCONNECTED", name);
+	zcap_filter_get_stats(src, &st);
+	snprintf(note, sizeof(note), "%s was disconnected", path);
+	ok(!strcmp(st.note, note), "%s: the note is '<device> was disconnected'", name);
+	if (strcmp(st.note, note))
+		tap_diag("note: %s", st.note);
+	ok(received >= GOOD_FRAMES, "%s: the %u frames before it arrived", name,
+	   GOOD_FRAMES);
+
+	zcap_graph_stop(g);
+	zcap_filter_get_stats(src, &st);
+	ok(st.last_error == ZCAP_E_DISCONNECTED && !strcmp(st.note, note),
+	   "%s: stopping after it (STREAMOFF, REQBUFS: ENODEV) adds no error", name);
+	ok(dev.streamoff_enodev == 1, "%s: STREAMOFF was called once and failed", name);
+	is(zcap_allocator_outstanding(a), 0, "%s: every buffer is back", name);
+out:
+	zcap_allocator_unref(a);
+	zcap_graph_destroy(g);
+	close(mfd);
+	dev.ino = 0;
+}
+
+int main(void)
+{
+	unplug_test(VIVID, "vivid (POLLERR, then ENODEV)");
+	unplug_test(UVC, "uvcvideo (ERROR buffers, QBUF ENODEV)");
+	unplug_test(POLLERR_ONLY, "POLLERR, DQBUF EAGAIN");
+	return tap_done();
+}

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What zcap-capture says when a capture ends on an error (stopmsg.h). */
+#include <errno.h>
+#include <stdio.h>
+
+#include <zcap/zcap.h>
+
+#include "stopmsg.h"
+
+bool zcap_capture_is_disconnect(int err)
+{
+	return err == ZCAP_E_DISCONNECTED || err == -ENODEV || err == -ENXIO;
+}
+
+int zcap_capture_stop_message(const char *prog, int err, const char *note,
+			      char *buf, size_t len)
+{
+	/*
+	 * vivid's disconnect and a USB camera's unplug fail different calls
+	 * first; the user is told one thing, and the summary's note says
+	 * which device.
+	 */
+	if (zcap_capture_is_disconnect(err))
+		return snprintf(buf, len, "%s: capture stopped: device disconnected\n",
+				prog);
+	if (note && note[0])
+		return snprintf(buf, len, "%s: capture stopped: %s\n%s: %s\n", prog,
+				zcap_strerror(err), prog, note);
+	return snprintf(buf, len, "%s: capture stopped: %s\n", prog,
+			zcap_strerror(err));
+}
