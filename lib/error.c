@@ -30,7 +30,7 @@ static const char *const zcap_texts[] = {
 	[ZCAP_E_BASE - ZCAP_E_WRONG_STATE] =
 		"The filter is in the wrong state for this call",
 	[ZCAP_E_BASE - ZCAP_E_DISCONNECTED] =
-		"The device went away (unplugged)",
+		"The device was disconnected (unplugged)",
 	[ZCAP_E_BASE - ZCAP_E_NO_PROVIDER] =
 		"No dma-buf provider could be opened (zcap.ko, dma-heap, udmabuf)",
 	[ZCAP_E_BASE - ZCAP_E_NO_DMABUF] =

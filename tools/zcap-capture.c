@@ -539,8 +539,13 @@ int main(int argc, char **argv)
 			zcap_fourcc_str(fmt.fourcc, fcc), fmt.width, fmt.height,
 			fmt.n_planes, fmt.n_planes == 1 ? "" : "s",
 			fmt.n_mem, fmt.n_mem == 1 ? "" : "s");
+		/* A bitstream's frames have no lines: say how large one may be. */
 		for (p = 0; p < fmt.n_planes; p++)
-			fprintf(out, " stride %u", fmt.planes[p].stride);
+			if (fmt.flags & ZCAP_FORMAT_COMPRESSED)
+				fprintf(out, " compressed, up to %llu bytes",
+					(unsigned long long)fmt.planes[p].size);
+			else
+				fprintf(out, " stride %u", fmt.planes[p].stride);
 		fprintf(out, "\n");
 		fprintf(out, "frames:   %llu captured, %llu written, %llu dropped, %llu errors in %.1f s (%.1f fps)\n",
 			(unsigned long long)sst.frames, (unsigned long long)kst.frames,
