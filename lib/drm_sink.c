@@ -26,6 +26,7 @@
 #include <zcap/error.h>
 
 #include "filter_util.h"
+#include "propose.h"
 
 struct drm_buf {
 	bool valid;

@@ -24,7 +24,7 @@
 #include <zcap/zcap.h>
 
 #include "filter_util.h"
-#include "v4l2_fmt.h"
+#include "fmt_table.h"
 
 #define IOV_BATCH 64
 #define BOUNCE_MAX (1u << 20)

@@ -125,14 +125,6 @@ uint64_t zcapi_sample_bytes(const struct zcap_sample *s)
 	return bytes;
 }
 
-int zcapi_propose_dmabuf(uint32_t flags, struct zcap_allocator **out)
-{
-	*out = NULL;
-	if (!(flags & ZCAP_CONSUMER_PROPOSE_ALLOCATOR))
-		return ZCAP_E_NO_ALLOCATOR;
-	return zcap_allocator_new_dmabuf(ZCAP_PROVIDER_AUTO, out);
-}
-
 void zcapi_allocator_set(struct zcap_allocator **slot,
 			 struct zcap_allocator *a)
 {

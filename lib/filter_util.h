@@ -69,12 +69,6 @@ uint64_t zcapi_sample_payload(const struct zcap_sample *s,
 /* The payload across @s's memory blocks, as laid out by its own format. */
 uint64_t zcapi_sample_bytes(const struct zcap_sample *s);
 
-/*
- * An input pin's propose_allocator: a dma-buf allocator when @flags
- * (ZCAP_CONSUMER_*) ask for one, else ZCAP_E_NO_ALLOCATOR.
- */
-int zcapi_propose_dmabuf(uint32_t flags, struct zcap_allocator **out);
-
 /* Hold @a (may be NULL) in *@slot instead of what it held. */
 void zcapi_allocator_set(struct zcap_allocator **slot,
 			 struct zcap_allocator *a);

@@ -12,7 +12,7 @@
 
 #include <linux/videodev2.h>
 
-#include "v4l2_fmt.h"
+#include "fmt_table.h"
 #include "zcap_internal.h"
 
 /* Largest frame side we lay out: keeps every product inside 64 bits. */

@@ -16,7 +16,6 @@
 #include <zcap/zcap.h>
 
 #include "filter_util.h"
-#include "v4l2_fmt.h"
 
 #define MAX_HELD 32
 

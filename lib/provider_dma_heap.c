@@ -13,7 +13,7 @@
 
 #include <linux/dma-heap.h>
 
-#include "zcap_internal.h"
+#include "providers.h"
 
 #define DMA_HEAP_DEV "/dev/dma_heap/system"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "zcap_internal.h"
+#include "providers.h"
 
 void zcapi_open_reason(char *why, size_t len, const char *path, int err,
 		       const char *missing)

@@ -18,7 +18,7 @@
 
 #include <linux/udmabuf.h>
 
-#include "zcap_internal.h"
+#include "providers.h"
 
 #define UDMABUF_DEV "/dev/udmabuf"
 #define UDMABUF_LIMIT "/sys/module/udmabuf/parameters/size_limit_mb"

@@ -20,7 +20,7 @@
 
 #include <linux/zcap.h>
 
-#include "zcap_internal.h"
+#include "providers.h"
 
 #define ZCAP_DEV "/dev/zcap"
 

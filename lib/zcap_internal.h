@@ -52,7 +52,7 @@ static inline bool zcapi_is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
-/* Monotonic deadline @ms from now, for pthread_cond_timedwait. */
+/* lib/util.c. Monotonic deadline @ms from now, for pthread_cond_timedwait. */
 ZCAP_INTERNAL void zcapi_deadline(struct timespec *ts, int ms);
 /* pthread condition variable on CLOCK_MONOTONIC. */
 ZCAP_INTERNAL int zcapi_cond_init(pthread_cond_t *c);
@@ -107,39 +107,14 @@ struct zcapi_provider {
 };
 
 /*
- * Open one provider. On failure @why (may be NULL) gets one line saying
- * why and what to do about it, and nothing is kept.
+ * Plain process memory (lib/provider_memory.c): part of the core, as
+ * DirectShow's CMemAllocator is the allocator of last resort of a
+ * connection (lib/pin.c). Never fails.
  */
 ZCAP_INTERNAL int zcapi_memory_open(struct zcapi_provider *p);
-ZCAP_INTERNAL int zcapi_zcap_open(struct zcapi_provider *p, char *why, size_t len);
-ZCAP_INTERNAL int zcapi_dma_heap_open(struct zcapi_provider *p, char *why, size_t len);
-ZCAP_INTERNAL int zcapi_udmabuf_open(struct zcapi_provider *p, char *why, size_t len);
 
-/*
- * Why @path could not be opened, and what to do: @missing is the advice
- * for a device that is not there (ENOENT, ENODEV, ENXIO); EACCES and EPERM
- * get the group video advice.
- */
-ZCAP_INTERNAL void zcapi_open_reason(char *why, size_t len, const char *path,
-				     int err, const char *missing);
-
-/* Page size, as the dma-buf providers round to it. */
+/* Page size, as the dma-buf providers round to it (lib/util.c). */
 ZCAP_INTERNAL uint64_t zcapi_page_size(void);
-
-/*
- * Grant @p in whole pages (dma-buf providers): count capped at @max_count,
- * each block's size raised so that prefix (rounded up to align) + size
- * fills whole pages. -EFBIG when a block would exceed @max_block (0: no
- * limit).
- */
-ZCAP_INTERNAL int zcapi_dmabuf_grant(struct zcap_alloc_props *p, uint64_t page,
-				     uint32_t max_count, uint64_t max_block);
-/* Bytes of block @m of granted @p, and the data offset in it. */
-ZCAP_INTERNAL uint64_t zcapi_dmabuf_block_size(const struct zcap_alloc_props *p,
-					       uint32_t m, uint64_t *offset);
-/* Close every block's dma-buf: the free op of the dma-buf providers. */
-ZCAP_INTERNAL void zcapi_dmabuf_free(void *priv, const struct zcap_alloc_props *p,
-				     struct zcapi_block *blocks);
 
 /*
  * Build an allocator over an opened provider. It takes @p over on success;
@@ -148,6 +123,10 @@ ZCAP_INTERNAL void zcapi_dmabuf_free(void *priv, const struct zcap_alloc_props *
 ZCAP_INTERNAL int zcapi_allocator_new(const struct zcapi_provider *p,
 				      const char *describe,
 				      struct zcap_allocator **out);
+/* The same, but @p is taken over (destroyed on failure) whatever happens. */
+ZCAP_INTERNAL int zcapi_allocator_new_from(struct zcapi_provider *p,
+					   const char *describe,
+					   struct zcap_allocator **out);
 
 /* Test hooks: the reference count and the CPU mappings made. */
 ZCAP_INTERNAL long zcapi_allocator_refcount(const struct zcap_allocator *a);
