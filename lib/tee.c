@@ -355,8 +355,8 @@ static int tee_enum_format(struct zcap_pin *pin, uint32_t index,
 /*
  * Only the upstream allocator can serve: the tee passes its samples on.
  * The consumer's needs are merged in as far as they go before the source
- * set its buffers up; zcap_consumers_attach() reconnects the input after
- * the outputs so that the source sizes its pool for every consumer.
+ * set its buffers up; connect the input again after the outputs (as
+ * zcap-capture does) and the source sizes its pool for every consumer.
  */
 static int tee_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a,
 				  const struct zcap_alloc_requirements *req,

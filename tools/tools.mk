@@ -33,7 +33,8 @@ $(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(PNG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(TOOLS_DIR)/zcap-capture: $(TOOLS_DIR)/zcap-capture.o $(TOOLS_DIR)/capsink.o \
-		$(TOOLS_DIR)/pngsnap.o $(TOOLS_DIR)/stopmsg.o $(LIBZCAP_A)
+		$(TOOLS_DIR)/consumers.o $(TOOLS_DIR)/pngsnap.o \
+		$(TOOLS_DIR)/stopmsg.o $(LIBZCAP_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_A) \
 		$(PNG_LIBS) $(LIBZCAP_LIBS)
 

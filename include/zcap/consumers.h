@@ -18,10 +18,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include <zcap/filter.h>
-#include <zcap/graph.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -142,37 +140,6 @@ uint32_t zcap_v4l2_to_drm_fourcc(uint32_t v4l2_fourcc);
  * upstream allocator's count by what its consumer holds.
  */
 int zcap_tee_new(uint32_t n_outputs, struct zcap_filter **out);
-
-/*
- * For zcap-capture: the consumers asked for on its command line, built
- * downstream of a source's output pin.
- */
-struct zcap_consumers_config {
-	const char *encode_device;	/* --encode DEV ("auto": zcap_m2m_find) */
-	const char *encode_path;	/* -o FILE: the bitstream; NULL: no file */
-	const char *passthrough_device;	/* --passthrough DEV */
-	const char *drm_device;		/* --drm DEV */
-	uint32_t flags;			/* ZCAP_CONSUMER_*, applied to each */
-	uint32_t reserved[7];
-};
-
-/*
- * Create the configured consumers, add them to @g and connect them to
- * @src_out. @extra_in are input pins of sinks the caller already added to
- * @g (its file or null sink), @n_extra of them. With more than one
- * consumer in all, a tee is put between the source and them. Returns the
- * number of consumers connected, or a negative error (filters already
- * added stay in @g and go with it).
- */
-int zcap_consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
-			  const struct zcap_consumers_config *cfg,
-			  struct zcap_pin *const *extra_in, uint32_t n_extra);
-
-/*
- * One line per filter of @g: name, frames, drops, errors, bytes copied,
- * provider, and the filter's note when it has one.
- */
-void zcap_consumers_print_summary(struct zcap_graph *g, FILE *out);
 
 #ifdef __cplusplus
 }
