@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # libzcap: $(BUILD)/lib/libzcap.so.$(LIBZCAP_VERSION) (SONAME libzcap.so.0),
-# libzcap.a and zcap.pc. Every lib/*.c is part of the library. Exports are
-# the version script's (lib/libzcap.map): zcap_* only.
+# libzcap.a and zcap.pc. Every lib/<layer>/*.c of the layers below is part of
+# the library (Documentation/design.md, "Layers", says who may use whom;
+# `make lint-layers` checks it). Exports are the version script's
+# (lib/libzcap.map): zcap_* only. Objects go to $(BUILD)/lib/obj/<layer>/.
 #
 # For other fragments: LIBZCAP_SO, LIBZCAP_A, LIBZCAP_LIBS (what a static
 # link needs besides the archive), LIBZCAP_SRCS, LIBZCAP_CFLAGS (what the
@@ -14,16 +16,18 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
-LIBZCAP_SRCS := $(sort $(wildcard $(TOP)/lib/*.c))
+LIBZCAP_LAYERS := core providers v4l2 filters dshow drm
+LIBZCAP_SRCS := $(sort $(foreach l,$(LIBZCAP_LAYERS),$(wildcard $(TOP)/lib/$(l)/*.c)))
 LIBZCAP_OBJS := $(patsubst $(TOP)/lib/%.c,$(BUILD)/lib/obj/%.o,$(LIBZCAP_SRCS))
 LIBZCAP_SO := $(BUILD)/lib/libzcap.so.$(LIBZCAP_VERSION)
 LIBZCAP_A := $(BUILD)/lib/libzcap.a
 LIBZCAP_PC := $(BUILD)/lib/zcap.pc
-# libdrm for the DRM sink (lib/drm_sink.c); --as-needed drops it from
+# libdrm for the DRM sink (lib/drm/drm_sink.c); --as-needed drops it from
 # DT_NEEDED if no object uses it.
 LIBDRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
 LIBDRM_LIBS := $(shell pkg-config --libs libdrm 2>/dev/null || echo -ldrm)
-LIBZCAP_CFLAGS := $(LIBDRM_CFLAGS)
+# Across layers, sources include "<layer>/<file>.h" from lib/.
+LIBZCAP_CFLAGS := -I$(TOP)/lib $(LIBDRM_CFLAGS)
 LIBZCAP_LIBS := -Wl,--as-needed $(LIBDRM_LIBS) -lpthread
 LIBZCAP_MAP := $(TOP)/lib/libzcap.map
 

@@ -18,7 +18,7 @@
 
 #include <linux/dma-buf.h>
 
-#include "providers.h"
+#include "providers/providers.h"
 
 #define FAKE_MAX_SYNCS 64
 

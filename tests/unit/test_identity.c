@@ -13,7 +13,7 @@
 #include <zcap/v4l2_source.h>
 
 #include "tap.h"
-#include "v4l2_priv.h"
+#include "v4l2/v4l2_priv.h"
 
 int main(void)
 {

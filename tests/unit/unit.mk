@@ -3,7 +3,7 @@
 # Host unit tests of libzcap (no kernel module needed). The library's
 # sources are compiled again with ASan and UBSan into $(BUILD)/unit/, each
 # tests/unit/test_*.c links against them (internals included, through
-# lib/zcap_internal.h), and run-tap merges their TAP into
+# lib/core/zcap_internal.h), and run-tap merges their TAP into
 # $(BUILD)/results/host/unit.tap. Any failure, crash or sanitizer report
 # fails the target.
 #

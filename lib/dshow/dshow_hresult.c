@@ -7,7 +7,7 @@
 
 #include <zcap/dshow.h>
 
-#include "zcap_internal.h"
+#include "core/zcap_internal.h"
 
 static const struct {
 	int err;

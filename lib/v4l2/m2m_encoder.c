@@ -31,9 +31,9 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "filter_util.h"
+#include "core/filter_util.h"
 #include "v4l2_consumer.h"
-#include "zcap_internal.h"
+#include "core/zcap_internal.h"
 
 #define ENC_DEFAULT_DEPTH	2
 #define ENC_DEFAULT_CAPTURE	4

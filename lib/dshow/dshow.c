@@ -17,7 +17,7 @@
 
 #include <zcap/dshow.h>
 
-#include "zcap_internal.h"
+#include "core/zcap_internal.h"
 
 static ULONG refs_add(atomic_uint *refs)
 {

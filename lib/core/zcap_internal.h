@@ -52,7 +52,7 @@ static inline bool zcapi_is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
-/* lib/util.c. Monotonic deadline @ms from now, for pthread_cond_timedwait. */
+/* lib/core/util.c. Monotonic deadline @ms from now, for pthread_cond_timedwait. */
 ZCAP_INTERNAL void zcapi_deadline(struct timespec *ts, int ms);
 /* pthread condition variable on CLOCK_MONOTONIC. */
 ZCAP_INTERNAL int zcapi_cond_init(pthread_cond_t *c);
@@ -107,13 +107,13 @@ struct zcapi_provider {
 };
 
 /*
- * Plain process memory (lib/provider_memory.c): part of the core, as
+ * Plain process memory (lib/core/provider_memory.c): part of the core, as
  * DirectShow's CMemAllocator is the allocator of last resort of a
- * connection (lib/pin.c). Never fails.
+ * connection (lib/core/pin.c). Never fails.
  */
 ZCAP_INTERNAL int zcapi_memory_open(struct zcapi_provider *p);
 
-/* Page size, as the dma-buf providers round to it (lib/util.c). */
+/* Page size, as the dma-buf providers round to it (lib/core/util.c). */
 ZCAP_INTERNAL uint64_t zcapi_page_size(void);
 
 /*
@@ -185,7 +185,7 @@ struct zcap_allocator {
 	atomic_ullong map_calls;
 
 	/*
-	 * Its live IMemAllocator object (lib/dshow.c), under the lock, so that
+	 * Its live IMemAllocator object (lib/dshow/dshow.c), under the lock, so that
 	 * one allocator is one COM object and pointers compare as in
 	 * DirectShow. Not a reference: the object clears it when it goes.
 	 */

@@ -13,9 +13,9 @@
 
 #include <zcap/error.h>
 
-#include "filter_util.h"
+#include "core/filter_util.h"
 #include "v4l2_outq.h"
-#include "zcap_internal.h"
+#include "core/zcap_internal.h"
 
 int zcapi_outq_device_caps(int fd, uint32_t *caps)
 {

@@ -17,8 +17,8 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "filter_util.h"
-#include "zcap_internal.h"
+#include "core/filter_util.h"
+#include "core/zcap_internal.h"
 
 #define TEE_MAX_OUTPUTS		16
 /* What an output not yet connected is assumed to hold (see get_requirements). */

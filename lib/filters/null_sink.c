@@ -15,7 +15,7 @@
 
 #include <zcap/zcap.h>
 
-#include "filter_util.h"
+#include "core/filter_util.h"
 
 #define MAX_HELD 32
 

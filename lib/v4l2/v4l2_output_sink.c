@@ -17,7 +17,7 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "filter_util.h"
+#include "core/filter_util.h"
 #include "v4l2_consumer.h"
 
 #define OUT_DEFAULT_DEPTH	2

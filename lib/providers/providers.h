@@ -8,7 +8,7 @@
 #ifndef ZCAP_LIB_PROVIDERS_H
 #define ZCAP_LIB_PROVIDERS_H
 
-#include "zcap_internal.h"
+#include "core/zcap_internal.h"
 
 /*
  * Open one provider. On failure @why (may be NULL) gets one line saying

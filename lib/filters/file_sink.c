@@ -23,8 +23,8 @@
 
 #include <zcap/zcap.h>
 
-#include "filter_util.h"
-#include "fmt_table.h"
+#include "core/filter_util.h"
+#include "core/fmt_table.h"
 
 #define IOV_BATCH 64
 #define BOUNCE_MAX (1u << 20)

@@ -15,7 +15,7 @@
 
 #include <zcap/format.h>
 
-#include "fmt_table.h"
+#include "core/fmt_table.h"
 
 #ifndef ZCAP_HIDDEN
 #define ZCAP_HIDDEN __attribute__((visibility("hidden")))

@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "filter_util.h"
+#include "core/filter_util.h"
 #include "v4l2_priv.h"
 
 #define MIN_TOTAL_BUFFERS 3

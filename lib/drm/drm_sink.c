@@ -25,8 +25,8 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "filter_util.h"
-#include "propose.h"
+#include "core/filter_util.h"
+#include "providers/propose.h"
 
 struct drm_buf {
 	bool valid;

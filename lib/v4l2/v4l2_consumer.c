@@ -14,8 +14,8 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "filter_util.h"
-#include "propose.h"
+#include "core/filter_util.h"
+#include "providers/propose.h"
 #include "v4l2_consumer.h"
 
 int zcapi_v4l2c_open(struct zcapi_v4l2c *c, const char *device)

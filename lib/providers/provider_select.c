@@ -3,7 +3,7 @@
  * Choosing a dma-buf provider: zcap.ko, the system dma-heap, then udmabuf
  * for ZCAP_PROVIDER_AUTO, keeping the reason each one failed for
  * zcap_allocator_describe() and the tools' summaries. The allocator
- * itself (lib/allocator.c) knows providers only through their ops.
+ * itself (lib/core/allocator.c) knows providers only through their ops.
  */
 #include <errno.h>
 #include <stdio.h>
