@@ -93,3 +93,28 @@ uninstall-lib:
 # Other fragments add their own install-* prerequisites the same way.
 install: install-lib
 
+# The layers of lib/ (Documentation/design.md, "Layers"): includes,
+# symbols between the objects, cycles. `make lint` runs it first, `make
+# check` as a host test (one TAP line, the findings as diagnostics).
+LINT_LAYERS_ARGS = $(LIBZCAP_OBJS)
+
+.PHONY: lint-layers lint-layers-tap
+lint-layers: $(LIBZCAP_OBJS)
+	@$(TOP)/scripts/check-layers.sh $(LINT_LAYERS_ARGS)
+
+HOST_TESTS += lint-layers-tap
+lint-layers-tap:
+	@mkdir -p $(BUILD)/results/host; \
+	tap=$(BUILD)/results/host/lint-layers.tap; \
+	log=$(BUILD)/results/host/lint-layers.log; \
+	printf 'TAP version 13\n1..1\n' >$$tap; \
+	if $(MAKE) --no-print-directory lint-layers >$$log 2>&1; then \
+		echo "ok 1 lib/ keeps to its layers (scripts/check-layers.sh)" >>$$tap; \
+		status=0; \
+	else \
+		echo "not ok 1 lib/ breaks its layers (see lint-layers.log)" >>$$tap; \
+		sed 's/^/# /' $$log | tail -40 >>$$tap; \
+		status=1; \
+	fi; \
+	cat $$tap; exit $$status
+
