@@ -12,6 +12,7 @@
 #include <linux/videodev2.h>
 
 #include <zcap/consumers.h>
+#include <zcap/drm.h>
 #include <zcap/sinks.h>
 
 #include "consumers.h"

@@ -65,8 +65,8 @@ err_free:
 	return ret;
 }
 
-bool zcapi_filter_is(const struct zcap_filter *f,
-		     const struct zcap_filter_ops *ops)
+bool zcap_filter_is(const struct zcap_filter *f,
+		    const struct zcap_filter_ops *ops)
 {
 	return f && ops && f->ops_id == ops;
 }

@@ -14,14 +14,6 @@
 #include <zcap/filter.h>
 #include <zcap/sample.h>
 
-/*
- * Was @f made with the ops table @ops? Names are the user's to choose:
- * only a static table's address says which of libzcap's filters it is
- * (and so what its private data is).
- */
-bool zcapi_filter_is(const struct zcap_filter *f,
-		     const struct zcap_filter_ops *ops);
-
 /* Set the filter's note (printf-style); none while @f is NULL. */
 void zcapi_filter_note(struct zcap_filter *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -22,7 +22,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include <zcap/consumers.h>
+#include <zcap/drm.h>
 #include <zcap/error.h>
 
 #include "core/filter_util.h"
@@ -560,7 +560,7 @@ static const struct zcap_filter_ops drm_ops = {
 
 static struct drm_sink *drm_from_filter(struct zcap_filter *f)
 {
-	if (!zcapi_filter_is(f, &drm_ops))
+	if (!zcap_filter_is(f, &drm_ops))
 		return NULL;
 	return zcap_filter_priv(f);
 }

@@ -836,7 +836,7 @@ int zcap_v4l2_source_describe(struct zcap_filter *f, char *buf, uint32_t len)
 	if (!f || !buf || !len)
 		return -EINVAL;
 	/* Only a filter made by zcap_v4l2_source_new() has our private data. */
-	if (!zcapi_filter_is(f, &v4l2_src_filter_ops))
+	if (!zcap_filter_is(f, &v4l2_src_filter_ops))
 		return -EINVAL;
 	src = zcap_filter_priv(f);
 	if (!src || src->filter != f)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zcap/consumers.h>
+#include <zcap/drm.h>
 #include <zcap/filter.h>
 #include <zcap/v4l2_source.h>
 

@@ -37,6 +37,7 @@
 #include <linux/dma-buf.h>
 #include <linux/videodev2.h>
 
+#include <zcap/drm.h>
 #include <zcap/zcap.h>
 
 #include "consumers.h"

@@ -80,11 +80,12 @@ CONSUMERS_TESTS := $(patsubst $(TOP)/tests/vm/%.c,$(BUILD)/vm-tests/%,\
 # tools/consumers.c wires the consumers as zcap-capture does.
 $(BUILD)/vm-tests/consumers_%: $(TOP)/tests/vm/consumers_%.c \
 		$(TOP)/tests/vm/vm_check.c $(TOP)/tests/vm/vm_check.h \
-		$(TOP)/tools/consumers.c $(TOP)/tools/consumers.h $(LIBZCAP_A)
+		$(TOP)/tools/consumers.c $(TOP)/tools/consumers.h \
+		$(LIBZCAP_DRM_A) $(LIBZCAP_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -I$(TOP)/tools \
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBDRM_CFLAGS) -I$(TOP)/tools \
 		-o $@ $(filter %.c,$^) \
-		$(LIBZCAP_A) $(LIBZCAP_LIBS) -lm
+		$(LIBZCAP_DRM_A) $(LIBZCAP_A) $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS) -lm
 
 .PHONY: consumers-tests
 consumers-tests: $(CONSUMERS_TESTS)
