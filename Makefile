@@ -33,8 +33,12 @@ endif
 KDIR ?= /lib/modules/$(KVER)/build
 
 .PHONY: all check demo bench fuzz check-debug soak install dkms clean lint \
-	deps module unit selftests vm-check help
+	lint-layers deps module unit selftests vm-check help
 all: module lib tools selftests
+
+# The library's layer check (lib/lib.mk) needs no kernel sources: named
+# first, it runs even where checkpatch and sparse cannot.
+lint: lint-layers
 
 help:
 	@echo "make            build module, library, tools, selftests"
@@ -44,7 +48,8 @@ help:
 	@echo "                  sweep on a KASAN/lockdep/kmemleak kernel built here"
 	@echo "make soak DURATION=SECONDS  fuzz, faults, captures on every kernel, looped"
 	@echo "make bench      zcap-bench in the VM"
-	@echo "make lint       checkpatch + sparse on the module"
+	@echo "make lint       the library's layers, then checkpatch + sparse on the module"
+	@echo "make lint-layers  only the layers (scripts/check-layers.sh; no kernel sources)"
 	@echo "make install    library, headers, tools (PREFIX=, DESTDIR=)"
 	@echo "make dkms       install the module source for DKMS"
 	@echo "make deps       install missing Debian packages (root)"

@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # libzcap: $(BUILD)/lib/libzcap.so.$(LIBZCAP_VERSION) (SONAME libzcap.so.0),
-# libzcap.a and zcap.pc. Every lib/*.c is part of the library. Exports are
-# the version script's (lib/libzcap.map): zcap_* only.
+# libzcap.a and zcap.pc. Every lib/<layer>/*.c of the layers below is part of
+# the library (Documentation/design.md, "Layers", says who may use whom;
+# `make lint-layers` checks it). Exports are the version script's
+# (lib/libzcap.map): zcap_* only. Objects go to $(BUILD)/lib/obj/<layer>/.
+#
+# The DRM sink (lib/drm/) is a library of its own, libzcap-drm, so that
+# libzcap does not need libdrm: lib/drm/drm.mk.
 #
 # For other fragments: LIBZCAP_SO, LIBZCAP_A, LIBZCAP_LIBS (what a static
 # link needs besides the archive), LIBZCAP_SRCS, LIBZCAP_CFLAGS (what the
@@ -14,17 +19,15 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
-LIBZCAP_SRCS := $(sort $(wildcard $(TOP)/lib/*.c))
+LIBZCAP_LAYERS := core providers v4l2 filters dshow
+LIBZCAP_SRCS := $(sort $(foreach l,$(LIBZCAP_LAYERS),$(wildcard $(TOP)/lib/$(l)/*.c)))
 LIBZCAP_OBJS := $(patsubst $(TOP)/lib/%.c,$(BUILD)/lib/obj/%.o,$(LIBZCAP_SRCS))
 LIBZCAP_SO := $(BUILD)/lib/libzcap.so.$(LIBZCAP_VERSION)
 LIBZCAP_A := $(BUILD)/lib/libzcap.a
 LIBZCAP_PC := $(BUILD)/lib/zcap.pc
-# libdrm for the DRM sink (lib/drm_sink.c); --as-needed drops it from
-# DT_NEEDED if no object uses it.
-LIBDRM_CFLAGS := $(shell pkg-config --cflags libdrm 2>/dev/null || echo -I/usr/include/libdrm)
-LIBDRM_LIBS := $(shell pkg-config --libs libdrm 2>/dev/null || echo -ldrm)
-LIBZCAP_CFLAGS := $(LIBDRM_CFLAGS)
-LIBZCAP_LIBS := -Wl,--as-needed $(LIBDRM_LIBS) -lpthread
+# Across layers, sources include "<layer>/<file>.h" from lib/.
+LIBZCAP_CFLAGS := -I$(TOP)/lib
+LIBZCAP_LIBS := -lpthread
 LIBZCAP_MAP := $(TOP)/lib/libzcap.map
 
 .PHONY: lib install-lib uninstall-lib
@@ -52,14 +55,18 @@ $(LIBZCAP_A): $(LIBZCAP_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# Rebuilt when the install paths change, so a DESTDIR/PREFIX run never
-# installs a stale prefix.
-$(LIBZCAP_PC): $(TOP)/lib/zcap.pc.in FORCE
+# A .pc from its template. Rebuilt when the install paths change, so a
+# DESTDIR/PREFIX run never installs a stale prefix.
+define zcap_pc
 	@mkdir -p $(@D)
 	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
 		-e 's|@VERSION@|$(LIBZCAP_VERSION)|g' $< >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+endef
+
+$(LIBZCAP_PC): $(TOP)/lib/zcap.pc.in FORCE
+	$(zcap_pc)
 
 .PHONY: FORCE
 FORCE:
@@ -88,4 +95,32 @@ uninstall-lib:
 
 # Other fragments add their own install-* prerequisites the same way.
 install: install-lib
+
+include $(TOP)/lib/drm/drm.mk
+
+# The layers of lib/ (Documentation/design.md, "Layers"): includes,
+# symbols between the objects (libzcap-drm's too), cycles; and libzcap.so
+# needs no libdrm. `make lint` runs it first, `make check` as a host test
+# (one TAP line, the findings as diagnostics).
+LINT_LAYERS_ARGS = -n $(LIBZCAP_SO):libdrm $(LIBZCAP_OBJS) $(LIBZCAP_DRM_OBJS)
+
+.PHONY: lint-layers lint-layers-tap
+lint-layers: $(LIBZCAP_OBJS) $(LIBZCAP_DRM_OBJS) $(LIBZCAP_SO)
+	@$(TOP)/scripts/check-layers.sh $(LINT_LAYERS_ARGS)
+
+HOST_TESTS += lint-layers-tap
+lint-layers-tap:
+	@mkdir -p $(BUILD)/results/host; \
+	tap=$(BUILD)/results/host/lint-layers.tap; \
+	log=$(BUILD)/results/host/lint-layers.log; \
+	printf 'TAP version 13\n1..1\n' >$$tap; \
+	if $(MAKE) --no-print-directory lint-layers >$$log 2>&1; then \
+		echo "ok 1 lib/ keeps to its layers (scripts/check-layers.sh)" >>$$tap; \
+		status=0; \
+	else \
+		echo "not ok 1 lib/ breaks its layers (see lint-layers.log)" >>$$tap; \
+		sed 's/^/# /' $$log | tail -40 >>$$tap; \
+		status=1; \
+	fi; \
+	cat $$tap; exit $$status
 

@@ -11,6 +11,8 @@
 
 LIBZCAP_A ?= $(BUILD)/lib/libzcap.a
 LIBZCAP_LIBS ?= -lpthread
+LIBZCAP_DRM_A ?= $(BUILD)/lib/libzcap-drm.a
+LIBZCAP_DRM_LIBS ?= -ldrm
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
@@ -32,10 +34,12 @@ $(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(PNG_CFLAGS) -MMD -MP -c $< -o $@
 
+# --drm makes zcap-capture a DRM sink user: it links libzcap-drm.
 $(TOOLS_DIR)/zcap-capture: $(TOOLS_DIR)/zcap-capture.o $(TOOLS_DIR)/capsink.o \
-		$(TOOLS_DIR)/pngsnap.o $(TOOLS_DIR)/stopmsg.o $(LIBZCAP_A)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_A) \
-		$(PNG_LIBS) $(LIBZCAP_LIBS)
+		$(TOOLS_DIR)/consumers.o $(TOOLS_DIR)/pngsnap.o \
+		$(TOOLS_DIR)/stopmsg.o $(LIBZCAP_DRM_A) $(LIBZCAP_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_DRM_A) \
+		$(LIBZCAP_A) $(PNG_LIBS) $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS)
 
 $(TOOLS_DIR)/zcap-info: $(TOOLS_DIR)/zcap-info.o $(LIBZCAP_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_A) $(LIBZCAP_LIBS)

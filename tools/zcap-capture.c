@@ -23,6 +23,7 @@
 #include <zcap/zcap.h>
 
 #include "capsink.h"
+#include "consumers.h"
 #include "fourcc.h"
 #include "pngsnap.h"
 #include "stopmsg.h"
@@ -428,7 +429,7 @@ int main(int argc, char **argv)
 		goto err_msg;
 	}
 	if (consumers) {
-		struct zcap_consumers_config cc = {
+		struct consumers_config cc = {
 			.encode_device = o.encode,
 			.encode_path = o.encode ? o.output : NULL,
 			.passthrough_device = o.passthrough,
@@ -438,8 +439,8 @@ int main(int argc, char **argv)
 		struct zcap_pin *mine = zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0);
 
 		/* Our sink stays behind the tee for the PNG and the counts. */
-		ret = zcap_consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-					    &cc, &mine, 1);
+		ret = consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+				       &cc, &mine, 1);
 		if (ret > 0)
 			ret = 0;
 	} else {
@@ -577,7 +578,7 @@ int main(int argc, char **argv)
 			fprintf(out, "png:      %s (%ux%u)\n", o.png, fmt.width, fmt.height);
 		if (consumers) {
 			fprintf(out, "filters:\n");
-			zcap_consumers_print_summary(g, out);
+			consumers_print_summary(g, out);
 		}
 	}
 	goto out;

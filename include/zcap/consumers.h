@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Zero-copy consumers: a V4L2 mem2mem encoder, a V4L2 video output
- * (passthrough), a DRM/KMS device through libdrm, and a tee that feeds one
- * stream to several of them.
+ * (passthrough), and a tee that feeds one stream to several of them. The
+ * DRM/KMS sink is <zcap/drm.h>, in its own library (libzcap-drm), so that
+ * only its users link libdrm.
  *
  * Every consumer here imports the upstream dma-bufs as they are: the same
  * dma-buf always lands at the same V4L2 index or GEM handle, and a sample
@@ -18,16 +19,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include <zcap/filter.h>
-#include <zcap/graph.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Flags shared by the consumer configs below. */
+/* Flags shared by the consumer configs below and in <zcap/drm.h>. */
 #define ZCAP_CONSUMER_FORCE_COPY	(1u << 0) /* never import: device buffers + counted copy */
 #define ZCAP_CONSUMER_PROPOSE_ALLOCATOR	(1u << 1) /* offer a dma-buf allocator upstream */
 
@@ -89,48 +88,6 @@ int zcap_v4l2_output_sink_new(const struct zcap_v4l2_output_config *cfg,
 			      struct zcap_filter **out);
 
 /*
- * DRM sink through libdrm. Every pool buffer is imported once
- * (drmPrimeFDToHandle) and its handle kept for the stream. On a KMS device
- * each buffer also gets a framebuffer (drmModeAddFB2 with the DRM fourcc
- * of the V4L2 format and the negotiated pitches/offsets), and every frame
- * is shown on a plane (drmModeSetPlane), the previous frame being held
- * until the next one replaced it. On a render-only device (vgem) it keeps
- * the imported handles only.
- */
-struct zcap_drm_sink_config {
-	const char *device;	/* "/dev/dri/card0" */
-	uint32_t crtc_id;	/* 0: the first active CRTC */
-	uint32_t plane_id;	/* 0: the first plane of that CRTC taking the format */
-	uint32_t flags;		/* ZCAP_CONSUMER_PROPOSE_ALLOCATOR only */
-	uint32_t reserved[8];
-};
-
-int zcap_drm_sink_new(const struct zcap_drm_sink_config *cfg,
-		      struct zcap_filter **out);
-
-/* What a DRM sink did, for tests and summaries. */
-struct zcap_drm_sink_info {
-	int fd;			/* the DRM fd the handles belong to (owned by the sink) */
-	uint32_t kms;		/* 1 when frames go to a plane */
-	uint64_t imports;	/* drmPrimeFDToHandle calls made */
-	uint64_t framebuffers;	/* drmModeAddFB2 calls made */
-	uint32_t n_buffers;	/* distinct buffers imported */
-	uint32_t reserved[7];
-};
-
-int zcap_drm_sink_info(struct zcap_filter *f, struct zcap_drm_sink_info *out);
-
-/*
- * GEM handle of the buffer a sample of allocator index @index was imported
- * as; -ENOENT before it was seen. Valid while the sink is not stopped.
- */
-int zcap_drm_sink_handle(struct zcap_filter *f, uint32_t index,
-			 uint32_t *handle);
-
-/* V4L2 pixel format -> DRM fourcc; 0 when there is no equivalent. */
-uint32_t zcap_v4l2_to_drm_fourcc(uint32_t v4l2_fourcc);
-
-/*
  * Tee (DirectShow's infinite pin tee, without copies): one input "in",
  * @n_outputs outputs "out0".."outN-1". Every output delivers the same
  * samples, read-only; each output has its own queue and thread, so a slow
@@ -142,37 +99,6 @@ uint32_t zcap_v4l2_to_drm_fourcc(uint32_t v4l2_fourcc);
  * upstream allocator's count by what its consumer holds.
  */
 int zcap_tee_new(uint32_t n_outputs, struct zcap_filter **out);
-
-/*
- * For zcap-capture: the consumers asked for on its command line, built
- * downstream of a source's output pin.
- */
-struct zcap_consumers_config {
-	const char *encode_device;	/* --encode DEV ("auto": zcap_m2m_find) */
-	const char *encode_path;	/* -o FILE: the bitstream; NULL: no file */
-	const char *passthrough_device;	/* --passthrough DEV */
-	const char *drm_device;		/* --drm DEV */
-	uint32_t flags;			/* ZCAP_CONSUMER_*, applied to each */
-	uint32_t reserved[7];
-};
-
-/*
- * Create the configured consumers, add them to @g and connect them to
- * @src_out. @extra_in are input pins of sinks the caller already added to
- * @g (its file or null sink), @n_extra of them. With more than one
- * consumer in all, a tee is put between the source and them. Returns the
- * number of consumers connected, or a negative error (filters already
- * added stay in @g and go with it).
- */
-int zcap_consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
-			  const struct zcap_consumers_config *cfg,
-			  struct zcap_pin *const *extra_in, uint32_t n_extra);
-
-/*
- * One line per filter of @g: name, frames, drops, errors, bytes copied,
- * provider, and the filter's note when it has one.
- */
-void zcap_consumers_print_summary(struct zcap_graph *g, FILE *out);
 
 #ifdef __cplusplus
 }

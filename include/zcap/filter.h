@@ -6,6 +6,7 @@
 #ifndef ZCAP_FILTER_H
 #define ZCAP_FILTER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <zcap/pin.h>
@@ -55,6 +56,13 @@ int zcap_filter_new(const char *name, const struct zcap_filter_ops *ops,
 void zcap_filter_destroy(struct zcap_filter *f);
 
 void *zcap_filter_priv(const struct zcap_filter *f);
+/*
+ * Was @f made with the ops table @ops (the very table, by address)? How a
+ * library of filters recognises its own before it reads their priv:
+ * names are the user's to choose. false for NULL.
+ */
+bool zcap_filter_is(const struct zcap_filter *f,
+		    const struct zcap_filter_ops *ops);
 const char *zcap_filter_name(const struct zcap_filter *f);
 int zcap_filter_add_pin(struct zcap_filter *f, struct zcap_pin *pin);
 uint32_t zcap_filter_n_pins(const struct zcap_filter *f, enum zcap_pin_dir dir);

@@ -18,7 +18,7 @@
 
 #include <linux/dma-buf.h>
 
-#include "zcap_internal.h"
+#include "providers/providers.h"
 
 #define FAKE_MAX_SYNCS 64
 

@@ -22,7 +22,7 @@
 
 #include "helpers.h"
 #include "tap.h"
-#include "v4l2_outq.h"
+#include "v4l2/v4l2_outq.h"
 
 static int n_inits, n_realtime;
 

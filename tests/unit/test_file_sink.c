@@ -19,7 +19,7 @@
 
 #include "helpers.h"
 #include "tap.h"
-#include "v4l2_fmt.h"
+#include "v4l2/v4l2_fmt.h"
 
 #define W 640
 #define H 480

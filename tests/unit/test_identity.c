@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zcap/consumers.h>
+#include <zcap/drm.h>
 #include <zcap/filter.h>
 #include <zcap/v4l2_source.h>
 
 #include "tap.h"
-#include "v4l2_priv.h"
+#include "v4l2/v4l2_priv.h"
 
 int main(void)
 {

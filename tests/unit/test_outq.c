@@ -21,7 +21,7 @@
 
 #include "helpers.h"
 #include "tap.h"
-#include "v4l2_outq.h"
+#include "v4l2/v4l2_outq.h"
 
 #define N_BUFS	(VIDEO_MAX_FRAME + 8)
 

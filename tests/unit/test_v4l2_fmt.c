@@ -13,7 +13,7 @@
 #include <zcap/format.h>
 
 #include "tap.h"
-#include "v4l2_fmt.h"
+#include "v4l2/v4l2_fmt.h"
 
 static struct v4l2_format pix(uint32_t fourcc, uint32_t w, uint32_t h,
 			      uint32_t bpl, uint32_t sizeimage)

@@ -3,7 +3,7 @@
 # Host unit tests of libzcap (no kernel module needed). The library's
 # sources are compiled again with ASan and UBSan into $(BUILD)/unit/, each
 # tests/unit/test_*.c links against them (internals included, through
-# lib/zcap_internal.h), and run-tap merges their TAP into
+# lib/core/zcap_internal.h), and run-tap merges their TAP into
 # $(BUILD)/results/host/unit.tap. Any failure, crash or sanitizer report
 # fails the target.
 #
@@ -13,8 +13,12 @@
 UNIT_DIR := $(BUILD)/unit
 UNIT_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
-UNIT_CFLAGS := -O1 -g $(UNIT_SAN) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -I$(TOP)/lib
-UNIT_LIB_OBJS := $(patsubst $(TOP)/lib/%.c,$(UNIT_DIR)/lib/%.o,$(LIBZCAP_SRCS))
+UNIT_CFLAGS := -O1 -g $(UNIT_SAN) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -I$(TOP)/lib \
+	$(LIBDRM_CFLAGS)
+# libzcap and libzcap-drm in one archive: the tests reach into both.
+UNIT_LIB_OBJS := $(patsubst $(TOP)/lib/%.c,$(UNIT_DIR)/lib/%.o,\
+	$(LIBZCAP_SRCS) $(LIBZCAP_DRM_SRCS))
+UNIT_LIBS := $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS)
 UNIT_LIB := $(UNIT_DIR)/libzcap-san.a
 UNIT_SRCS := $(sort $(wildcard $(TOP)/tests/unit/test_*.c))
 UNIT_BINS := $(patsubst $(TOP)/tests/unit/%.c,$(UNIT_DIR)/%,$(UNIT_SRCS))
@@ -30,7 +34,7 @@ $(UNIT_LIB): $(UNIT_LIB_OBJS)
 
 $(UNIT_DIR)/test_%: $(TOP)/tests/unit/test_%.c $(UNIT_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -MMD -MP $< -o $@ $(UNIT_LIB) $(LIBZCAP_LIBS)
+	$(CC) $(UNIT_CFLAGS) -MMD -MP $< -o $@ $(UNIT_LIB) $(UNIT_LIBS)
 
 -include $(UNIT_LIB_OBJS:.o=.d) $(UNIT_BINS:=.d)
 
@@ -47,7 +51,7 @@ $(UNIT_DIR)/tools/%.o: $(TOP)/tools/%.c
 $(UNIT_TOOL_TESTS): $(UNIT_DIR)/%: $(TOP)/tests/unit/%.c $(UNIT_TOOL_OBJS) $(UNIT_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) $(PNG_CFLAGS) -I$(TOP)/tools -MMD -MP $< -o $@ \
-		$(UNIT_TOOL_OBJS) $(UNIT_LIB) $(PNG_LIBS) $(LIBZCAP_LIBS)
+		$(UNIT_TOOL_OBJS) $(UNIT_LIB) $(PNG_LIBS) $(UNIT_LIBS)
 
 -include $(UNIT_TOOL_OBJS:.o=.d)
 

@@ -37,8 +37,10 @@
 #include <linux/dma-buf.h>
 #include <linux/videodev2.h>
 
+#include <zcap/drm.h>
 #include <zcap/zcap.h>
 
+#include "consumers.h"
 #include "vm_check.h"
 
 /* The frames of every mode: YUYV, tight lines, 640x360 unless -s. */
@@ -407,7 +409,7 @@ static void run_graph(struct zcap_graph *g, uint32_t frames)
 static int mode_encode(const struct opts *o)
 {
 	struct zcap_file_sink_config rc = { .path = o->raw, .fd = -1 };
-	struct zcap_consumers_config cc = {
+	struct consumers_config cc = {
 		.encode_device = o->enc,
 		.encode_path = o->coded,
 		.flags = o->flags,
@@ -428,8 +430,8 @@ static int mode_encode(const struct opts *o)
 	if (r)
 		die("raw file sink", r);
 	raw_in = zcap_filter_pin(raw, ZCAP_PIN_INPUT, 0);
-	r = zcap_consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-				  &cc, &raw_in, 1);
+	r = consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+			     &cc, &raw_in, 1);
 	check(r == 2, "encoder and raw writer attached behind a tee (%d: %s)",
 	      r, r < 0 ? zcap_strerror(r) : "consumers");
 	if (r < 0) {
@@ -439,7 +441,7 @@ static int mode_encode(const struct opts *o)
 	run_graph(g, o->frames);
 	r = zcap_graph_stop(g);
 	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
-	zcap_consumers_print_summary(g, stdout);
+	consumers_print_summary(g, stdout);
 
 	enc = find_filter(g, "m2m-encoder");
 	file = NULL;
@@ -539,7 +541,7 @@ static int mode_encode_hold(const struct opts *o)
 	run_graph(g, o->frames * 3);
 	r = zcap_graph_stop(g);
 	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
-	zcap_consumers_print_summary(g, stdout);
+	consumers_print_summary(g, stdout);
 	get_stats(src, &ss);
 	get_stats(enc, &es);
 	check(es.frames >= o->frames && es.errors == 0,
@@ -676,7 +678,7 @@ static void rb_stop(struct readback *rb)
 
 static int mode_pass(const struct opts *o)
 {
-	struct zcap_consumers_config cc = {
+	struct consumers_config cc = {
 		.passthrough_device = o->out,
 		.flags = o->flags,
 	};
@@ -695,8 +697,8 @@ static int mode_pass(const struct opts *o)
 	r = zcap_graph_add(g, c->f);
 	if (r)
 		die("graph add", r);
-	r = zcap_consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-				  &cc, &c->in, 1);
+	r = consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+			     &cc, &c->in, 1);
 	check(r == 2, "output sink attached (%d: %s)", r,
 	      r < 0 ? zcap_strerror(r) : "consumers");
 	if (r < 0) {
@@ -719,7 +721,7 @@ static int mode_pass(const struct opts *o)
 	}
 	r = zcap_graph_stop(g);
 	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
-	zcap_consumers_print_summary(g, stdout);
+	consumers_print_summary(g, stdout);
 	if (o_readback) {
 		uint32_t i, j, matched = 0, distinct = 0, last = UINT32_MAX;
 
@@ -775,7 +777,7 @@ static int mode_pass(const struct opts *o)
 
 static int mode_drm(const struct opts *o)
 {
-	struct zcap_consumers_config cc = { .drm_device = o->dri };
+	struct consumers_config cc = { .drm_device = o->dri };
 	struct zcap_drm_sink_info info;
 	struct zcap_filter_stats ds;
 	struct zcap_filter *src, *drm;
@@ -790,8 +792,8 @@ static int mode_drm(const struct opts *o)
 	r = zcap_graph_add(g, c->f);
 	if (r)
 		die("graph add", r);
-	r = zcap_consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-				  &cc, &c->in, 1);
+	r = consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+			     &cc, &c->in, 1);
 	check(r == 2, "DRM sink attached (%d: %s)", r,
 	      r < 0 ? zcap_strerror(r) : "consumers");
 	if (r < 0) {
@@ -826,7 +828,7 @@ static int mode_drm(const struct opts *o)
 	      (unsigned long long)c->drm_map_dumb_refused);
 	r = zcap_graph_stop(g);
 	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
-	zcap_consumers_print_summary(g, stdout);
+	consumers_print_summary(g, stdout);
 	/* The tee hands out what it queued before it stops: count after. */
 	get_stats(drm, &ds);
 	check(ds.frames == c->frames && ds.frames >= o->frames,
@@ -870,8 +872,8 @@ static int mode_tee(const struct opts *o)
 	ins[0] = slow->in;
 	ins[1] = zcap_filter_pin(null, ZCAP_PIN_INPUT, 0);
 	ins[2] = fast->in;
-	r = zcap_consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-				  &(struct zcap_consumers_config){ 0 }, ins, 3);
+	r = consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+			     &(struct consumers_config){ 0 }, ins, 3);
 	check(r == 3, "slow, null and checking consumers behind a tee (%d)", r);
 	if (r < 0) {
 		zcap_graph_destroy(g);
@@ -880,7 +882,7 @@ static int mode_tee(const struct opts *o)
 	run_graph(g, o->frames);
 	r = zcap_graph_stop(g);
 	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
-	zcap_consumers_print_summary(g, stdout);
+	consumers_print_summary(g, stdout);
 	tee = find_filter(g, "tee");
 	if (!tee)
 		die("finding the tee", -ENOENT);

@@ -46,6 +46,7 @@
 #include <xf86drmMode.h>
 
 #include <zcap/consumers.h>
+#include <zcap/drm.h>
 #include <zcap/error.h>
 #include <zcap/graph.h>
 #include <zcap/pin.h>

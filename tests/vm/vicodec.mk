@@ -77,11 +77,15 @@ $(foreach v,$(VICODEC_KVERS),$(eval $(call vicodec_mod_rule,$(v),$(call vicodec_
 CONSUMERS_TESTS := $(patsubst $(TOP)/tests/vm/%.c,$(BUILD)/vm-tests/%,\
 	$(sort $(wildcard $(TOP)/tests/vm/consumers_*.c)))
 
+# tools/consumers.c wires the consumers as zcap-capture does.
 $(BUILD)/vm-tests/consumers_%: $(TOP)/tests/vm/consumers_%.c \
-		$(TOP)/tests/vm/vm_check.c $(TOP)/tests/vm/vm_check.h $(LIBZCAP_A)
+		$(TOP)/tests/vm/vm_check.c $(TOP)/tests/vm/vm_check.h \
+		$(TOP)/tools/consumers.c $(TOP)/tools/consumers.h \
+		$(LIBZCAP_DRM_A) $(LIBZCAP_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -o $@ $(filter %.c,$^) \
-		$(LIBZCAP_A) $(LIBZCAP_LIBS) -lm
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBDRM_CFLAGS) -I$(TOP)/tools \
+		-o $@ $(filter %.c,$^) \
+		$(LIBZCAP_DRM_A) $(LIBZCAP_A) $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS) -lm
 
 .PHONY: consumers-tests
 consumers-tests: $(CONSUMERS_TESTS)

@@ -50,10 +50,11 @@ $(foreach s,$(VICODEC_SERIES),$(eval $(call vkms_src_rule,$(s))))
 $(foreach v,$(VICODEC_KVERS),$(eval $(call vkms_mod_rule,$(v),$(call vicodec_series,$(v)))))
 
 $(BUILD)/vm-tests/kms_check: $(TOP)/tests/vm/kms_check.c \
-		$(TOP)/tests/vm/vm_check.c $(TOP)/tests/vm/vm_check.h $(LIBZCAP_A)
+		$(TOP)/tests/vm/vm_check.c $(TOP)/tests/vm/vm_check.h \
+		$(LIBZCAP_DRM_A) $(LIBZCAP_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -o $@ $(filter %.c,$^) \
-		$(LIBZCAP_A) $(LIBZCAP_LIBS)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBDRM_CFLAGS) -o $@ $(filter %.c,$^) \
+		$(LIBZCAP_DRM_A) $(LIBZCAP_A) $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS)
 
 VM_PREREQS += $(BUILD)/vm-tests/kms_check
 VM_SUITES += tests/vm/suites/kms.sh

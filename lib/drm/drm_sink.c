@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * DRM sink through libdrm: the capture dma-bufs become GEM handles by
+ * PRIME import, once per buffer for the whole stream, and on a KMS device
+ * framebuffers shown on a plane. The frame on screen is held until the
+ * next one replaced it, so the capture driver never writes into a
+ * buffer being scanned out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <linux/videodev2.h>
+
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include <zcap/drm.h>
+#include <zcap/error.h>
+
+#include "core/filter_util.h"
+#include "providers/propose.h"
+
+struct drm_buf {
+	bool valid;
+	uint32_t n_mem;
+	ino_t ino[ZCAP_MAX_PLANES];
+	uint32_t handle[ZCAP_MAX_PLANES];
+	uint32_t fb;
+};
+
+struct drm_sink {
+	struct zcap_filter *f;
+	struct zcap_pin *in;
+	struct zcap_drm_sink_config cfg;
+	int fd;
+	struct zcap_format fmt;
+	bool have_fmt;
+	uint32_t drm_fourcc;
+	struct zcap_allocator *alloc;
+
+	bool kms;
+	uint32_t crtc_id;
+	uint32_t plane_id;
+	uint32_t crtc_w, crtc_h;
+	/* No CRTC was lit: the sink sets this mode with its first frame. */
+	bool need_modeset;
+	bool mode_set;		/* and turns the CRTC off again at stop */
+	uint32_t connector_id;
+	drmModeModeInfo mode;
+
+	pthread_mutex_t lock;	/* bufs, counters, shown */
+	struct drm_buf *bufs;
+	uint32_t n_bufs;
+	uint64_t imports;
+	uint64_t framebuffers;
+	struct zcap_sample *shown;	/* on the plane now */
+	bool running;
+};
+
+/*
+ * V4L2 names packed RGB by byte order in memory, DRM by bits of a
+ * little-endian word: the same layout has mirrored names.
+ */
+uint32_t zcap_v4l2_to_drm_fourcc(uint32_t f)
+{
+	switch (f) {
+	case V4L2_PIX_FMT_YUYV:		return DRM_FORMAT_YUYV;
+	case V4L2_PIX_FMT_YVYU:		return DRM_FORMAT_YVYU;
+	case V4L2_PIX_FMT_UYVY:		return DRM_FORMAT_UYVY;
+	case V4L2_PIX_FMT_VYUY:		return DRM_FORMAT_VYUY;
+	case V4L2_PIX_FMT_NV12:
+	case V4L2_PIX_FMT_NV12M:	return DRM_FORMAT_NV12;
+	case V4L2_PIX_FMT_NV21:
+	case V4L2_PIX_FMT_NV21M:	return DRM_FORMAT_NV21;
+	case V4L2_PIX_FMT_NV16:
+	case V4L2_PIX_FMT_NV16M:	return DRM_FORMAT_NV16;
+	case V4L2_PIX_FMT_NV61:
+	case V4L2_PIX_FMT_NV61M:	return DRM_FORMAT_NV61;
+	case V4L2_PIX_FMT_NV24:		return DRM_FORMAT_NV24;
+	case V4L2_PIX_FMT_NV42:		return DRM_FORMAT_NV42;
+	case V4L2_PIX_FMT_YUV420:
+	case V4L2_PIX_FMT_YUV420M:	return DRM_FORMAT_YUV420;
+	case V4L2_PIX_FMT_YVU420:
+	case V4L2_PIX_FMT_YVU420M:	return DRM_FORMAT_YVU420;
+	case V4L2_PIX_FMT_YUV422P:
+	case V4L2_PIX_FMT_YUV422M:	return DRM_FORMAT_YUV422;
+	case V4L2_PIX_FMT_GREY:		return DRM_FORMAT_R8;
+	case V4L2_PIX_FMT_RGB565:	return DRM_FORMAT_RGB565;
+	case V4L2_PIX_FMT_RGB24:	return DRM_FORMAT_BGR888;
+	case V4L2_PIX_FMT_BGR24:	return DRM_FORMAT_RGB888;
+	case V4L2_PIX_FMT_XBGR32:	return DRM_FORMAT_XRGB8888;
+	case V4L2_PIX_FMT_ABGR32:	return DRM_FORMAT_ARGB8888;
+	case V4L2_PIX_FMT_XRGB32:	return DRM_FORMAT_BGRX8888;
+	case V4L2_PIX_FMT_ARGB32:	return DRM_FORMAT_BGRA8888;
+	case V4L2_PIX_FMT_RGBX32:	return DRM_FORMAT_XBGR8888;
+	case V4L2_PIX_FMT_RGBA32:	return DRM_FORMAT_ABGR8888;
+	default:			return 0;
+	}
+}
+
+static bool plane_has_format(drmModePlane *p, uint32_t fourcc)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->count_formats; i++)
+		if (p->formats[i] == fourcc)
+			return true;
+	return false;
+}
+
+/*
+ * The mode of the frame's size if the connector has one, for a primary
+ * plane must often cover the whole CRTC (vkms's does), else its
+ * preferred mode.
+ */
+static const drmModeModeInfo *pick_mode(const drmModeConnector *conn,
+					uint32_t w, uint32_t h)
+{
+	const drmModeModeInfo *best = NULL;
+	int i;
+
+	for (i = 0; i < conn->count_modes; i++) {
+		const drmModeModeInfo *m = &conn->modes[i];
+		bool fits = m->hdisplay == w && m->vdisplay == h;
+		bool pref = m->type & DRM_MODE_TYPE_PREFERRED;
+
+		if (fits && pref)
+			return m;
+		if (fits && (!best || best->hdisplay != w || best->vdisplay != h))
+			best = m;
+		else if (pref && !best)
+			best = m;
+	}
+	return best ? best : (conn->count_modes ? &conn->modes[0] : NULL);
+}
+
+/*
+ * No CRTC is lit (no console, no compositor): take a connected
+ * connector and a CRTC one of its encoders can drive, to be lit with the
+ * first frame. Returns the CRTC's index in @res, or -1.
+ */
+static int drm_pick_modeset(struct drm_sink *d, drmModeRes *res)
+{
+	int i, j, k, crtc_index = -1;
+
+	for (i = 0; i < res->count_connectors && crtc_index < 0; i++) {
+		drmModeConnector *conn = drmModeGetConnector(d->fd,
+							     res->connectors[i]);
+		const drmModeModeInfo *m;
+
+		if (!conn)
+			continue;
+		m = conn->connection == DRM_MODE_CONNECTED ?
+			pick_mode(conn, d->fmt.width, d->fmt.height) : NULL;
+		for (j = 0; m && j < conn->count_encoders && crtc_index < 0; j++) {
+			drmModeEncoder *e = drmModeGetEncoder(d->fd,
+							      conn->encoders[j]);
+
+			if (!e)
+				continue;
+			for (k = 0; k < res->count_crtcs; k++) {
+				if (!(e->possible_crtcs & (1u << k)))
+					continue;
+				if (d->cfg.crtc_id && res->crtcs[k] != d->cfg.crtc_id)
+					continue;
+				crtc_index = k;
+				d->crtc_id = res->crtcs[k];
+				d->connector_id = conn->connector_id;
+				d->mode = *m;
+				d->crtc_w = m->hdisplay;
+				d->crtc_h = m->vdisplay;
+				break;
+			}
+			drmModeFreeEncoder(e);
+		}
+		drmModeFreeConnector(conn);
+	}
+	if (crtc_index >= 0) {
+		d->need_modeset = true;
+		zcapi_filter_note(d->f, "no active CRTC: setting %s on CRTC %u, connector %u",
+				  d->mode.name, d->crtc_id, d->connector_id);
+	}
+	return crtc_index;
+}
+
+/*
+ * Find an active CRTC and a plane on it that scans out our format; with
+ * none active, light one. A device with no CRTC to light (no display
+ * attached, render-only) keeps the imported handles only.
+ */
+static void drm_pick_output(struct drm_sink *d)
+{
+	drmModePlaneRes *pr = NULL;
+	drmModeRes *res;
+	drmModeCrtc *c;
+	int crtc_index = -1;
+	int i;
+
+	d->kms = false;
+	res = drmModeGetResources(d->fd);
+	if (!res) {
+		zcapi_filter_note(d->f, "render-only device: buffers are imported, not shown");
+		return;
+	}
+	for (i = 0; i < res->count_crtcs; i++) {
+		if (d->cfg.crtc_id && res->crtcs[i] != d->cfg.crtc_id)
+			continue;
+		c = drmModeGetCrtc(d->fd, res->crtcs[i]);
+		if (!c)
+			continue;
+		if (c->mode_valid) {
+			crtc_index = i;
+			d->crtc_id = c->crtc_id;
+			d->crtc_w = c->mode.hdisplay;
+			d->crtc_h = c->mode.vdisplay;
+		}
+		drmModeFreeCrtc(c);
+		if (crtc_index >= 0)
+			break;
+	}
+	if (crtc_index < 0)
+		crtc_index = drm_pick_modeset(d, res);
+	drmModeFreeResources(res);
+	if (crtc_index < 0) {
+		zcapi_filter_note(d->f, "no active CRTC: buffers are imported, not shown");
+		return;
+	}
+	drmSetClientCap(d->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+	pr = drmModeGetPlaneResources(d->fd);
+	for (i = 0; pr && i < (int)pr->count_planes; i++) {
+		drmModePlane *p;
+
+		if (d->cfg.plane_id && pr->planes[i] != d->cfg.plane_id)
+			continue;
+		p = drmModeGetPlane(d->fd, pr->planes[i]);
+		if (!p)
+			continue;
+		if ((p->possible_crtcs & (1u << crtc_index)) &&
+		    plane_has_format(p, d->drm_fourcc))
+			d->plane_id = p->plane_id;
+		drmModeFreePlane(p);
+		if (d->plane_id)
+			break;
+	}
+	if (pr)
+		drmModeFreePlaneResources(pr);
+	if (!d->plane_id) {
+		zcapi_filter_note(d->f,
+				  "no plane of CRTC %u scans out this format: buffers are imported, not shown",
+				  d->crtc_id);
+		d->need_modeset = false;
+		return;
+	}
+	d->kms = true;
+}
+
+/* Called with d->lock held. */
+static void drm_buf_release(struct drm_sink *d, struct drm_buf *b)
+{
+	uint32_t m, k;
+
+	if (!b->valid)
+		return;
+	if (b->fb)
+		drmModeRmFB(d->fd, b->fb);
+	for (m = 0; m < b->n_mem; m++) {
+		/* Blocks of one dma-buf share a handle: close it once. */
+		for (k = 0; k < m; k++)
+			if (b->handle[k] == b->handle[m])
+				break;
+		if (k == m && b->handle[m])
+			drmCloseBufferHandle(d->fd, b->handle[m]);
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+/* Called with d->lock held. Import @s's buffer unless it already is. */
+static int drm_buf_get(struct drm_sink *d, struct zcap_sample *s,
+		       struct drm_buf **out)
+{
+	uint32_t idx = zcap_sample_index(s);
+	uint32_t n_mem = zcap_sample_n_mem(s);
+	struct zcap_mem mem[ZCAP_MAX_PLANES];
+	ino_t ino[ZCAP_MAX_PLANES] = { 0 };
+	struct drm_buf *b;
+	struct stat st;
+	uint32_t m;
+	int r;
+
+	if (!n_mem || n_mem > ZCAP_MAX_PLANES)
+		return -EINVAL;
+	for (m = 0; m < n_mem; m++) {
+		r = zcap_sample_mem(s, m, &mem[m]);
+		if (r)
+			return r;
+		if (mem[m].fd < 0)
+			return ZCAP_E_NO_DMABUF;
+		if (fstat(mem[m].fd, &st))
+			return -errno;
+		ino[m] = st.st_ino;
+	}
+	if (idx >= d->n_bufs) {
+		uint32_t n = idx + 8;
+		struct drm_buf *nb = realloc(d->bufs, n * sizeof(*nb));
+
+		if (!nb)
+			return -ENOMEM;
+		memset(nb + d->n_bufs, 0, (n - d->n_bufs) * sizeof(*nb));
+		d->bufs = nb;
+		d->n_bufs = n;
+	}
+	b = &d->bufs[idx];
+	if (b->valid && b->n_mem == n_mem &&
+	    !memcmp(b->ino, ino, sizeof(ino))) {
+		*out = b;
+		return 0;
+	}
+	/* A new buffer at this index (first round, or a new pool). */
+	drm_buf_release(d, b);
+	for (m = 0; m < n_mem; m++) {
+		r = drmPrimeFDToHandle(d->fd, mem[m].fd, &b->handle[m]);
+		d->imports++;
+		if (r) {
+			r = -errno;
+			b->n_mem = m;
+			b->valid = true;
+			drm_buf_release(d, b);
+			return r;
+		}
+	}
+	b->n_mem = n_mem;
+	memcpy(b->ino, ino, sizeof(ino));
+	b->valid = true;
+	if (d->kms) {
+		uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+		uint32_t p;
+
+		for (p = 0; p < d->fmt.n_planes && p < 4; p++) {
+			uint32_t bm = d->fmt.planes[p].mem;
+
+			handles[p] = b->handle[bm];
+			pitches[p] = d->fmt.planes[p].stride;
+			offsets[p] = (uint32_t)(mem[bm].offset +
+						d->fmt.planes[p].offset);
+		}
+		r = drmModeAddFB2(d->fd, d->fmt.width, d->fmt.height,
+				  d->drm_fourcc, handles, pitches, offsets,
+				  &b->fb, 0);
+		if (r) {
+			r = -errno;
+			drm_buf_release(d, b);
+			return r;
+		}
+		d->framebuffers++;
+	}
+	*out = b;
+	return 0;
+}
+
+static int drm_accept_format(struct zcap_pin *pin, const struct zcap_format *fmt)
+{
+	struct drm_sink *d = zcap_pin_priv(pin);
+	uint32_t fcc = zcap_v4l2_to_drm_fourcc(fmt->fourcc);
+	char s[5];
+
+	if (!fcc) {
+		zcapi_filter_note(d->f, "no DRM format for %s",
+				  zcap_fourcc_str(fmt->fourcc, s));
+		return ZCAP_E_TYPE_NOT_ACCEPTED;
+	}
+	d->fmt = *fmt;
+	d->drm_fourcc = fcc;
+	d->have_fmt = true;
+	return 0;
+}
+
+static int drm_propose_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
+{
+	struct drm_sink *d = zcap_pin_priv(pin);
+
+	return zcapi_propose_dmabuf(d->cfg.flags, out);
+}
+
+static int drm_get_requirements(struct zcap_pin *pin,
+				struct zcap_alloc_requirements *req)
+{
+	(void)pin;
+	memset(req, 0, sizeof(*req));
+	/* The frame on screen stays held until the next one is shown. */
+	req->held = 1;
+	req->props.count = 1;
+	return 0;
+}
+
+static int drm_notify_allocator(struct zcap_pin *pin, struct zcap_allocator *a,
+				bool read_only)
+{
+	struct drm_sink *d = zcap_pin_priv(pin);
+
+	(void)read_only;
+	if (!zcap_allocator_is_dmabuf(a))
+		zcapi_filter_note(d->f, "upstream buffers are not dma-bufs: nothing can be imported");
+	zcapi_allocator_set(&d->alloc, a);
+	return 0;
+}
+
+static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	struct drm_sink *d = zcap_pin_priv(pin);
+	struct zcap_sample *old = NULL;
+	struct drm_buf *b = NULL;
+	int r;
+
+	pthread_mutex_lock(&d->lock);
+	if (!d->running) {
+		pthread_mutex_unlock(&d->lock);
+		return ZCAP_E_WRONG_STATE;
+	}
+	r = drm_buf_get(d, s, &b);
+	if (!r && d->kms && d->need_modeset) {
+		/* The primary plane shows this frame; the plane below redoes it. */
+		r = drmModeSetCrtc(d->fd, d->crtc_id, b->fb, 0, 0,
+				   &d->connector_id, 1, &d->mode);
+		if (r) {
+			r = -errno;
+		} else {
+			d->need_modeset = false;
+			d->mode_set = true;
+		}
+	}
+	if (!r && d->kms) {
+		r = drmModeSetPlane(d->fd, d->plane_id, d->crtc_id, b->fb, 0,
+				    0, 0, d->fmt.width, d->fmt.height,
+				    0, 0, d->fmt.width << 16,
+				    d->fmt.height << 16);
+		if (r) {
+			r = -errno;
+		} else {
+			/* The previous frame left the screen: release it. */
+			old = d->shown;
+			d->shown = zcap_sample_ref(s);
+		}
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (old)
+		zcap_sample_unref(old);
+
+	zcapi_stats_frame(d->f, s, r, zcapi_sample_bytes(s), 0);
+	if (r)
+		zcapi_filter_error(d->f, r, "drm",
+				   d->kms ? "showing a frame" : "PRIME import",
+				   false);
+	return r;
+}
+
+static int drm_receive_can_block(struct zcap_pin *pin)
+{
+	(void)pin;
+	return 0;
+}
+
+static void drm_in_disconnect(struct zcap_pin *pin)
+{
+	struct drm_sink *d = zcap_pin_priv(pin);
+
+	zcapi_allocator_set(&d->alloc, NULL);
+	d->have_fmt = false;
+}
+
+static const struct zcap_input_pin_ops drm_in_ops = {
+	.accept_format = drm_accept_format,
+	.propose_allocator = drm_propose_allocator,
+	.get_requirements = drm_get_requirements,
+	.notify_allocator = drm_notify_allocator,
+	.receive = drm_receive,
+	.receive_can_block = drm_receive_can_block,
+	.disconnect = drm_in_disconnect,
+};
+
+static void drm_release_all(struct drm_sink *d)
+{
+	struct zcap_sample *old;
+	uint32_t i;
+
+	pthread_mutex_lock(&d->lock);
+	d->running = false;
+	old = d->shown;
+	d->shown = NULL;
+	if (old && d->kms)
+		drmModeSetPlane(d->fd, d->plane_id, d->crtc_id, 0, 0,
+				0, 0, 0, 0, 0, 0, 0, 0);
+	if (d->mode_set) {
+		/* Leave the CRTC off as found; the next run lights it again. */
+		drmModeSetCrtc(d->fd, d->crtc_id, 0, 0, 0, NULL, 0, NULL);
+		d->mode_set = false;
+		d->need_modeset = true;
+	}
+	for (i = 0; i < d->n_bufs; i++)
+		drm_buf_release(d, &d->bufs[i]);
+	pthread_mutex_unlock(&d->lock);
+	if (old)
+		zcap_sample_unref(old);
+}
+
+static int drm_pause(struct zcap_filter *f)
+{
+	struct drm_sink *d = zcap_filter_priv(f);
+
+	if (!d->have_fmt || !d->alloc)
+		return ZCAP_E_NOT_CONNECTED;
+	if (!d->plane_id)
+		drm_pick_output(d);
+	zcapi_filter_set_provider(f, d->alloc);
+	return 0;
+}
+
+static int drm_run(struct zcap_filter *f)
+{
+	struct drm_sink *d = zcap_filter_priv(f);
+
+	pthread_mutex_lock(&d->lock);
+	d->running = true;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+static int drm_stop(struct zcap_filter *f)
+{
+	drm_release_all(zcap_filter_priv(f));
+	return 0;
+}
+
+static void drm_destroy(struct zcap_filter *f)
+{
+	struct drm_sink *d = zcap_filter_priv(f);
+
+	drm_release_all(d);
+	if (d->alloc)
+		zcap_allocator_unref(d->alloc);
+	free(d->bufs);
+	close(d->fd);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+}
+
+static const struct zcap_filter_ops drm_ops = {
+	.pause = drm_pause,
+	.run = drm_run,
+	.stop = drm_stop,
+	.destroy = drm_destroy,
+};
+
+static struct drm_sink *drm_from_filter(struct zcap_filter *f)
+{
+	if (!zcap_filter_is(f, &drm_ops))
+		return NULL;
+	return zcap_filter_priv(f);
+}
+
+int zcap_drm_sink_info(struct zcap_filter *f, struct zcap_drm_sink_info *out)
+{
+	struct drm_sink *d = drm_from_filter(f);
+	uint32_t i;
+
+	if (!d || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&d->lock);
+	out->fd = d->fd;
+	out->kms = d->kms;
+	out->imports = d->imports;
+	out->framebuffers = d->framebuffers;
+	for (i = 0; i < d->n_bufs; i++)
+		if (d->bufs[i].valid)
+			out->n_buffers++;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+int zcap_drm_sink_handle(struct zcap_filter *f, uint32_t index,
+			 uint32_t *handle)
+{
+	struct drm_sink *d = drm_from_filter(f);
+	int r = -ENOENT;
+
+	if (!d || !handle)
+		return -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	if (index < d->n_bufs && d->bufs[index].valid) {
+		*handle = d->bufs[index].handle[0];
+		r = 0;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+int zcap_drm_sink_new(const struct zcap_drm_sink_config *cfg,
+		      struct zcap_filter **out)
+{
+	struct drm_sink *d;
+	char name[64];
+	int r;
+
+	*out = NULL;
+	if (!cfg || !cfg->device)
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->cfg = *cfg;
+	d->cfg.device = NULL;
+	r = -pthread_mutex_init(&d->lock, NULL);
+	if (r)
+		goto err_dev;
+	d->fd = open(cfg->device, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		r = -errno;
+		goto err_lock;
+	}
+	{
+		uint64_t cap = 0;
+
+		if (drmGetCap(d->fd, DRM_CAP_PRIME, &cap) ||
+		    !(cap & DRM_PRIME_CAP_IMPORT)) {
+			r = ZCAP_E_NO_DMABUF;
+			goto err_fd;
+		}
+	}
+	snprintf(name, sizeof(name), "drm(%s)", cfg->device);
+	r = zcap_filter_new(name, &drm_ops, d, &d->f);
+	if (r)
+		goto err_fd;
+	/* From here the filter owns d: zcap_filter_destroy() frees it. */
+	r = zcap_pin_new_input(d->f, "in", &drm_in_ops, d, &d->in);
+	if (r)
+		goto err_filter;
+	*out = d->f;
+	return 0;
+
+err_filter:
+	zcap_filter_destroy(d->f);
+	return r;
+err_fd:
+	close(d->fd);
+err_lock:
+	pthread_mutex_destroy(&d->lock);
+err_dev:
+	free(d);
+	return r;
+}
+

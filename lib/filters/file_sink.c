@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * File sink: writes every frame to a file or an fd.
+ *
+ * Frames are written straight from the sample's CPU mapping (the dma-buf
+ * mmap for zero-copy allocators) with writev(). That is not a CPU copy into
+ * another buffer of ours: the bytes go from the capture buffer to the
+ * kernel's page cache or pipe in the write itself, as any writer of a
+ * frame must do. So bytes_copied stays 0 here, with one exception: a
+ * dma-buf mapping is a PFN map, and a file system that pins user pages to
+ * write them (9p's zero-copy path, O_DIRECT files) cannot pin those and
+ * fails with EFAULT. Such writes go through a bounce buffer, and those
+ * bytes are counted as copied.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zcap/zcap.h>
+
+#include "core/filter_util.h"
+#include "core/fmt_table.h"
+
+#define IOV_BATCH 64
+#define BOUNCE_MAX (1u << 20)
+
+struct file_sink {
+	struct zcap_filter *filter;
+	struct zcap_pin *pin;
+	int fd;
+	bool own_fd;
+	uint32_t flags;
+};
+
+/* Write @len bytes from @p through a heap copy (see the top of the file). */
+static int write_bounce(int fd, const uint8_t *p, size_t len, uint64_t *copied)
+{
+	size_t chunk = len < BOUNCE_MAX ? len : BOUNCE_MAX, n, off;
+	uint8_t *buf;
+	ssize_t w;
+	int ret = 0;
+
+	buf = malloc(chunk ? chunk : 1);
+	if (!buf)
+		return -ENOMEM;
+	while (len && !ret) {
+		n = len < chunk ? len : chunk;
+		memcpy(buf, p, n);
+		*copied += n;
+		for (off = 0; off < n; ) {
+			w = write(fd, buf + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				ret = w < 0 ? -errno : -EIO;
+				break;
+			}
+			off += (size_t)w;
+		}
+		p += n;
+		len -= n;
+	}
+	free(buf);
+	return ret;
+}
+
+static int write_iov(int fd, struct iovec *iov, int n, uint64_t *copied)
+{
+	ssize_t w;
+	int ret;
+
+	while (n > 0) {
+		w = writev(fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EFAULT)
+				return -errno;
+			/* Pages that cannot be pinned: bounce what is left. */
+			for (; n > 0; iov++, n--) {
+				ret = write_bounce(fd, iov->iov_base, iov->iov_len, copied);
+				if (ret < 0)
+					return ret;
+			}
+			return 0;
+		}
+		if (w == 0)
+			return -EIO;
+		/* A pipe may take part of it: skip what went out, go on. */
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* Write @lines lines of @len bytes, @stride apart, from @base. */
+static int write_lines(int fd, const uint8_t *base, uint64_t stride,
+		       uint64_t len, uint32_t lines, uint64_t *copied)
+{
+	struct iovec iov[IOV_BATCH];
+	uint32_t l = 0;
+	int n, ret;
+
+	if (!len || !lines)
+		return 0;
+	if (stride == len) {
+		/* Tight lines: one block, however many lines. */
+		iov[0].iov_base = (void *)base;
+		iov[0].iov_len = (size_t)(len * lines);
+		return write_iov(fd, iov, 1, copied);
+	}
+	while (l < lines) {
+		for (n = 0; n < IOV_BATCH && l < lines; n++, l++) {
+			iov[n].iov_base = (void *)(base + (uint64_t)l * stride);
+			iov[n].iov_len = (size_t)len;
+		}
+		ret = write_iov(fd, iov, n, copied);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Lines and bytes per line of plane @p that a write takes. */
+static void plane_extent(const struct zcap_format *fmt, uint32_t p,
+			 uint32_t flags, uint32_t *lines, uint64_t *len)
+{
+	const struct zcap_plane_layout *pl = &fmt->planes[p];
+
+	*lines = (flags & ZCAP_FILE_SINK_RAW) ? pl->lines :
+		 zcapi_fmt_visible_lines(fmt, p);
+	*len = (flags & ZCAP_FILE_SINK_RAW) ? pl->stride :
+	       zcapi_fmt_visible_bytes(fmt, p);
+}
+
+/*
+ * Check the whole layout against the memory before touching it: a wrong
+ * stride or offset must be an error, never a read past the end.
+ */
+static int check_layout(const struct zcap_format *fmt, uint32_t flags,
+			const struct zcap_mem *mem, uint32_t n_mem)
+{
+	uint32_t p, lines;
+	uint64_t len;
+
+	for (p = 0; p < fmt->n_planes; p++) {
+		const struct zcap_plane_layout *pl = &fmt->planes[p];
+
+		plane_extent(fmt, p, flags, &lines, &len);
+		if (pl->mem >= n_mem)
+			return -EINVAL;
+		if (!lines || !len)
+			continue;
+		if (len > pl->stride ||
+		    pl->offset + (lines - 1) * pl->stride + len > mem[pl->mem].length)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Raw frames: the lines of each plane, as the layout says. */
+static int write_planes(struct zcap_sample *s, const struct zcap_format *fmt,
+			int fd, uint32_t flags, uint64_t *total, uint64_t *bounced)
+{
+	uint32_t p, lines;
+	uint64_t len;
+	int ret = 0;
+
+	for (p = 0; p < fmt->n_planes && ret == 0; p++) {
+		const struct zcap_plane_layout *pl = &fmt->planes[p];
+		const uint8_t *base = zcap_sample_data(s, pl->mem);
+
+		if (!base)
+			return -EFAULT;
+		plane_extent(fmt, p, flags, &lines, &len);
+		ret = write_lines(fd, base + pl->offset, pl->stride, len, lines,
+				  bounced);
+		if (ret == 0)
+			*total += len * lines;
+	}
+	return ret;
+}
+
+/*
+ * A bitstream, or a sample without a layout: exactly the bytes the
+ * producer filled in each block, from where its data starts. The block's
+ * size says nothing about a compressed frame's.
+ */
+static int write_payload(struct zcap_sample *s, const struct zcap_format *fmt,
+			 int fd, uint64_t *total, uint64_t *bounced)
+{
+	uint64_t off, len;
+	uint32_t m;
+	int ret = 0;
+
+	for (m = 0; m < zcap_sample_n_mem(s) && ret == 0; m++) {
+		const uint8_t *base = zcap_sample_data(s, m);
+
+		if (!base)
+			return -EFAULT;
+		len = zcapi_sample_payload(s, fmt, m, &off);
+		ret = write_lines(fd, base + off, len, len, 1, bounced);
+		if (ret == 0)
+			*total += len;
+	}
+	return ret;
+}
+
+static bool is_bitstream(const struct zcap_format *fmt)
+{
+	return !fmt || !fmt->n_planes || (fmt->flags & ZCAP_FORMAT_COMPRESSED);
+}
+
+int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
+		      int fd, uint32_t flags, uint64_t *written, uint64_t *copied)
+{
+	struct zcap_mem mem[ZCAP_MAX_PLANES];
+	uint32_t n_mem, m;
+	uint64_t total = 0, bounced = 0;
+	int ret, ret2;
+
+	if (written)
+		*written = 0;
+	if (copied)
+		*copied = 0;
+	if (!s || fd < 0)
+		return -EINVAL;
+	if (!fmt)
+		fmt = zcap_sample_format(s);
+	n_mem = zcap_sample_n_mem(s);
+	if (n_mem > ZCAP_MAX_PLANES)
+		return -EINVAL;
+	for (m = 0; m < n_mem; m++) {
+		ret = zcap_sample_mem(s, m, &mem[m]);
+		if (ret < 0)
+			return ret;
+	}
+	if (!is_bitstream(fmt)) {
+		ret = check_layout(fmt, flags, mem, n_mem);
+		if (ret < 0)
+			return ret;
+	}
+
+	ret = zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
+	if (ret < 0)
+		return ret;
+	if (is_bitstream(fmt))
+		ret = write_payload(s, fmt, fd, &total, &bounced);
+	else
+		ret = write_planes(s, fmt, fd, flags, &total, &bounced);
+	ret2 = zcap_sample_cpu_end(s);
+	if (ret == 0)
+		ret = ret2;
+	if (written)
+		*written = total;
+	if (copied)
+		*copied = bounced;
+	return ret;
+}
+
+static int fs_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	struct file_sink *fs = zcap_pin_priv(pin);
+	const struct zcap_format *sfmt = zcap_sample_format(s);
+	struct zcap_format cfmt;
+	const struct zcap_format *fmt = sfmt;
+	struct zcap_filter_stats *st;
+	uint64_t written = 0, copied = 0;
+	int ret;
+
+	/* A producer that set no layout: the connection's. */
+	if (!sfmt || !sfmt->n_planes) {
+		fmt = NULL;
+		if (zcap_pin_format(pin, &cfmt) == 0 && cfmt.n_planes)
+			fmt = &cfmt;
+	}
+	ret = zcap_sample_write(s, fmt, fs->fd, fs->flags, &written, &copied);
+
+	st = zcap_filter_stats_lock(fs->filter);
+	if (ret == 0) {
+		st->frames++;
+		st->bytes += written;
+		st->bytes_copied += copied;
+		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
+			st->errors++;
+		zcapi_stats_latency(st, s);
+	} else {
+		st->dropped++;
+		st->last_error = ret;
+	}
+	zcap_filter_stats_unlock(fs->filter);
+	if (ret < 0)
+		/* A full disk or a closed pipe will not get better by itself. */
+		zcap_filter_post_event(fs->filter, ret);
+	return ret;
+}
+
+static int fs_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
+{
+	(void)pin;
+	memset(req, 0, sizeof(*req));
+	/* Only the sample being written, for the time of receive(). */
+	req->held = 1;
+	return 0;
+}
+
+static const struct zcap_input_pin_ops fs_pin_ops = {
+	/* propose_allocator NULL: we have none, the source's own wins. */
+	.get_requirements = fs_requirements,
+	.receive = fs_receive,
+};
+
+static int fs_nop(struct zcap_filter *f)
+{
+	(void)f;
+	return 0;
+}
+
+static void fs_destroy(struct zcap_filter *f)
+{
+	struct file_sink *fs = zcap_filter_priv(f);
+
+	if (!fs)
+		return;
+	if (fs->own_fd && fs->fd >= 0)
+		close(fs->fd);
+	free(fs);
+}
+
+static const struct zcap_filter_ops fs_ops = {
+	.pause = fs_nop,
+	.run = fs_nop,
+	.stop = fs_nop,
+	.destroy = fs_destroy,
+};
+
+int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
+		       struct zcap_filter **out)
+{
+	struct file_sink *fs;
+	struct zcap_filter *f;
+	int ret;
+
+	if (!cfg || !out || (!cfg->path && cfg->fd < 0) ||
+	    (cfg->flags & ~ZCAP_FILE_SINK_RAW))
+		return -EINVAL;
+	*out = NULL;
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return -ENOMEM;
+	fs->flags = cfg->flags;
+	if (cfg->path) {
+		fs->fd = open(cfg->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fs->fd < 0) {
+			ret = -errno;
+			free(fs);
+			return ret;
+		}
+		fs->own_fd = true;
+	} else {
+		fs->fd = cfg->fd;
+	}
+	ret = zcap_filter_new("file-sink", &fs_ops, fs, &f);
+	if (ret < 0) {
+		if (fs->own_fd)
+			close(fs->fd);
+		free(fs);
+		return ret;
+	}
+	fs->filter = f;
+	ret = zcap_pin_new_input(f, "in", &fs_pin_ops, fs, &fs->pin);
+	if (ret < 0) {
+		zcap_filter_destroy(f);
+		return ret;
+	}
+	*out = f;
+	return 0;
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Null sink: counts frames. With hold_ms it keeps each sample that long
+ * before releasing it, like a consumer that is slow to give buffers back
+ * (an encoder, a display holding the scanout buffer): the source must not
+ * requeue a held buffer, and must have enough of them to keep capturing.
+ * Samples are held without blocking receive(), so the source's thread
+ * keeps running and the test sees real holding, not a stalled producer.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zcap/zcap.h>
+
+#include "core/filter_util.h"
+
+#define MAX_HELD 32
+
+struct held {
+	struct zcap_sample *s;
+	int64_t release_ns;
+};
+
+struct null_sink {
+	struct zcap_filter *filter;
+	struct zcap_pin *pin;
+	uint32_t hold_ms;
+	uint32_t held_req;		/* what get_requirements says */
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool thread_started;
+	bool quit;
+	struct held *q;			/* ring of held samples, oldest first */
+	uint32_t q_cap, q_head, q_len;
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * Release the oldest held sample. Called with ns->lock held; drops it for
+ * the unref, which may wake the source.
+ */
+static void release_oldest(struct null_sink *ns)
+{
+	struct zcap_sample *s = ns->q[ns->q_head].s;
+
+	ns->q_head = (ns->q_head + 1) % ns->q_cap;
+	ns->q_len--;
+	pthread_mutex_unlock(&ns->lock);
+	zcap_sample_unref(s);
+	pthread_mutex_lock(&ns->lock);
+}
+
+static void *release_thread(void *arg)
+{
+	struct null_sink *ns = arg;
+	struct timespec ts;
+	int64_t t;
+
+	pthread_mutex_lock(&ns->lock);
+	while (!ns->quit) {
+		if (!ns->q_len) {
+			pthread_cond_wait(&ns->cond, &ns->lock);
+			continue;
+		}
+		t = ns->q[ns->q_head].release_ns;
+		if (now_ns() < t) {
+			ts.tv_sec = t / 1000000000LL;
+			ts.tv_nsec = t % 1000000000LL;
+			pthread_cond_timedwait(&ns->cond, &ns->lock, &ts);
+			continue;
+		}
+		release_oldest(ns);
+	}
+	pthread_mutex_unlock(&ns->lock);
+	return NULL;
+}
+
+/* Release every held sample now (stop, disconnect, destroy). */
+static void release_all(struct null_sink *ns)
+{
+	pthread_mutex_lock(&ns->lock);
+	while (ns->q_len)
+		release_oldest(ns);
+	pthread_mutex_unlock(&ns->lock);
+}
+
+static int hold(struct null_sink *ns, struct zcap_sample *s)
+{
+	struct held *q;
+	uint32_t i, cap;
+
+	pthread_mutex_lock(&ns->lock);
+	if (ns->q_len == ns->q_cap) {
+		cap = ns->q_cap ? ns->q_cap * 2 : 8;
+		q = calloc(cap, sizeof(*q));
+		if (!q) {
+			pthread_mutex_unlock(&ns->lock);
+			return -ENOMEM;
+		}
+		for (i = 0; i < ns->q_len; i++)
+			q[i] = ns->q[(ns->q_head + i) % ns->q_cap];
+		free(ns->q);
+		ns->q = q;
+		ns->q_cap = cap;
+		ns->q_head = 0;
+	}
+	i = (ns->q_head + ns->q_len) % ns->q_cap;
+	ns->q[i].s = zcap_sample_ref(s);
+	ns->q[i].release_ns = now_ns() + (int64_t)ns->hold_ms * 1000000LL;
+	ns->q_len++;
+	pthread_cond_signal(&ns->cond);
+	pthread_mutex_unlock(&ns->lock);
+	return 0;
+}
+
+static int ns_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	struct null_sink *ns = zcap_pin_priv(pin);
+	struct zcap_filter_stats *st;
+	uint64_t bytes = zcapi_sample_bytes(s);
+	int ret = 0;
+
+	if (ns->hold_ms)
+		ret = hold(ns, s);
+
+	st = zcap_filter_stats_lock(ns->filter);
+	if (ret == 0) {
+		st->frames++;
+		st->bytes += bytes;
+		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
+			st->errors++;
+		zcapi_stats_latency(st, s);
+	} else {
+		st->dropped++;
+	}
+	zcap_filter_stats_unlock(ns->filter);
+	return ret;
+}
+
+static int ns_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
+{
+	struct null_sink *ns = zcap_pin_priv(pin);
+
+	memset(req, 0, sizeof(*req));
+	req->held = ns->held_req;
+	return 0;
+}
+
+static void ns_disconnect(struct zcap_pin *pin)
+{
+	release_all(zcap_pin_priv(pin));
+}
+
+static const struct zcap_input_pin_ops ns_pin_ops = {
+	/* propose_allocator NULL: we have none, the source's own wins. */
+	.get_requirements = ns_requirements,
+	.receive = ns_receive,
+	.disconnect = ns_disconnect,
+};
+
+static int ns_nop(struct zcap_filter *f)
+{
+	(void)f;
+	return 0;
+}
+
+static int ns_stop(struct zcap_filter *f)
+{
+	release_all(zcap_filter_priv(f));
+	return 0;
+}
+
+static void ns_free(struct null_sink *ns)
+{
+	if (ns->thread_started) {
+		pthread_mutex_lock(&ns->lock);
+		ns->quit = true;
+		pthread_cond_signal(&ns->cond);
+		pthread_mutex_unlock(&ns->lock);
+		pthread_join(ns->thread, NULL);
+	}
+	release_all(ns);
+	pthread_cond_destroy(&ns->cond);
+	pthread_mutex_destroy(&ns->lock);
+	free(ns->q);
+	free(ns);
+}
+
+static void ns_destroy(struct zcap_filter *f)
+{
+	struct null_sink *ns = zcap_filter_priv(f);
+
+	if (ns)
+		ns_free(ns);
+}
+
+static const struct zcap_filter_ops ns_ops = {
+	.pause = ns_nop,
+	.run = ns_nop,
+	.stop = ns_stop,
+	.destroy = ns_destroy,
+};
+
+int zcap_null_sink_new(const struct zcap_null_sink_config *cfg,
+		       struct zcap_filter **out)
+{
+	struct null_sink *ns;
+	struct zcap_filter *f;
+	pthread_condattr_t ca;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	ns->hold_ms = cfg ? cfg->hold_ms : 0;
+	/*
+	 * Requirements are asked before the format (and so the frame rate)
+	 * is known: the caller says how many it holds, or a small default.
+	 */
+	ns->held_req = cfg && cfg->held ? cfg->held : ns->hold_ms ? 3 : 1;
+	if (ns->held_req > MAX_HELD)
+		ns->held_req = MAX_HELD;
+	pthread_mutex_init(&ns->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	ret = -pthread_cond_init(&ns->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (ret < 0) {
+		pthread_mutex_destroy(&ns->lock);
+		free(ns);
+		return ret;
+	}
+	if (ns->hold_ms) {
+		ret = -pthread_create(&ns->thread, NULL, release_thread, ns);
+		if (ret < 0) {
+			pthread_cond_destroy(&ns->cond);
+			pthread_mutex_destroy(&ns->lock);
+			free(ns);
+			return ret;
+		}
+		ns->thread_started = true;
+	}
+	ret = zcap_filter_new("null-sink", &ns_ops, ns, &f);
+	if (ret < 0) {
+		ns_free(ns);
+		return ret;
+	}
+	ns->filter = f;
+	ret = zcap_pin_new_input(f, "in", &ns_pin_ops, ns, &ns->pin);
+	if (ret < 0) {
+		zcap_filter_destroy(f);
+		return ret;
+	}
+	*out = f;
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * V4L2's side of formats: a zcap_format from the driver's v4l2_format,
+ * the driver's data offset, the EINTR-safe ioctl wrapper, and a QBUF's
+ * dma-bufs from a sample. Internal to libzcap. What a pixel format is
+ * (planes, blocks, visible bytes) is the core's: fmt_table.h.
+ */
+#ifndef ZCAP_LIB_V4L2_FMT_H
+#define ZCAP_LIB_V4L2_FMT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/videodev2.h>
+
+#include <zcap/format.h>
+
+#include "core/fmt_table.h"
+
+#ifndef ZCAP_HIDDEN
+#define ZCAP_HIDDEN __attribute__((visibility("hidden")))
+#endif
+
+/*
+ * Build a zcap_format from the driver's answer to G_FMT. Each V4L2 plane
+ * is a memory block of sizeimage bytes; the logical planes of a
+ * single-block format (NV12, YUV420) follow each other in block 0 with
+ * strides derived from bytesperline, as the V4L2 specification defines.
+ * A bitstream (@compressed: the driver's ENUM_FMT flags it
+ * V4L2_FMT_FLAG_COMPRESSED; a fourcc zcapi_fmt_is_compressed() knows; an
+ * unknown fourcc without bytesperline) is one plane per block of
+ * sizeimage bytes, flagged ZCAP_FORMAT_COMPRESSED.
+ */
+ZCAP_HIDDEN int zcapi_fmt_from_v4l2(const struct v4l2_format *vf,
+				   bool compressed, struct zcap_format *out);
+
+/*
+ * The driver started block @mem's data @doff bytes in (V4L2's
+ * data_offset): move its planes there. A bitstream's plane shrinks to the
+ * rest of the block.
+ */
+ZCAP_HIDDEN void zcapi_fmt_add_data_offset(struct zcap_format *f, uint32_t mem,
+					   uint32_t doff);
+
+/* ioctl that retries EINTR; returns 0 or -errno. */
+ZCAP_HIDDEN int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg);
+
+struct zcap_sample;
+/*
+ * A CAPTURE QBUF of @s's first @n_mem dma-bufs: @b (and @planes, which it
+ * points at, when @mplane) gets each block's fd and whole length. 0, or
+ * zcap_sample_mem()'s error.
+ */
+ZCAP_HIDDEN int zcapi_v4l2_buf_set_dmabufs(struct v4l2_buffer *b,
+					   struct v4l2_plane *planes, bool mplane,
+					   struct zcap_sample *s, uint32_t n_mem);
+
+#endif /* ZCAP_LIB_V4L2_FMT_H */
