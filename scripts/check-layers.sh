@@ -44,7 +44,7 @@ drm:core providers
 #   v4l2_source+v4l2_stream: the V4L2 source's control side and its
 #     streaming thread.
 ONE_OBJECT='core/allocator core/sample | core/filter core/pin core/graph |
-v4l2/v4l2_source v4l2/v4l2_stream'
+v4l2/v4l2_source v4l2/v4l2_stream | v4l2/queue v4l2/queue_sample'
 
 needed=()
 while getopts "n:" opt; do
