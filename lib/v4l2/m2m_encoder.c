@@ -861,7 +861,7 @@ static int enc_pause(struct zcap_filter *f)
 
 	if (!e->c.have_fmt || !e->c.alloc)
 		return ZCAP_E_NOT_CONNECTED;
-	if (e->c.oq.memory)	/* PAUSED again from RUNNING */
+	if (zcapi_outq_requested(&e->c.oq))	/* PAUSED again from RUNNING */
 		return 0;
 	if (e->cfg.gop_size) {
 		struct v4l2_control c = {
