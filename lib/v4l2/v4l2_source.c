@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/filter_util.h"
@@ -40,11 +39,6 @@ static uint64_t page_round(uint64_t n)
 	uint64_t p = ps > 0 ? (uint64_t)ps : 4096;
 
 	return (n + p - 1) / p * p;
-}
-
-static uint32_t v4l2_memory(const struct v4l2_src *src)
-{
-	return src->mode == V4L2_SRC_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP;
 }
 
 /* ---- device ---------------------------------------------------------- */
@@ -85,7 +79,9 @@ static int src_open(struct v4l2_src *src)
 			      src->device, src->card);
 		return -EMEDIUMTYPE;
 	}
-	return 0;
+	ret = zcapi_v4l2q_init(&src->q, src->fd, src->type);
+	src->q_ready = !ret;
+	return ret;
 }
 
 static void src_min_buffers(struct v4l2_src *src)
@@ -244,141 +240,33 @@ static int src_set_rate(struct v4l2_src *src)
 
 /* ---- V4L2 buffers ------------------------------------------------------ */
 
-static int reqbufs(struct v4l2_src *src, uint32_t memory, uint32_t count,
-		   uint32_t *granted)
-{
-	struct v4l2_requestbuffers rb;
-	int ret;
-
-	memset(&rb, 0, sizeof(rb));
-	rb.type = src->type;
-	rb.memory = memory;
-	rb.count = count;
-	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_REQBUFS, &rb);
-	if (ret < 0)
-		return ret;
-	if (granted)
-		*granted = rb.count;
-	return 0;
-}
-
-static void unmap_buffers(struct v4l2_src *src)
-{
-	uint32_t i, p;
-
-	if (!src->mmaps)
-		return;
-	for (i = 0; i < src->nbufs; i++)
-		for (p = 0; p < VIDEO_MAX_PLANES; p++)
-			if (src->mmaps[i].addr[p])
-				munmap(src->mmaps[i].addr[p], src->mmaps[i].len[p]);
-	free(src->mmaps);
-	src->mmaps = NULL;
-}
-
-static int map_buffers(struct v4l2_src *src)
-{
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct v4l2_buffer b;
-	uint32_t i, p, n;
-	int ret;
-
-	src->mmaps = calloc(src->nbufs, sizeof(*src->mmaps));
-	if (!src->mmaps)
-		return -ENOMEM;
-	for (i = 0; i < src->nbufs; i++) {
-		memset(&b, 0, sizeof(b));
-		memset(planes, 0, sizeof(planes));
-		b.type = src->type;
-		b.memory = V4L2_MEMORY_MMAP;
-		b.index = i;
-		if (src->mplane) {
-			b.m.planes = planes;
-			b.length = VIDEO_MAX_PLANES;
-		}
-		ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_QUERYBUF, &b);
-		if (ret < 0)
-			goto err;
-		n = src->mplane ? b.length : 1;
-		if (n != src->fmt.n_mem) {
-			ret = -EPROTO;
-			goto err;
-		}
-		for (p = 0; p < n; p++) {
-			uint32_t len = src->mplane ? planes[p].length : b.length;
-			uint32_t off = src->mplane ? planes[p].m.mem_offset : b.m.offset;
-			void *addr;
-
-			addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-				    src->fd, off);
-			if (addr == MAP_FAILED) {
-				ret = -errno;
-				goto err;
-			}
-			src->mmaps[i].addr[p] = addr;
-			src->mmaps[i].len[p] = len;
-		}
-	}
-	return 0;
-err:
-	unmap_buffers(src);
-	return ret;
-}
-
+/* Every buffer back: STREAMOFF if needed, unmap, REQBUFS(0), the samples. */
 static void release_queue(struct v4l2_src *src)
 {
-	uint32_t i, memory;
-
-	if (src->mode == V4L2_SRC_NONE)
-		return;
-	memory = v4l2_memory(src);
-	/*
-	 * Mappings first: REQBUFS(0) fails with EBUSY on 6.1 while a buffer
-	 * is still mapped. The dma-bufs queued in DMABUF mode are dropped by
-	 * the driver here, which detaches them.
-	 */
-	unmap_buffers(src);
-	reqbufs(src, memory, 0, NULL);
-	for (i = 0; src->parked && i < src->n_alloc; i++)
-		if (src->parked[i])
-			zcap_sample_unref(src->parked[i]);
-	free(src->parked);
-	src->parked = NULL;
-	free(src->queued);
-	src->queued = NULL;
-	src->n_queued = 0;
+	if (src->q_ready)
+		zcapi_v4l2q_release(&src->q);
 	src->nbufs = 0;
-	src->mode = V4L2_SRC_NONE;
 }
 
 static int setup_mmap(struct v4l2_src *src, uint32_t count)
 {
-	uint32_t granted = 0;
 	int ret;
 
-	ret = reqbufs(src, V4L2_MEMORY_MMAP, count, &granted);
+	ret = zcapi_v4l2q_reqbufs(&src->q, V4L2_MEMORY_MMAP, count,
+				  src->fmt.n_mem);
 	if (ret < 0) {
-		zcapi_v4l2_note(src, "VIDIOC_REQBUFS(MMAP, %u) failed: %s", count,
-			      strerror(-ret));
+		zcapi_v4l2_note(src, "VIDIOC_REQBUFS(MMAP, %u) or mapping the driver's buffers failed: %s",
+			      count, strerror(-ret));
 		return ret;
 	}
-	if (granted < src->min_buffers) {
-		reqbufs(src, V4L2_MEMORY_MMAP, 0, NULL);
-		zcapi_v4l2_note(src, "the driver granted %u MMAP buffers, it needs %u",
-			      granted, src->min_buffers);
+	if ((uint32_t)ret < src->min_buffers) {
+		release_queue(src);
+		zcapi_v4l2_note(src, "the driver granted %d MMAP buffers, it needs %u",
+			      ret, src->min_buffers);
 		return ZCAP_E_PROPS_REJECTED;
 	}
-	src->mode = V4L2_SRC_MMAP;
-	src->nbufs = granted;
-	ret = map_buffers(src);
-	if (ret < 0) {
-		reqbufs(src, V4L2_MEMORY_MMAP, 0, NULL);
-		src->mode = V4L2_SRC_NONE;
-		src->nbufs = 0;
-		zcapi_v4l2_note(src, "mapping the driver's buffers failed: %s",
-			      strerror(-ret));
-	}
-	return ret;
+	src->nbufs = (uint32_t)ret;
+	return 0;
 }
 
 /*
@@ -389,58 +277,42 @@ static int setup_mmap(struct v4l2_src *src, uint32_t count)
  */
 static int setup_queue(struct v4l2_src *src)
 {
-	uint32_t count = zcap_allocator_count(src->alloc);
-	uint32_t granted = 0;
+	uint32_t count = zcap_allocator_count(src->alloc), granted;
 	int ret;
 
 	if (!count)
 		return ZCAP_E_SIZE_NOT_SET;
-	src->n_alloc = count;
-
-	if (zcap_allocator_is_dmabuf(src->alloc)) {
-		ret = reqbufs(src, V4L2_MEMORY_DMABUF, count, &granted);
-		if (ret == -EINVAL) {
-			zcapi_v4l2_note(src, "%s cannot import dma-bufs; capturing into its own buffers and copying",
-				      src->card);
-			return setup_mmap(src, count);
-		}
-		if (ret < 0) {
-			zcapi_v4l2_note(src, "VIDIOC_REQBUFS(DMABUF, %u) failed: %s",
-				      count, strerror(-ret));
-			return ret;
-		}
-		if (granted < count) {
-			/*
-			 * Adapt if the driver can still stream, else say so
-			 * (Documentation/users.md, too few buffers).
-			 */
-			if (granted < src->min_buffers) {
-				reqbufs(src, V4L2_MEMORY_DMABUF, 0, NULL);
-				zcapi_v4l2_note(src, "the driver granted %u of %u buffers, below its minimum %u",
-					      granted, count, src->min_buffers);
-				return ZCAP_E_PROPS_REJECTED;
-			}
-			zcapi_v4l2_note(src, "the driver granted %u of %u buffers; using %u",
-				      granted, count, granted);
-		} else {
-			/* vb2 may round up; we only have the allocator's dma-bufs. */
-			granted = count;
-		}
-		src->queued = calloc(count, sizeof(*src->queued));
-		src->parked = calloc(count, sizeof(*src->parked));
-		if (!src->queued || !src->parked) {
-			free(src->queued);
-			free(src->parked);
-			src->queued = NULL;
-			src->parked = NULL;
-			reqbufs(src, V4L2_MEMORY_DMABUF, 0, NULL);
-			return -ENOMEM;
-		}
-		src->mode = V4L2_SRC_DMABUF;
-		src->nbufs = granted;
-		return 0;
+	if (!zcap_allocator_is_dmabuf(src->alloc))
+		return setup_mmap(src, count);
+	ret = zcapi_v4l2q_reqbufs(&src->q, V4L2_MEMORY_DMABUF, count,
+				  src->fmt.n_mem);
+	if (ret == -EINVAL) {
+		zcapi_v4l2_note(src, "%s cannot import dma-bufs; capturing into its own buffers and copying",
+			      src->card);
+		return setup_mmap(src, count);
 	}
-	return setup_mmap(src, count);
+	if (ret < 0) {
+		zcapi_v4l2_note(src, "VIDIOC_REQBUFS(DMABUF, %u) failed: %s",
+			      count, strerror(-ret));
+		return ret;
+	}
+	granted = (uint32_t)ret;
+	/*
+	 * Fewer: adapt if the driver can still stream, else say so
+	 * (Documentation/users.md, too few buffers). More (vb2 rounds up):
+	 * we only have the allocator's dma-bufs.
+	 */
+	if (granted < count && granted < src->min_buffers) {
+		release_queue(src);
+		zcapi_v4l2_note(src, "the driver granted %u of %u buffers, below its minimum %u",
+			      granted, count, src->min_buffers);
+		return ZCAP_E_PROPS_REJECTED;
+	}
+	if (granted < count)
+		zcapi_v4l2_note(src, "the driver granted %u of %u buffers; using %u",
+			      granted, count, granted);
+	src->nbufs = granted < count ? granted : count;
+	return 0;
 }
 
 /*
@@ -476,7 +348,7 @@ static int check_import(struct v4l2_src *src)
 		return 0;
 
 	release_queue(src);
-	ret = setup_mmap(src, src->n_alloc);
+	ret = setup_mmap(src, zcap_allocator_count(src->alloc));
 	if (ret == 0)
 		zcapi_v4l2_note(src, "the allocator's buffers do not start at offset 0 of their dma-buf; copying");
 	return ret;
@@ -687,13 +559,13 @@ static int src_pause(struct zcap_filter *f)
 			return ret;
 		src->committed = true;
 	}
-	if (src->mode == V4L2_SRC_NONE) {
+	if (!src->q.memory) {
 		/* Stopped before: the buffers went back with REQBUFS(0). */
 		ret = setup_queue(src);
 		if (ret < 0)
 			goto err;
 	}
-	if (src->mode == V4L2_SRC_DMABUF) {
+	if (zcapi_v4l2q_is_dmabuf(&src->q)) {
 		ret = check_import(src);
 		if (ret < 0)
 			goto err;
@@ -713,7 +585,7 @@ static int src_run(struct zcap_filter *f)
 	struct v4l2_src *src = zcap_filter_priv(f);
 	struct zcap_filter_stats *st;
 
-	if (src->mode == V4L2_SRC_NONE)
+	if (!src->q.memory)
 		return ZCAP_E_WRONG_STATE;
 	st = zcap_filter_stats_lock(f);
 	st->last_error = 0;
@@ -747,6 +619,8 @@ static void src_destroy(struct zcap_filter *f)
 			zcap_allocator_decommit(src->alloc);
 		zcap_allocator_unref(src->alloc);
 	}
+	if (src->q_ready)
+		zcapi_v4l2q_fini(&src->q);
 	if (src->stop_fd >= 0)
 		close(src->stop_fd);
 	if (src->fd >= 0)
