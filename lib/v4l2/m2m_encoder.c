@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/mman.h>
 
 #include <linux/videodev2.h>
 
@@ -42,17 +41,6 @@
 #define ENC_COPY_TIMEOUT_MS	1000
 #define ENC_OUT_TIMEOUT_MS	2000
 
-struct enc_cap_buf {
-	void *map;		/* MMAP: the driver's buffer */
-	size_t len;
-	/*
-	 * DMABUF: the bitstream allocator's sample while it is queued at this
-	 * index, or parked (held unqueued: the index is past what REQBUFS
-	 * granted, or the stream has ended).
-	 */
-	struct zcap_sample *s;
-};
-
 struct m2m_enc {
 	struct zcapi_v4l2c c;	/* raw frames in; the input pin's priv */
 	struct zcap_pin *in;
@@ -64,10 +52,12 @@ struct m2m_enc {
 
 	struct zcap_format in_fmt;
 
-	struct enc_cap_buf *cap;
-	uint32_t n_cap;		/* CAPTURE buffers the driver granted */
-	uint32_t n_cap_slots;	/* entries of cap[]: DMABUF, the allocator's count */
-	uint32_t cap_memory;	/* V4L2_MEMORY_MMAP or V4L2_MEMORY_DMABUF */
+	/*
+	 * The bitstream: DMABUF, the output pin's allocator's dma-bufs the
+	 * encoder writes into; MMAP, its own buffers, copied out.
+	 */
+	struct zcapi_v4l2q cap;
+	bool cap_ready;		/* cap initialised */
 	uint32_t cap_sizeimage;
 
 	struct zcap_allocator *out_alloc;	/* the output pin's decided one */
@@ -135,86 +125,11 @@ static int enc_read_coded_size(struct m2m_enc *e)
 	return 0;
 }
 
-/*
- * Queue CAPTURE buffer @index. DMABUF: only once the bitstream allocator
- * has it free (-EBUSY while a holder still reads it), with its dma-buf.
- */
-static int enc_queue_cap(struct m2m_enc *e, uint32_t index)
-{
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct zcap_sample *s = NULL;
-	struct v4l2_buffer b;
-	int r;
-
-	memset(&b, 0, sizeof(b));
-	memset(planes, 0, sizeof(planes));
-	b.type = e->cap_type;
-	b.memory = e->cap_memory;
-	b.index = index;
-	if (e->mplane) {
-		b.m.planes = planes;
-		b.length = 1;
-	}
-	if (e->cap_memory == V4L2_MEMORY_DMABUF) {
-		r = zcap_allocator_get_buffer_index(e->out_alloc, index, &s);
-		if (r)
-			return r;
-		r = zcapi_v4l2_buf_set_dmabufs(&b, planes, e->mplane, s, 1);
-		if (r) {
-			zcap_sample_unref(s);
-			return r;
-		}
-		e->cap[index].len = e->mplane ? planes[0].length : b.length;
-	}
-	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_QBUF, &b);
-	if (r) {
-		zcap_sample_unref(s);
-		return r;
-	}
-	if (s)
-		e->cap[index].s = s;
-	return 0;
-}
-
-/* DMABUF: queue every granted index whose sample came back. */
-static int enc_requeue_cap(struct m2m_enc *e)
-{
-	uint32_t i;
-	int r;
-
-	for (i = 0; i < e->n_cap; i++) {
-		if (e->cap[i].s)
-			continue;
-		r = enc_queue_cap(e, i);
-		if (r && r != -EBUSY)
-			return r;
-	}
-	return 0;
-}
-
+/* STREAMOFF, unmapping, REQBUFS(0), then the bitstream samples held. */
 static void enc_cap_release(struct m2m_enc *e)
 {
-	struct v4l2_requestbuffers req = {
-		.type = e->cap_type,
-		.memory = e->cap_memory,
-	};
-	int type = (int)e->cap_type;
-	uint32_t i;
-
-	if (!e->cap)
-		return;
-	zcapi_v4l2_ioctl(e->c.fd, VIDIOC_STREAMOFF, &type);
-	for (i = 0; i < e->n_cap; i++)
-		if (e->cap[i].map)
-			munmap(e->cap[i].map, e->cap[i].len);
-	/* The driver lets go of the dma-bufs before their samples go back. */
-	zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
-	for (i = 0; i < e->n_cap_slots; i++)
-		zcap_sample_unref(e->cap[i].s);
-	free(e->cap);
-	e->cap = NULL;
-	e->n_cap = 0;
-	e->n_cap_slots = 0;
+	if (e->cap_ready)
+		zcapi_v4l2q_release(&e->cap);
 }
 
 /*
@@ -237,113 +152,39 @@ static bool enc_cap_can_import(struct m2m_enc *e)
 
 /*
  * DMABUF CAPTURE buffers, one per buffer of the committed bitstream
- * allocator, each queued at its own index. An index past what REQBUFS
- * granted is parked, so that it never shows as free.
+ * allocator, each queued at its own index; buffers past what REQBUFS
+ * granted are parked, so that they never show as free.
  */
 static int enc_cap_setup_dmabuf(struct m2m_enc *e)
 {
-	struct v4l2_requestbuffers req = {
-		.count = zcap_allocator_count(e->out_alloc),
-		.type = e->cap_type,
-		.memory = V4L2_MEMORY_DMABUF,
-	};
-	uint32_t slots = req.count;
-	uint32_t i;
 	int r;
 
-	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
+	r = zcapi_v4l2q_reqbufs(&e->cap, V4L2_MEMORY_DMABUF,
+				zcap_allocator_count(e->out_alloc), 1);
+	if (r > 0)
+		r = zcapi_v4l2q_fill(&e->cap, e->out_alloc);
 	if (r)
-		return r;
-	e->cap_memory = V4L2_MEMORY_DMABUF;
-	if (!req.count) {
-		r = -ENOMEM;
-		goto err;
-	}
-	e->cap = calloc(slots, sizeof(*e->cap));
-	if (!e->cap) {
-		r = -ENOMEM;
-		goto err;
-	}
-	e->n_cap_slots = slots;
-	e->n_cap = req.count < slots ? req.count : slots;
-	for (i = e->n_cap; i < slots; i++) {
-		r = zcap_allocator_get_buffer_index(e->out_alloc, i, &e->cap[i].s);
-		if (r)
-			goto err;
-	}
-	for (i = 0; i < e->n_cap; i++) {
-		r = enc_queue_cap(e, i);
-		if (r)
-			goto err;
-	}
-	return 0;
-err:
-	if (e->cap) {
 		enc_cap_release(e);
-	} else {
-		req.count = 0;
-		zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
-	}
-	e->cap_memory = V4L2_MEMORY_MMAP;
 	return r;
 }
 
 static int enc_cap_setup_mmap(struct m2m_enc *e)
 {
-	struct v4l2_requestbuffers req = {
-		.count = e->cfg.capture_buffers,
-		.type = e->cap_type,
-		.memory = V4L2_MEMORY_MMAP,
-	};
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct v4l2_buffer b;
 	uint32_t i;
 	int r;
 
-	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
-	if (r)
+	r = zcapi_v4l2q_reqbufs(&e->cap, V4L2_MEMORY_MMAP,
+				e->cfg.capture_buffers, 1);
+	if (r < 0)
 		return r;
-	if (!req.count)
-		return -ENOMEM;
-	e->cap_memory = V4L2_MEMORY_MMAP;
-	e->cap = calloc(req.count, sizeof(*e->cap));
-	if (!e->cap) {
-		req.count = 0;
-		zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
-		return -ENOMEM;
-	}
-	e->n_cap = req.count;
-	e->n_cap_slots = req.count;
-	for (i = 0; i < e->n_cap; i++) {
-		memset(&b, 0, sizeof(b));
-		memset(planes, 0, sizeof(planes));
-		b.type = e->cap_type;
-		b.memory = V4L2_MEMORY_MMAP;
-		b.index = i;
-		if (e->mplane) {
-			b.m.planes = planes;
-			b.length = VIDEO_MAX_PLANES;
+	for (i = 0; i < e->cap.count; i++) {
+		r = zcapi_v4l2q_requeue(&e->cap, i);
+		if (r) {
+			enc_cap_release(e);
+			return r;
 		}
-		r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_QUERYBUF, &b);
-		if (r)
-			goto err;
-		e->cap[i].len = e->mplane ? planes[0].length : b.length;
-		e->cap[i].map = mmap(NULL, e->cap[i].len, PROT_READ, MAP_SHARED,
-				     e->c.fd, e->mplane ? planes[0].m.mem_offset :
-							b.m.offset);
-		if (e->cap[i].map == MAP_FAILED) {
-			e->cap[i].map = NULL;
-			r = -errno;
-			goto err;
-		}
-		r = enc_queue_cap(e, i);
-		if (r)
-			goto err;
 	}
 	return 0;
-err:
-	enc_cap_release(e);
-	return r;
 }
 
 /* Add @what to the filter's note, after what is there. */
@@ -391,7 +232,7 @@ static int enc_cap_setup(struct m2m_enc *e, char *note, size_t len)
  * flagged it.
  */
 static int enc_describe_coded(struct m2m_enc *e, struct zcap_sample *s,
-			      const struct v4l2_buffer *b, uint32_t offset,
+			      const struct zcapi_v4l2q_done *b, uint32_t offset,
 			      uint32_t bytes)
 {
 	struct zcap_format cf;
@@ -435,7 +276,7 @@ static int enc_describe_coded(struct m2m_enc *e, struct zcap_sample *s,
 }
 
 /* MMAP: a free sample of the bitstream allocator with a copy of the frame. */
-static int enc_copy_coded(struct m2m_enc *e, const struct v4l2_buffer *b,
+static int enc_copy_coded(struct m2m_enc *e, const struct zcapi_v4l2q_done *b,
 			  uint32_t offset, uint32_t bytes,
 			  struct zcap_sample **out)
 {
@@ -456,7 +297,7 @@ static int enc_copy_coded(struct m2m_enc *e, const struct v4l2_buffer *b,
 	if (!r && (!dst || m.length < bytes))
 		r = -ENOSPC;
 	if (!r)
-		memcpy(dst, (const char *)e->cap[b->index].map + offset, bytes);
+		memcpy(dst, (const char *)b->map[0] + offset, bytes);
 	zcap_sample_cpu_end(s);
 	if (r)
 		goto err;
@@ -472,7 +313,7 @@ err:
  * into (DMABUF; the caller keeps its reference), or with @imported NULL a
  * copy out of the MMAP buffer. Returns 0 or an error to report.
  */
-static int enc_deliver(struct m2m_enc *e, const struct v4l2_buffer *b,
+static int enc_deliver(struct m2m_enc *e, const struct zcapi_v4l2q_done *b,
 		       struct zcap_sample *imported, uint32_t offset,
 		       uint32_t bytes)
 {
@@ -528,25 +369,53 @@ static void enc_mark_drained(struct m2m_enc *e)
 		zcap_pin_deliver_end_of_stream(e->out);
 }
 
+/*
+ * One dequeued CAPTURE buffer: its coded frame downstream (the sample the
+ * encoder wrote into, or a copy out of its MMAP buffer), the buffer back
+ * to the encoder. True once it was the last one.
+ */
+static bool enc_coded_frame(struct m2m_enc *e, const struct zcapi_v4l2q_done *b)
+{
+	uint32_t offset = b->data_offset[0], bytes = b->bytesused[0];
+	int r;
+
+	if (bytes > b->length[0])
+		bytes = b->length[0];
+	bytes = offset < bytes ? bytes - offset : 0;
+	if (b->flags & V4L2_BUF_FLAG_ERROR) {
+		enc_error(e, -EIO, "coded buffer flagged ERROR", false);
+	} else if (bytes) {
+		r = enc_deliver(e, b, b->sample, offset, bytes);
+		if (r)
+			enc_error(e, r, "delivering a coded frame", false);
+	}
+	/*
+	 * DMABUF: the sample goes back to the allocator when its last holder
+	 * lets go; the thread queues it again then (zcapi_v4l2q_fill).
+	 */
+	zcap_sample_unref(b->sample);
+	if (b->flags & V4L2_BUF_FLAG_LAST) {
+		zcapi_v4l2q_put(&e->cap, b->index);
+		return true;
+	}
+	if (!zcapi_v4l2q_is_dmabuf(&e->cap)) {
+		r = zcapi_v4l2q_requeue(&e->cap, b->index);
+		if (r) {
+			enc_error(e, r, "QBUF(CAPTURE)", true);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Dequeue every finished CAPTURE buffer; true once the last one came. */
 static bool enc_drain_capture(struct m2m_enc *e)
 {
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct zcap_sample *s;
-	struct v4l2_buffer b;
-	uint32_t offset, bytes;
+	struct zcapi_v4l2q_done b;
 	int r;
 
 	for (;;) {
-		memset(&b, 0, sizeof(b));
-		memset(planes, 0, sizeof(planes));
-		b.type = e->cap_type;
-		b.memory = e->cap_memory;
-		if (e->mplane) {
-			b.m.planes = planes;
-			b.length = VIDEO_MAX_PLANES;
-		}
-		r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_DQBUF, &b);
+		r = zcapi_v4l2q_dequeue(&e->cap, &b);
 		if (r == -EAGAIN)
 			return false;
 		if (r == -EPIPE)	/* the last buffer was already dequeued */
@@ -555,37 +424,8 @@ static bool enc_drain_capture(struct m2m_enc *e)
 			enc_error(e, r, "DQBUF(CAPTURE)", true);
 			return true;
 		}
-		if (b.index >= e->n_cap)
-			continue;
-		offset = e->mplane ? planes[0].data_offset : 0;
-		bytes = e->mplane ? planes[0].bytesused : b.bytesused;
-		if (bytes > e->cap[b.index].len)
-			bytes = (uint32_t)e->cap[b.index].len;
-		bytes = offset < bytes ? bytes - offset : 0;
-		/*
-		 * DMABUF: the sample leaves its slot here and goes back to the
-		 * allocator when its last holder lets go; the thread queues
-		 * its index again then (enc_requeue_cap).
-		 */
-		s = e->cap[b.index].s;
-		e->cap[b.index].s = NULL;
-		if (b.flags & V4L2_BUF_FLAG_ERROR) {
-			enc_error(e, -EIO, "coded buffer flagged ERROR", false);
-		} else if (bytes) {
-			r = enc_deliver(e, &b, s, offset, bytes);
-			if (r)
-				enc_error(e, r, "delivering a coded frame", false);
-		}
-		zcap_sample_unref(s);
-		if (b.flags & V4L2_BUF_FLAG_LAST)
+		if (enc_coded_frame(e, &b))
 			return true;
-		if (e->cap_memory == V4L2_MEMORY_MMAP) {
-			r = enc_queue_cap(e, b.index);
-			if (r) {
-				enc_error(e, r, "QBUF(CAPTURE)", true);
-				return true;
-			}
-		}
 	}
 }
 
@@ -597,7 +437,7 @@ static void enc_drain_output(struct m2m_enc *e)
 static void *enc_thread(void *arg)
 {
 	struct m2m_enc *e = arg;
-	bool dmabuf = e->cap_memory == V4L2_MEMORY_DMABUF;
+	bool dmabuf = zcapi_v4l2q_is_dmabuf(&e->cap);
 	bool done = false;
 	short revents;
 	int r;
@@ -613,7 +453,7 @@ static void *enc_thread(void *arg)
 				     &revents))
 			break;
 		if (!done && dmabuf) {
-			r = enc_requeue_cap(e);
+			r = zcapi_v4l2q_fill(&e->cap, e->out_alloc);
 			if (r) {
 				enc_error(e, r, "QBUF(CAPTURE)", true);
 				done = true;
@@ -902,7 +742,6 @@ err:
 static int enc_run(struct zcap_filter *f)
 {
 	struct m2m_enc *e = zcap_filter_priv(f);
-	int type = (int)e->cap_type;
 	int r;
 
 	if (e->c.thread_started)
@@ -912,7 +751,7 @@ static int enc_run(struct zcap_filter *f)
 		enc_error(e, r, "STREAMON(OUTPUT)", true);
 		return r;
 	}
-	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_STREAMON, &type);
+	r = zcapi_v4l2q_streamon(&e->cap);
 	if (r) {
 		enc_error(e, r, "STREAMON(CAPTURE)", true);
 		zcapi_outq_streamoff(&e->c.oq);
@@ -930,7 +769,7 @@ static int enc_run(struct zcap_filter *f)
 		e->streaming = false;
 		pthread_mutex_unlock(&e->lock);
 		zcapi_outq_streamoff(&e->c.oq);
-		zcapi_v4l2_ioctl(e->c.fd, VIDIOC_STREAMOFF, &type);
+		zcapi_v4l2q_streamoff(&e->cap);
 		return r;
 	}
 	return 0;
@@ -967,6 +806,8 @@ static int enc_stop(struct zcap_filter *f)
 
 static void enc_free(struct m2m_enc *e)
 {
+	if (e->cap_ready)
+		zcapi_v4l2q_fini(&e->cap);
 	zcapi_v4l2c_fini(&e->c);
 	zcap_allocator_unref(e->out_alloc);
 	pthread_cond_destroy(&e->cond);
@@ -1061,6 +902,10 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 	r = enc_probe(e);
 	if (r)
 		goto err;
+	r = zcapi_v4l2q_init(&e->cap, e->c.fd, e->cap_type);
+	if (r)
+		goto err;
+	e->cap_ready = true;
 	r = zcapi_v4l2c_setup(&e->c, e->out_type);
 	if (r)
 		goto err;

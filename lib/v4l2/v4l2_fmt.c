@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * V4L2's side of formats: the driver's v4l2_format as a zcap_format, its
- * data offsets, the ioctl wrapper and a QBUF's dma-bufs.
+ * data offsets, and the ioctl wrapper.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
-
-#include <zcap/sample.h>
 
 #include "v4l2_fmt.h"
 
@@ -20,37 +18,6 @@ int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg)
 		r = ioctl(fd, req, arg);
 	} while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : 0;
-}
-
-int zcapi_v4l2_buf_set_dmabufs(struct v4l2_buffer *b,
-			       struct v4l2_plane *planes, bool mplane,
-			       struct zcap_sample *s, uint32_t n_mem)
-{
-	struct zcap_mem mem;
-	uint32_t m;
-	int ret;
-
-	for (m = 0; m < n_mem; m++) {
-		ret = zcap_sample_mem(s, m, &mem);
-		if (ret < 0)
-			return ret;
-		/*
-		 * The same length every time: vb2 keeps a dma-buf's mapping
-		 * only when both the dma-buf and the length are unchanged.
-		 */
-		if (mplane) {
-			planes[m].m.fd = mem.fd;
-			planes[m].length = (uint32_t)mem.length;
-		} else {
-			b->m.fd = mem.fd;
-			b->length = (uint32_t)mem.length;
-		}
-	}
-	if (mplane) {
-		b->m.planes = planes;
-		b->length = n_mem;
-	}
-	return 0;
 }
 
 static uint32_t div_up(uint32_t a, uint32_t b)
