@@ -42,10 +42,12 @@ drm:core providers
 #     reference gives it back (DirectShow's CBaseAllocator/CMediaSample);
 #   filter+pin+graph: a filter owns its pins and tells its graph it goes,
 #     pins ask their filter's state (IBaseFilter, IPin, IFilterGraph);
-#   v4l2_source+v4l2_stream: the V4L2 source's control side and its
-#     streaming thread.
+#   v4l2_source+v4l2_source_dev+v4l2_stream: the V4L2 source's control
+#     side, its device, and its streaming thread;
+#   queue+queue_sample: the V4L2 queue's device and sample sides.
 ONE_OBJECT='core/allocator core/sample | core/filter core/pin core/graph |
-v4l2/v4l2_source v4l2/v4l2_stream | v4l2/queue v4l2/queue_sample'
+v4l2/v4l2_source v4l2/v4l2_source_dev v4l2/v4l2_stream |
+v4l2/queue v4l2/queue_sample'
 
 needed=()
 while getopts "n:" opt; do

@@ -57,6 +57,12 @@ struct v4l2_src {
 	bool warned_clock;
 };
 
+/*
+ * v4l2_source_dev.c: open the device, check it captures and streams,
+ * negotiate format and frame rate (src->fmt), and make the queue.
+ */
+ZCAP_HIDDEN int zcapi_v4l2_src_open(struct v4l2_src *src);
+
 /* v4l2_source.c */
 ZCAP_HIDDEN void zcapi_v4l2_note(struct v4l2_src *src, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
