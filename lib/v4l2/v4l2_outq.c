@@ -114,18 +114,17 @@ static bool outq_bpl_differs(const struct zcap_format *zf, uint32_t mem,
 	       bpl != outq_mem_stride(zf, mem);
 }
 
-int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
-			 char *why, size_t why_len)
+/* The S_FMT that asks for exactly @zf's layout. */
+static int outq_request(const struct zcapi_outq *q, const struct zcap_format *zf,
+			struct v4l2_format *f, char *why, size_t why_len)
 {
-	struct v4l2_format f;
-	uint32_t i, bpl;
-	int r;
+	struct v4l2_pix_format_mplane *mp = &f->fmt.pix_mp;
+	struct v4l2_pix_format *pix = &f->fmt.pix;
+	uint32_t i;
 
-	memset(&f, 0, sizeof(f));
-	f.type = q->type;
+	memset(f, 0, sizeof(*f));
+	f->type = q->type;
 	if (outq_mplane(q)) {
-		struct v4l2_pix_format_mplane *mp = &f.fmt.pix_mp;
-
 		mp->pixelformat = zf->fourcc;
 		mp->width = zf->width;
 		mp->height = zf->height;
@@ -136,80 +135,96 @@ int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
 			mp->plane_fmt[i].bytesperline = outq_mem_stride(zf, i);
 			mp->plane_fmt[i].sizeimage = zf->mem_size[i];
 		}
-	} else {
-		struct v4l2_pix_format *pix = &f.fmt.pix;
+		return 0;
+	}
+	if (zf->n_mem != 1) {
+		snprintf(why, why_len, "%u memory blocks on a single-planar device",
+			 zf->n_mem);
+		return ZCAP_E_TYPE_NOT_ACCEPTED;
+	}
+	pix->pixelformat = zf->fourcc;
+	pix->width = zf->width;
+	pix->height = zf->height;
+	pix->field = zf->field ? zf->field : V4L2_FIELD_NONE;
+	pix->colorspace = zf->colorspace;
+	pix->bytesperline = outq_mem_stride(zf, 0);
+	pix->sizeimage = zf->mem_size[0];
+	return 0;
+}
 
-		if (zf->n_mem != 1) {
+/* Did the device take @zf's fourcc and size as they are? */
+static int outq_check_size(const struct zcapi_outq *q, const struct zcap_format *zf,
+			   const struct v4l2_format *f, char *why, size_t why_len)
+{
+	bool mplane = outq_mplane(q);
+	uint32_t fcc = mplane ? f->fmt.pix_mp.pixelformat : f->fmt.pix.pixelformat;
+	uint32_t w = mplane ? f->fmt.pix_mp.width : f->fmt.pix.width;
+	uint32_t h = mplane ? f->fmt.pix_mp.height : f->fmt.pix.height;
+	char a[5], b[5];
+
+	if (fcc == zf->fourcc && w == zf->width && h == zf->height &&
+	    (!mplane || f->fmt.pix_mp.num_planes == zf->n_mem))
+		return 0;
+	snprintf(why, why_len, "asked %s %ux%u, the device took %s %ux%u",
+		 zcap_fourcc_str(zf->fourcc, a), zf->width, zf->height,
+		 zcap_fourcc_str(fcc, b), w, h);
+	return ZCAP_E_TYPE_NOT_ACCEPTED;
+}
+
+/* Did the device take each block's bytesperline as it is? */
+static int outq_check_strides(const struct zcapi_outq *q,
+			      const struct zcap_format *zf,
+			      const struct v4l2_format *f, char *why,
+			      size_t why_len)
+{
+	uint32_t i, bpl;
+
+	if (!outq_mplane(q)) {
+		bpl = f->fmt.pix.bytesperline;
+		if (!outq_bpl_differs(zf, 0, bpl))
+			return 0;
+		snprintf(why, why_len, "the device wants bytesperline %u, not %u",
+			 bpl, zf->planes[0].stride);
+		return ZCAP_E_TYPE_NOT_ACCEPTED;
+	}
+	for (i = 0; i < zf->n_mem; i++) {
+		bpl = f->fmt.pix_mp.plane_fmt[i].bytesperline;
+		if (outq_bpl_differs(zf, i, bpl)) {
 			snprintf(why, why_len,
-				 "%u memory blocks on a single-planar device",
-				 zf->n_mem);
+				 "the device wants bytesperline %u for plane %u, not %u",
+				 bpl, i, outq_mem_stride(zf, i));
 			return ZCAP_E_TYPE_NOT_ACCEPTED;
 		}
-		pix->pixelformat = zf->fourcc;
-		pix->width = zf->width;
-		pix->height = zf->height;
-		pix->field = zf->field ? zf->field : V4L2_FIELD_NONE;
-		pix->colorspace = zf->colorspace;
-		pix->bytesperline = outq_mem_stride(zf, 0);
-		pix->sizeimage = zf->mem_size[0];
 	}
+	return 0;
+}
+
+int zcapi_outq_set_format(struct zcapi_outq *q, const struct zcap_format *zf,
+			 char *why, size_t why_len)
+{
+	struct v4l2_format f;
+	int r;
+
+	r = outq_request(q, zf, &f, why, why_len);
+	if (r)
+		return r;
 	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_S_FMT, &f);
 	if (r) {
 		snprintf(why, why_len, "S_FMT: %s", strerror(-r));
 		return r == -EBUSY ? ZCAP_E_WRONG_STATE : ZCAP_E_TYPE_NOT_ACCEPTED;
 	}
-
-	if (outq_mplane(q)) {
-		const struct v4l2_pix_format_mplane *mp = &f.fmt.pix_mp;
-
-		if (mp->pixelformat != zf->fourcc || mp->width != zf->width ||
-		    mp->height != zf->height || mp->num_planes != zf->n_mem)
-			goto changed;
-		for (i = 0; i < zf->n_mem; i++) {
-			if (outq_bpl_differs(zf, i, mp->plane_fmt[i].bytesperline)) {
-				snprintf(why, why_len,
-					 "the device wants bytesperline %u for plane %u, not %u",
-					 mp->plane_fmt[i].bytesperline, i,
-					 outq_mem_stride(zf, i));
-				return ZCAP_E_TYPE_NOT_ACCEPTED;
-			}
-		}
-		bpl = mp->plane_fmt[0].bytesperline;
-		q->n_planes = mp->num_planes;
-	} else {
-		const struct v4l2_pix_format *pix = &f.fmt.pix;
-
-		if (pix->pixelformat != zf->fourcc || pix->width != zf->width ||
-		    pix->height != zf->height)
-			goto changed;
-		if (outq_bpl_differs(zf, 0, pix->bytesperline)) {
-			snprintf(why, why_len,
-				 "the device wants bytesperline %u, not %u",
-				 pix->bytesperline, zf->planes[0].stride);
-			return ZCAP_E_TYPE_NOT_ACCEPTED;
-		}
-		bpl = pix->bytesperline;
-		q->n_planes = 1;
-	}
-	r = outq_check_offsets(zf, bpl, why, why_len);
+	r = outq_check_size(q, zf, &f, why, why_len);
+	if (!r)
+		r = outq_check_strides(q, zf, &f, why, why_len);
+	if (!r)
+		r = outq_check_offsets(zf, outq_mplane(q) ?
+				       f.fmt.pix_mp.plane_fmt[0].bytesperline :
+				       f.fmt.pix.bytesperline, why, why_len);
 	if (r)
 		return r;
+	q->n_planes = outq_mplane(q) ? f.fmt.pix_mp.num_planes : 1;
 	q->fmt = f;
 	return 0;
-
-changed:
-	{
-		char a[5], b[5];
-		uint32_t fcc = outq_mplane(q) ? f.fmt.pix_mp.pixelformat :
-						f.fmt.pix.pixelformat;
-		uint32_t w = outq_mplane(q) ? f.fmt.pix_mp.width : f.fmt.pix.width;
-		uint32_t h = outq_mplane(q) ? f.fmt.pix_mp.height : f.fmt.pix.height;
-
-		snprintf(why, why_len, "asked %s %ux%u, the device took %s %ux%u",
-			 zcap_fourcc_str(zf->fourcc, a), zf->width, zf->height,
-			 zcap_fourcc_str(fcc, b), w, h);
-	}
-	return ZCAP_E_TYPE_NOT_ACCEPTED;
 }
 
 uint32_t zcapi_outq_sizeimage(const struct zcapi_outq *q, uint32_t plane)
