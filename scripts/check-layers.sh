@@ -9,7 +9,8 @@
 #   - every directory of lib/ is a layer of LAYERS below;
 #   - every #include "..." of lib/<layer>/* reaches only lib/<layer>/ or a
 #     layer that <layer> may use (LAYERS), never outside lib/;
-#   - no two headers of lib/ include each other, however indirectly.
+#   - no two headers of lib/ include each other, however indirectly;
+#   - only lib/v4l2/queue.c issues REQBUFS, QUERYBUF, QBUF or DQBUF.
 # With the objects of lib/, each .../<layer>/<file>.o:
 #   - every symbol an object uses is defined in its own layer or one it
 #     may use: the same rule as the includes, for calls through the public
@@ -41,10 +42,12 @@ drm:core providers
 #     reference gives it back (DirectShow's CBaseAllocator/CMediaSample);
 #   filter+pin+graph: a filter owns its pins and tells its graph it goes,
 #     pins ask their filter's state (IBaseFilter, IPin, IFilterGraph);
-#   v4l2_source+v4l2_stream: the V4L2 source's control side and its
-#     streaming thread.
+#   v4l2_source+v4l2_source_dev+v4l2_stream: the V4L2 source's control
+#     side, its device, and its streaming thread;
+#   queue+queue_sample: the V4L2 queue's device and sample sides.
 ONE_OBJECT='core/allocator core/sample | core/filter core/pin core/graph |
-v4l2/v4l2_source v4l2/v4l2_stream'
+v4l2/v4l2_source v4l2/v4l2_source_dev v4l2/v4l2_stream |
+v4l2/queue v4l2/queue_sample'
 
 needed=()
 while getopts "n:" opt; do
@@ -175,6 +178,54 @@ while read -r a b; do
 	echo "$a and $b include each other, directly or through other headers"
 	status=1
 done < <(mutual "$tmp/hedges")
+
+# ---- the V4L2 buffer queue --------------------------------------------
+# REQBUFS, QUERYBUF, QBUF and DQBUF are the queue's ($QUEUE): anywhere else
+# in lib/ they make a second queue. Comments and strings (a note naming
+# the ioctl) do not count.
+QUEUE=lib/v4l2/queue.c
+for f in lib/*/*.[ch]; do
+	[ "$f" = "$QUEUE" ] && continue
+	awk '
+	{
+		line = $0
+		out = ""
+		while (line != "") {
+			if (incomment) {
+				i = index(line, "*/")
+				if (!i)
+					break
+				line = substr(line, i + 2)
+				incomment = 0
+				continue
+			}
+			two = substr(line, 1, 2)
+			c = substr(line, 1, 1)
+			if (two == "/*") {
+				incomment = 1
+				line = substr(line, 3)
+			} else if (two == "//") {
+				break
+			} else if (c == "\"" || c == "'\''") {
+				for (j = 2; j <= length(line) && substr(line, j, 1) != c; j++)
+					if (substr(line, j, 1) == "\\")
+						j++
+				line = substr(line, j + 1)
+			} else {
+				out = out c
+				line = substr(line, 2)
+			}
+		}
+		if (match(out, /VIDIOC_(REQBUFS|QUERYBUF|QBUF|DQBUF)([^A-Z_0-9]|$)/)) {
+			name = substr(out, RSTART, RLENGTH)
+			sub(/[^A-Z_0-9]$/, "", name)
+			print FILENAME ":" FNR ": " name \
+			      " outside the V4L2 queue (only '"$QUEUE"' issues it)"
+			bad = 1
+		}
+	}
+	END { exit bad }' "$f" || status=1
+done
 
 # ---- objects ---------------------------------------------------------
 # Is "a b" within one group of ONE_OBJECT?

@@ -282,6 +282,30 @@ static void drm_buf_release(struct drm_sink *d, struct drm_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/*
+ * KMS: @b's framebuffer, with the DRM fourcc of the format and the
+ * negotiated pitches and offsets (the blocks' @mem offsets added).
+ */
+static int drm_buf_add_fb(struct drm_sink *d, struct drm_buf *b,
+			  const struct zcap_mem *mem)
+{
+	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
+	uint32_t p;
+
+	for (p = 0; p < d->fmt.n_planes && p < 4; p++) {
+		uint32_t bm = d->fmt.planes[p].mem;
+
+		handles[p] = b->handle[bm];
+		pitches[p] = d->fmt.planes[p].stride;
+		offsets[p] = (uint32_t)(mem[bm].offset + d->fmt.planes[p].offset);
+	}
+	if (drmModeAddFB2(d->fd, d->fmt.width, d->fmt.height, d->drm_fourcc,
+			  handles, pitches, offsets, &b->fb, 0))
+		return -errno;
+	d->framebuffers++;
+	return 0;
+}
+
 /* Called with d->lock held. Import @s's buffer unless it already is. */
 static int drm_buf_get(struct drm_sink *d, struct zcap_sample *s,
 		       struct drm_buf **out)
@@ -340,26 +364,11 @@ static int drm_buf_get(struct drm_sink *d, struct zcap_sample *s,
 	memcpy(b->ino, ino, sizeof(ino));
 	b->valid = true;
 	if (d->kms) {
-		uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
-		uint32_t p;
-
-		for (p = 0; p < d->fmt.n_planes && p < 4; p++) {
-			uint32_t bm = d->fmt.planes[p].mem;
-
-			handles[p] = b->handle[bm];
-			pitches[p] = d->fmt.planes[p].stride;
-			offsets[p] = (uint32_t)(mem[bm].offset +
-						d->fmt.planes[p].offset);
-		}
-		r = drmModeAddFB2(d->fd, d->fmt.width, d->fmt.height,
-				  d->drm_fourcc, handles, pitches, offsets,
-				  &b->fb, 0);
+		r = drm_buf_add_fb(d, b, mem);
 		if (r) {
-			r = -errno;
 			drm_buf_release(d, b);
 			return r;
 		}
-		d->framebuffers++;
 	}
 	*out = b;
 	return 0;

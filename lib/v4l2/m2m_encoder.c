@@ -6,15 +6,10 @@
  * OUTPUT queue as the very dma-bufs the capture driver filled; the sample
  * is held until the encoder hands the OUTPUT buffer back.
  *
- * The coded frames come the same way when the output pin's allocator is
- * dma-buf backed: buffer i of that allocator is queued at CAPTURE index i
- * (V4L2_MEMORY_DMABUF, always the same dma-buf, so the driver keeps its
- * mapping), the encoder writes the bitstream into it, and the sample goes
- * downstream as it is; the index is queued again once every holder has
- * released it. Only when that allocator is plain memory, the encoder
- * refuses DMABUF on CAPTURE or a copy is forced does a worker thread copy
- * each coded frame out of the encoder's own (MMAP) buffers, and
- * bytes_copied counts it.
+ * The coded frames come out the same way, in the output pin's dma-bufs
+ * where it can be (m2m_capture.c, the bitstream side). This file is the
+ * filter: its input pin, its states, and the thread that dequeues both
+ * queues.
  */
 #include <errno.h>
 #include <poll.h>
@@ -24,494 +19,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/mman.h>
 
 #include <linux/videodev2.h>
 
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "core/filter_util.h"
-#include "v4l2_consumer.h"
 #include "core/zcap_internal.h"
+#include "m2m_priv.h"
 
 #define ENC_DEFAULT_DEPTH	2
 #define ENC_DEFAULT_CAPTURE	4
 /* Encoding under QEMU's TCG takes tens of ms a frame: be generous. */
 #define ENC_DRAIN_TIMEOUT_MS	5000
 #define ENC_COPY_TIMEOUT_MS	1000
-#define ENC_OUT_TIMEOUT_MS	2000
-
-struct enc_cap_buf {
-	void *map;		/* MMAP: the driver's buffer */
-	size_t len;
-	/*
-	 * DMABUF: the bitstream allocator's sample while it is queued at this
-	 * index, or parked (held unqueued: the index is past what REQBUFS
-	 * granted, or the stream has ended).
-	 */
-	struct zcap_sample *s;
-};
-
-struct m2m_enc {
-	struct zcapi_v4l2c c;	/* raw frames in; the input pin's priv */
-	struct zcap_pin *in;
-	struct zcap_pin *out;
-	struct zcap_m2m_encoder_config cfg;
-	bool mplane;
-	uint32_t out_type;	/* raw frames in */
-	uint32_t cap_type;	/* bitstream out */
-
-	struct zcap_format in_fmt;
-
-	struct enc_cap_buf *cap;
-	uint32_t n_cap;		/* CAPTURE buffers the driver granted */
-	uint32_t n_cap_slots;	/* entries of cap[]: DMABUF, the allocator's count */
-	uint32_t cap_memory;	/* V4L2_MEMORY_MMAP or V4L2_MEMORY_DMABUF */
-	uint32_t cap_sizeimage;
-
-	struct zcap_allocator *out_alloc;	/* the output pin's decided one */
-
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool streaming;
-	bool stop_sent;		/* V4L2_ENC_CMD_STOP issued */
-	bool drained;		/* the last CAPTURE buffer came */
-	bool eos_sent;		/* end of stream delivered downstream */
-};
-
-/* Count an error; a fatal one also ends the graph's wait. */
-static void enc_error(struct m2m_enc *e, int err, const char *what, bool fatal)
-{
-	zcapi_filter_error(e->c.f, err, e->c.who, what, fatal);
-}
 
 static struct m2m_enc *enc_from_pin(struct zcap_pin *pin)
 {
 	return zcapi_container_of(zcap_pin_priv(pin), struct m2m_enc, c);
-}
-
-/* ---- CAPTURE queue: the bitstream ---------------------------------- */
-
-static int enc_set_coded_format(struct m2m_enc *e, uint32_t w, uint32_t h)
-{
-	struct v4l2_format f;
-	int r;
-
-	memset(&f, 0, sizeof(f));
-	f.type = e->cap_type;
-	if (e->mplane) {
-		f.fmt.pix_mp.pixelformat = e->cfg.coded_fourcc;
-		f.fmt.pix_mp.width = w;
-		f.fmt.pix_mp.height = h;
-		f.fmt.pix_mp.num_planes = 1;
-	} else {
-		f.fmt.pix.pixelformat = e->cfg.coded_fourcc;
-		f.fmt.pix.width = w;
-		f.fmt.pix.height = h;
-	}
-	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_S_FMT, &f);
-	if (r)
-		return r;
-	if ((e->mplane ? f.fmt.pix_mp.pixelformat : f.fmt.pix.pixelformat) !=
-	    e->cfg.coded_fourcc)
-		return -EINVAL;
-	return 0;
-}
-
-/* The coded buffer size follows the raw format: read it back after it. */
-static int enc_read_coded_size(struct m2m_enc *e)
-{
-	struct v4l2_format f;
-	int r;
-
-	memset(&f, 0, sizeof(f));
-	f.type = e->cap_type;
-	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_G_FMT, &f);
-	if (r)
-		return r;
-	e->cap_sizeimage = e->mplane ? f.fmt.pix_mp.plane_fmt[0].sizeimage :
-				       f.fmt.pix.sizeimage;
-	return 0;
-}
-
-/*
- * Queue CAPTURE buffer @index. DMABUF: only once the bitstream allocator
- * has it free (-EBUSY while a holder still reads it), with its dma-buf.
- */
-static int enc_queue_cap(struct m2m_enc *e, uint32_t index)
-{
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct zcap_sample *s = NULL;
-	struct v4l2_buffer b;
-	int r;
-
-	memset(&b, 0, sizeof(b));
-	memset(planes, 0, sizeof(planes));
-	b.type = e->cap_type;
-	b.memory = e->cap_memory;
-	b.index = index;
-	if (e->mplane) {
-		b.m.planes = planes;
-		b.length = 1;
-	}
-	if (e->cap_memory == V4L2_MEMORY_DMABUF) {
-		r = zcap_allocator_get_buffer_index(e->out_alloc, index, &s);
-		if (r)
-			return r;
-		r = zcapi_v4l2_buf_set_dmabufs(&b, planes, e->mplane, s, 1);
-		if (r) {
-			zcap_sample_unref(s);
-			return r;
-		}
-		e->cap[index].len = e->mplane ? planes[0].length : b.length;
-	}
-	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_QBUF, &b);
-	if (r) {
-		zcap_sample_unref(s);
-		return r;
-	}
-	if (s)
-		e->cap[index].s = s;
-	return 0;
-}
-
-/* DMABUF: queue every granted index whose sample came back. */
-static int enc_requeue_cap(struct m2m_enc *e)
-{
-	uint32_t i;
-	int r;
-
-	for (i = 0; i < e->n_cap; i++) {
-		if (e->cap[i].s)
-			continue;
-		r = enc_queue_cap(e, i);
-		if (r && r != -EBUSY)
-			return r;
-	}
-	return 0;
-}
-
-static void enc_cap_release(struct m2m_enc *e)
-{
-	struct v4l2_requestbuffers req = {
-		.type = e->cap_type,
-		.memory = e->cap_memory,
-	};
-	int type = (int)e->cap_type;
-	uint32_t i;
-
-	if (!e->cap)
-		return;
-	zcapi_v4l2_ioctl(e->c.fd, VIDIOC_STREAMOFF, &type);
-	for (i = 0; i < e->n_cap; i++)
-		if (e->cap[i].map)
-			munmap(e->cap[i].map, e->cap[i].len);
-	/* The driver lets go of the dma-bufs before their samples go back. */
-	zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
-	for (i = 0; i < e->n_cap_slots; i++)
-		zcap_sample_unref(e->cap[i].s);
-	free(e->cap);
-	e->cap = NULL;
-	e->n_cap = 0;
-	e->n_cap_slots = 0;
-}
-
-/*
- * Can the coded frames go downstream in the bitstream allocator's own
- * dma-bufs? Its buffers must start at offset 0 (a CAPTURE buffer has no
- * data offset of our choosing) and hold what the encoder may write.
- */
-static bool enc_cap_can_import(struct m2m_enc *e)
-{
-	struct zcap_alloc_props p;
-
-	if (!e->out_alloc || !zcap_allocator_is_dmabuf(e->out_alloc) ||
-	    (e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY))
-		return false;
-	if (zcap_allocator_get_properties(e->out_alloc, &p))
-		return false;
-	return p.count > 0 && p.prefix == 0 && p.align <= 1 && p.n_mem <= 1 &&
-	       p.size[0] >= e->cap_sizeimage && p.size[0] <= UINT32_MAX;
-}
-
-/*
- * DMABUF CAPTURE buffers, one per buffer of the committed bitstream
- * allocator, each queued at its own index. An index past what REQBUFS
- * granted is parked, so that it never shows as free.
- */
-static int enc_cap_setup_dmabuf(struct m2m_enc *e)
-{
-	struct v4l2_requestbuffers req = {
-		.count = zcap_allocator_count(e->out_alloc),
-		.type = e->cap_type,
-		.memory = V4L2_MEMORY_DMABUF,
-	};
-	uint32_t slots = req.count;
-	uint32_t i;
-	int r;
-
-	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
-	if (r)
-		return r;
-	e->cap_memory = V4L2_MEMORY_DMABUF;
-	if (!req.count) {
-		r = -ENOMEM;
-		goto err;
-	}
-	e->cap = calloc(slots, sizeof(*e->cap));
-	if (!e->cap) {
-		r = -ENOMEM;
-		goto err;
-	}
-	e->n_cap_slots = slots;
-	e->n_cap = req.count < slots ? req.count : slots;
-	for (i = e->n_cap; i < slots; i++) {
-		r = zcap_allocator_get_buffer_index(e->out_alloc, i, &e->cap[i].s);
-		if (r)
-			goto err;
-	}
-	for (i = 0; i < e->n_cap; i++) {
-		r = enc_queue_cap(e, i);
-		if (r)
-			goto err;
-	}
-	return 0;
-err:
-	if (e->cap) {
-		enc_cap_release(e);
-	} else {
-		req.count = 0;
-		zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
-	}
-	e->cap_memory = V4L2_MEMORY_MMAP;
-	return r;
-}
-
-static int enc_cap_setup_mmap(struct m2m_enc *e)
-{
-	struct v4l2_requestbuffers req = {
-		.count = e->cfg.capture_buffers,
-		.type = e->cap_type,
-		.memory = V4L2_MEMORY_MMAP,
-	};
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct v4l2_buffer b;
-	uint32_t i;
-	int r;
-
-	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
-	if (r)
-		return r;
-	if (!req.count)
-		return -ENOMEM;
-	e->cap_memory = V4L2_MEMORY_MMAP;
-	e->cap = calloc(req.count, sizeof(*e->cap));
-	if (!e->cap) {
-		req.count = 0;
-		zcapi_v4l2_ioctl(e->c.fd, VIDIOC_REQBUFS, &req);
-		return -ENOMEM;
-	}
-	e->n_cap = req.count;
-	e->n_cap_slots = req.count;
-	for (i = 0; i < e->n_cap; i++) {
-		memset(&b, 0, sizeof(b));
-		memset(planes, 0, sizeof(planes));
-		b.type = e->cap_type;
-		b.memory = V4L2_MEMORY_MMAP;
-		b.index = i;
-		if (e->mplane) {
-			b.m.planes = planes;
-			b.length = VIDEO_MAX_PLANES;
-		}
-		r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_QUERYBUF, &b);
-		if (r)
-			goto err;
-		e->cap[i].len = e->mplane ? planes[0].length : b.length;
-		e->cap[i].map = mmap(NULL, e->cap[i].len, PROT_READ, MAP_SHARED,
-				     e->c.fd, e->mplane ? planes[0].m.mem_offset :
-							b.m.offset);
-		if (e->cap[i].map == MAP_FAILED) {
-			e->cap[i].map = NULL;
-			r = -errno;
-			goto err;
-		}
-		r = enc_queue_cap(e, i);
-		if (r)
-			goto err;
-	}
-	return 0;
-err:
-	enc_cap_release(e);
-	return r;
-}
-
-/* Add @what to the filter's note, after what is there. */
-static void enc_note_append(char *note, size_t len, const char *what)
-{
-	size_t n = strlen(note);
-
-	snprintf(note + n, len - n, "%s%s", n ? "; " : "", what);
-}
-
-/*
- * CAPTURE buffers: the bitstream allocator's own dma-bufs where they can
- * be (no copy), else the encoder's MMAP buffers and a counted copy, with
- * the reason in @note.
- */
-static int enc_cap_setup(struct m2m_enc *e, char *note, size_t len)
-{
-	char why[96];
-	int r;
-
-	if (enc_cap_can_import(e)) {
-		r = enc_cap_setup_dmabuf(e);
-		if (!r)
-			return 0;
-		snprintf(why, sizeof(why),
-			 "encoder CAPTURE refuses the dma-bufs (%s): coded frames are copied",
-			 strerror(-r));
-		enc_note_append(note, len, why);
-	} else if (e->out_alloc && !(e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY)) {
-		enc_note_append(note, len, zcap_allocator_is_dmabuf(e->out_alloc) ?
-				"bitstream buffers do not fit the encoder: coded frames are copied" :
-				"bitstream buffers are not dma-bufs: coded frames are copied");
-	}
-	r = enc_cap_setup_mmap(e);
-	if (r) {
-		snprintf(why, sizeof(why), "encoder CAPTURE buffers: %s",
-			 strerror(-r));
-		enc_note_append(note, len, why);
-	}
-	return r;
-}
-
-/*
- * Say what @s holds: one coded frame of @bytes at @offset, as the encoder
- * flagged it.
- */
-static int enc_describe_coded(struct m2m_enc *e, struct zcap_sample *s,
-			      const struct v4l2_buffer *b, uint32_t offset,
-			      uint32_t bytes)
-{
-	struct zcap_format cf;
-	uint32_t flags = 0;
-	int64_t t;
-	int r;
-
-	zcap_sample_set_bytesused(s, 0, offset + bytes);
-	/*
-	 * The layout of this one coded frame: a single "line" of its size,
-	 * so that a writer takes exactly the coded bytes.
-	 */
-	memset(&cf, 0, sizeof(cf));
-	cf.fourcc = e->cfg.coded_fourcc;
-	cf.width = e->in_fmt.width;
-	cf.height = e->in_fmt.height;
-	cf.flags = ZCAP_FORMAT_COMPRESSED;
-	cf.n_planes = 1;
-	cf.n_mem = 1;
-	cf.planes[0].stride = bytes;
-	cf.planes[0].lines = 1;
-	cf.planes[0].offset = offset;
-	cf.planes[0].size = bytes;
-	cf.mem_size[0] = (uint64_t)offset + bytes;
-	cf.interval_num = e->in_fmt.interval_num;
-	cf.interval_den = e->in_fmt.interval_den;
-	r = zcap_sample_set_format(s, &cf);
-	if (r)
-		return r;
-	if (b->flags & V4L2_BUF_FLAG_KEYFRAME)
-		flags |= ZCAP_SAMPLE_SYNC_POINT;
-	if (b->flags & V4L2_BUF_FLAG_ERROR)
-		flags |= ZCAP_SAMPLE_ERROR;
-	zcap_sample_set_flags(s, flags);
-	t = (int64_t)b->timestamp.tv_sec * 1000000000 +
-	    (int64_t)b->timestamp.tv_usec * 1000;
-	if (t)
-		zcap_sample_set_time(s, t);
-	zcap_sample_set_sequence(s, b->sequence);
-	return 0;
-}
-
-/* MMAP: a free sample of the bitstream allocator with a copy of the frame. */
-static int enc_copy_coded(struct m2m_enc *e, const struct v4l2_buffer *b,
-			  uint32_t offset, uint32_t bytes,
-			  struct zcap_sample **out)
-{
-	struct zcap_sample *s;
-	struct zcap_mem m;
-	void *dst;
-	int r;
-
-	*out = NULL;
-	r = zcap_allocator_get_buffer(e->out_alloc, ENC_OUT_TIMEOUT_MS, &s);
-	if (r)
-		return r;
-	r = zcap_sample_cpu_begin(s, ZCAP_ACCESS_WRITE);
-	if (r)
-		goto err;
-	dst = zcap_sample_data(s, 0);
-	r = zcap_sample_mem(s, 0, &m);
-	if (!r && (!dst || m.length < bytes))
-		r = -ENOSPC;
-	if (!r)
-		memcpy(dst, (const char *)e->cap[b->index].map + offset, bytes);
-	zcap_sample_cpu_end(s);
-	if (r)
-		goto err;
-	*out = s;
-	return 0;
-err:
-	zcap_sample_unref(s);
-	return r;
-}
-
-/*
- * Hand one coded frame downstream: @imported, the sample the encoder wrote
- * into (DMABUF; the caller keeps its reference), or with @imported NULL a
- * copy out of the MMAP buffer. Returns 0 or an error to report.
- */
-static int enc_deliver(struct m2m_enc *e, const struct v4l2_buffer *b,
-		       struct zcap_sample *imported, uint32_t offset,
-		       uint32_t bytes)
-{
-	struct zcap_sample *s;
-	uint64_t copied = 0;
-	int r;
-
-	if (!e->out_alloc || !zcap_pin_peer(e->out))
-		return 0;
-	if (imported) {
-		s = zcap_sample_ref(imported);
-	} else {
-		r = enc_copy_coded(e, b, offset, bytes, &s);
-		if (r) {
-			struct zcap_filter_stats *st = zcap_filter_stats_lock(e->c.f);
-
-			st->dropped++;
-			zcap_filter_stats_unlock(e->c.f);
-			return r == ZCAP_E_TIMEOUT ? 0 : r;
-		}
-		copied = bytes;
-		offset = 0;
-	}
-	r = enc_describe_coded(e, s, b, offset, bytes);
-	if (r)
-		goto out;
-	{
-		struct zcap_filter_stats *st = zcap_filter_stats_lock(e->c.f);
-
-		st->bytes += bytes;
-		st->bytes_copied += copied;
-		zcap_filter_stats_unlock(e->c.f);
-	}
-	r = zcap_pin_deliver(e->out, s);
-	if (r == ZCAP_E_NOT_CONNECTED)
-		r = 0;
-out:
-	zcap_sample_unref(s);
-	return r;
 }
 
 static void enc_mark_drained(struct m2m_enc *e)
@@ -528,67 +53,6 @@ static void enc_mark_drained(struct m2m_enc *e)
 		zcap_pin_deliver_end_of_stream(e->out);
 }
 
-/* Dequeue every finished CAPTURE buffer; true once the last one came. */
-static bool enc_drain_capture(struct m2m_enc *e)
-{
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct zcap_sample *s;
-	struct v4l2_buffer b;
-	uint32_t offset, bytes;
-	int r;
-
-	for (;;) {
-		memset(&b, 0, sizeof(b));
-		memset(planes, 0, sizeof(planes));
-		b.type = e->cap_type;
-		b.memory = e->cap_memory;
-		if (e->mplane) {
-			b.m.planes = planes;
-			b.length = VIDEO_MAX_PLANES;
-		}
-		r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_DQBUF, &b);
-		if (r == -EAGAIN)
-			return false;
-		if (r == -EPIPE)	/* the last buffer was already dequeued */
-			return true;
-		if (r) {
-			enc_error(e, r, "DQBUF(CAPTURE)", true);
-			return true;
-		}
-		if (b.index >= e->n_cap)
-			continue;
-		offset = e->mplane ? planes[0].data_offset : 0;
-		bytes = e->mplane ? planes[0].bytesused : b.bytesused;
-		if (bytes > e->cap[b.index].len)
-			bytes = (uint32_t)e->cap[b.index].len;
-		bytes = offset < bytes ? bytes - offset : 0;
-		/*
-		 * DMABUF: the sample leaves its slot here and goes back to the
-		 * allocator when its last holder lets go; the thread queues
-		 * its index again then (enc_requeue_cap).
-		 */
-		s = e->cap[b.index].s;
-		e->cap[b.index].s = NULL;
-		if (b.flags & V4L2_BUF_FLAG_ERROR) {
-			enc_error(e, -EIO, "coded buffer flagged ERROR", false);
-		} else if (bytes) {
-			r = enc_deliver(e, &b, s, offset, bytes);
-			if (r)
-				enc_error(e, r, "delivering a coded frame", false);
-		}
-		zcap_sample_unref(s);
-		if (b.flags & V4L2_BUF_FLAG_LAST)
-			return true;
-		if (e->cap_memory == V4L2_MEMORY_MMAP) {
-			r = enc_queue_cap(e, b.index);
-			if (r) {
-				enc_error(e, r, "QBUF(CAPTURE)", true);
-				return true;
-			}
-		}
-	}
-}
-
 static void enc_drain_output(struct m2m_enc *e)
 {
 	zcapi_v4l2c_drain(&e->c, "raw frame flagged ERROR", false);
@@ -597,7 +61,7 @@ static void enc_drain_output(struct m2m_enc *e)
 static void *enc_thread(void *arg)
 {
 	struct m2m_enc *e = arg;
-	bool dmabuf = e->cap_memory == V4L2_MEMORY_DMABUF;
+	bool dmabuf = zcapi_v4l2q_is_dmabuf(&e->cap);
 	bool done = false;
 	short revents;
 	int r;
@@ -613,9 +77,9 @@ static void *enc_thread(void *arg)
 				     &revents))
 			break;
 		if (!done && dmabuf) {
-			r = enc_requeue_cap(e);
+			r = zcapi_v4l2q_fill(&e->cap, e->out_alloc);
 			if (r) {
-				enc_error(e, r, "QBUF(CAPTURE)", true);
+				zcapi_m2m_error(e, r, "QBUF(CAPTURE)", true);
 				done = true;
 				enc_mark_drained(e);
 				continue;
@@ -624,7 +88,7 @@ static void *enc_thread(void *arg)
 		if (revents & POLLOUT)
 			enc_drain_output(e);
 		if (!done && (revents & POLLIN)) {
-			if (enc_drain_capture(e)) {
+			if (zcapi_m2m_drain_capture(e)) {
 				done = true;
 				enc_drain_output(e);
 				enc_mark_drained(e);
@@ -645,7 +109,7 @@ static int enc_accept_format(struct zcap_pin *pin, const struct zcap_format *fmt
 	if (zcap_filter_state(e->c.f) != ZCAP_STATE_STOPPED)
 		return ZCAP_E_WRONG_STATE;
 	/* The coded format decides which raw formats the encoder takes. */
-	r = enc_set_coded_format(e, fmt->width, fmt->height);
+	r = zcapi_m2m_set_coded_format(e, fmt->width, fmt->height);
 	if (r) {
 		zcapi_filter_note(e->c.f, "encoder refuses its coded format: %s",
 				  strerror(-r));
@@ -655,7 +119,7 @@ static int enc_accept_format(struct zcap_pin *pin, const struct zcap_format *fmt
 	r = zcapi_v4l2c_set_format(&e->c, fmt);
 	if (r)
 		return r;
-	r = enc_read_coded_size(e);
+	r = zcapi_m2m_read_coded_size(e);
 	if (r) {
 		e->c.have_fmt = had_fmt;
 		return ZCAP_E_TYPE_NOT_ACCEPTED;
@@ -712,7 +176,7 @@ static int enc_send_stop(struct m2m_enc *e)
 	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_ENCODER_CMD, &cmd);
 	if (r) {
 		/* No drain command: what is queued now is all there is. */
-		enc_error(e, r, "V4L2_ENC_CMD_STOP", false);
+		zcapi_m2m_error(e, r, "V4L2_ENC_CMD_STOP", false);
 		enc_mark_drained(e);
 		return r;
 	}
@@ -746,106 +210,13 @@ static const struct zcap_input_pin_ops enc_in_ops = {
 	.disconnect = zcapi_v4l2c_disconnect,
 };
 
-/* ---- output pin ----------------------------------------------------- */
-
-static int enc_enum_format(struct zcap_pin *pin, uint32_t index,
-			   struct zcap_format *fmt)
-{
-	struct m2m_enc *e = zcap_pin_priv(pin);
-
-	if (index > 0)
-		return -ENOENT;
-	if (!e->c.have_fmt)
-		return ZCAP_E_NOT_CONNECTED;
-	memset(fmt, 0, sizeof(*fmt));
-	fmt->fourcc = e->cfg.coded_fourcc;
-	fmt->width = e->in_fmt.width;
-	fmt->height = e->in_fmt.height;
-	fmt->colorspace = e->in_fmt.colorspace;
-	fmt->interval_num = e->in_fmt.interval_num;
-	fmt->interval_den = e->in_fmt.interval_den;
-	/* A bitstream: one block of up to sizeimage bytes, one "line". */
-	fmt->flags = ZCAP_FORMAT_COMPRESSED;
-	fmt->n_planes = 1;
-	fmt->n_mem = 1;
-	fmt->planes[0].stride = e->cap_sizeimage;
-	fmt->planes[0].lines = 1;
-	fmt->planes[0].size = e->cap_sizeimage;
-	fmt->mem_size[0] = e->cap_sizeimage;
-	return 0;
-}
-
-static int enc_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a,
-				  const struct zcap_alloc_requirements *req,
-				  const struct zcap_format *fmt,
-				  struct zcap_alloc_props *props)
-{
-	struct m2m_enc *e = zcap_pin_priv(pin);
-
-	(void)a;
-	(void)fmt;
-	*props = req->props;
-	/*
-	 * The encoder's CAPTURE queue may import these buffers: as many as
-	 * it would have of its own, plus what downstream keeps.
-	 */
-	if (props->count < e->cfg.capture_buffers + req->held)
-		props->count = e->cfg.capture_buffers + req->held;
-	props->n_mem = 1;
-	if (props->size[0] < e->cap_sizeimage)
-		props->size[0] = e->cap_sizeimage;
-	return 0;
-}
-
-/*
- * Our own bitstream allocator, when downstream proposes none: dma-bufs, so
- * that the encoder writes the coded frames straight into what goes
- * downstream; plain memory where no provider serves or a copy is forced.
- */
-static int enc_own_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
-{
-	struct m2m_enc *e = zcap_pin_priv(pin);
-
-	if (!(e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY) &&
-	    zcap_allocator_new_dmabuf(ZCAP_PROVIDER_AUTO, out) == 0)
-		return 0;
-	return zcap_allocator_new_memory(out);
-}
-
-static int enc_allocator_decided(struct zcap_pin *pin, struct zcap_allocator *a)
-{
-	struct m2m_enc *e = zcap_pin_priv(pin);
-
-	if (e->out_alloc)
-		zcap_allocator_unref(e->out_alloc);
-	e->out_alloc = zcap_allocator_ref(a);
-	return 0;
-}
-
-static void enc_out_disconnect(struct zcap_pin *pin)
-{
-	struct m2m_enc *e = zcap_pin_priv(pin);
-
-	if (e->out_alloc)
-		zcap_allocator_unref(e->out_alloc);
-	e->out_alloc = NULL;
-}
-
-static const struct zcap_output_pin_ops enc_out_ops = {
-	.enum_format = enc_enum_format,
-	.decide_buffer_size = enc_decide_buffer_size,
-	.own_allocator = enc_own_allocator,
-	.allocator_decided = enc_allocator_decided,
-	.disconnect = enc_out_disconnect,
-};
-
 /* ---- filter --------------------------------------------------------- */
 
 static void enc_teardown(struct m2m_enc *e)
 {
 	zcapi_v4l2c_stop_thread(&e->c);
 	zcapi_outq_release(&e->c.oq);
-	enc_cap_release(e);
+	zcapi_m2m_cap_release(e);
 	if (e->out_alloc && zcap_allocator_committed(e->out_alloc))
 		zcap_allocator_decommit(e->out_alloc);
 	pthread_mutex_lock(&e->lock);
@@ -861,7 +232,7 @@ static int enc_pause(struct zcap_filter *f)
 
 	if (!e->c.have_fmt || !e->c.alloc)
 		return ZCAP_E_NOT_CONNECTED;
-	if (e->c.oq.memory)	/* PAUSED again from RUNNING */
+	if (zcapi_outq_requested(&e->c.oq))	/* PAUSED again from RUNNING */
 		return 0;
 	if (e->cfg.gop_size) {
 		struct v4l2_control c = {
@@ -887,7 +258,7 @@ static int enc_pause(struct zcap_filter *f)
 			goto err;
 		}
 	}
-	r = enc_cap_setup(e, note, sizeof(note));
+	r = zcapi_m2m_cap_setup(e, note, sizeof(note));
 	if (r)
 		goto err;
 	zcapi_filter_note(f, "%s", note);
@@ -902,19 +273,18 @@ err:
 static int enc_run(struct zcap_filter *f)
 {
 	struct m2m_enc *e = zcap_filter_priv(f);
-	int type = (int)e->cap_type;
 	int r;
 
 	if (e->c.thread_started)
 		return 0;
 	r = zcapi_outq_streamon(&e->c.oq);
 	if (r) {
-		enc_error(e, r, "STREAMON(OUTPUT)", true);
+		zcapi_m2m_error(e, r, "STREAMON(OUTPUT)", true);
 		return r;
 	}
-	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_STREAMON, &type);
+	r = zcapi_v4l2q_streamon(&e->cap);
 	if (r) {
-		enc_error(e, r, "STREAMON(CAPTURE)", true);
+		zcapi_m2m_error(e, r, "STREAMON(CAPTURE)", true);
 		zcapi_outq_streamoff(&e->c.oq);
 		return r;
 	}
@@ -930,7 +300,7 @@ static int enc_run(struct zcap_filter *f)
 		e->streaming = false;
 		pthread_mutex_unlock(&e->lock);
 		zcapi_outq_streamoff(&e->c.oq);
-		zcapi_v4l2_ioctl(e->c.fd, VIDIOC_STREAMOFF, &type);
+		zcapi_v4l2q_streamoff(&e->cap);
 		return r;
 	}
 	return 0;
@@ -959,7 +329,7 @@ static int enc_stop(struct zcap_filter *f)
 		drained = e->drained;
 		pthread_mutex_unlock(&e->lock);
 		if (!drained)
-			enc_error(e, ZCAP_E_TIMEOUT, "draining at stop", false);
+			zcapi_m2m_error(e, ZCAP_E_TIMEOUT, "draining at stop", false);
 	}
 	enc_teardown(e);
 	return 0;
@@ -967,6 +337,8 @@ static int enc_stop(struct zcap_filter *f)
 
 static void enc_free(struct m2m_enc *e)
 {
+	if (e->cap_ready)
+		zcapi_v4l2q_fini(&e->cap);
 	zcapi_v4l2c_fini(&e->c);
 	zcap_allocator_unref(e->out_alloc);
 	pthread_cond_destroy(&e->cond);
@@ -1061,6 +433,10 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 	r = enc_probe(e);
 	if (r)
 		goto err;
+	r = zcapi_v4l2q_init(&e->cap, e->c.fd, e->cap_type);
+	if (r)
+		goto err;
+	e->cap_ready = true;
 	r = zcapi_v4l2c_setup(&e->c, e->out_type);
 	if (r)
 		goto err;
@@ -1073,7 +449,7 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 	r = zcap_pin_new_input(e->c.f, "in", &enc_in_ops, &e->c, &e->in);
 	if (r)
 		goto err_filter;
-	r = zcap_pin_new_output(e->c.f, "out", &enc_out_ops, e, &e->out);
+	r = zcap_pin_new_output(e->c.f, "out", &zcapi_m2m_out_ops, e, &e->out);
 	if (r)
 		goto err_filter;
 	*out = e->c.f;

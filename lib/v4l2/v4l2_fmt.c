@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * V4L2's side of formats: the driver's v4l2_format as a zcap_format, its
- * data offsets, the ioctl wrapper and a QBUF's dma-bufs.
+ * data offsets, and the ioctl wrapper.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
-
-#include <zcap/sample.h>
 
 #include "v4l2_fmt.h"
 
@@ -20,37 +18,6 @@ int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg)
 		r = ioctl(fd, req, arg);
 	} while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : 0;
-}
-
-int zcapi_v4l2_buf_set_dmabufs(struct v4l2_buffer *b,
-			       struct v4l2_plane *planes, bool mplane,
-			       struct zcap_sample *s, uint32_t n_mem)
-{
-	struct zcap_mem mem;
-	uint32_t m;
-	int ret;
-
-	for (m = 0; m < n_mem; m++) {
-		ret = zcap_sample_mem(s, m, &mem);
-		if (ret < 0)
-			return ret;
-		/*
-		 * The same length every time: vb2 keeps a dma-buf's mapping
-		 * only when both the dma-buf and the length are unchanged.
-		 */
-		if (mplane) {
-			planes[m].m.fd = mem.fd;
-			planes[m].length = (uint32_t)mem.length;
-		} else {
-			b->m.fd = mem.fd;
-			b->length = (uint32_t)mem.length;
-		}
-	}
-	if (mplane) {
-		b->m.planes = planes;
-		b->length = n_mem;
-	}
-	return 0;
 }
 
 static uint32_t div_up(uint32_t a, uint32_t b)
@@ -116,63 +83,56 @@ void zcapi_fmt_add_data_offset(struct zcap_format *f, uint32_t mem,
 	}
 }
 
-int zcapi_fmt_from_v4l2(const struct v4l2_format *vf, bool compressed,
-			struct zcap_format *out)
+/*
+ * The fourcc, size, field and colorspace of @vf into @out, its planes'
+ * bytesperline and sizeimage into @pf: how many (memory blocks), or
+ * -EINVAL for a type that is not capture or a plane count zcap cannot
+ * hold.
+ */
+static int v4l2_planes(const struct v4l2_format *vf, struct zcap_format *out,
+		       struct v4l2_plane_pix_format *pf)
 {
-	struct v4l2_plane_pix_format pf[VIDEO_MAX_PLANES];
-	const struct zcapi_fmt_info *fi;
-	uint32_t n_mem, width, height, p;
-	uint64_t off;
+	const struct v4l2_pix_format_mplane *mp = &vf->fmt.pix_mp;
+	const struct v4l2_pix_format *pix = &vf->fmt.pix;
+	uint32_t p;
 
-	memset(out, 0, sizeof(*out));
-	memset(pf, 0, sizeof(pf));
 	if (vf->type == V4L2_BUF_TYPE_VIDEO_CAPTURE) {
-		const struct v4l2_pix_format *pix = &vf->fmt.pix;
-
 		out->fourcc = pix->pixelformat;
-		width = pix->width;
-		height = pix->height;
+		out->width = pix->width;
+		out->height = pix->height;
 		out->field = pix->field;
 		out->colorspace = pix->colorspace;
 		pf[0].bytesperline = pix->bytesperline;
 		pf[0].sizeimage = pix->sizeimage;
-		n_mem = 1;
-	} else if (vf->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE) {
-		const struct v4l2_pix_format_mplane *mp = &vf->fmt.pix_mp;
-
-		out->fourcc = mp->pixelformat;
-		width = mp->width;
-		height = mp->height;
-		out->field = mp->field;
-		out->colorspace = mp->colorspace;
-		n_mem = mp->num_planes;
-		if (n_mem < 1 || n_mem > ZCAP_MAX_PLANES)
-			return -EINVAL;
-		for (p = 0; p < n_mem; p++)
-			pf[p] = mp->plane_fmt[p];
-	} else {
-		return -EINVAL;
+		return 1;
 	}
-	out->width = width;
-	out->height = height;
-	for (p = 0; p < n_mem; p++)
-		if (!pf[p].sizeimage)
-			return -EINVAL;
+	if (vf->type != V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE ||
+	    mp->num_planes < 1 || mp->num_planes > ZCAP_MAX_PLANES)
+		return -EINVAL;
+	out->fourcc = mp->pixelformat;
+	out->width = mp->width;
+	out->height = mp->height;
+	out->field = mp->field;
+	out->colorspace = mp->colorspace;
+	for (p = 0; p < mp->num_planes; p++)
+		pf[p] = mp->plane_fmt[p];
+	return mp->num_planes;
+}
 
-	fi = zcapi_fmt_info_find(out->fourcc);
-	/* An unknown format without lines can only be a bitstream. */
-	compressed = compressed || zcapi_fmt_is_compressed(out->fourcc) ||
-		     (!fi && !pf[0].bytesperline);
-	if (compressed || !fi || fi->n_mem != n_mem || !pf[0].bytesperline)
-		return fill_unknown(pf, n_mem, compressed, out);
+/* The planes of a format of the table @fi, laid out as V4L2 defines. */
+static void layout_planes(const struct zcapi_fmt_info *fi, uint32_t n_mem,
+			  const struct v4l2_plane_pix_format *pf,
+			  struct zcap_format *out)
+{
+	uint64_t off = 0;
+	uint32_t p;
 
 	out->n_planes = fi->n_planes;
 	out->n_mem = n_mem;
-	off = 0;
 	for (p = 0; p < fi->n_planes; p++) {
 		struct zcap_plane_layout *pl = &out->planes[p];
 
-		pl->lines = div_up(height, fi->vdiv[p]);
+		pl->lines = div_up(out->height, fi->vdiv[p]);
 		if (n_mem > 1) {
 			pl->mem = p;
 			pl->offset = 0;
@@ -193,6 +153,33 @@ int zcapi_fmt_from_v4l2(const struct v4l2_format *vf, bool compressed,
 	}
 	for (p = 0; p < n_mem; p++)
 		out->mem_size[p] = pf[p].sizeimage;
+}
+
+int zcapi_fmt_from_v4l2(const struct v4l2_format *vf, bool compressed,
+			struct zcap_format *out)
+{
+	struct v4l2_plane_pix_format pf[VIDEO_MAX_PLANES];
+	const struct zcapi_fmt_info *fi;
+	uint32_t n_mem, p;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(pf, 0, sizeof(pf));
+	r = v4l2_planes(vf, out, pf);
+	if (r < 0)
+		return r;
+	n_mem = (uint32_t)r;
+	for (p = 0; p < n_mem; p++)
+		if (!pf[p].sizeimage)
+			return -EINVAL;
+
+	fi = zcapi_fmt_info_find(out->fourcc);
+	/* An unknown format without lines can only be a bitstream. */
+	compressed = compressed || zcapi_fmt_is_compressed(out->fourcc) ||
+		     (!fi && !pf[0].bytesperline);
+	if (compressed || !fi || fi->n_mem != n_mem || !pf[0].bytesperline)
+		return fill_unknown(pf, n_mem, compressed, out);
+	layout_planes(fi, n_mem, pf, out);
 	/* A driver whose sizeimage cannot hold its own planes is lying. */
 	for (p = 0; p < out->n_planes; p++) {
 		const struct zcap_plane_layout *pl = &out->planes[p];

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * V4L2's side of formats: a zcap_format from the driver's v4l2_format,
- * the driver's data offset, the EINTR-safe ioctl wrapper, and a QBUF's
- * dma-bufs from a sample. Internal to libzcap. What a pixel format is
- * (planes, blocks, visible bytes) is the core's: fmt_table.h.
+ * the driver's data offset, and the EINTR-safe ioctl wrapper. Internal to
+ * libzcap. What a pixel format is (planes, blocks, visible bytes) is the
+ * core's: fmt_table.h.
  */
 #ifndef ZCAP_LIB_V4L2_FMT_H
 #define ZCAP_LIB_V4L2_FMT_H
@@ -44,15 +44,5 @@ ZCAP_HIDDEN void zcapi_fmt_add_data_offset(struct zcap_format *f, uint32_t mem,
 
 /* ioctl that retries EINTR; returns 0 or -errno. */
 ZCAP_HIDDEN int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg);
-
-struct zcap_sample;
-/*
- * A CAPTURE QBUF of @s's first @n_mem dma-bufs: @b (and @planes, which it
- * points at, when @mplane) gets each block's fd and whole length. 0, or
- * zcap_sample_mem()'s error.
- */
-ZCAP_HIDDEN int zcapi_v4l2_buf_set_dmabufs(struct v4l2_buffer *b,
-					   struct v4l2_plane *planes, bool mplane,
-					   struct zcap_sample *s, uint32_t n_mem);
 
 #endif /* ZCAP_LIB_V4L2_FMT_H */

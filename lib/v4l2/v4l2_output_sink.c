@@ -98,7 +98,7 @@ static int out_pause(struct zcap_filter *f)
 
 	if (!o->c.have_fmt || !o->c.alloc)
 		return ZCAP_E_NOT_CONNECTED;
-	if (o->c.oq.memory)
+	if (zcapi_outq_requested(&o->c.oq))
 		return 0;
 	r = zcapi_v4l2c_reqbufs(&o->c, 0,
 				"copy forced by configuration: frames are copied into the device's buffers",

@@ -1,22 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A V4L2 queue that takes frames from zcap samples: the OUTPUT queue of a
- * mem2mem encoder or of a video output device. Internal to libzcap.
+ * A V4L2 OUTPUT queue that takes frames from zcap samples: the OUTPUT
+ * queue of a mem2mem encoder or of a video output device. Internal to
+ * libzcap. Its format is set and checked here; its buffers are a
+ * struct zcapi_v4l2q (queue.h).
  *
  * DMABUF mode imports the samples' dma-bufs: one V4L2 index per dma-buf
- * for the whole stream (identified by the dma-buf's inode, which the
- * kernel keeps unique while the buffer lives), and each sample is held
- * from QBUF until DQBUF, so its buffer cannot go back to the capture
- * driver while the device reads it. MMAP mode copies each frame into the
+ * for the whole stream (the queue's cache), and each sample is held from
+ * QBUF until DQBUF, so its buffer cannot go back to the capture driver
+ * while the device reads it. MMAP mode copies each frame into the
  * device's own buffers and counts the bytes.
  */
 #ifndef ZCAP_LIB_V4L2_OUTQ_H
 #define ZCAP_LIB_V4L2_OUTQ_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include <linux/videodev2.h>
 
@@ -24,36 +23,15 @@
 #include <zcap/format.h>
 #include <zcap/sample.h>
 
+#include "queue.h"
 #include "v4l2_fmt.h"
-
-struct zcapi_outq_slot {
-	bool bound;		/* DMABUF: ino[] names the dma-bufs of this index */
-	bool queued;		/* owned by the driver */
-	ino_t ino[ZCAP_MAX_PLANES];
-	struct zcap_sample *held;	/* DMABUF: the sample being read */
-	void *map[ZCAP_MAX_PLANES];	/* MMAP: the device's buffer */
-	size_t map_len[ZCAP_MAX_PLANES];
-};
 
 struct zcapi_outq {
 	int fd;
 	uint32_t type;		/* V4L2_BUF_TYPE_VIDEO_OUTPUT(_MPLANE) */
-	uint32_t memory;	/* V4L2_MEMORY_DMABUF or _MMAP; 0 before reqbufs */
-	uint32_t n_planes;	/* V4L2 planes (memory blocks) per buffer */
-	uint32_t count;
-	uint32_t n_queued;
-	bool streaming;
+	uint32_t n_planes;	/* V4L2 planes (memory blocks) per buffer, from S_FMT */
 	struct v4l2_format fmt;
-	struct zcapi_outq_slot *slots;
-	/*
-	 * count entries, made with slots: streamoff collects the held
-	 * samples here to release them outside the lock, with no allocation
-	 * that could fail and no cap that would leak any.
-	 */
-	struct zcap_sample **drop;
-	uint64_t binds;		/* dma-bufs bound to an index (imports) */
-	pthread_mutex_t lock;
-	pthread_cond_t freed;	/* a slot came back (MMAP mode waits on it) */
+	struct zcapi_v4l2q q;	/* its buffers */
 };
 
 int zcapi_outq_init(struct zcapi_outq *q, int fd, uint32_t type);
@@ -108,6 +86,8 @@ int zcapi_outq_queue(struct zcapi_outq *q, struct zcap_sample *s,
 int zcapi_outq_dequeue(struct zcapi_outq *q, uint32_t *flags);
 
 bool zcapi_outq_is_dmabuf(const struct zcapi_outq *q);
+/* Buffers requested (reqbufs done, release not yet). */
+bool zcapi_outq_requested(const struct zcapi_outq *q);
 uint32_t zcapi_outq_queued(struct zcapi_outq *q);
 
 /* QUERYCAP: the node's capabilities (device_caps where the driver has them). */

@@ -15,18 +15,8 @@
 
 #include <zcap/zcap.h>
 
+#include "queue.h"
 #include "v4l2_fmt.h"
-
-enum v4l2_src_mode {
-	V4L2_SRC_NONE,		/* no V4L2 buffers requested */
-	V4L2_SRC_DMABUF,	/* the allocator's dma-bufs are imported: zero copy */
-	V4L2_SRC_MMAP,		/* the driver's buffers, copied into samples */
-};
-
-struct v4l2_src_mmap {
-	void *addr[VIDEO_MAX_PLANES];
-	size_t len[VIDEO_MAX_PLANES];
-};
 
 struct v4l2_src {
 	struct zcap_filter *filter;
@@ -44,13 +34,14 @@ struct v4l2_src {
 	struct zcap_format sample_fmt;	/* fmt with the padding decided at connect */
 
 	struct zcap_allocator *alloc;	/* decided allocator, one reference */
-	enum v4l2_src_mode mode;
-	uint32_t nbufs;			/* V4L2 buffers in use */
-	uint32_t n_alloc;		/* buffers of the allocator */
-	struct v4l2_src_mmap *mmaps;	/* MMAP mode: the driver's buffers */
-	struct zcap_sample **queued;	/* DMABUF mode: sample queued at each index */
-	struct zcap_sample **parked;	/* allocator buffers beyond nbufs, held unused */
-	uint32_t n_queued;
+	/*
+	 * The capture queue: DMABUF (the allocator's dma-bufs imported, zero
+	 * copy) or MMAP (the driver's buffers, copied into samples); no
+	 * buffers requested while q.memory is 0.
+	 */
+	struct zcapi_v4l2q q;
+	bool q_ready;			/* q initialised */
+	uint32_t nbufs;			/* buffers in use: DMABUF, the allocator's the queue has slots for */
 	bool committed;			/* we committed the allocator */
 	bool streaming;
 
@@ -65,6 +56,12 @@ struct v4l2_src {
 	bool pending_discont;
 	bool warned_clock;
 };
+
+/*
+ * v4l2_source_dev.c: open the device, check it captures and streams,
+ * negotiate format and frame rate (src->fmt), and make the queue.
+ */
+ZCAP_HIDDEN int zcapi_v4l2_src_open(struct v4l2_src *src);
 
 /* v4l2_source.c */
 ZCAP_HIDDEN void zcapi_v4l2_note(struct v4l2_src *src, const char *fmt, ...)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * V4L2 capture source: opening and negotiating the device, requesting
- * buffers, and the filter and output pin ops. The streaming loop is in
- * v4l2_stream.c.
+ * V4L2 capture source: its buffers (the queue in DMABUF or MMAP mode),
+ * and the filter and output pin ops. Opening and negotiating the device
+ * is in v4l2_source_dev.c, the streaming loop in v4l2_stream.c.
  *
  * Buffer life: the format is fixed when the source is created (S_FMT, then
  * the driver's G_FMT answer is the truth), the allocator when the pin
@@ -11,16 +11,15 @@
  * it down to REQBUFS(0), so the device is free for anyone at once.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/filter_util.h"
+#include "core/zcap_internal.h"
 #include "v4l2_priv.h"
 
 #define MIN_TOTAL_BUFFERS 3
@@ -36,349 +35,40 @@ void zcapi_v4l2_note(struct v4l2_src *src, const char *fmt, ...)
 
 static uint64_t page_round(uint64_t n)
 {
-	long ps = sysconf(_SC_PAGESIZE);
-	uint64_t p = ps > 0 ? (uint64_t)ps : 4096;
+	uint64_t p = zcapi_page_size();
 
 	return (n + p - 1) / p * p;
 }
 
-static uint32_t v4l2_memory(const struct v4l2_src *src)
-{
-	return src->mode == V4L2_SRC_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP;
-}
-
-/* ---- device ---------------------------------------------------------- */
-
-static int src_open(struct v4l2_src *src)
-{
-	struct v4l2_capability cap;
-	uint32_t caps;
-	int ret;
-
-	src->fd = open(src->device, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (src->fd < 0)
-		return -errno;
-
-	memset(&cap, 0, sizeof(cap));
-	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_QUERYCAP, &cap);
-	if (ret < 0)
-		/* ENOTTY: a character device that does not speak V4L2. */
-		return ret;
-	caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps :
-							    cap.capabilities;
-	snprintf(src->driver, sizeof(src->driver), "%s", (const char *)cap.driver);
-	snprintf(src->card, sizeof(src->card), "%s", (const char *)cap.card);
-
-	if (caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE) {
-		src->type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
-		src->mplane = true;
-	} else if (caps & V4L2_CAP_VIDEO_CAPTURE) {
-		src->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-		src->mplane = false;
-	} else {
-		zcapi_v4l2_note(src, "%s (%s) is not a video capture device",
-			      src->device, src->card);
-		return -EMEDIUMTYPE;
-	}
-	if (!(caps & V4L2_CAP_STREAMING)) {
-		zcapi_v4l2_note(src, "%s (%s) cannot stream (no V4L2_CAP_STREAMING)",
-			      src->device, src->card);
-		return -EMEDIUMTYPE;
-	}
-	return 0;
-}
-
-static void src_min_buffers(struct v4l2_src *src)
-{
-	struct v4l2_control ctrl = { .id = V4L2_CID_MIN_BUFFERS_FOR_CAPTURE };
-
-	/* Most drivers do not have the control; two is what vb2 needs to stream. */
-	src->min_buffers = 2;
-	if (zcapi_v4l2_ioctl(src->fd, VIDIOC_G_CTRL, &ctrl) == 0 && ctrl.value > 0)
-		src->min_buffers = (uint32_t)ctrl.value;
-}
-
-/*
- * Does the driver flag @fourcc as compressed? Its ENUM_FMT knows the
- * bitstreams our own table does not.
- */
-static bool driver_compressed(struct v4l2_src *src, uint32_t fourcc)
-{
-	struct v4l2_fmtdesc d;
-
-	memset(&d, 0, sizeof(d));
-	d.type = src->type;
-	for (; zcapi_v4l2_ioctl(src->fd, VIDIOC_ENUM_FMT, &d) == 0; d.index++)
-		if (d.pixelformat == fourcc)
-			return d.flags & V4L2_FMT_FLAG_COMPRESSED;
-	return false;
-}
-
-static int src_set_format(struct v4l2_src *src)
-{
-	const struct zcap_v4l2_source_config *cfg = &src->cfg;
-	struct v4l2_format vf;
-	char a[5], b[5];
-	uint32_t got_fourcc, got_w, got_h, got_stride;
-	int ret;
-
-	memset(&vf, 0, sizeof(vf));
-	vf.type = src->type;
-	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_G_FMT, &vf);
-	if (ret < 0)
-		return ret;
-
-	if (cfg->fourcc || cfg->width || cfg->height || cfg->stride) {
-		if (src->mplane) {
-			struct v4l2_pix_format_mplane *mp = &vf.fmt.pix_mp;
-			uint32_t p;
-
-			if (cfg->fourcc && cfg->fourcc != mp->pixelformat) {
-				mp->pixelformat = cfg->fourcc;
-				/* Let the driver pick the planes of the new format. */
-				for (p = 0; p < VIDEO_MAX_PLANES; p++) {
-					mp->plane_fmt[p].bytesperline = 0;
-					mp->plane_fmt[p].sizeimage = 0;
-				}
-			}
-			if (cfg->width)
-				mp->width = cfg->width;
-			if (cfg->height)
-				mp->height = cfg->height;
-			mp->plane_fmt[0].bytesperline = cfg->stride;
-			for (p = 1; p < VIDEO_MAX_PLANES; p++)
-				mp->plane_fmt[p].bytesperline = 0;
-			for (p = 0; p < VIDEO_MAX_PLANES; p++)
-				mp->plane_fmt[p].sizeimage = 0;
-		} else {
-			struct v4l2_pix_format *pix = &vf.fmt.pix;
-
-			if (cfg->fourcc)
-				pix->pixelformat = cfg->fourcc;
-			if (cfg->width)
-				pix->width = cfg->width;
-			if (cfg->height)
-				pix->height = cfg->height;
-			/* 0 asks the driver for its natural stride. */
-			pix->bytesperline = cfg->stride;
-			pix->sizeimage = 0;
-		}
-		ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_S_FMT, &vf);
-		if (ret < 0) {
-			zcapi_v4l2_note(src, "VIDIOC_S_FMT failed: %s", strerror(-ret));
-			return ret;
-		}
-	}
-
-	/* The driver's final word, whatever S_FMT echoed. */
-	memset(&vf, 0, sizeof(vf));
-	vf.type = src->type;
-	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_G_FMT, &vf);
-	if (ret < 0)
-		return ret;
-	if (src->mplane) {
-		got_fourcc = vf.fmt.pix_mp.pixelformat;
-		got_w = vf.fmt.pix_mp.width;
-		got_h = vf.fmt.pix_mp.height;
-		got_stride = vf.fmt.pix_mp.plane_fmt[0].bytesperline;
-	} else {
-		got_fourcc = vf.fmt.pix.pixelformat;
-		got_w = vf.fmt.pix.width;
-		got_h = vf.fmt.pix.height;
-		got_stride = vf.fmt.pix.bytesperline;
-	}
-	if (cfg->fourcc && got_fourcc != cfg->fourcc) {
-		zcapi_v4l2_note(src, "%s does not capture %s (it offers %s)",
-			      src->card, zcap_fourcc_str(cfg->fourcc, a),
-			      zcap_fourcc_str(got_fourcc, b));
-		return ZCAP_E_TYPE_NOT_ACCEPTED;
-	}
-	ret = zcapi_fmt_from_v4l2(&vf, driver_compressed(src, got_fourcc),
-				  &src->fmt);
-	if (ret < 0) {
-		zcapi_v4l2_note(src, "the driver's format %s %ux%u is inconsistent",
-			      zcap_fourcc_str(got_fourcc, a), got_w, got_h);
-		return ret;
-	}
-	if ((cfg->width && got_w != cfg->width) ||
-	    (cfg->height && got_h != cfg->height))
-		zcapi_v4l2_note(src, "the driver adjusted %ux%u to %ux%u",
-			      cfg->width, cfg->height, got_w, got_h);
-	else if (cfg->stride && got_stride != cfg->stride)
-		zcapi_v4l2_note(src, "the driver adjusted stride %u to %u",
-			      cfg->stride, got_stride);
-	return 0;
-}
-
-static int src_set_rate(struct v4l2_src *src)
-{
-	struct v4l2_streamparm parm;
-	int ret;
-
-	memset(&parm, 0, sizeof(parm));
-	parm.type = src->type;
-	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_G_PARM, &parm);
-	if (ret < 0) {
-		if (src->cfg.fps)
-			zcapi_v4l2_note(src, "the driver has no frame rate control; --fps ignored");
-		return 0;
-	}
-	if (src->cfg.fps && (parm.parm.capture.capability & V4L2_CAP_TIMEPERFRAME)) {
-		parm.parm.capture.timeperframe.numerator = 1;
-		parm.parm.capture.timeperframe.denominator = src->cfg.fps;
-		ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_S_PARM, &parm);
-		if (ret < 0)
-			zcapi_v4l2_note(src, "VIDIOC_S_PARM %u fps failed: %s",
-				      src->cfg.fps, strerror(-ret));
-		memset(&parm, 0, sizeof(parm));
-		parm.type = src->type;
-		if (zcapi_v4l2_ioctl(src->fd, VIDIOC_G_PARM, &parm) < 0)
-			return 0;
-	} else if (src->cfg.fps) {
-		zcapi_v4l2_note(src, "the driver cannot set the frame rate; --fps ignored");
-	}
-	src->fmt.interval_num = parm.parm.capture.timeperframe.numerator;
-	src->fmt.interval_den = parm.parm.capture.timeperframe.denominator;
-	return 0;
-}
-
 /* ---- V4L2 buffers ------------------------------------------------------ */
 
-static int reqbufs(struct v4l2_src *src, uint32_t memory, uint32_t count,
-		   uint32_t *granted)
-{
-	struct v4l2_requestbuffers rb;
-	int ret;
-
-	memset(&rb, 0, sizeof(rb));
-	rb.type = src->type;
-	rb.memory = memory;
-	rb.count = count;
-	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_REQBUFS, &rb);
-	if (ret < 0)
-		return ret;
-	if (granted)
-		*granted = rb.count;
-	return 0;
-}
-
-static void unmap_buffers(struct v4l2_src *src)
-{
-	uint32_t i, p;
-
-	if (!src->mmaps)
-		return;
-	for (i = 0; i < src->nbufs; i++)
-		for (p = 0; p < VIDEO_MAX_PLANES; p++)
-			if (src->mmaps[i].addr[p])
-				munmap(src->mmaps[i].addr[p], src->mmaps[i].len[p]);
-	free(src->mmaps);
-	src->mmaps = NULL;
-}
-
-static int map_buffers(struct v4l2_src *src)
-{
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct v4l2_buffer b;
-	uint32_t i, p, n;
-	int ret;
-
-	src->mmaps = calloc(src->nbufs, sizeof(*src->mmaps));
-	if (!src->mmaps)
-		return -ENOMEM;
-	for (i = 0; i < src->nbufs; i++) {
-		memset(&b, 0, sizeof(b));
-		memset(planes, 0, sizeof(planes));
-		b.type = src->type;
-		b.memory = V4L2_MEMORY_MMAP;
-		b.index = i;
-		if (src->mplane) {
-			b.m.planes = planes;
-			b.length = VIDEO_MAX_PLANES;
-		}
-		ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_QUERYBUF, &b);
-		if (ret < 0)
-			goto err;
-		n = src->mplane ? b.length : 1;
-		if (n != src->fmt.n_mem) {
-			ret = -EPROTO;
-			goto err;
-		}
-		for (p = 0; p < n; p++) {
-			uint32_t len = src->mplane ? planes[p].length : b.length;
-			uint32_t off = src->mplane ? planes[p].m.mem_offset : b.m.offset;
-			void *addr;
-
-			addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-				    src->fd, off);
-			if (addr == MAP_FAILED) {
-				ret = -errno;
-				goto err;
-			}
-			src->mmaps[i].addr[p] = addr;
-			src->mmaps[i].len[p] = len;
-		}
-	}
-	return 0;
-err:
-	unmap_buffers(src);
-	return ret;
-}
-
+/* Every buffer back: STREAMOFF if needed, unmap, REQBUFS(0), the samples. */
 static void release_queue(struct v4l2_src *src)
 {
-	uint32_t i, memory;
-
-	if (src->mode == V4L2_SRC_NONE)
-		return;
-	memory = v4l2_memory(src);
-	/*
-	 * Mappings first: REQBUFS(0) fails with EBUSY on 6.1 while a buffer
-	 * is still mapped. The dma-bufs queued in DMABUF mode are dropped by
-	 * the driver here, which detaches them.
-	 */
-	unmap_buffers(src);
-	reqbufs(src, memory, 0, NULL);
-	for (i = 0; src->parked && i < src->n_alloc; i++)
-		if (src->parked[i])
-			zcap_sample_unref(src->parked[i]);
-	free(src->parked);
-	src->parked = NULL;
-	free(src->queued);
-	src->queued = NULL;
-	src->n_queued = 0;
+	if (src->q_ready)
+		zcapi_v4l2q_release(&src->q);
 	src->nbufs = 0;
-	src->mode = V4L2_SRC_NONE;
 }
 
 static int setup_mmap(struct v4l2_src *src, uint32_t count)
 {
-	uint32_t granted = 0;
 	int ret;
 
-	ret = reqbufs(src, V4L2_MEMORY_MMAP, count, &granted);
+	ret = zcapi_v4l2q_reqbufs(&src->q, V4L2_MEMORY_MMAP, count,
+				  src->fmt.n_mem);
 	if (ret < 0) {
-		zcapi_v4l2_note(src, "VIDIOC_REQBUFS(MMAP, %u) failed: %s", count,
-			      strerror(-ret));
+		zcapi_v4l2_note(src, "VIDIOC_REQBUFS(MMAP, %u) or mapping the driver's buffers failed: %s",
+			      count, strerror(-ret));
 		return ret;
 	}
-	if (granted < src->min_buffers) {
-		reqbufs(src, V4L2_MEMORY_MMAP, 0, NULL);
-		zcapi_v4l2_note(src, "the driver granted %u MMAP buffers, it needs %u",
-			      granted, src->min_buffers);
+	if ((uint32_t)ret < src->min_buffers) {
+		release_queue(src);
+		zcapi_v4l2_note(src, "the driver granted %d MMAP buffers, it needs %u",
+			      ret, src->min_buffers);
 		return ZCAP_E_PROPS_REJECTED;
 	}
-	src->mode = V4L2_SRC_MMAP;
-	src->nbufs = granted;
-	ret = map_buffers(src);
-	if (ret < 0) {
-		reqbufs(src, V4L2_MEMORY_MMAP, 0, NULL);
-		src->mode = V4L2_SRC_NONE;
-		src->nbufs = 0;
-		zcapi_v4l2_note(src, "mapping the driver's buffers failed: %s",
-			      strerror(-ret));
-	}
-	return ret;
+	src->nbufs = (uint32_t)ret;
+	return 0;
 }
 
 /*
@@ -389,58 +79,42 @@ static int setup_mmap(struct v4l2_src *src, uint32_t count)
  */
 static int setup_queue(struct v4l2_src *src)
 {
-	uint32_t count = zcap_allocator_count(src->alloc);
-	uint32_t granted = 0;
+	uint32_t count = zcap_allocator_count(src->alloc), granted;
 	int ret;
 
 	if (!count)
 		return ZCAP_E_SIZE_NOT_SET;
-	src->n_alloc = count;
-
-	if (zcap_allocator_is_dmabuf(src->alloc)) {
-		ret = reqbufs(src, V4L2_MEMORY_DMABUF, count, &granted);
-		if (ret == -EINVAL) {
-			zcapi_v4l2_note(src, "%s cannot import dma-bufs; capturing into its own buffers and copying",
-				      src->card);
-			return setup_mmap(src, count);
-		}
-		if (ret < 0) {
-			zcapi_v4l2_note(src, "VIDIOC_REQBUFS(DMABUF, %u) failed: %s",
-				      count, strerror(-ret));
-			return ret;
-		}
-		if (granted < count) {
-			/*
-			 * Adapt if the driver can still stream, else say so
-			 * (Documentation/users.md, too few buffers).
-			 */
-			if (granted < src->min_buffers) {
-				reqbufs(src, V4L2_MEMORY_DMABUF, 0, NULL);
-				zcapi_v4l2_note(src, "the driver granted %u of %u buffers, below its minimum %u",
-					      granted, count, src->min_buffers);
-				return ZCAP_E_PROPS_REJECTED;
-			}
-			zcapi_v4l2_note(src, "the driver granted %u of %u buffers; using %u",
-				      granted, count, granted);
-		} else {
-			/* vb2 may round up; we only have the allocator's dma-bufs. */
-			granted = count;
-		}
-		src->queued = calloc(count, sizeof(*src->queued));
-		src->parked = calloc(count, sizeof(*src->parked));
-		if (!src->queued || !src->parked) {
-			free(src->queued);
-			free(src->parked);
-			src->queued = NULL;
-			src->parked = NULL;
-			reqbufs(src, V4L2_MEMORY_DMABUF, 0, NULL);
-			return -ENOMEM;
-		}
-		src->mode = V4L2_SRC_DMABUF;
-		src->nbufs = granted;
-		return 0;
+	if (!zcap_allocator_is_dmabuf(src->alloc))
+		return setup_mmap(src, count);
+	ret = zcapi_v4l2q_reqbufs(&src->q, V4L2_MEMORY_DMABUF, count,
+				  src->fmt.n_mem);
+	if (ret == -EINVAL) {
+		zcapi_v4l2_note(src, "%s cannot import dma-bufs; capturing into its own buffers and copying",
+			      src->card);
+		return setup_mmap(src, count);
 	}
-	return setup_mmap(src, count);
+	if (ret < 0) {
+		zcapi_v4l2_note(src, "VIDIOC_REQBUFS(DMABUF, %u) failed: %s",
+			      count, strerror(-ret));
+		return ret;
+	}
+	granted = (uint32_t)ret;
+	/*
+	 * Fewer: adapt if the driver can still stream, else say so
+	 * (Documentation/users.md, too few buffers). More (vb2 rounds up):
+	 * we only have the allocator's dma-bufs.
+	 */
+	if (granted < count && granted < src->min_buffers) {
+		release_queue(src);
+		zcapi_v4l2_note(src, "the driver granted %u of %u buffers, below its minimum %u",
+			      granted, count, src->min_buffers);
+		return ZCAP_E_PROPS_REJECTED;
+	}
+	if (granted < count)
+		zcapi_v4l2_note(src, "the driver granted %u of %u buffers; using %u",
+			      granted, count, granted);
+	src->nbufs = granted < count ? granted : count;
+	return 0;
 }
 
 /*
@@ -476,7 +150,7 @@ static int check_import(struct v4l2_src *src)
 		return 0;
 
 	release_queue(src);
-	ret = setup_mmap(src, src->n_alloc);
+	ret = setup_mmap(src, zcap_allocator_count(src->alloc));
 	if (ret == 0)
 		zcapi_v4l2_note(src, "the allocator's buffers do not start at offset 0 of their dma-buf; copying");
 	return ret;
@@ -500,68 +174,91 @@ static uint32_t align_up(uint32_t v, uint32_t a)
 	return a > 1 ? (v + a - 1) / a * a : v;
 }
 
+/*
+ * Stride is the driver's to choose (S_FMT already asked for the
+ * configured one): a consumer that needs another alignment must ask for
+ * it through the configured stride.
+ */
+static int check_alignment(struct v4l2_src *src,
+			   const struct zcap_layout_constraints *lc)
+{
+	const struct zcap_format *sf = &src->fmt;
+	uint32_t p;
+
+	for (p = 0; p < sf->n_planes; p++) {
+		if (lc->stride_align > 1 && sf->planes[p].stride % lc->stride_align) {
+			zcapi_v4l2_note(src, "the consumer needs a stride multiple of %u, the driver gives %u; set the stride",
+				      lc->stride_align, sf->planes[p].stride);
+			return ZCAP_E_PROPS_REJECTED;
+		}
+		if (lc->offset_align > 1 && sf->planes[p].offset % lc->offset_align) {
+			zcapi_v4l2_note(src, "the consumer needs plane offsets multiple of %u",
+				      lc->offset_align);
+			return ZCAP_E_PROPS_REJECTED;
+		}
+	}
+	return 0;
+}
+
+/* Does plane @p of @f end its memory block (no plane after it there)? */
+static bool ends_block(const struct zcap_format *f, uint32_t p)
+{
+	for (uint32_t q = 0; q < f->n_planes; q++)
+		if (q != p && f->planes[q].mem == f->planes[p].mem &&
+		    f->planes[q].offset > f->planes[p].offset)
+			return false;
+	return true;
+}
+
+/*
+ * Vertical padding cannot be said to V4L2 (Documentation/users.md,
+ * vertical padding), but a larger buffer can: pad the lines of each plane
+ * of @sf that ends its block, where the extra lines do not move any other
+ * plane.
+ */
+static int pad_height(struct v4l2_src *src, struct zcap_format *sf,
+		      uint32_t align)
+{
+	uint32_t p;
+
+	for (p = 0; align > 1 && p < sf->n_planes; p++) {
+		struct zcap_plane_layout *pl = &sf->planes[p];
+
+		if (!ends_block(sf, p)) {
+			if (pl->lines % align) {
+				zcapi_v4l2_note(src, "cannot pad plane %u to %u lines: the driver places the next plane right after it",
+					      p, align);
+				return ZCAP_E_PROPS_REJECTED;
+			}
+			continue;
+		}
+		pl->lines = align_up(pl->lines, align);
+		pl->size = (uint64_t)pl->stride * pl->lines;
+		if (pl->offset + pl->size > sf->mem_size[pl->mem])
+			sf->mem_size[pl->mem] = pl->offset + pl->size;
+	}
+	return 0;
+}
+
 static int pin_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a,
 				  const struct zcap_alloc_requirements *req,
 				  const struct zcap_format *fmt,
 				  struct zcap_alloc_props *props)
 {
 	struct v4l2_src *src = zcap_pin_priv(pin);
-	const struct zcap_layout_constraints *lc = &req->layout;
 	struct zcap_format sf = src->fmt;
-	uint32_t count, m, p;
+	uint32_t count, m;
+	int ret;
 
 	(void)a;
 	if (fmt->fourcc != src->fmt.fourcc || fmt->width != src->fmt.width ||
 	    fmt->height != src->fmt.height)
 		return ZCAP_E_TYPE_NOT_ACCEPTED;
-
-	/*
-	 * Stride is the driver's to choose (S_FMT already asked for the
-	 * configured one). A consumer that needs another alignment must ask
-	 * for it through the configured stride.
-	 */
-	for (p = 0; p < sf.n_planes; p++) {
-		if (lc->stride_align > 1 && sf.planes[p].stride % lc->stride_align) {
-			zcapi_v4l2_note(src, "the consumer needs a stride multiple of %u, the driver gives %u; set the stride",
-				      lc->stride_align, sf.planes[p].stride);
-			return ZCAP_E_PROPS_REJECTED;
-		}
-		if (lc->offset_align > 1 && sf.planes[p].offset % lc->offset_align) {
-			zcapi_v4l2_note(src, "the consumer needs plane offsets multiple of %u",
-				      lc->offset_align);
-			return ZCAP_E_PROPS_REJECTED;
-		}
-	}
-	/*
-	 * Vertical padding cannot be said to V4L2 (Documentation/users.md,
-	 * vertical padding), but a larger buffer can: pad the lines of each
-	 * plane that ends its block, where the extra lines do not move any
-	 * other plane.
-	 */
-	if (lc->height_align > 1) {
-		for (p = 0; p < sf.n_planes; p++) {
-			struct zcap_plane_layout *pl = &sf.planes[p];
-			uint32_t q;
-			bool last = true;
-
-			for (q = 0; q < sf.n_planes; q++)
-				if (q != p && sf.planes[q].mem == pl->mem &&
-				    sf.planes[q].offset > pl->offset)
-					last = false;
-			if (!last) {
-				if (pl->lines % lc->height_align) {
-					zcapi_v4l2_note(src, "cannot pad plane %u to %u lines: the driver places the next plane right after it",
-						      p, lc->height_align);
-					return ZCAP_E_PROPS_REJECTED;
-				}
-				continue;
-			}
-			pl->lines = align_up(pl->lines, lc->height_align);
-			pl->size = (uint64_t)pl->stride * pl->lines;
-			if (pl->offset + pl->size > sf.mem_size[pl->mem])
-				sf.mem_size[pl->mem] = pl->offset + pl->size;
-		}
-	}
+	ret = check_alignment(src, &req->layout);
+	if (!ret)
+		ret = pad_height(src, &sf, req->layout.height_align);
+	if (ret)
+		return ret;
 
 	count = src->min_buffers + req->held + src->cfg.extra_buffers;
 	if (count < MIN_TOTAL_BUFFERS)
@@ -576,15 +273,12 @@ static int pin_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a
 	props->flags = req->props.flags;
 	props->n_mem = sf.n_mem;
 	for (m = 0; m < sf.n_mem; m++) {
-		uint64_t sz = sf.mem_size[m];
-
 		/*
 		 * Never below sizeimage, and whole pages (Documentation/users.md,
 		 * buffers shorter than sizeimage; stride and page alignment).
 		 */
-		if (req->props.size[m] > sz)
-			sz = req->props.size[m];
-		props->size[m] = page_round(sz);
+		props->size[m] = page_round(req->props.size[m] > sf.mem_size[m] ?
+					    req->props.size[m] : sf.mem_size[m]);
 		sf.mem_size[m] = props->size[m];
 	}
 	src->sample_fmt = sf;
@@ -687,13 +381,13 @@ static int src_pause(struct zcap_filter *f)
 			return ret;
 		src->committed = true;
 	}
-	if (src->mode == V4L2_SRC_NONE) {
+	if (!src->q.memory) {
 		/* Stopped before: the buffers went back with REQBUFS(0). */
 		ret = setup_queue(src);
 		if (ret < 0)
 			goto err;
 	}
-	if (src->mode == V4L2_SRC_DMABUF) {
+	if (zcapi_v4l2q_is_dmabuf(&src->q)) {
 		ret = check_import(src);
 		if (ret < 0)
 			goto err;
@@ -713,7 +407,7 @@ static int src_run(struct zcap_filter *f)
 	struct v4l2_src *src = zcap_filter_priv(f);
 	struct zcap_filter_stats *st;
 
-	if (src->mode == V4L2_SRC_NONE)
+	if (!src->q.memory)
 		return ZCAP_E_WRONG_STATE;
 	st = zcap_filter_stats_lock(f);
 	st->last_error = 0;
@@ -747,6 +441,8 @@ static void src_destroy(struct zcap_filter *f)
 			zcap_allocator_decommit(src->alloc);
 		zcap_allocator_unref(src->alloc);
 	}
+	if (src->q_ready)
+		zcapi_v4l2q_fini(&src->q);
 	if (src->stop_fd >= 0)
 		close(src->stop_fd);
 	if (src->fd >= 0)
@@ -798,14 +494,7 @@ int zcap_v4l2_source_new(const struct zcap_v4l2_source_config *cfg,
 	/* From here the filter owns src: zcap_filter_destroy() frees it. */
 	src->filter = f;
 
-	ret = src_open(src);
-	if (ret < 0)
-		goto err_filter;
-	src_min_buffers(src);
-	ret = src_set_format(src);
-	if (ret < 0)
-		goto err_filter;
-	ret = src_set_rate(src);
+	ret = zcapi_v4l2_src_open(src);
 	if (ret < 0)
 		goto err_filter;
 	src->sample_fmt = src->fmt;

@@ -2,9 +2,10 @@
 /*
  * The V4L2 source's streaming thread.
  *
- * DMABUF mode: buffer i of the allocator is always queued at V4L2 index i
- * with the same dma-buf fds, so vb2 finds the dma-buf it already attached
- * and keeps its mapping (Documentation/users.md, one dma-buf per index).
+ * DMABUF mode: each buffer of the allocator always goes back to the same
+ * V4L2 index with the same dma-buf fds (the queue's cache, queue.h), so
+ * vb2 finds the dma-buf it already attached and keeps its mapping
+ * (Documentation/users.md, one dma-buf per index).
  * A buffer goes back to the driver only once every holder released its
  * sample, which is exactly when the allocator hands it out again
  * (Documentation/users.md, requeue under a reader).
@@ -50,86 +51,24 @@ static int device_error(int err)
 	return err;
 }
 
-static int qbuf_dmabuf(struct v4l2_src *src, uint32_t index, struct zcap_sample *s)
-{
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct v4l2_buffer b;
-	int ret;
-
-	memset(&b, 0, sizeof(b));
-	memset(planes, 0, sizeof(planes));
-	b.type = src->type;
-	b.memory = V4L2_MEMORY_DMABUF;
-	b.index = index;
-	ret = zcapi_v4l2_buf_set_dmabufs(&b, planes, src->mplane, s,
-					 src->fmt.n_mem);
-	if (ret)
-		return ret;
-	return zcapi_v4l2_ioctl(src->fd, VIDIOC_QBUF, &b);
-}
-
-static int qbuf_mmap(struct v4l2_src *src, uint32_t index)
-{
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct v4l2_buffer b;
-
-	memset(&b, 0, sizeof(b));
-	memset(planes, 0, sizeof(planes));
-	b.type = src->type;
-	b.memory = V4L2_MEMORY_MMAP;
-	b.index = index;
-	if (src->mplane) {
-		b.m.planes = planes;
-		b.length = src->fmt.n_mem;
-	}
-	return zcapi_v4l2_ioctl(src->fd, VIDIOC_QBUF, &b);
-}
-
-/* Queue every buffer whose sample is free again. */
+/*
+ * DMABUF: queue every buffer whose sample is free again; the queue puts
+ * each dma-buf back at its own index.
+ */
 static int queue_free(struct v4l2_src *src)
 {
-	struct zcap_sample *s;
-	uint32_t i;
-	int ret;
+	int ret = zcapi_v4l2q_fill(&src->q, src->alloc);
 
-	for (i = 0; i < src->nbufs; i++) {
-		if (src->queued[i])
-			continue;
-		ret = zcap_allocator_get_buffer_index(src->alloc, i, &s);
-		if (ret == ZCAP_E_NOT_COMMITTED)
-			return ret;
-		if (ret < 0)
-			continue;	/* still held downstream */
-		ret = qbuf_dmabuf(src, i, s);
-		if (ret < 0) {
-			zcap_sample_unref(s);
-			zcapi_v4l2_note(src, "VIDIOC_QBUF(DMABUF) index %u failed: %s",
-				      i, strerror(-ret));
-			return device_error(ret);
-		}
-		src->queued[i] = s;
-		src->n_queued++;
+	if (ret < 0 && ret != ZCAP_E_NOT_COMMITTED) {
+		zcapi_v4l2_note(src, "VIDIOC_QBUF(DMABUF) failed: %s",
+			      zcap_strerror(ret));
+		return device_error(ret);
 	}
-	return 0;
-}
-
-/*
- * Allocator buffers the driver has no index for (REQBUFS granted fewer)
- * are taken once and kept, so that the allocator's wait fd only wakes us
- * for buffers we can queue.
- */
-static void park_extra(struct v4l2_src *src)
-{
-	uint32_t i;
-
-	for (i = src->nbufs; i < src->n_alloc; i++)
-		if (!src->parked[i])
-			zcap_allocator_get_buffer_index(src->alloc, i, &src->parked[i]);
+	return ret;
 }
 
 static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
-			const struct v4l2_buffer *b, const struct v4l2_plane *planes,
-			uint64_t *payload)
+			const struct zcapi_v4l2q_done *b, uint64_t *payload)
 {
 	struct zcap_format sf = src->sample_fmt;
 	uint32_t flags = 0, m, seq = b->sequence;
@@ -137,8 +76,8 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 
 	*payload = 0;
 	for (m = 0; m < src->fmt.n_mem; m++) {
-		uint32_t used = src->mplane ? planes[m].bytesused : b->bytesused;
-		uint32_t doff = src->mplane ? planes[m].data_offset : 0;
+		uint32_t used = b->bytesused[m];
+		uint32_t doff = b->data_offset[m];
 
 		if (doff > used)
 			doff = used;
@@ -197,10 +136,9 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 	zcap_sample_set_flags(s, flags);
 }
 
-/* Copy the frame of MMAP buffer @index into @s. */
-static int copy_frame(struct v4l2_src *src, struct zcap_sample *s, uint32_t index,
-		      const struct v4l2_buffer *b, const struct v4l2_plane *planes,
-		      uint64_t *copied)
+/* Copy the frame of the dequeued MMAP buffer @b into @s. */
+static int copy_frame(struct v4l2_src *src, struct zcap_sample *s,
+		      const struct zcapi_v4l2q_done *b, uint64_t *copied)
 {
 	uint32_t m;
 	int ret;
@@ -210,7 +148,7 @@ static int copy_frame(struct v4l2_src *src, struct zcap_sample *s, uint32_t inde
 	if (ret < 0)
 		return ret;
 	for (m = 0; m < src->fmt.n_mem; m++) {
-		uint64_t used = src->mplane ? planes[m].bytesused : b->bytesused;
+		uint64_t used = b->bytesused[m];
 		struct zcap_mem mem;
 		void *dst = zcap_sample_data(s, m);
 
@@ -219,11 +157,11 @@ static int copy_frame(struct v4l2_src *src, struct zcap_sample *s, uint32_t inde
 			ret = ret < 0 ? ret : -EFAULT;
 			break;
 		}
-		if (used > src->mmaps[index].len[m])
-			used = src->mmaps[index].len[m];
+		if (used > b->length[m])
+			used = b->length[m];
 		if (used > mem.length)
 			used = mem.length;
-		memcpy(dst, src->mmaps[index].addr[m], used);
+		memcpy(dst, b->map[m], used);
 		*copied += used;
 	}
 	zcap_sample_cpu_end(s);
@@ -255,19 +193,49 @@ static int deliver(struct v4l2_src *src, struct zcap_sample *s, uint64_t payload
 	return src->cfg.max_frames && src->delivered >= src->cfg.max_frames;
 }
 
-static int dqbuf(struct v4l2_src *src, struct v4l2_buffer *b,
-		 struct v4l2_plane *planes)
+/*
+ * MMAP: copy the frame of dequeued buffer @b into a free sample, give the
+ * driver its buffer back, deliver. Returns 0, 1 at the end of the stream,
+ * or an error that ends streaming.
+ */
+static int mmap_frame(struct v4l2_src *src, const struct zcapi_v4l2q_done *b)
 {
-	memset(b, 0, sizeof(*b));
-	memset(planes, 0, sizeof(*planes) * VIDEO_MAX_PLANES);
-	b->type = src->type;
-	b->memory = src->mode == V4L2_SRC_DMABUF ? V4L2_MEMORY_DMABUF :
-						   V4L2_MEMORY_MMAP;
-	if (src->mplane) {
-		b->m.planes = planes;
-		b->length = VIDEO_MAX_PLANES;
+	struct zcap_sample *s;
+	uint64_t payload = 0, copied;
+	int ret, qret, eos;
+
+	ret = zcap_allocator_get_buffer(src->alloc, 0, &s);
+	if (ret == ZCAP_E_NOT_COMMITTED)
+		return ret;
+	if (ret < 0) {
+		/* Every sample is held downstream: this frame is lost. */
+		struct zcap_filter_stats *st = zcap_filter_stats_lock(src->filter);
+
+		st->dropped++;
+		zcap_filter_stats_unlock(src->filter);
+		src->pending_discont = true;
+		ret = zcapi_v4l2q_requeue(&src->q, b->index);
+		return ret < 0 ? device_error(ret) : 0;
 	}
-	return zcapi_v4l2_ioctl(src->fd, VIDIOC_DQBUF, b);
+	ret = copy_frame(src, s, b, &copied);
+	if (ret == 0)
+		fill_sample(src, s, b, &payload);
+	/* The copy is done: the driver can fill its buffer again. */
+	qret = zcapi_v4l2q_requeue(&src->q, b->index);
+	if (ret < 0) {
+		zcap_sample_unref(s);
+		zcapi_v4l2_note(src, "copying a frame failed: %s", zcap_strerror(ret));
+		return ret;
+	}
+	eos = deliver(src, s, payload, copied);
+	zcap_sample_unref(s);
+	if (eos)
+		return 1;
+	if (qret < 0) {
+		zcapi_v4l2_note(src, "VIDIOC_QBUF(MMAP) failed: %s", strerror(-qret));
+		return device_error(qret);
+	}
+	return 0;
 }
 
 /*
@@ -276,14 +244,12 @@ static int dqbuf(struct v4l2_src *src, struct v4l2_buffer *b,
  */
 static int handle_frames(struct v4l2_src *src, int64_t *last_frame)
 {
-	struct v4l2_plane planes[VIDEO_MAX_PLANES];
-	struct v4l2_buffer b;
-	struct zcap_sample *s;
-	uint64_t payload, copied;
-	int ret, qret, eos;
+	struct zcapi_v4l2q_done b;
+	uint64_t payload;
+	int ret, eos;
 
 	for (;;) {
-		ret = dqbuf(src, &b, planes);
+		ret = zcapi_v4l2q_dequeue(&src->q, &b);
 		if (ret == -EAGAIN)
 			return 0;
 		if (ret < 0) {
@@ -294,61 +260,79 @@ static int handle_frames(struct v4l2_src *src, int64_t *last_frame)
 			return device_error(ret);
 		}
 		*last_frame = now_ns();
-		if (b.index >= src->nbufs)
-			return -EPROTO;
-
-		if (src->mode == V4L2_SRC_DMABUF) {
-			s = src->queued[b.index];
-			src->queued[b.index] = NULL;
-			src->n_queued--;
-			if (!s)
-				return -EPROTO;
-			fill_sample(src, s, &b, planes, &payload);
-			eos = deliver(src, s, payload, 0);
-			zcap_sample_unref(s);
-			if (eos)
-				return 1;
+		if (!b.sample) {
+			ret = mmap_frame(src, &b);
+			if (ret != 0)
+				return ret;
 			continue;
 		}
-
-		src->n_queued--;
-		ret = zcap_allocator_get_buffer(src->alloc, 0, &s);
-		if (ret == ZCAP_E_NOT_COMMITTED)
-			return ret;
-		if (ret < 0) {
-			/* Every sample is held downstream: this frame is lost. */
-			struct zcap_filter_stats *st = zcap_filter_stats_lock(src->filter);
-
-			st->dropped++;
-			zcap_filter_stats_unlock(src->filter);
-			src->pending_discont = true;
-			ret = qbuf_mmap(src, b.index);
-			if (ret < 0)
-				return device_error(ret);
-			src->n_queued++;
-			continue;
-		}
-		ret = copy_frame(src, s, b.index, &b, planes, &copied);
-		if (ret == 0)
-			fill_sample(src, s, &b, planes, &payload);
-		/* The copy is done: the driver can fill its buffer again. */
-		qret = qbuf_mmap(src, b.index);
-		if (qret == 0)
-			src->n_queued++;
-		if (ret < 0) {
-			zcap_sample_unref(s);
-			zcapi_v4l2_note(src, "copying a frame failed: %s", zcap_strerror(ret));
-			return ret;
-		}
-		eos = deliver(src, s, payload, copied);
-		zcap_sample_unref(s);
+		/* DMABUF: the sample the driver filled, ours to hand on. */
+		fill_sample(src, b.sample, &b, &payload);
+		eos = deliver(src, b.sample, payload, 0);
+		zcap_sample_unref(b.sample);
 		if (eos)
 			return 1;
-		if (qret < 0) {
-			zcapi_v4l2_note(src, "VIDIOC_QBUF(MMAP) failed: %s", strerror(-qret));
-			return device_error(qret);
-		}
 	}
+}
+
+/* Say how streaming ended: the end of the stream, or the error that ended it. */
+static void stream_end(struct v4l2_src *src, int ret)
+{
+	struct zcap_filter_stats *st;
+
+	if (ret == 1) {
+		zcap_pin_deliver_end_of_stream(src->pin);
+		zcap_filter_post_event(src->filter, ZCAP_E_END_OF_STREAM);
+		return;
+	}
+	if (ret >= 0 || ret == ZCAP_E_NOT_COMMITTED)
+		return;
+	st = zcap_filter_stats_lock(src->filter);
+	st->last_error = ret;
+	/*
+	 * One note for an unplug, whichever call saw it first: vivid's
+	 * disconnect fails DQBUF after POLLERR, uvcvideo's often QBUF first,
+	 * after returning the queued buffers flagged ERROR.
+	 */
+	if (ret == ZCAP_E_DISCONNECTED)
+		snprintf(st->note, sizeof(st->note), "%s was disconnected",
+			 src->device);
+	zcap_filter_stats_unlock(src->filter);
+	zcap_filter_post_event(src->filter, ret);
+}
+
+/*
+ * Wait for the device, a buffer coming back to the allocator or a stop
+ * request, at most until the frame clock runs out. Returns poll's count
+ * (0: timed out) or -errno; *@dev gets the device's revents, *@stop
+ * whether a stop was asked.
+ */
+static int wait_event(struct v4l2_src *src, int64_t last_frame,
+		      int64_t timeout_ns, short *dev, bool *stop)
+{
+	uint32_t queued = zcapi_v4l2q_queued(&src->q);
+	struct pollfd pfd[3] = {
+		{ .fd = src->stop_fd, .events = POLLIN },
+		/*
+		 * vb2 reports POLLERR on a queue with nothing queued; only
+		 * wait on the device while it has a buffer to fill.
+		 */
+		{ .fd = queued ? src->fd : -1, .events = POLLIN | POLLPRI },
+		{ .fd = -1, .events = POLLIN },
+	};
+	int wait_ms = -1, n;
+
+	if (zcapi_v4l2q_is_dmabuf(&src->q) && queued < src->nbufs)
+		pfd[2].fd = zcap_allocator_wait_fd(src->alloc);
+	if (queued) {
+		int64_t left = last_frame + timeout_ns - now_ns();
+
+		wait_ms = left > 0 ? (int)((left + 999999) / 1000000) : 0;
+	}
+	n = poll(pfd, 3, wait_ms);
+	*stop = n > 0 && pfd[0].revents;
+	*dev = n > 0 ? pfd[1].revents : 0;
+	return n < 0 ? -errno : n;
 }
 
 static void *stream_thread(void *arg)
@@ -356,53 +340,30 @@ static void *stream_thread(void *arg)
 	struct v4l2_src *src = arg;
 	int64_t last_frame = now_ns();
 	int64_t timeout_ns = (int64_t)src->cfg.timeout_ms * 1000000LL;
-	struct pollfd pfd[3];
 	uint32_t was_queued;
-	int ret = 0, n, wait_ms;
+	bool stop;
+	short dev;
+	int ret = 0, n;
 
 	for (;;) {
-		if (src->mode == V4L2_SRC_DMABUF) {
-			was_queued = src->n_queued;
+		if (zcapi_v4l2q_is_dmabuf(&src->q)) {
+			was_queued = zcapi_v4l2q_queued(&src->q);
 			ret = queue_free(src);
 			if (ret < 0)
 				break;
 			/* The frame clock starts when the driver has a buffer again. */
-			if (!was_queued && src->n_queued)
+			if (!was_queued && zcapi_v4l2q_queued(&src->q))
 				last_frame = now_ns();
 		}
-
-		pfd[0].fd = src->stop_fd;
-		pfd[0].events = POLLIN;
-		/*
-		 * vb2 reports POLLERR on a queue with nothing queued; only
-		 * wait on the device while it has a buffer to fill.
-		 */
-		pfd[1].fd = src->n_queued ? src->fd : -1;
-		pfd[1].events = POLLIN | POLLPRI;
-		pfd[2].fd = -1;
-		if (src->mode == V4L2_SRC_DMABUF && src->n_queued < src->nbufs)
-			pfd[2].fd = zcap_allocator_wait_fd(src->alloc);
-		pfd[2].events = POLLIN;
-		for (n = 0; n < 3; n++)
-			pfd[n].revents = 0;
-
-		wait_ms = -1;
-		if (src->n_queued) {
-			int64_t left = last_frame + timeout_ns - now_ns();
-
-			wait_ms = left > 0 ? (int)((left + 999999) / 1000000) : 0;
-		}
-		n = poll(pfd, 3, wait_ms);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		if (pfd[0].revents)
-			break;	/* asked to stop: not an error */
+		n = wait_event(src, last_frame, timeout_ns, &dev, &stop);
+		if (n == -EINTR)
+			continue;
+		ret = n < 0 ? n : 0;
+		if (n < 0 || stop)
+			break;	/* a stop asked for is not an error */
 		if (n == 0) {
-			if (src->n_queued && now_ns() - last_frame >= timeout_ns) {
+			if (zcapi_v4l2q_queued(&src->q) &&
+			    now_ns() - last_frame >= timeout_ns) {
 				zcapi_v4l2_note(src, "no frame from %s in %d ms",
 					      src->device, src->cfg.timeout_ms);
 				ret = ZCAP_E_STALLED;
@@ -410,11 +371,11 @@ static void *stream_thread(void *arg)
 			}
 			continue;
 		}
-		if (pfd[1].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) {
+		if (dev & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) {
 			ret = handle_frames(src, &last_frame);
 			if (ret != 0)
 				break;
-			if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			if (dev & (POLLERR | POLLHUP | POLLNVAL)) {
 				/* Error reported but DQBUF had nothing to say. */
 				zcapi_v4l2_note(src, "%s reported an error while streaming",
 					      src->device);
@@ -423,31 +384,31 @@ static void *stream_thread(void *arg)
 			}
 		}
 	}
-
-	if (ret == 1) {
-		zcap_pin_deliver_end_of_stream(src->pin);
-		zcap_filter_post_event(src->filter, ZCAP_E_END_OF_STREAM);
-	} else if (ret < 0 && ret != ZCAP_E_NOT_COMMITTED) {
-		struct zcap_filter_stats *st = zcap_filter_stats_lock(src->filter);
-
-		st->last_error = ret;
-		/*
-		 * One note for an unplug, whichever call saw it first: vivid's
-		 * disconnect fails DQBUF after POLLERR, uvcvideo's often QBUF
-		 * first, after returning the queued buffers flagged ERROR.
-		 */
-		if (ret == ZCAP_E_DISCONNECTED)
-			snprintf(st->note, sizeof(st->note), "%s was disconnected",
-				 src->device);
-		zcap_filter_stats_unlock(src->filter);
-		zcap_filter_post_event(src->filter, ret);
-	}
+	stream_end(src, ret);
 	return NULL;
+}
+
+/* Give the driver every buffer it may fill before STREAMON. */
+static int queue_all(struct v4l2_src *src)
+{
+	uint32_t i;
+	int ret;
+
+	if (zcapi_v4l2q_is_dmabuf(&src->q))
+		return queue_free(src);
+	for (i = 0; i < src->nbufs; i++) {
+		ret = zcapi_v4l2q_requeue(&src->q, i);
+		if (ret < 0) {
+			zcapi_v4l2_note(src, "VIDIOC_QBUF(MMAP) failed: %s",
+				      strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
 }
 
 int zcapi_v4l2_stream_start(struct v4l2_src *src)
 {
-	uint32_t i;
 	uint64_t v;
 	int ret;
 
@@ -459,28 +420,18 @@ int zcapi_v4l2_stream_start(struct v4l2_src *src)
 	src->delivered = 0;
 	src->have_seq = false;
 	src->pending_discont = false;
-	src->n_queued = 0;
 
-	if (src->mode == V4L2_SRC_DMABUF) {
-		park_extra(src);
-		ret = queue_free(src);
+	ret = queue_all(src);
+	if (!ret) {
+		ret = zcapi_v4l2q_streamon(&src->q);
 		if (ret < 0)
-			goto err;
-	} else {
-		for (i = 0; i < src->nbufs; i++) {
-			ret = qbuf_mmap(src, i);
-			if (ret < 0) {
-				zcapi_v4l2_note(src, "VIDIOC_QBUF(MMAP) failed: %s",
-					      strerror(-ret));
-				goto err;
-			}
-			src->n_queued++;
-		}
+			zcapi_v4l2_note(src, "VIDIOC_STREAMON failed: %s",
+				      strerror(-ret));
 	}
-	ret = zcapi_v4l2_ioctl(src->fd, VIDIOC_STREAMON, &src->type);
 	if (ret < 0) {
-		zcapi_v4l2_note(src, "VIDIOC_STREAMON failed: %s", strerror(-ret));
-		goto err;
+		/* Whatever was queued comes back, and its sample with it. */
+		zcapi_v4l2q_streamoff(&src->q);
+		return ret;
 	}
 	src->streaming = true;
 	ret = -pthread_create(&src->thread, NULL, stream_thread, src);
@@ -490,22 +441,17 @@ int zcapi_v4l2_stream_start(struct v4l2_src *src)
 	}
 	src->thread_started = true;
 	return 0;
-err:
-	src->streaming = true;
-	zcapi_v4l2_stream_stop(src);
-	return ret;
 }
 
 /*
  * Stop streaming: the thread first, then STREAMOFF, which hands every
- * queued buffer back; the samples we held for them return to the
+ * queued buffer back; the samples the queue held for them return to the
  * allocator. The V4L2 buffers themselves stay requested (see
  * release_queue() for REQBUFS(0)).
  */
 void zcapi_v4l2_stream_stop(struct v4l2_src *src)
 {
 	uint64_t one = 1;
-	uint32_t i;
 
 	if (src->thread_started) {
 		if (pthread_equal(pthread_self(), src->thread)) {
@@ -524,13 +470,6 @@ void zcapi_v4l2_stream_stop(struct v4l2_src *src)
 	}
 	if (!src->streaming)
 		return;
-	zcapi_v4l2_ioctl(src->fd, VIDIOC_STREAMOFF, &src->type);
+	zcapi_v4l2q_streamoff(&src->q);
 	src->streaming = false;
-	for (i = 0; src->queued && i < src->nbufs; i++) {
-		if (src->queued[i]) {
-			zcap_sample_unref(src->queued[i]);
-			src->queued[i] = NULL;
-		}
-	}
-	src->n_queued = 0;
 }

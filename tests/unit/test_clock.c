@@ -107,17 +107,17 @@ static void test_outq_timed_wait(void)
 	zcap_allocator_commit(a);
 	zcap_allocator_get_buffer(a, 0, &s);
 	zcapi_outq_init(&q, -1, V4L2_BUF_TYPE_VIDEO_OUTPUT);
-	q.memory = V4L2_MEMORY_MMAP;
-	q.count = 1;
-	q.slots = calloc(1, sizeof(*q.slots));
-	q.slots[0].queued = true;
-	q.streaming = true;
+	q.q.memory = V4L2_MEMORY_MMAP;
+	q.q.count = 1;
+	q.q.slots = calloc(1, sizeof(*q.q.slots));
+	q.q.slots[0].state = ZCAPI_V4L2Q_QUEUED;
+	q.q.streaming = true;
 	t0 = now_ms();
 	is(zcapi_outq_queue(&q, s, 150, &copied), ZCAP_E_TIMEOUT,
 	   "no free buffer -> TIMEOUT");
 	dt = now_ms() - t0;
 	ok(dt >= 140 && dt < 5000, "after the 150 ms timeout (%lld ms)", (long long)dt);
-	q.slots[0].queued = false;
+	q.q.slots[0].state = ZCAPI_V4L2Q_FREE;
 	zcapi_outq_fini(&q);
 	zcap_sample_unref(s);
 	zcap_allocator_decommit(a);

@@ -97,7 +97,7 @@ static void test_many_held(void)
 	zcapi_outq_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_OUTPUT);
 	is(zcapi_outq_reqbufs(&q, true, N_BUFS, note, sizeof(note)), 0,
 	   "REQBUFS(DMABUF, %u) granted", N_BUFS);
-	ok(zcapi_outq_is_dmabuf(&q) && q.count == N_BUFS, "%u DMABUF buffers", q.count);
+	ok(zcapi_outq_is_dmabuf(&q) && q.q.count == N_BUFS, "%u DMABUF buffers", q.q.count);
 	zcapi_outq_streamon(&q);
 	for (uint32_t i = 0; i < N_BUFS; i++) {
 		if (zcap_allocator_get_buffer(a, 0, &s))

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The V4L2 buffer queue (queue.h), its device side: slots and their
+ * states, REQBUFS and the MMAP mappings, QBUF, DQBUF, streaming and
+ * teardown. The only file of libzcap that issues REQBUFS, QUERYBUF, QBUF
+ * and DQBUF; what a queue takes of a sample is queue_sample.c's.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/zcap_internal.h"
+#include "queue.h"
+#include "v4l2_fmt.h"
+
+#define FREE	ZCAPI_V4L2Q_FREE
+#define QUEUED	ZCAPI_V4L2Q_QUEUED
+#define HELD	ZCAPI_V4L2Q_HELD
+
+int zcapi_v4l2q_init(struct zcapi_v4l2q *q, int fd, uint32_t type)
+{
+	int r;
+
+	memset(q, 0, sizeof(*q));
+	q->fd = fd;
+	q->type = type;
+	q->mplane = V4L2_TYPE_IS_MULTIPLANAR(type);
+	q->output = V4L2_TYPE_IS_OUTPUT(type);
+	q->n_planes = 1;
+	r = -pthread_mutex_init(&q->lock, NULL);
+	if (r)
+		return r;
+	/* Monotonic, as the deadline of a wait for a free buffer. */
+	r = zcapi_cond_init(&q->changed);
+	if (r)
+		pthread_mutex_destroy(&q->lock);
+	return r;
+}
+
+void zcapi_v4l2q_fini(struct zcapi_v4l2q *q)
+{
+	zcapi_v4l2q_release(q);
+	pthread_cond_destroy(&q->changed);
+	pthread_mutex_destroy(&q->lock);
+}
+
+/*
+ * Every state change of a slot, under the lock, with what goes with it:
+ * the count of queued buffers, the clock of the cache, the sample a
+ * DMABUF slot holds while QUEUED (@s, a reference the slot takes over),
+ * and waking whoever waits for a free buffer. Returns the sample the slot
+ * held, for the caller to hand on or release outside the lock.
+ */
+static struct zcap_sample *slot_set(struct zcapi_v4l2q *q,
+				    struct zcapi_v4l2q_slot *sl,
+				    enum zcapi_v4l2q_state to,
+				    struct zcap_sample *s)
+{
+	struct zcap_sample *had = sl->sample;
+
+	if (sl->state == QUEUED)
+		q->n_queued--;
+	sl->sample = NULL;
+	if (to == QUEUED) {
+		q->n_queued++;
+		sl->last_used = ++q->clock;
+		sl->sample = s;
+	} else if (to == FREE && sl->state != FREE) {
+		pthread_cond_broadcast(&q->changed);
+	}
+	sl->state = to;
+	return had;
+}
+
+static void drop_samples(struct zcap_sample **v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		zcap_sample_unref(v[i]);
+		v[i] = NULL;
+	}
+}
+
+/* A v4l2_buffer of this queue at @index, planes pointed at for mplane. */
+static void buf_init(const struct zcapi_v4l2q *q, struct v4l2_buffer *b,
+		     struct v4l2_plane *planes, uint32_t index)
+{
+	memset(b, 0, sizeof(*b));
+	memset(planes, 0, sizeof(*planes) * VIDEO_MAX_PLANES);
+	b->type = q->type;
+	b->memory = q->memory;
+	b->index = index;
+	if (q->mplane) {
+		b->m.planes = planes;
+		b->length = VIDEO_MAX_PLANES;
+	}
+}
+
+/* ---- buffers ------------------------------------------------------------ */
+
+static int do_reqbufs(struct zcapi_v4l2q *q, uint32_t memory, uint32_t count,
+		      uint32_t *granted)
+{
+	struct v4l2_requestbuffers rb;
+	int r;
+
+	memset(&rb, 0, sizeof(rb));
+	rb.type = q->type;
+	rb.memory = memory;
+	rb.count = count;
+	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_REQBUFS, &rb);
+	if (!r && granted)
+		*granted = rb.count;
+	return r;
+}
+
+/* QUERYBUF and mmap every plane of every slot. */
+static int map_slots(struct zcapi_v4l2q *q)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	int prot = q->output ? PROT_READ | PROT_WRITE : PROT_READ;
+	struct v4l2_buffer b;
+	uint32_t i, p;
+	int r;
+
+	for (i = 0; i < q->count; i++) {
+		buf_init(q, &b, planes, i);
+		r = zcapi_v4l2_ioctl(q->fd, VIDIOC_QUERYBUF, &b);
+		if (r)
+			return r;
+		if ((q->mplane ? b.length : 1) != q->n_planes)
+			return -EPROTO;
+		for (p = 0; p < q->n_planes; p++) {
+			size_t len = q->mplane ? planes[p].length : b.length;
+			off_t off = q->mplane ? planes[p].m.mem_offset : b.m.offset;
+			void *m = mmap(NULL, len, prot, MAP_SHARED, q->fd, off);
+
+			if (m == MAP_FAILED)
+				return -errno;
+			q->slots[i].map[p] = m;
+			q->slots[i].map_len[p] = len;
+		}
+	}
+	return 0;
+}
+
+static void unmap_slots(struct zcapi_v4l2q *q)
+{
+	for (uint32_t i = 0; i < q->count; i++) {
+		for (uint32_t p = 0; p < ZCAP_MAX_PLANES; p++) {
+			if (q->slots[i].map[p])
+				munmap(q->slots[i].map[p], q->slots[i].map_len[p]);
+			q->slots[i].map[p] = NULL;
+		}
+	}
+}
+
+int zcapi_v4l2q_reqbufs(struct zcapi_v4l2q *q, uint32_t memory,
+			uint32_t count, uint32_t n_planes)
+{
+	uint32_t granted = 0;
+	int r;
+
+	if (q->memory)
+		return ZCAP_E_WRONG_STATE;
+	if (!n_planes || n_planes > ZCAP_MAX_PLANES || (!q->mplane && n_planes > 1))
+		return -EINVAL;
+	r = do_reqbufs(q, memory, count, &granted);
+	if (r)
+		return r;
+	q->memory = memory;
+	q->n_planes = n_planes;
+	r = -ENOMEM;
+	if (!granted)
+		goto err;
+	/* As many slots as granted: no cap of ours. */
+	q->slots = calloc(granted, sizeof(*q->slots));
+	q->drop = calloc(granted, sizeof(*q->drop));
+	if (!q->slots || !q->drop)
+		goto err;
+	q->count = granted;
+	if (memory == V4L2_MEMORY_MMAP) {
+		r = map_slots(q);
+		if (r)
+			goto err;
+	}
+	return granted > INT_MAX ? INT_MAX : (int)granted;
+err:
+	zcapi_v4l2q_release(q);
+	return r;
+}
+
+/*
+ * STREAMOFF when streaming or anything is queued (it is what gives queued
+ * buffers back), under the lock so that no QBUF slips in after it. Every
+ * slot is FREE after; the samples they held are gathered in q->drop:
+ * returns how many.
+ */
+static uint32_t stop_streaming(struct zcapi_v4l2q *q)
+{
+	int type = (int)q->type;
+	struct zcap_sample *s;
+	uint32_t i, n = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->streaming || q->n_queued)
+		zcapi_v4l2_ioctl(q->fd, VIDIOC_STREAMOFF, &type);
+	q->streaming = false;
+	for (i = 0; i < q->count; i++) {
+		s = slot_set(q, &q->slots[i], FREE, NULL);
+		if (s)
+			q->drop[n++] = s;
+	}
+	pthread_cond_broadcast(&q->changed);
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+void zcapi_v4l2q_streamoff(struct zcapi_v4l2q *q)
+{
+	drop_samples(q->drop, stop_streaming(q));
+}
+
+int zcapi_v4l2q_streamon(struct zcapi_v4l2q *q)
+{
+	int type = (int)q->type;
+	int r;
+
+	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_STREAMON, &type);
+	if (!r) {
+		pthread_mutex_lock(&q->lock);
+		q->streaming = true;
+		pthread_mutex_unlock(&q->lock);
+	}
+	return r;
+}
+
+void zcapi_v4l2q_release(struct zcapi_v4l2q *q)
+{
+	struct zcap_sample **drop = q->drop, **parked = q->parked;
+	uint32_t n_drop, n_parked = q->n_parked;
+
+	if (!q->memory)
+		return;
+	n_drop = stop_streaming(q);
+	/* Mappings first: REQBUFS(0) fails with EBUSY on 6.1 while one lives. */
+	unmap_slots(q);
+	do_reqbufs(q, q->memory, 0, NULL);
+	pthread_mutex_lock(&q->lock);
+	free(q->slots);
+	q->slots = NULL;
+	q->drop = NULL;
+	q->parked = NULL;
+	q->n_parked = 0;
+	q->count = 0;
+	q->n_queued = 0;
+	q->memory = 0;
+	pthread_mutex_unlock(&q->lock);
+	/* The driver let go of the dma-bufs: now their buffers may go back. */
+	drop_samples(drop, n_drop);
+	drop_samples(parked, n_parked);
+	free(drop);
+	free(parked);
+}
+
+/*
+ * QBUF @b (from qbuf_init) at its index, whose slot must be @from; the
+ * slot is QUEUED after, holding @s (a new reference) if not NULL. Under
+ * the lock.
+ */
+static int qbuf(struct zcapi_v4l2q *q, struct v4l2_buffer *b,
+		enum zcapi_v4l2q_state from, struct zcap_sample *s)
+{
+	struct zcapi_v4l2q_slot *sl;
+	int r;
+
+	if (b->index >= q->count)
+		return -EINVAL;
+	sl = &q->slots[b->index];
+	if (sl->state != from)
+		return -EBUSY;
+	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_QBUF, b);
+	if (!r)
+		slot_set(q, sl, QUEUED, s ? zcap_sample_ref(s) : NULL);
+	return r;
+}
+
+/*
+ * A QBUF's buffer at @index: @n_planes planes for mplane; output buffers
+ * carry @s's capture time (mem2mem drivers copy it to the coded buffer).
+ */
+static void qbuf_init(const struct zcapi_v4l2q *q, struct v4l2_buffer *b,
+		      struct v4l2_plane *planes, uint32_t index,
+		      const struct zcap_sample *s)
+{
+	int64_t t;
+
+	buf_init(q, b, planes, index);
+	if (q->mplane)
+		b->length = q->n_planes;
+	if (!q->output)
+		return;
+	b->field = V4L2_FIELD_NONE;
+	if (s && !zcap_sample_time(s, &t) && t >= 0) {
+		b->timestamp.tv_sec = t / 1000000000;
+		b->timestamp.tv_usec = (t % 1000000000) / 1000;
+	}
+}
+
+int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s)
+{
+	struct v4l2_plane vp[VIDEO_MAX_PLANES], planes[VIDEO_MAX_PLANES];
+	ino_t ino[ZCAP_MAX_PLANES] = { 0 };
+	struct v4l2_buffer b;
+	uint32_t p;
+	int idx, r;
+
+	if (q->memory != V4L2_MEMORY_DMABUF)
+		return ZCAP_E_WRONG_STATE;
+	if (zcap_sample_n_mem(s) < q->n_planes)
+		return -EINVAL;
+	memset(vp, 0, sizeof(vp));
+	for (p = 0; p < q->n_planes; p++) {
+		r = zcapi_v4l2q_sample_plane(q, s, p, &vp[p], &ino[p]);
+		if (r)
+			return r;
+	}
+	pthread_mutex_lock(&q->lock);
+	idx = zcapi_v4l2q_cache_find(q, ino);
+	if (idx < 0) {
+		r = idx;
+		goto out;
+	}
+	qbuf_init(q, &b, planes, (uint32_t)idx, s);
+	if (q->mplane) {
+		memcpy(planes, vp, q->n_planes * sizeof(*vp));
+	} else {
+		b.m.fd = vp[0].m.fd;
+		b.length = vp[0].length;
+		b.bytesused = vp[0].bytesused;
+	}
+	r = qbuf(q, &b, FREE, s);
+out:
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+/* The first FREE slot, waiting up to @timeout_ms for one. Under the lock. */
+static int wait_free(struct zcapi_v4l2q *q, int timeout_ms)
+{
+	struct timespec until;
+	uint32_t i;
+
+	zcapi_deadline(&until, timeout_ms);
+	for (;;) {
+		for (i = 0; i < q->count; i++)
+			if (q->slots[i].state == FREE)
+				return (int)i;
+		if (!q->streaming)
+			return ZCAP_E_WRONG_STATE;
+		if (pthread_cond_timedwait(&q->changed, &q->lock, &until) == ETIMEDOUT)
+			return ZCAP_E_TIMEOUT;
+	}
+}
+
+int zcapi_v4l2q_queue_copy(struct zcapi_v4l2q *q, struct zcap_sample *s,
+			   int timeout_ms, uint64_t *copied)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b;
+	uint64_t total;
+	int idx, r;
+
+	if (q->memory != V4L2_MEMORY_MMAP || !q->output)
+		return ZCAP_E_WRONG_STATE;
+	if (zcap_sample_n_mem(s) < q->n_planes)
+		return -EINVAL;
+	/*
+	 * The copy under the lock: a teardown in another thread waits for it
+	 * rather than unmapping the buffer under it.
+	 */
+	pthread_mutex_lock(&q->lock);
+	idx = wait_free(q, timeout_ms);
+	if (idx < 0) {
+		r = idx;
+		goto out;
+	}
+	qbuf_init(q, &b, planes, (uint32_t)idx, s);
+	r = zcapi_v4l2q_copy_in(q, &q->slots[idx], s, &b, &total);
+	if (r)
+		goto out;
+	*copied += total;
+	r = qbuf(q, &b, FREE, NULL);
+out:
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+int zcapi_v4l2q_requeue(struct zcapi_v4l2q *q, uint32_t index)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer b;
+	int r = -EBUSY;
+
+	if (q->memory != V4L2_MEMORY_MMAP || q->output)
+		return ZCAP_E_WRONG_STATE;
+	pthread_mutex_lock(&q->lock);
+	qbuf_init(q, &b, planes, index, NULL);
+	if (index < q->count && q->slots[index].state != QUEUED)
+		r = qbuf(q, &b, q->slots[index].state, NULL);
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+void zcapi_v4l2q_put(struct zcapi_v4l2q *q, uint32_t index)
+{
+	pthread_mutex_lock(&q->lock);
+	if (index < q->count && q->slots[index].state == HELD)
+		slot_set(q, &q->slots[index], FREE, NULL);
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* ---- DQBUF --------------------------------------------------------------- */
+
+static void done_init(const struct zcapi_v4l2q *q, const struct v4l2_buffer *b,
+		      struct zcapi_v4l2q_done *d)
+{
+	uint32_t p;
+
+	memset(d, 0, sizeof(*d));
+	d->index = b->index;
+	d->flags = b->flags;
+	d->sequence = b->sequence;
+	d->field = b->field;
+	d->timestamp = b->timestamp;
+	d->n_planes = q->n_planes;
+	if (!q->mplane) {
+		d->bytesused[0] = b->bytesused;
+		d->length[0] = b->length;
+		return;
+	}
+	for (p = 0; p < q->n_planes && p < b->length; p++) {
+		d->bytesused[p] = b->m.planes[p].bytesused;
+		d->data_offset[p] = b->m.planes[p].data_offset;
+		d->length[p] = b->m.planes[p].length;
+	}
+}
+
+int zcapi_v4l2q_dequeue(struct zcapi_v4l2q *q, struct zcapi_v4l2q_done *d)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct zcapi_v4l2q_slot *sl;
+	struct zcap_sample *s;
+	struct v4l2_buffer b;
+	bool held;
+	int r;
+
+	if (!q->memory)
+		return -EINVAL;
+	buf_init(q, &b, planes, 0);
+	r = zcapi_v4l2_ioctl(q->fd, VIDIOC_DQBUF, &b);
+	if (r)
+		return r;
+	done_init(q, &b, d);
+	pthread_mutex_lock(&q->lock);
+	if (b.index >= q->count || q->slots[b.index].state != QUEUED) {
+		pthread_mutex_unlock(&q->lock);
+		return -EPROTO;
+	}
+	sl = &q->slots[b.index];
+	/* A capture MMAP buffer stays the user's while it reads it. */
+	held = !q->output && q->memory == V4L2_MEMORY_MMAP;
+	s = slot_set(q, sl, held ? HELD : FREE, NULL);
+	for (uint32_t p = 0; held && p < q->n_planes; p++)
+		d->map[p] = sl->map[p];
+	pthread_mutex_unlock(&q->lock);
+	/* Output: the device is done reading, the buffer may go back upstream. */
+	if (q->output)
+		zcap_sample_unref(s);
+	else
+		d->sample = s;
+	return 0;
+}
+
+uint32_t zcapi_v4l2q_queued(struct zcapi_v4l2q *q)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->n_queued;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+bool zcapi_v4l2q_is_dmabuf(const struct zcapi_v4l2q *q)
+{
+	return q->memory == V4L2_MEMORY_DMABUF;
+}

@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The mem2mem encoder on a fake stateful encoder: ioctl() and poll() are
+ * interposed (the library's objects are linked into this program) for the
+ * fds of one memfd, which the encoder opens through /proc/self/fd. The
+ * fake takes raw frames on OUTPUT and "encodes" each into the next queued
+ * CAPTURE buffer (a marker, the frame's number, written into it: into the
+ * dma-buf it was given, or into its own MMAP buffer), honours
+ * V4L2_ENC_CMD_STOP with a buffer flagged LAST, and EPIPE after it.
+ *
+ * Zero copy (both queues DMABUF: the raw frames' and the bitstream
+ * allocator's dma-bufs), fewer CAPTURE buffers granted than the bitstream
+ * allocator has (parked), and the forced copy (both queues MMAP): every
+ * frame comes out coded and in order, nothing is lost at stop, and every
+ * buffer of both allocators is back after it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/videodev2.h>
+
+#include <zcap/consumers.h>
+#include <zcap/zcap.h>
+
+#include "helpers.h"
+#include "tap.h"
+
+#define W		64
+#define H		48
+#define RAW_SIZE	(W * H * 2)
+#define CODED_SIZE	4096
+#define CODED_BYTES	300
+#define OUT_SPAN	8192	/* an OUTPUT MMAP buffer's place in the memfd: whole pages */
+#define MAXB		16
+#define FRAMES		10
+
+struct fq {			/* one fake vb2 queue */
+	uint32_t count, memory;
+	bool streaming;
+	uint32_t fifo[MAXB], n;	/* queued, in order */
+	uint32_t done[MAXB], n_done;
+	int fd[MAXB];		/* DMABUF: the dma-buf queued at each index */
+	struct timeval ts[MAXB];
+};
+
+static struct {
+	pthread_mutex_t lock;
+	ino_t ino;
+	int mfd;
+	uint32_t max_cap;	/* CAPTURE grants at most this */
+	struct fq out, cap;
+	uint32_t coded;		/* frames encoded */
+	bool stop, last_sent, last_dequeued;
+	uint32_t cap_flags[MAXB];
+} dev = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int fail(int e)
+{
+	errno = e;
+	return -1;
+}
+
+static bool is_fake(int fd)
+{
+	struct stat st;
+
+	return dev.ino && fd >= 0 && !fstat(fd, &st) && st.st_ino == dev.ino;
+}
+
+static struct fq *fq_of(uint32_t type)
+{
+	return V4L2_TYPE_IS_OUTPUT(type) ? &dev.out : &dev.cap;
+}
+
+static uint32_t fq_pop(uint32_t *v, uint32_t *n)
+{
+	uint32_t i = v[0];
+
+	memmove(v, v + 1, --*n * sizeof(*v));
+	return i;
+}
+
+/* Where CAPTURE MMAP buffer @i lives in the memfd. */
+static off_t cap_offset(uint32_t i)
+{
+	return (off_t)MAXB * OUT_SPAN + (off_t)i * CODED_SIZE;
+}
+
+/* The coded frame: "F<n>" at the start of the CAPTURE buffer. */
+static void write_coded(uint32_t i, uint32_t n)
+{
+	char mark[16];
+	int len = snprintf(mark, sizeof(mark), "F%u", n);
+
+	if (dev.cap.memory == V4L2_MEMORY_DMABUF)
+		len = (int)pwrite(dev.cap.fd[i], mark, (size_t)len + 1, 0);
+	else
+		len = (int)pwrite(dev.mfd, mark, (size_t)len + 1, cap_offset(i));
+	if (len < 0)
+		tap_diag("writing the coded frame failed");
+}
+
+/* Encode while both queues stream and have a buffer; LAST after a stop. */
+static void process(void)
+{
+	uint32_t o, c;
+
+	while (dev.out.streaming && dev.cap.streaming && dev.out.n && dev.cap.n) {
+		o = fq_pop(dev.out.fifo, &dev.out.n);
+		c = fq_pop(dev.cap.fifo, &dev.cap.n);
+		write_coded(c, dev.coded++);
+		dev.cap.ts[c] = dev.out.ts[o];
+		dev.cap_flags[c] = V4L2_BUF_FLAG_KEYFRAME;
+		dev.out.done[dev.out.n_done++] = o;
+		dev.cap.done[dev.cap.n_done++] = c;
+	}
+	if (dev.stop && !dev.out.n && dev.cap.n && !dev.last_sent) {
+		c = fq_pop(dev.cap.fifo, &dev.cap.n);
+		dev.cap_flags[c] = V4L2_BUF_FLAG_LAST;
+		dev.cap.done[dev.cap.n_done++] = c;
+		dev.last_sent = true;
+	}
+}
+
+static int fake_querycap(struct v4l2_capability *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf((char *)c->driver, sizeof(c->driver), "fake-enc");
+	c->device_caps = V4L2_CAP_VIDEO_M2M | V4L2_CAP_STREAMING;
+	c->capabilities = c->device_caps | V4L2_CAP_DEVICE_CAPS;
+	return 0;
+}
+
+static int fake_enum_fmt(struct v4l2_fmtdesc *d)
+{
+	if (d->index)
+		return fail(EINVAL);
+	d->pixelformat = V4L2_TYPE_IS_OUTPUT(d->type) ? V4L2_PIX_FMT_YUYV :
+							  V4L2_PIX_FMT_FWHT;
+	d->flags = V4L2_TYPE_IS_OUTPUT(d->type) ? 0 : V4L2_FMT_FLAG_COMPRESSED;
+	return 0;
+}
+
+/* S_FMT takes what is asked; the coded side's size is fixed. */
+static int fake_fmt(struct v4l2_format *f, bool set)
+{
+	if (V4L2_TYPE_IS_OUTPUT(f->type))
+		return set ? 0 : fail(EINVAL);
+	f->fmt.pix.pixelformat = V4L2_PIX_FMT_FWHT;
+	f->fmt.pix.width = W;
+	f->fmt.pix.height = H;
+	f->fmt.pix.bytesperline = 0;
+	f->fmt.pix.sizeimage = CODED_SIZE;
+	return 0;
+}
+
+static int fake_reqbufs(struct v4l2_requestbuffers *r)
+{
+	struct fq *q = fq_of(r->type);
+	uint32_t max = V4L2_TYPE_IS_OUTPUT(r->type) || !dev.max_cap ? MAXB : dev.max_cap;
+
+	memset(q, 0, sizeof(*q));
+	q->memory = r->memory;
+	r->count = r->count > max ? max : r->count;
+	q->count = r->count;
+	return 0;
+}
+
+static int fake_querybuf(struct v4l2_buffer *b)
+{
+	if (b->index >= fq_of(b->type)->count)
+		return fail(EINVAL);
+	b->length = V4L2_TYPE_IS_OUTPUT(b->type) ? RAW_SIZE : CODED_SIZE;
+	b->m.offset = V4L2_TYPE_IS_OUTPUT(b->type) ? b->index * OUT_SPAN :
+						      (uint32_t)cap_offset(b->index);
+	return 0;
+}
+
+static int fake_qbuf(struct v4l2_buffer *b)
+{
+	struct fq *q = fq_of(b->type);
+
+	if (b->index >= q->count || b->memory != q->memory)
+		return fail(EINVAL);
+	for (uint32_t i = 0; i < q->n; i++)
+		if (q->fifo[i] == b->index)
+			return fail(EINVAL);
+	q->fd[b->index] = b->memory == V4L2_MEMORY_DMABUF ? b->m.fd : -1;
+	q->ts[b->index] = b->timestamp;
+	q->fifo[q->n++] = b->index;
+	process();
+	return 0;
+}
+
+static int fake_dqbuf(struct v4l2_buffer *b)
+{
+	struct fq *q = fq_of(b->type);
+	uint32_t i;
+
+	if (!q->n_done)
+		return fail(q == &dev.cap && dev.last_dequeued ? EPIPE : EAGAIN);
+	i = fq_pop(q->done, &q->n_done);
+	b->index = i;
+	b->timestamp = q->ts[i];
+	b->flags = 0;
+	b->bytesused = RAW_SIZE;
+	b->length = RAW_SIZE;
+	if (q == &dev.cap) {
+		b->flags = dev.cap_flags[i];
+		b->bytesused = b->flags & V4L2_BUF_FLAG_LAST ? 0 : CODED_BYTES;
+		b->length = CODED_SIZE;
+		b->sequence = i;
+		dev.last_dequeued = b->flags & V4L2_BUF_FLAG_LAST;
+	}
+	return 0;
+}
+
+static int fake_stream(uint32_t type, bool on)
+{
+	struct fq *q = fq_of(type);
+
+	q->streaming = on;
+	if (!on) {
+		q->n = 0;
+		q->n_done = 0;
+	}
+	process();
+	return 0;
+}
+
+static int fake_ioctl(unsigned long req, void *arg)
+{
+	switch (req) {
+	case VIDIOC_QUERYCAP:
+		return fake_querycap(arg);
+	case VIDIOC_ENUM_FMT:
+		return fake_enum_fmt(arg);
+	case VIDIOC_S_FMT:
+	case VIDIOC_G_FMT:
+		return fake_fmt(arg, req == VIDIOC_S_FMT);
+	case VIDIOC_REQBUFS:
+		return fake_reqbufs(arg);
+	case VIDIOC_QUERYBUF:
+		return fake_querybuf(arg);
+	case VIDIOC_QBUF:
+		return fake_qbuf(arg);
+	case VIDIOC_DQBUF:
+		return fake_dqbuf(arg);
+	case VIDIOC_STREAMON:
+	case VIDIOC_STREAMOFF:
+		return fake_stream(*(uint32_t *)arg, req == VIDIOC_STREAMON);
+	case VIDIOC_ENCODER_CMD:
+		dev.stop = true;
+		process();
+		return 0;
+	default:
+		return fail(EINVAL);	/* G_CTRL, S_CTRL: no such control */
+	}
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+	int r;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!is_fake(fd))
+		return (int)syscall(SYS_ioctl, fd, req, arg);
+	pthread_mutex_lock(&dev.lock);
+	r = fake_ioctl(req, arg);
+	pthread_mutex_unlock(&dev.lock);
+	return r;
+}
+
+/* The fake's readiness: POLLIN, a coded frame; POLLOUT, a raw one done. */
+static short fake_revents(short events)
+{
+	short r = 0;
+
+	pthread_mutex_lock(&dev.lock);
+	if (dev.cap.n_done || (dev.last_dequeued && dev.cap.streaming))
+		r |= POLLIN;
+	if (dev.out.n_done)
+		r |= POLLOUT;
+	pthread_mutex_unlock(&dev.lock);
+	return r & events;
+}
+
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	struct pollfd copy[8];
+	short fake = 0;
+	int r, f = -1;
+
+	if (n > 8)
+		return (int)syscall(SYS_poll, fds, n, timeout);
+	memcpy(copy, fds, n * sizeof(*fds));
+	for (nfds_t i = 0; i < n; i++) {
+		if (is_fake(fds[i].fd)) {
+			f = (int)i;
+			copy[i].fd = -1;
+			fake = fake_revents(fds[i].events);
+		}
+	}
+	r = (int)syscall(SYS_poll, copy, n, fake ? 0 : timeout);
+	if (r < 0)
+		return r;
+	for (nfds_t i = 0; i < n; i++)
+		fds[i].revents = (int)i == f ? fake : copy[i].revents;
+	return r + (fake ? 1 : 0);
+}
+
+/* ---- upstream: raw frames; downstream: a sink that checks them --------- */
+
+struct src {
+	bool memory;			/* plain memory instead of dma-bufs */
+	struct zcap_allocator *a;	/* the decided one */
+};
+
+static int src_enum(struct zcap_pin *pin, uint32_t i, struct zcap_format *f)
+{
+	(void)pin;
+	if (i)
+		return -ENOENT;
+	memset(f, 0, sizeof(*f));
+	f->fourcc = V4L2_PIX_FMT_YUYV;
+	f->width = W;
+	f->height = H;
+	return zcap_format_layout(f, NULL);
+}
+
+static int src_decide(struct zcap_pin *pin, struct zcap_allocator *a,
+		      const struct zcap_alloc_requirements *req,
+		      const struct zcap_format *fmt, struct zcap_alloc_props *props)
+{
+	(void)pin;
+	(void)a;
+	return zcap_alloc_props_decide(req, fmt, 2, props);
+}
+
+static int src_own(struct zcap_pin *pin, struct zcap_allocator **out)
+{
+	struct src *s = zcap_pin_priv(pin);
+
+	return s->memory ? zcap_allocator_new_memory(out) : fake_allocator(out, NULL);
+}
+
+static int src_decided(struct zcap_pin *pin, struct zcap_allocator *a)
+{
+	struct src *s = zcap_pin_priv(pin);
+
+	s->a = zcap_allocator_ref(a);
+	return 0;
+}
+
+static const struct zcap_output_pin_ops src_ops = {
+	.enum_format = src_enum,
+	.decide_buffer_size = src_decide,
+	.own_allocator = src_own,
+	.allocator_decided = src_decided,
+};
+
+struct sink {
+	bool memory;
+	struct zcap_allocator *a;	/* the one it proposed */
+	uint32_t got, bad;
+	struct zcap_sample *held;	/* the last frame, like a slow reader */
+};
+
+static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
+{
+	struct sink *k = zcap_pin_priv(pin);
+	int r = k->memory ? zcap_allocator_new_memory(out) : fake_allocator(out, NULL);
+
+	if (!r)
+		k->a = zcap_allocator_ref(*out);
+	return r;
+}
+
+static int sink_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
+{
+	(void)pin;
+	memset(req, 0, sizeof(*req));
+	req->held = 1;
+	return 0;
+}
+
+/* Frame n must say "F<n>" where its format says the data starts. */
+static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	struct sink *k = zcap_pin_priv(pin);
+	const struct zcap_format *f = zcap_sample_format(s);
+	const char *d;
+	char want[16];
+
+	snprintf(want, sizeof(want), "F%u", k->got++);
+	zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
+	d = zcap_sample_data(s, 0);
+	if (!d || !f || strcmp(d + f->planes[0].offset, want) ||
+	    f->planes[0].size != CODED_BYTES)
+		k->bad++;
+	zcap_sample_cpu_end(s);
+	zcap_sample_unref(k->held);
+	k->held = zcap_sample_ref(s);
+	return 0;
+}
+
+static const struct zcap_input_pin_ops sink_ops = {
+	.propose_allocator = sink_propose,
+	.get_requirements = sink_requirements,
+	.receive = sink_receive,
+};
+
+static void dev_reset(uint32_t max_cap)
+{
+	struct stat st;
+
+	pthread_mutex_lock(&dev.lock);
+	memset(&dev.out, 0, sizeof(dev.out));
+	memset(&dev.cap, 0, sizeof(dev.cap));
+	dev.coded = 0;
+	dev.stop = dev.last_sent = dev.last_dequeued = false;
+	dev.max_cap = max_cap;
+	dev.mfd = memfd_create("fake-encoder", MFD_CLOEXEC);
+	if (ftruncate(dev.mfd, (off_t)MAXB * (OUT_SPAN + CODED_SIZE)))
+		tap_diag("ftruncate failed");
+	fstat(dev.mfd, &st);
+	dev.ino = st.st_ino;
+	pthread_mutex_unlock(&dev.lock);
+}
+
+/* Feed FRAMES raw frames, stop: all must come out coded, in order. */
+static void feed(const char *name, struct zcap_filter *enc, struct src *src)
+{
+	struct zcap_pin *in = zcap_filter_pin(enc, ZCAP_PIN_INPUT, 0);
+	struct zcap_sample *s;
+	int r = 0;
+
+	for (uint32_t i = 0; i < FRAMES && !r; i++) {
+		r = zcap_allocator_get_buffer(src->a, 2000, &s);
+		if (r)
+			break;
+		zcap_sample_set_time(s, 1000000 * (int64_t)(i + 1));
+		r = zcap_pin_receive(in, s);
+		zcap_sample_unref(s);
+	}
+	is(r, 0, "%s: %u raw frames taken", name, FRAMES);
+	is(zcap_filter_stop(enc), 0, "%s: stopped (drained with V4L2_ENC_CMD_STOP)", name);
+}
+
+static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
+			bool memory)
+{
+	struct src src = { .memory = memory };
+	struct sink sink = { .memory = memory };
+	struct zcap_m2m_encoder_config cfg = { .flags = flags };
+	struct zcap_filter *enc = NULL, *srcf, *sinkf;
+	struct zcap_pin *src_out, *sink_in;
+	struct zcap_filter_stats st;
+	char path[64];
+	int r;
+
+	dev_reset(max_cap);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
+	cfg.device = path;
+	r = zcap_m2m_encoder_new(&cfg, &enc);
+	if (!is(r, 0, "%s: the fake encoder opens", name))
+		goto out;
+	zcap_filter_new("src", NULL, NULL, &srcf);
+	zcap_pin_new_output(srcf, "out", &src_ops, &src, &src_out);
+	zcap_filter_new("sink", NULL, NULL, &sinkf);
+	zcap_pin_new_input(sinkf, "in", &sink_ops, &sink, &sink_in);
+	r = zcap_pin_connect(src_out, zcap_filter_pin(enc, ZCAP_PIN_INPUT, 0), NULL);
+	if (!r)
+		r = zcap_pin_connect(zcap_filter_pin(enc, ZCAP_PIN_OUTPUT, 0), sink_in, NULL);
+	if (!r)
+		r = zcap_allocator_commit(src.a);
+	if (!r)
+		r = zcap_filter_run(sinkf);
+	if (!r)
+		r = zcap_filter_run(enc);
+	if (!is(r, 0, "%s: connected and running", name))
+		goto out_filters;
+	ok(dev.cap.count && dev.cap.n == dev.cap.count,
+	   "%s: every CAPTURE buffer granted is queued (%u of %u)", name,
+	   dev.cap.n, dev.cap.count);
+	feed(name, enc, &src);
+	ok(sink.got == FRAMES && !sink.bad && dev.coded == FRAMES,
+	   "%s: %u coded frames downstream, in order, each its own bytes (%u got, %u bad)",
+	   name, FRAMES, sink.got, sink.bad);
+	zcap_filter_get_stats(enc, &st);
+	if ((flags & ZCAP_CONSUMER_FORCE_COPY) || memory)
+		ok(st.bytes_copied == (uint64_t)FRAMES * (RAW_SIZE + CODED_BYTES),
+		   "%s: raw frames and coded frames copied, and counted (%llu)", name,
+		   (unsigned long long)st.bytes_copied);
+	else
+		ok(st.bytes_copied == 0 && st.bytes == (uint64_t)FRAMES * CODED_BYTES,
+		   "%s: zero copy: no byte copied, %u coded bytes", name,
+		   FRAMES * CODED_BYTES);
+	zcap_sample_unref(sink.held);
+	ok(zcap_allocator_outstanding(src.a) == 0 &&
+	   zcap_allocator_outstanding(sink.a) == 0,
+	   "%s: every raw and every bitstream buffer back", name);
+out_filters:
+	zcap_filter_destroy(enc);
+	zcap_filter_destroy(srcf);
+	zcap_filter_destroy(sinkf);
+	zcap_allocator_unref(src.a);
+	zcap_allocator_unref(sink.a);
+	enc = NULL;
+out:
+	zcap_filter_destroy(enc);
+	close(dev.mfd);
+	dev.ino = 0;
+}
+
+int main(void)
+{
+	run_encoder("zero copy", 0, 0, false);
+	run_encoder("3 CAPTURE buffers for 5", 0, 3, false);
+	run_encoder("forced copy", ZCAP_CONSUMER_FORCE_COPY, 0, false);
+	run_encoder("plain memory", 0, 0, true);
+	return tap_done();
+}

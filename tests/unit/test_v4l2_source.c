@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The V4L2 source's buffer paths on a fake camera: ioctl() and poll() are
+ * interposed (the library's objects are linked into this program) for the
+ * fds of one memfd, which the source opens through /proc/self/fd and maps
+ * for its MMAP buffers. Each frame the fake "captures" carries its
+ * sequence number in its first bytes: in the dma-buf it was given, or in
+ * its own buffer.
+ *
+ * - DMABUF, every buffer granted: zero copy, each frame where it belongs;
+ * - DMABUF, fewer buffers granted than the allocator has: the rest parked,
+ *   the stream goes on with what was granted;
+ * - a driver without DMABUF (REQBUFS EINVAL): MMAP and a counted copy,
+ *   with the note that says so;
+ * - an allocator of plain memory: MMAP and a counted copy.
+ * Each ends (max_frames) with every buffer back and nothing requested.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/videodev2.h>
+
+#include <zcap/zcap.h>
+
+#include "helpers.h"
+#include "tap.h"
+
+#define W	64
+#define H	48
+#define SIZE	(W * H * 2)
+#define SPAN	8192		/* a buffer's place in the memfd: whole pages */
+#define MAXB	16
+#define FRAMES	12
+
+static struct {
+	pthread_mutex_t lock;
+	ino_t ino;
+	int mfd;
+	uint32_t max_grant;	/* REQBUFS grants at most this */
+	bool no_dmabuf;		/* REQBUFS(DMABUF) is EINVAL */
+	uint32_t count, memory, seq, reqbufs0;
+	bool streaming;
+	uint32_t fifo[MAXB], n;
+	int fd[MAXB];
+} dev = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int fail(int e)
+{
+	errno = e;
+	return -1;
+}
+
+static bool is_fake(int fd)
+{
+	struct stat st;
+
+	return dev.ino && fd >= 0 && !fstat(fd, &st) && st.st_ino == dev.ino;
+}
+
+static int fake_querycap(struct v4l2_capability *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf((char *)c->driver, sizeof(c->driver), "fake");
+	snprintf((char *)c->card, sizeof(c->card), "fake camera");
+	c->device_caps = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING;
+	c->capabilities = c->device_caps | V4L2_CAP_DEVICE_CAPS;
+	return 0;
+}
+
+static int fake_fmt(struct v4l2_format *f)
+{
+	f->fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
+	f->fmt.pix.width = W;
+	f->fmt.pix.height = H;
+	f->fmt.pix.bytesperline = W * 2;
+	f->fmt.pix.sizeimage = SIZE;
+	return 0;
+}
+
+static int fake_reqbufs(struct v4l2_requestbuffers *r)
+{
+	uint32_t max = dev.max_grant ? dev.max_grant : MAXB;
+
+	if (r->count && r->memory == V4L2_MEMORY_DMABUF && dev.no_dmabuf)
+		return fail(EINVAL);
+	dev.reqbufs0 += !r->count;
+	dev.n = 0;
+	dev.memory = r->memory;
+	r->count = r->count > max ? max : r->count;
+	dev.count = r->count;
+	return 0;
+}
+
+static int fake_querybuf(struct v4l2_buffer *b)
+{
+	if (b->index >= dev.count || dev.memory != V4L2_MEMORY_MMAP)
+		return fail(EINVAL);
+	b->length = SIZE;
+	b->m.offset = b->index * SPAN;
+	return 0;
+}
+
+static int fake_qbuf(struct v4l2_buffer *b)
+{
+	if (b->index >= dev.count || b->memory != dev.memory)
+		return fail(EINVAL);
+	for (uint32_t i = 0; i < dev.n; i++)
+		if (dev.fifo[i] == b->index)
+			return fail(EINVAL);
+	if (b->memory == V4L2_MEMORY_DMABUF && b->length < SIZE)
+		return fail(EINVAL);
+	dev.fd[b->index] = b->memory == V4L2_MEMORY_DMABUF ? b->m.fd : -1;
+	dev.fifo[dev.n++] = b->index;
+	return 0;
+}
+
+/* The oldest queued buffer comes back with its sequence in it. */
+static int fake_dqbuf(struct v4l2_buffer *b)
+{
+	uint32_t i, seq = dev.seq;
+	ssize_t w;
+
+	if (!dev.streaming || !dev.n)
+		return fail(EAGAIN);
+	i = dev.fifo[0];
+	memmove(dev.fifo, dev.fifo + 1, --dev.n * sizeof(*dev.fifo));
+	if (dev.memory == V4L2_MEMORY_DMABUF)
+		w = pwrite(dev.fd[i], &seq, sizeof(seq), 0);
+	else
+		w = pwrite(dev.mfd, &seq, sizeof(seq), (off_t)i * SPAN);
+	if (w != sizeof(seq))
+		tap_diag("writing the frame failed");
+	b->index = i;
+	b->sequence = dev.seq++;
+	b->flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
+	b->bytesused = SIZE;
+	b->length = SIZE;
+	return 0;
+}
+
+static int fake_ioctl(unsigned long req, void *arg)
+{
+	switch (req) {
+	case VIDIOC_QUERYCAP:
+		return fake_querycap(arg);
+	case VIDIOC_G_FMT:
+		return fake_fmt(arg);
+	case VIDIOC_REQBUFS:
+		return fake_reqbufs(arg);
+	case VIDIOC_QUERYBUF:
+		return fake_querybuf(arg);
+	case VIDIOC_QBUF:
+		return fake_qbuf(arg);
+	case VIDIOC_DQBUF:
+		return fake_dqbuf(arg);
+	case VIDIOC_STREAMON:
+	case VIDIOC_STREAMOFF:
+		dev.streaming = req == VIDIOC_STREAMON;
+		if (!dev.streaming)
+			dev.n = 0;
+		return 0;
+	default:
+		return fail(EINVAL);	/* ENUM_FMT, G_PARM, G_CTRL: none */
+	}
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+	int r;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!is_fake(fd))
+		return (int)syscall(SYS_ioctl, fd, req, arg);
+	pthread_mutex_lock(&dev.lock);
+	r = fake_ioctl(req, arg);
+	pthread_mutex_unlock(&dev.lock);
+	return r;
+}
+
+/* A frame is ready whenever a buffer is queued and streaming is on. */
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	struct pollfd copy[8];
+	short fake = 0;
+	int r, f = -1;
+
+	if (n > 8)
+		return (int)syscall(SYS_poll, fds, n, timeout);
+	memcpy(copy, fds, n * sizeof(*fds));
+	for (nfds_t i = 0; i < n; i++) {
+		if (is_fake(fds[i].fd)) {
+			f = (int)i;
+			copy[i].fd = -1;
+			pthread_mutex_lock(&dev.lock);
+			fake = dev.streaming && dev.n ? POLLIN & fds[i].events : 0;
+			pthread_mutex_unlock(&dev.lock);
+		}
+	}
+	r = (int)syscall(SYS_poll, copy, n, fake ? 0 : timeout);
+	if (r < 0)
+		return r;
+	for (nfds_t i = 0; i < n; i++)
+		fds[i].revents = (int)i == f ? fake : copy[i].revents;
+	return r + (fake ? 1 : 0);
+}
+
+/* ---- a sink that checks each frame's sequence in its bytes ------------ */
+
+static struct {
+	bool memory;		/* propose plain memory, not dma-bufs */
+	uint32_t got, bad;
+} sink;
+
+static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
+{
+	(void)pin;
+	return sink.memory ? zcap_allocator_new_memory(out) : fake_allocator(out, NULL);
+}
+
+static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+{
+	const struct zcap_format *f = zcap_sample_format(s);
+	const uint8_t *d;
+	uint64_t seq;
+	uint32_t got = UINT32_MAX;
+
+	(void)pin;
+	zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
+	d = zcap_sample_data(s, 0);
+	if (d && f)
+		memcpy(&got, d + f->planes[0].offset, sizeof(got));
+	zcap_sample_cpu_end(s);
+	seq = zcap_sample_sequence(s);
+	if (got != seq || seq != sink.got)
+		sink.bad++;
+	sink.got++;
+	return 0;
+}
+
+static const struct zcap_input_pin_ops sink_ops = {
+	.propose_allocator = sink_propose,
+	.receive = sink_receive,
+};
+
+/* Mappings of the fake camera alive in this process. */
+static int live_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	int n = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, "memfd:fake-camera") != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void dev_reset(void)
+{
+	struct stat st;
+
+	pthread_mutex_lock(&dev.lock);
+	dev.count = dev.memory = dev.seq = dev.reqbufs0 = dev.n = 0;
+	dev.max_grant = 0;
+	dev.no_dmabuf = dev.streaming = false;
+	dev.mfd = memfd_create("fake-camera", MFD_CLOEXEC);
+	if (ftruncate(dev.mfd, (off_t)MAXB * SPAN))
+		tap_diag("ftruncate failed");
+	fstat(dev.mfd, &st);
+	dev.ino = st.st_ino;
+	pthread_mutex_unlock(&dev.lock);
+	memset(&sink, 0, sizeof(sink));
+}
+
+/* FRAMES frames (max_frames), then stop; @note: what the note must say. */
+static void capture(const char *name, bool copy, const char *note)
+{
+	struct zcap_v4l2_source_config cfg = { .max_frames = FRAMES, .timeout_ms = 5000 };
+	struct zcap_filter *src = NULL, *snk = NULL;
+	struct zcap_allocator *a = NULL;
+	struct zcap_filter_stats st;
+	struct zcap_graph *g;
+	struct zcap_pin *in;
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
+	cfg.device = path;
+	zcap_graph_new(&g);
+	r = zcap_v4l2_source_new(&cfg, &src);
+	if (!is(r, 0, "%s: the fake camera opens", name))
+		goto out;
+	zcap_graph_add(g, src);
+	zcap_filter_new("sink", NULL, NULL, &snk);
+	zcap_pin_new_input(snk, "in", &sink_ops, NULL, &in);
+	zcap_graph_add(g, snk);
+	r = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), in, NULL);
+	if (!r)
+		r = zcap_graph_run(g);
+	if (!is(r, 0, "%s: connected and streaming", name))
+		goto out;
+	zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &a);
+	is(zcap_graph_wait(g, 10000), 0, "%s: the stream ends after %u frames", name, FRAMES);
+	zcap_graph_stop(g);
+	zcap_filter_get_stats(src, &st);
+	ok(sink.got == FRAMES && !sink.bad && st.frames == FRAMES,
+	   "%s: every frame delivered, in order, its own bytes (%u got, %u bad)",
+	   name, sink.got, sink.bad);
+	ok(st.bytes_copied == (copy ? (uint64_t)FRAMES * SIZE : 0),
+	   "%s: %s (%llu bytes copied)", name, copy ? "each frame copied, counted" :
+	   "zero copy", (unsigned long long)st.bytes_copied);
+	ok(!note || strstr(st.note, note), "%s: the note says '%s'", name,
+	   note ? note : "");
+	if (note && !strstr(st.note, note))
+		tap_diag("note: %s", st.note);
+	ok(zcap_allocator_outstanding(a) == 0 && dev.reqbufs0 >= 1 &&
+	   live_maps() == 0, "%s: stopped: every buffer back, REQBUFS(0), nothing mapped",
+	   name);
+out:
+	zcap_allocator_unref(a);
+	zcap_graph_destroy(g);
+	close(dev.mfd);
+	dev.ino = 0;
+}
+
+int main(void)
+{
+	dev_reset();
+	capture("DMABUF", false, NULL);
+	dev_reset();
+	dev.max_grant = 2;
+	capture("DMABUF, 2 of 3 granted", false, "granted 2 of 3 buffers");
+	dev_reset();
+	dev.no_dmabuf = true;
+	capture("no DMABUF", true, "cannot import dma-bufs");
+	dev_reset();
+	sink.memory = true;
+	capture("plain memory", true, NULL);
+	return tap_done();
+}
