@@ -12,7 +12,8 @@
 # tests/vm/dummy_hcd-iso.patch, which applies to both 6.1 and 6.12 without
 # fuzz.
 #
-# Output: $(BUILD)/dummy_hcd/<kver>/dummy_hcd.ko
+# Output: $(BUILD)/dummy_hcd/<kver>/dummy_hcd.ko, and in $(BUILD)/vm-tests/
+# uvc_gadget (serves the gadget's end) and uvc_check (checks a capture).
 # Included from tests/vm/vm.mk.
 
 DUMMY_HCD_SRC := drivers/usb/gadget/udc/dummy_hcd.c
@@ -26,7 +27,7 @@ DUMMY_HCD_KVERS := $(foreach v,$(KVERS_INSTALLED),$(if $(wildcard \
 DUMMY_HCD_SERIES := $(sort $(foreach v,$(DUMMY_HCD_KVERS),$(call dummy_hcd_series,$(v))))
 DUMMY_HCD_MODULES := $(foreach v,$(DUMMY_HCD_KVERS),$(BUILD)/dummy_hcd/$(v)/dummy_hcd.ko)
 
-.PHONY: dummy_hcd
+.PHONY: dummy_hcd uvc-tests
 dummy_hcd: $(DUMMY_HCD_MODULES)
 
 VM_PREREQS += $(DUMMY_HCD_MODULES)
@@ -62,3 +63,16 @@ endef
 $(foreach s,$(DUMMY_HCD_SERIES),$(eval $(call dummy_hcd_src_rule,$(s))))
 $(foreach v,$(DUMMY_HCD_KVERS),$(eval $(call dummy_hcd_mod_rule,$(v),$(call dummy_hcd_series,$(v)))))
 
+
+# The gadget's program and the capture checker: both link libjpeg
+# (libjpeg62-turbo-dev), the gadget to encode its MJPEG frames, the
+# checker to decode them.
+UVC_TESTS := $(BUILD)/vm-tests/uvc_gadget $(BUILD)/vm-tests/uvc_check
+
+$(BUILD)/vm-tests/uvc_%: $(TOP)/tests/vm/uvc_%.c $(TOP)/tests/vm/uvc_pattern.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -o $@ $< -ljpeg
+
+uvc-tests: $(UVC_TESTS)
+
+VM_PREREQS += uvc-tests
