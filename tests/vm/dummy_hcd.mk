@@ -10,7 +10,7 @@
 # dummy_hcd.c is extracted from /usr/src/linux-source-<series>.tar.xz into
 # $(BUILD)/ksrc/<series>/ (never committed) and patched with
 # tests/vm/dummy_hcd-iso.patch, which applies to both 6.1 and 6.12 without
-# fuzz.
+# fuzz. tests/vm/uvc-gadget.sh loads the result in place of Debian's.
 #
 # Output: $(BUILD)/dummy_hcd/<kver>/dummy_hcd.ko, and in $(BUILD)/vm-tests/
 # uvc_gadget (serves the gadget's end) and uvc_check (checks a capture).
@@ -76,3 +76,4 @@ $(BUILD)/vm-tests/uvc_%: $(TOP)/tests/vm/uvc_%.c $(TOP)/tests/vm/uvc_pattern.h
 uvc-tests: $(UVC_TESTS)
 
 VM_PREREQS += uvc-tests
+VM_SUITES += tests/vm/suites/uvc.sh
