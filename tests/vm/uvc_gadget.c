@@ -105,6 +105,7 @@ struct vc_control {
 
 struct stream {
 	bool on;
+	bool ended;			/* the function refuses buffers */
 	const struct format_desc *fmt;
 	const struct frame_desc *frame;
 	uint32_t interval;
@@ -629,8 +630,18 @@ static int queue_frame(struct gadget *g, unsigned int i)
 	}
 	b.bytesused = (uint32_t)n;
 	if (xioctl(g->fd, VIDIOC_QBUF, &b) < 0) {
-		logmsg("VIDIOC_QBUF: %s", strerror(errno));
-		return -1;
+		if (errno != ENODEV) {
+			logmsg("VIDIOC_QBUF: %s", strerror(errno));
+			return -1;
+		}
+		/*
+		 * 6.1's function disables its endpoint when the host stops
+		 * the stream, which cancels its queue, and only then sends
+		 * STREAMOFF: the stream is over, the event on its way.
+		 */
+		logmsg("VIDIOC_QBUF: the function has ended the stream");
+		s->ended = true;
+		return 0;
 	}
 	s->queued[i] = true;
 	s->next++;
@@ -643,7 +654,7 @@ static int pump(struct gadget *g)
 {
 	struct stream *s = &g->s;
 
-	while (s->on && may_send(g)) {
+	while (s->on && !s->ended && may_send(g)) {
 		int i = free_buffer(s);
 		int64_t wait;
 
@@ -767,6 +778,7 @@ static int stream_on(struct gadget *g)
 	s->frame = &fd->frame[clamp_index(g->commit.bFrameIndex, fd->nframes) - 1];
 	s->interval = le32toh(g->commit.dwFrameInterval);
 	s->next = s->sent = s->errors = 0;
+	s->ended = false;
 	if (set_format(g) < 0 || map_buffers(g) < 0 ||
 	    (fd->fourcc == V4L2_PIX_FMT_YUYV && make_base(s) < 0)) {
 		logmsg("stream setup: %s", strerror(errno));
