@@ -38,11 +38,21 @@ _uvc_say() {
 	echo "uvc-gadget: $*" >&2
 }
 
+# Under TCG every fork costs a tenth of a second: the helpers that run in
+# loops use shell builtins only.
+
 # _uvc_alive PID: running (an orphan that exited stays a zombie until
 # PID 1 reaps it, and kill -0 succeeds on a zombie).
 _uvc_alive() {
-	[ -n "$1" ] && [ -r "/proc/$1/stat" ] &&
-		[ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+	read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null && [ "$state" != Z ]
+}
+
+# _uvc_pid: the program's PID, if one was started.
+_uvc_pid() {
+	pid=
+	[ -r "$UVC_STATE/pid" ] && read -r pid <"$UVC_STATE/pid"
+	echo "$pid"
 }
 
 # The uvcvideo capture node: its parent's driver is uvcvideo, and index 0
@@ -50,12 +60,23 @@ _uvc_alive() {
 # /dev/videoN too, and vivid may be loaded: never a fixed number.
 uvc_dev() {
 	for d in /sys/class/video4linux/video*; do
-		[ -e "$d/device/driver" ] || continue
-		[ "$(basename "$(readlink "$d/device/driver")")" = uvcvideo ] || continue
-		[ "$(cat "$d/index" 2>/dev/null)" = 0 ] || continue
-		echo "/dev/${d##*/}"
-		return 0
+		_uvc_driver_is "$d" uvcvideo || continue
+		read -r index <"$d/index" 2>/dev/null || continue
+		if [ "$index" = 0 ]; then
+			echo "/dev/${d##*/}"
+			return 0
+		fi
 	done
+	return 1
+}
+
+# _uvc_driver_is DIR DRIVER: DRIVER drives the parent of the video4linux
+# device DIR.
+_uvc_driver_is() {
+	[ -r "$1/device/uevent" ] || return 1
+	while read -r line; do
+		[ "$line" = "DRIVER=$2" ] && return 0
+	done <"$1/device/uevent"
 	return 1
 }
 
@@ -151,7 +172,7 @@ _uvc_plug() {
 			echo "$d"
 			return 0
 		fi
-		_uvc_alive "$(cat "$UVC_STATE/pid")" || break
+		_uvc_alive "$(_uvc_pid)" || break
 		n=$((n + 1))
 		sleep 0.1
 	done
@@ -187,7 +208,7 @@ _uvc_wait_exit() {
 # a live stream makes usb_f_uvc requeue every cancelled request and log
 # "Failed to queue request" for each.
 uvc_unplug() {
-	pid=$(cat "$UVC_STATE/pid" 2>/dev/null)
+	pid=$(_uvc_pid)
 	[ -n "$(cat "$UVC_G/UDC" 2>/dev/null)" ] || return 0
 	if _uvc_alive "$pid"; then
 		kill -TERM "$pid"
@@ -230,7 +251,7 @@ _uvc_remove() {
 uvc_teardown() {
 	status=0
 	[ -d "$UVC_G" ] && { uvc_unplug || status=1; }
-	pid=$(cat "$UVC_STATE/pid" 2>/dev/null)
+	pid=$(_uvc_pid)
 	_uvc_alive "$pid" && kill -KILL "$pid"
 	if ! _uvc_remove; then
 		_uvc_say "cannot remove $UVC_G: $(find "$UVC_G" | head -n 5)"
