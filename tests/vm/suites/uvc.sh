@@ -115,7 +115,10 @@ capture_and_check YUYV 1280x720 6
 capture_and_check MJPEG 640x480 15
 capture_and_check MJPEG 1280x720 10
 
-# Unplug mid-stream: uvcvideo's buffers fail with ENODEV, v4l2-ctl stops.
+# Unplug mid-stream: v4l2-ctl stops. It exits 0 whatever happened, and
+# says "VIDIOC_DQBUF: failed" when uvcvideo has stopped the queue (6.12)
+# but nothing when it only fails the buffers (6.1): the proof is that it
+# stops short, with only whole frames in its file.
 v4l2-ctl -d "$cam" --set-fmt-video=width=640,height=480,pixelformat=YUYV \
 	--stream-mmap --stream-count=100000 --stream-to="$tmp/unplug.raw" \
 	>"$tmp/unplug.out" 2>&1 &
@@ -126,7 +129,6 @@ while [ "$(stat -c %s "$tmp/unplug.raw" 2>/dev/null || echo 0)" -lt $((5 * 61440
 	n=$((n + 1))
 	sleep 0.1
 done
-frames_before=$(($(stat -c %s "$tmp/unplug.raw" 2>/dev/null || echo 0) / 614400))
 if uvc_unplug; then
 	tap_pass "uvc_unplug mid-stream: the uvcvideo node goes away"
 else
@@ -141,20 +143,18 @@ done
 if kill -0 $vpid 2>/dev/null; then
 	kill -KILL $vpid
 	wait $vpid
-	tap_fail "v4l2-ctl stops with an error on the unplug"
+	tap_fail "v4l2-ctl stops on the unplug, its frames whole"
 	tap_diag "v4l2-ctl still running 10 s after the unplug"
 else
 	wait $vpid
 	vrc=$?
-	# It says so, but exits 0. 6.12's uvcvideo stops the queue on the
-	# disconnect, so DQBUF fails with EINVAL there rather than ENODEV.
-	if [ $vrc -ne 0 ] || grep -q 'VIDIOC_DQBUF: failed' "$tmp/unplug.out"; then
-		tap_pass "v4l2-ctl stops with an error on the unplug (after $frames_before+ frames)"
-		tap_diag "$(grep -o 'VIDIOC_DQBUF: failed.*' "$tmp/unplug.out" | head -n 3), status $vrc"
+	if res=$("$check" --format YUYV --size 640x480 "$tmp/unplug.raw" 2>&1); then
+		tap_pass "v4l2-ctl stops on the unplug, its frames whole ($res)"
 	else
-		tap_fail "v4l2-ctl stops with an error on the unplug"
-		tap_diag "status $vrc" "$(tail -n 10 "$tmp/unplug.out")"
+		tap_fail "v4l2-ctl stops on the unplug, its frames whole"
+		tap_diag "$res"
 	fi
+	tap_diag "v4l2-ctl: status $vrc, $(grep -o 'VIDIOC_DQBUF: failed.*' "$tmp/unplug.out" | head -n 1)"
 fi
 rm -f "$tmp/unplug.raw"
 
@@ -200,11 +200,12 @@ else
 	vrc=none
 	crc=1
 fi
-if [ "$vrc" != 124 ] && [ $crc -eq 0 ] && grep -q 'VIDIOC_DQBUF: failed' "$tmp/count.out"; then
+if [ "$vrc" != 124 ] && [ $crc -eq 0 ] && ! uvc_dev >/dev/null; then
 	tap_pass "--count 3: 3 whole frames, then the camera is gone"
 else
 	tap_fail "--count 3: 3 whole frames, then the camera is gone"
-	tap_diag "v4l2-ctl status $vrc" "$res" "$(tail -n 5 "$tmp/count.out")"
+	tap_diag "v4l2-ctl status $vrc (124: still waiting at the timeout)" "$res" \
+		"uvcvideo node: $(uvc_dev)" "$(tail -n 5 "$tmp/count.out")"
 fi
 rm -f "$tmp/count.raw"
 
@@ -214,7 +215,7 @@ if uvc_teardown; then
 	tap_pass "teardown: gadget removed, every module it loaded unloaded"
 else
 	tap_fail "teardown: gadget removed, every module it loaded unloaded"
-	tap_diag "$(cat /proc/modules | grep -E 'uvc|dummy|udc|composite')"
+	tap_diag "$(grep -E 'uvc|dummy|udc|composite' /proc/modules)"
 fi
 rm -rf "$tmp"
 
