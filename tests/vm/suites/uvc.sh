@@ -154,7 +154,8 @@ else
 		tap_fail "v4l2-ctl stops on the unplug, its frames whole"
 		tap_diag "$res"
 	fi
-	tap_diag "v4l2-ctl: status $vrc, $(grep -o 'VIDIOC_DQBUF: failed.*' "$tmp/unplug.out" | head -n 1)"
+	msg=$(grep -o 'VIDIOC_DQBUF: failed.*' "$tmp/unplug.out" | head -n 1)
+	tap_diag "v4l2-ctl: status $vrc, ${msg:-no message}"
 fi
 rm -f "$tmp/unplug.raw"
 
