@@ -19,7 +19,7 @@ set -euo pipefail
 PACKAGES=(
 	gcc gcc-multilib make pkg-config sparse
 	bc flex bison libelf-dev libssl-dev
-	libdrm-dev libpng-dev
+	libdrm-dev libpng-dev libjpeg62-turbo-dev
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 	v4l-utils
 	gnuplot-nox

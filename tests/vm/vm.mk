@@ -21,6 +21,7 @@ VM_RUN := $(TOP)/tests/vm/run
 VM_SUMMARY := $(TOP)/tests/vm/summary
 
 -include $(TOP)/tests/vm/vicodec.mk
+-include $(TOP)/tests/vm/dummy_hcd.mk
 
 # Every installed 6.1 and 6.12 kernel that has headers and a boot image.
 VM_KVERS ?= $(foreach v,$(filter 6.1.% 6.12.%,$(KVERS_INSTALLED)),$(if \
