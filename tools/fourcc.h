@@ -25,6 +25,8 @@ static inline int zcap_tool_parse_fourcc(const char *s, uint32_t *fourcc)
 		{ "YUV444M", "YM24" }, { "YVU444M", "YM42" },
 		{ "YUV420", "YU12" }, { "YVU420", "YV12" },
 		{ "YUV422P", "422P" }, { "RGB24", "RGB3" }, { "BGR24", "BGR3" },
+		/* What USB cameras call their compressed format. */
+		{ "MJPEG", "MJPG" },
 	};
 	size_t i;
 

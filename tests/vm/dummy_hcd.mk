@@ -76,4 +76,4 @@ $(BUILD)/vm-tests/uvc_%: $(TOP)/tests/vm/uvc_%.c $(TOP)/tests/vm/uvc_pattern.h
 uvc-tests: $(UVC_TESTS)
 
 VM_PREREQS += uvc-tests
-VM_SUITES += tests/vm/suites/uvc.sh
+VM_SUITES += tests/vm/suites/uvc.sh tests/vm/suites/uvc-capture.sh

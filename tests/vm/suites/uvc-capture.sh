@@ -1,0 +1,253 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# zcap on a real camera driver: the emulated USB camera
+# (tests/vm/uvc-gadget.sh) through uvcvideo, captured by zcap-capture and
+# by the library (capture_test) into zcap.ko's dma-bufs.
+#  - YUYV and MJPEG at 640x480 and 1280x720: every frame intact and in
+#    order (tests/vm/uvc_check: the camera's pattern byte for byte, MJPEG as
+#    whole JPEGs that decode), 0 bytes copied by libzcap, the drops the
+#    summary counts equal to the gaps in the camera's frame numbers;
+#  - the same bytes as v4l2-ctl's capture of the same stream;
+#  - the dma-bufs mapped once per buffer (uvcvideo imports through vmap:
+#    debugfs vmap_calls stop growing after the first round);
+#  - frame-interval negotiation (--fps reaches the camera's commit);
+#  - a stream stopped and restarted in one process;
+#  - the camera unplugged mid-stream: zcap-capture exits 1 with
+#    "capture stopped: device disconnected", frames written whole,
+#    everything freed; replugged: a new capture works;
+#  - a camera that stops sending: the stall timeout says so.
+# zcap-vm-timeout: 420
+
+. "$ZCAP_TOP/tests/vm/tap.sh"
+. "$ZCAP_TOP/tests/vm/uvc-gadget.sh"
+
+capture=$ZCAP_BUILD/tools/zcap-capture
+ct=$ZCAP_BUILD/vm-tests/capture_test
+check=$ZCAP_BUILD/vm-tests/uvc_check
+stats=/sys/kernel/debug/zcap/stats
+out=$ZCAP_RESULTS
+# Frames go to the guest's tmpfs (9p cannot write from a dma-buf mapping).
+tmp=$(mktemp -d /tmp/uvc-capture.XXXXXX)
+
+tap_plan 15
+
+# summary NAME KEY: the rest of zcap-capture's summary line "KEY: ...".
+summary() {
+	sed -n "s/^$2: *//p" "$out/$1.txt" | head -n 1
+}
+
+# dropped NAME: the drops on zcap-capture's "frames:" line.
+dropped() {
+	summary "$1" frames | sed -n 's/.* written, \([0-9]*\) dropped.*/\1/p'
+}
+
+# gaps RESULT: gaps=G of uvc_check's line.
+gaps() {
+	echo "$1" | sed -n 's/.*gaps=\([0-9]*\).*/\1/p'
+}
+
+# ct_field NAME KEY: capture_test's value after KEY (a "KEY value" line or
+# a "run" line).
+ct_field() {
+	awk -v k="$2" '
+		$1 == k { print $2; exit }
+		$1 == "run" { for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }
+	' "$out/$1.out"
+}
+
+gauges_zero() {
+	local left
+	left=$(awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ && $2 != 0' \
+		"$stats" 2>/dev/null)
+	[ -r "$stats" ] && [ -z "$left" ]
+}
+
+# zc_capture FMT WxH N: zcap-capture N frames to $tmp/FMT-WxH.raw through
+# zcap.ko; one test: exit 0, every frame intact, 0 bytes copied, the
+# drops counted as the gaps in the camera's frame numbers.
+zc_capture() {
+	local fmt=$1 size=$2 n=$3 name="zc-$1-$2" rc res crc d g
+	"$capture" -d "$cam" -f "$fmt" -s "$size" -n "$n" --provider zcap \
+		-o "$tmp/$name.raw" >"$out/$name.txt" 2>&1
+	rc=$?
+	res=$("$check" --format "$fmt" --size "$size" --expect "$n" "$tmp/$name.raw" \
+		2>"$out/$name.check")
+	crc=$?
+	d=$(dropped "$name")
+	g=$(gaps "$res")
+	if [ $rc -eq 0 ] && [ $crc -eq 0 ] &&
+		summary "$name" copied | grep -q '^0 bytes by the CPU (zero copy)' &&
+		summary "$name" provider | grep -q 'zcap' &&
+		[ -n "$d" ] && [ "$d" = "$g" ]; then
+		tap_pass "zcap-capture $fmt $size: $n frames intact and in order, 0 bytes copied, $d dropped = $g gaps ($res)"
+		tap_diag "$(summary "$name" frames)"
+	else
+		tap_fail "zcap-capture $fmt $size: $n frames intact and in order, 0 bytes copied, drops = gaps"
+		tap_diag "exit $rc, check $crc: $res; dropped '$d', gaps '$g'" \
+			"$(cat "$out/$name.txt")" "$(head -n 10 "$out/$name.check")"
+		cp "$tmp/$name.raw" "$out/" 2>/dev/null
+	fi
+}
+
+if insmod "$ZCAP_MODULE" 2>"$out/insmod.err" && [ -c /dev/zcap ]; then
+	tap_pass "insmod zcap.ko"
+else
+	tap_fail "insmod zcap.ko"
+	tap_diag "$(cat "$out/insmod.err")"
+	exit 1
+fi
+
+if cam=$(uvc_setup); then
+	tap_pass "the emulated USB camera is up under uvcvideo ($cam)"
+else
+	tap_fail "the emulated USB camera is up under uvcvideo"
+	tap_diag "$(tail -n 30 "$out/uvc_gadget.log" 2>&1)"
+	uvc_teardown
+	exit 1
+fi
+
+# Few frames each: TCG moves ~25 MB/s over the emulated bus.
+zc_capture YUYV 640x480 15
+zc_capture YUYV 1280x720 6
+zc_capture MJPEG 640x480 15
+zc_capture MJPEG 1280x720 10
+
+# The same stream through v4l2-ctl: each stream starts at frame 0, so
+# without drops the two files are the same bytes.
+v4l2-ctl -d "$cam" --set-fmt-video=width=640,height=480,pixelformat=MJPG \
+	--stream-mmap --stream-count=15 --stream-to="$tmp/v4l2-ctl.raw" >"$out/v4l2-ctl.txt" 2>&1
+vres=$("$check" --format MJPEG --size 640x480 --expect 15 "$tmp/v4l2-ctl.raw" 2>&1) || vres=bad
+zres=$("$check" --format MJPEG --size 640x480 --expect 15 "$tmp/zc-MJPEG-640x480.raw" 2>&1) || zres=bad
+vg=$(gaps "$vres")
+zg=$(gaps "$zres")
+if [ "$vg" = 0 ] && [ "$zg" = 0 ] &&
+	cmp -s "$tmp/v4l2-ctl.raw" "$tmp/zc-MJPEG-640x480.raw"; then
+	tap_pass "MJPEG 640x480: zcap-capture's file is v4l2-ctl's, byte for byte ($(stat -c %s "$tmp/v4l2-ctl.raw") bytes)"
+elif [ -n "$vg" ] && [ -n "$zg" ] && [ "$vg$zg" != 00 ]; then
+	# Both checked frame by frame; a dropped frame shifts one of them.
+	tap_pass "MJPEG 640x480: zcap-capture and v4l2-ctl both byte-exact (a drop: not compared whole)"
+	tap_diag "v4l2-ctl: $vres" "zcap-capture: $zres"
+else
+	tap_fail "MJPEG 640x480: zcap-capture's file is v4l2-ctl's, byte for byte"
+	tap_diag "$(cmp "$tmp/v4l2-ctl.raw" "$tmp/zc-MJPEG-640x480.raw" 2>&1)" "$vres" "$zres"
+	cp "$tmp/v4l2-ctl.raw" "$tmp/zc-MJPEG-640x480.raw" "$out/" 2>/dev/null
+fi
+rm -f "$tmp"/*.raw
+
+# The library: two runs in one process (stop, then stream again); the
+# dma-bufs mapped once per buffer: uvcvideo vmaps them at the first queue
+# and keeps the mapping, so vmap_calls stop growing after the first round.
+"$ct" -d "$cam" -f YUYV -s 640x480 -p zcap -n 12 --runs 2 >"$out/ct-runs.out" 2>&1
+vr=$(ct_field ct-runs vmaps_round)
+ve=$(ct_field ct-runs vmaps_end)
+if grep -q '^result ok' "$out/ct-runs.out" && [ "$(ct_field ct-runs copied)" = 0 ] &&
+	[ "$(grep -c '^run ' "$out/ct-runs.out")" = 2 ] &&
+	[ -n "$vr" ] && [ "$vr" -gt 0 ] && [ "$vr" = "$ve" ]; then
+	tap_pass "library: run, stop, run again in one process; 0 bytes copied; vmap_calls $vr after the first round, $ve at the end"
+else
+	tap_fail "library: run, stop, run again; 0 bytes copied; vmaps stop growing"
+	tap_diag "$(cat "$out/ct-runs.out")"
+fi
+
+# --fps reaches the camera: its commit carries the interval asked for.
+"$capture" -d "$cam" -f YUYV -s 640x480 --fps 15 -n 5 --provider zcap \
+	>"$out/zc-fps.txt" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q '1/15 s' "$out/zc-fps.txt" &&
+	grep 'streaming' "$out/uvc_gadget.log" | tail -n 1 | grep -q 'interval 666666'; then
+	tap_pass "--fps 15: uvcvideo commits 666666 x 100 ns with the camera, zcap-capture reports 1/15 s"
+else
+	tap_fail "--fps 15: uvcvideo commits 666666 x 100 ns with the camera, zcap-capture reports 1/15 s"
+	tap_diag "exit $rc" "$(cat "$out/zc-fps.txt")" "$(tail -n 5 "$out/uvc_gadget.log")"
+fi
+
+# Unplugged mid-stream.
+"$capture" -d "$cam" -f YUYV -s 640x480 --provider zcap -o "$tmp/unplug.raw" \
+	>"$out/zc-unplug.txt" 2>"$out/zc-unplug.err" &
+zpid=$!
+n=0
+while [ "$(stat -c %s "$tmp/unplug.raw" 2>/dev/null || echo 0)" -lt $((3 * 614400)) ] &&
+	[ $n -lt 300 ] && kill -0 $zpid 2>/dev/null; do
+	n=$((n + 1))
+	sleep 0.1
+done
+uvc_unplug
+n=0
+while kill -0 $zpid 2>/dev/null && [ $n -lt 150 ]; do
+	n=$((n + 1))
+	sleep 0.1
+done
+if kill -0 $zpid 2>/dev/null; then
+	kill -KILL $zpid
+	wait $zpid
+	tap_fail "unplugged mid-stream: zcap-capture exits 1, 'capture stopped: device disconnected'"
+	tap_diag "zcap-capture still running 15 s after the unplug"
+else
+	wait $zpid
+	rc=$?
+	res=$("$check" --format YUYV --size 640x480 "$tmp/unplug.raw" 2>&1)
+	crc=$?
+	if [ $rc -eq 1 ] && [ $crc -eq 0 ] &&
+		grep -qx 'zcap-capture: capture stopped: device disconnected' "$out/zc-unplug.err" &&
+		! grep -q 'VIDIOC_\|went away' "$out/zc-unplug.err" &&
+		grep -q "^note: *$cam was disconnected" "$out/zc-unplug.txt"; then
+		tap_pass "unplugged mid-stream: zcap-capture exits 1, 'capture stopped: device disconnected', frames whole ($res)"
+	else
+		tap_fail "unplugged mid-stream: zcap-capture exits 1, 'capture stopped: device disconnected', frames whole"
+		tap_diag "exit $rc, check $crc: $res" "$(cat "$out/zc-unplug.err" "$out/zc-unplug.txt")"
+	fi
+fi
+rm -f "$tmp/unplug.raw"
+if gauges_zero; then
+	tap_pass "after the unplug every debugfs gauge is 0"
+else
+	tap_fail "after the unplug every debugfs gauge is 0"
+	tap_diag "$(cat "$stats" 2>&1)"
+fi
+
+if cam=$(uvc_replug); then
+	zc_capture YUYV 640x480 8
+else
+	tap_fail "replugged: zcap-capture captures again"
+	tap_diag "$(tail -n 30 "$out/uvc_gadget.log" 2>&1)"
+fi
+
+# A camera that stops sending after 4 frames.
+uvc_unplug
+if cam=$(uvc_replug --stall-after 4); then
+	"$capture" -d "$cam" -f YUYV -s 640x480 -n 10 --timeout 2000 --provider zcap \
+		-o "$tmp/stall.raw" >"$out/zc-stall.txt" 2>"$out/zc-stall.err"
+	rc=$?
+	res=$("$check" --format YUYV --size 640x480 --expect 4 "$tmp/stall.raw" 2>&1)
+	crc=$?
+else
+	rc=none
+	crc=1
+fi
+if [ "$rc" = 1 ] && [ $crc -eq 0 ] &&
+	grep -q 'capture stopped: The device delivered no frame in time' "$out/zc-stall.err"; then
+	tap_pass "a camera that stops after 4 frames: 4 written, then the stall timeout says so"
+else
+	tap_fail "a camera that stops after 4 frames: 4 written, then the stall timeout says so"
+	tap_diag "exit $rc, check $crc: $res" "$(cat "$out/zc-stall.err" "$out/zc-stall.txt" 2>&1)"
+fi
+rm -f "$tmp/stall.raw"
+
+uvc_teardown
+tu=$?
+if gauges_zero && rmmod zcap 2>"$out/rmmod.err"; then
+	tap_pass "every debugfs gauge is 0, zcap.ko unloads"
+else
+	tap_fail "every debugfs gauge is 0, zcap.ko unloads"
+	tap_diag "$(cat "$stats" "$out/rmmod.err" 2>&1)"
+fi
+if [ $tu -eq 0 ]; then
+	tap_pass "teardown: the gadget removed, its modules unloaded"
+else
+	tap_fail "teardown: the gadget removed, its modules unloaded"
+	tap_diag "$(grep -E 'uvc|dummy|udc|composite' /proc/modules)"
+fi
+rm -rf "$tmp"
+
+tap_done
