@@ -71,6 +71,14 @@ struct zcapi_block {
 	uint64_t offset;	/* data offset: prefix rounded up to align */
 	uint64_t length;	/* usable bytes from offset on */
 	bool own_map;		/* map is an mmap() of fd the allocator undoes */
+	/*
+	 * The dma-buf's identity (st_dev, st_ino), read once when the
+	 * allocator's memory is made so that a V4L2 queue's dma-buf to index
+	 * cache costs no syscall per frame; ino 0: unknown (process memory,
+	 * or fstat failed).
+	 */
+	uint64_t dev;
+	uint64_t ino;
 };
 
 struct zcapi_provider_ops {
@@ -197,6 +205,13 @@ ZCAP_INTERNAL void zcapi_allocator_release(struct zcap_allocator *a,
 					   struct zcap_sample *s);
 /* Sample metadata back to "nothing set", for a fresh get_buffer. */
 ZCAP_INTERNAL void zcapi_sample_reset(struct zcap_sample *s);
+/*
+ * The identity of block @mem of @s's dma-buf (recorded at commit): 0 and
+ * *ino, *dev set, or -ENOENT when unknown (then fstat the fd), -EINVAL on
+ * a bad block.
+ */
+ZCAP_INTERNAL int zcapi_sample_mem_id(const struct zcap_sample *s, uint32_t mem,
+				      uint64_t *dev, uint64_t *ino);
 /* Sync @flags on every dma-buf of @s. */
 ZCAP_INTERNAL int zcapi_sample_sync(struct zcap_sample *s, uint64_t flags);
 
