@@ -257,6 +257,23 @@ struct zcap_filter {
 	struct zcap_graph *graph;
 };
 
+/* A pin's lock (pin.c, pin_connect.c): peer, fmt, allocator. */
+static inline void zcapi_pin_lock(const struct zcap_pin *pin)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&pin->lock);
+}
+
+static inline void zcapi_pin_unlock(const struct zcap_pin *pin)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&pin->lock);
+}
+
+/* No filter is a stopped one: a pin on its own takes nothing. */
+static inline bool zcapi_filter_stopped(const struct zcap_filter *f)
+{
+	return !f || zcap_filter_state(f) == ZCAP_STATE_STOPPED;
+}
+
 /*
  * Disconnect even when a filter is not stopped: for destruction only,
  * where the alternative is a dangling peer.
