@@ -39,6 +39,15 @@ int zcap_graph_stop(struct zcap_graph *g);
  */
 int zcap_graph_wait(struct zcap_graph *g, int timeout_ms);
 
+/*
+ * The graph's log (log.h): every filter of it without a log of its own
+ * (zcap_filter_set_log) logs lines at @level and above to @fn, connecting
+ * its pins included. @fn NULL or ZCAP_LOG_NONE: no log. -EINVAL on a bad
+ * graph or level.
+ */
+int zcap_graph_set_log(struct zcap_graph *g, enum zcap_log_level level,
+		       zcap_log_fn fn, void *user);
+
 uint32_t zcap_graph_n_filters(const struct zcap_graph *g);
 struct zcap_filter *zcap_graph_filter(const struct zcap_graph *g, uint32_t i);
 

@@ -8,6 +8,8 @@
  * posts events or updates stats, each of which has its own lock.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,9 @@ int zcap_filter_new(const char *name, const struct zcap_filter_ops *ops,
 	ret = -pthread_mutex_init(&f->event_lock, NULL);
 	if (ret)
 		goto err_stats;
+	ret = -pthread_mutex_init(&f->log_lock, NULL);
+	if (ret)
+		goto err_event;
 	if (ops)
 		f->ops = *ops;
 	f->ops_id = ops;
@@ -52,6 +57,8 @@ int zcap_filter_new(const char *name, const struct zcap_filter_ops *ops,
 	*out = f;
 	return 0;
 
+err_event:
+	pthread_mutex_destroy(&f->event_lock);
 err_stats:
 	pthread_mutex_destroy(&f->stats_lock);
 err_state:
@@ -96,6 +103,7 @@ void zcap_filter_destroy(struct zcap_filter *f)
 	if (f->ops.destroy)
 		f->ops.destroy(f);
 	free(f->pins);
+	pthread_mutex_destroy(&f->log_lock);
 	pthread_mutex_destroy(&f->event_lock);
 	pthread_mutex_destroy(&f->stats_lock);
 	pthread_mutex_destroy(&f->state_lock);
@@ -317,4 +325,57 @@ void zcap_filter_post_event(struct zcap_filter *f, int err)
 	if (f->event_fn)
 		f->event_fn(f, err, f->event_data);
 	pthread_mutex_unlock(&f->event_lock);
+}
+
+/* ---------------------------------------------------------------------
+ * The log: the filter's own, else its graph's.
+ */
+
+int zcap_filter_set_log(struct zcap_filter *f, enum zcap_log_level level,
+			zcap_log_fn fn, void *user)
+{
+	if (!f || level < ZCAP_LOG_NONE || level > ZCAP_LOG_DEBUG)
+		return -EINVAL;
+	pthread_mutex_lock(&f->log_lock);
+	f->log.fn = level == ZCAP_LOG_NONE ? NULL : fn;
+	f->log.user = user;
+	f->log.level = level;
+	pthread_mutex_unlock(&f->log_lock);
+	return 0;
+}
+
+void zcap_filter_vlog(struct zcap_filter *f, enum zcap_log_level level,
+		      const char *fmt, va_list ap)
+{
+	struct zcapi_log l;
+	struct zcap_graph *g;
+	char msg[256];
+
+	if (!f || !fmt || level <= ZCAP_LOG_NONE || level > ZCAP_LOG_DEBUG)
+		return;
+	pthread_mutex_lock(&f->log_lock);
+	l = f->log;
+	pthread_mutex_unlock(&f->log_lock);
+	if (!l.fn) {
+		pthread_mutex_lock(&f->lock);
+		g = f->graph;
+		pthread_mutex_unlock(&f->lock);
+		if (g)
+			zcapi_graph_log(g, &l);
+	}
+	/* Filtered before formatting: a debug line costs nothing unwanted. */
+	if (!l.fn || level > l.level)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	l.fn(l.user, level, f->name, msg);
+}
+
+void zcap_filter_log(struct zcap_filter *f, enum zcap_log_level level,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	zcap_filter_vlog(f, level, fmt, ap);
+	va_end(ap);
 }

@@ -6,10 +6,34 @@
  * made, and one file should say them all.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "zcap_internal.h"
+
+/* Connection decisions are logged by the output pin's filter: it decides. */
+#define plog(out, level, ...) zcap_filter_log((out)->filter, level, __VA_ARGS__)
+
+static const char *prov_name(const struct zcap_allocator *a)
+{
+	return zcap_provider_name(zcap_allocator_provider(a));
+}
+
+/* "count x size[+size...]" of @p, for the log. */
+static const char *props_str(const struct zcap_alloc_props *p, char *buf,
+			     size_t len)
+{
+	uint32_t n_mem = p->n_mem ? p->n_mem : 1;
+	int used = snprintf(buf, len, "%u x %llu", p->count,
+			    (unsigned long long)p->size[0]);
+
+	for (uint32_t m = 1; m < n_mem && m < ZCAP_MAX_PLANES && used > 0 &&
+	     (size_t)used < len; m++)
+		used += snprintf(buf + used, len - (size_t)used, "+%llu",
+				 (unsigned long long)p->size[m]);
+	return buf;
+}
 
 /* ---------------------------------------------------------------------
  * Connection: format agreement and DecideAllocator.
@@ -47,6 +71,7 @@ static int try_allocator(struct zcap_pin *out, struct zcap_pin *in,
 			 const struct zcap_format *fmt)
 {
 	struct zcap_alloc_props props = { 0 }, got = { 0 }, need = { 0 };
+	char b1[96], b2[96];
 	uint64_t min_count;
 	int ret;
 
@@ -57,8 +82,15 @@ static int try_allocator(struct zcap_pin *out, struct zcap_pin *in,
 	if (ret)
 		return ret;
 	ret = zcap_allocator_set_properties(a, &props, &got);
-	if (ret)
+	if (ret) {
+		plog(out, ZCAP_LOG_WARN, "%s allocator: SetProperties(%s): %s",
+		     prov_name(a), props_str(&props, b1, sizeof(b1)),
+		     zcap_strerror(ret));
 		return ret;
+	}
+	plog(out, ZCAP_LOG_INFO, "%s allocator: asked %s, granted %s",
+	     prov_name(a), props_str(&props, b1, sizeof(b1)),
+	     props_str(&got, b2, sizeof(b2)));
 
 	need = req->props;
 	min_count = (uint64_t)req->held + 1;
@@ -68,9 +100,17 @@ static int try_allocator(struct zcap_pin *out, struct zcap_pin *in,
 		if (need.size[m] < fmt->mem_size[m])
 			need.size[m] = fmt->mem_size[m];
 	need.n_mem = fmt->n_mem;
-	if (!covers(&props, &got) || !covers(&need, &got))
+	if (!covers(&props, &got) || !covers(&need, &got)) {
+		plog(out, ZCAP_LOG_WARN, "%s allocator refused: granted %s, needs %s",
+		     prov_name(a), props_str(&got, b1, sizeof(b1)),
+		     props_str(&need, b2, sizeof(b2)));
 		return ZCAP_E_PROPS_REJECTED;
-	return zcap_pin_notify_allocator(in, a, false);
+	}
+	ret = zcap_pin_notify_allocator(in, a, false);
+	if (ret)
+		plog(out, ZCAP_LOG_WARN, "%s refused the %s allocator: %s",
+		     zcap_pin_name(in), prov_name(a), zcap_strerror(ret));
+	return ret;
 }
 
 static void drop_input_allocator(struct zcap_pin *in)
@@ -84,6 +124,27 @@ static void drop_input_allocator(struct zcap_pin *in)
 	zcap_allocator_unref(a);
 }
 
+/* The output pin's own allocator (InitAllocator), or plain memory. */
+static int own_allocator(struct zcap_pin *out, struct zcap_allocator **a)
+{
+	int ret;
+
+	*a = NULL;
+	if (!out->ops.out.own_allocator) {
+		/* CBaseOutputPin::InitAllocator: a plain memory allocator. */
+		plog(out, ZCAP_LOG_INFO, "%s has no allocator of its own: plain memory",
+		     zcap_pin_name(out));
+		return zcap_allocator_new_memory(a);
+	}
+	ret = out->ops.out.own_allocator(out, a);
+	if (!ret && !*a)
+		ret = ZCAP_E_NO_ALLOCATOR;
+	if (ret)
+		plog(out, ZCAP_LOG_ERROR, "%s's own allocator: %s",
+		     zcap_pin_name(out), zcap_strerror(ret));
+	return ret;
+}
+
 static int decide_allocator(struct zcap_pin *out, struct zcap_pin *in,
 			    const struct zcap_alloc_requirements *req,
 			    const struct zcap_format *fmt)
@@ -94,28 +155,32 @@ static int decide_allocator(struct zcap_pin *out, struct zcap_pin *in,
 	/* The input pin's proposal first, the output pin's own otherwise. */
 	ret = zcap_pin_get_allocator(in, &a);
 	if (!ret) {
+		plog(out, ZCAP_LOG_INFO, "%s proposes an allocator: %s",
+		     zcap_pin_name(in), zcap_allocator_describe(a));
 		ret = try_allocator(out, in, a, req, fmt);
 		if (!ret)
 			goto decided;
 		zcap_allocator_unref(a);
 		a = NULL;
-	}
-	if (out->ops.out.own_allocator) {
-		ret = out->ops.out.own_allocator(out, &a);
-		if (!ret && !a)
-			ret = ZCAP_E_NO_ALLOCATOR;
+		plog(out, ZCAP_LOG_WARN, "%s's allocator not taken (%s): trying %s's own",
+		     zcap_pin_name(in), zcap_strerror(ret), zcap_pin_name(out));
 	} else {
-		/* CBaseOutputPin::InitAllocator: a plain memory allocator. */
-		ret = zcap_allocator_new_memory(&a);
+		plog(out, ZCAP_LOG_DEBUG, "%s proposes no allocator (%s)",
+		     zcap_pin_name(in), zcap_strerror(ret));
 	}
+	ret = own_allocator(out, &a);
 	if (ret)
 		return ret;
 	ret = try_allocator(out, in, a, req, fmt);
 	if (ret) {
 		zcap_allocator_unref(a);
+		plog(out, ZCAP_LOG_ERROR, "no allocator for %s -> %s: %s",
+		     zcap_pin_name(out), zcap_pin_name(in), zcap_strerror(ret));
 		return ret;
 	}
 decided:
+	plog(out, ZCAP_LOG_INFO, "allocator chosen: %s (%s)", prov_name(a),
+	     zcap_allocator_describe(a));
 	zcapi_pin_lock(out);
 	out->allocator = a;
 	zcapi_pin_unlock(out);
@@ -184,6 +249,7 @@ static int try_format(struct zcap_pin *out, struct zcap_pin *in,
 {
 	const struct zcap_layout_constraints *lc = &req->layout;
 	bool asked = false;
+	char fcc[5];
 	int ret;
 
 	ret = zcap_format_validate(fmt);
@@ -209,6 +275,9 @@ static int try_format(struct zcap_pin *out, struct zcap_pin *in,
 		if (ret)
 			return ret;
 	}
+	plog(out, ZCAP_LOG_INFO, "format agreed with %s: %s %ux%u, %u plane(s)",
+	     zcap_pin_name(in), zcap_fourcc_str(fmt->fourcc, fcc), fmt->width,
+	     fmt->height, fmt->n_planes);
 	set_link(out, in, fmt);
 	ret = decide_allocator(out, in, req, fmt);
 	if (ret)
@@ -245,6 +314,12 @@ int zcap_pin_connect(struct zcap_pin *out, struct zcap_pin *in,
 	ret = zcap_pin_get_allocator_requirements(in, &req);
 	if (ret && ret != ZCAP_E_NOT_IMPLEMENTED)
 		return ret;
+	if (ret)
+		plog(out, ZCAP_LOG_DEBUG, "%s states no requirements", zcap_pin_name(in));
+	else
+		plog(out, ZCAP_LOG_DEBUG, "%s requires %u buffers, holds %u, blocks of %llu",
+		     zcap_pin_name(in), req.props.count, req.held,
+		     (unsigned long long)req.props.size[0]);
 	if (req.props.n_mem > ZCAP_MAX_PLANES || req.reserved ||
 	    req.layout.reserved)
 		return -EINVAL;

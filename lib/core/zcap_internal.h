@@ -22,6 +22,7 @@
 #include <zcap/filter.h>
 #include <zcap/format.h>
 #include <zcap/graph.h>
+#include <zcap/log.h>
 #include <zcap/pin.h>
 #include <zcap/sample.h>
 
@@ -237,8 +238,17 @@ struct zcap_pin {
 	bool read_only;
 };
 
+/* Where a filter's or a graph's log lines go. */
+struct zcapi_log {
+	zcap_log_fn fn;			/* NULL: nowhere */
+	void *user;
+	enum zcap_log_level level;	/* lines at this level and above */
+};
+
 struct zcap_filter {
 	pthread_mutex_t lock;		/* pins, graph */
+	pthread_mutex_t log_lock;	/* log */
+	struct zcapi_log log;
 	pthread_mutex_t state_lock;	/* serialises pause/run/stop */
 	pthread_mutex_t stats_lock;
 	pthread_mutex_t event_lock;
@@ -284,6 +294,9 @@ ZCAP_INTERNAL void zcapi_pin_disconnect_force(struct zcap_pin *pin);
  * (fault injection for the paths that must not lose a sample).
  */
 ZCAP_INTERNAL void zcapi_tee_fail_allocs(struct zcap_filter *f, uint32_t n);
+
+/* The graph's log, for a filter of it with none of its own. */
+ZCAP_INTERNAL void zcapi_graph_log(struct zcap_graph *g, struct zcapi_log *out);
 
 /* The filter is being destroyed: the graph lets go of it. */
 ZCAP_INTERNAL void zcapi_graph_forget(struct zcap_graph *g, struct zcap_filter *f);

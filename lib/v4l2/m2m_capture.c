@@ -22,6 +22,7 @@
 #include <zcap/error.h>
 
 #include "m2m_priv.h"
+#include "providers/providers.h"
 
 #define ENC_OUT_TIMEOUT_MS	2000
 
@@ -274,6 +275,8 @@ static int enc_deliver(struct m2m_enc *e, const struct zcapi_v4l2q_done *b,
 
 			st->dropped++;
 			zcap_filter_stats_unlock(e->c.f);
+			zcap_filter_log(e->c.f, ZCAP_LOG_WARN, "coded frame dropped: %s",
+					zcap_strerror(r));
 			return r == ZCAP_E_TIMEOUT ? 0 : r;
 		}
 		copied = bytes;
@@ -419,7 +422,7 @@ static int enc_own_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
 	struct m2m_enc *e = zcap_pin_priv(pin);
 
 	if (!(e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY) &&
-	    zcap_allocator_new_dmabuf(ZCAP_PROVIDER_AUTO, out) == 0)
+	    zcapi_allocator_new_dmabuf_log(e->c.f, ZCAP_PROVIDER_AUTO, out) == 0)
 		return 0;
 	return zcap_allocator_new_memory(out);
 }
