@@ -26,6 +26,7 @@
 #include <linux/zcap.h>
 
 #include "bench.h"
+#include "toollog.h"
 
 #define ZCAP_DEV "/dev/zcap"
 
@@ -176,6 +177,8 @@ int bench_run_libzcap(const struct bench_cfg *c, enum zcap_provider p,
 	ret = zcap_graph_new(&g);
 	if (ret < 0)
 		goto fail;
+	/* ZCAP_DEBUG shows libzcap's decisions for each path measured. */
+	zcap_tool_log_graph(g, "zcap-bench", 0);
 	ret = zcap_v4l2_source_new(&cfg, &src);
 	if (ret < 0) {
 		bench_note(r->note, "V4L2 source on %s: %s", c->device, zcap_strerror(ret));
