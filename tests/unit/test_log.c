@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#include <linux/videodev2.h>
 
 #include <zcap/error.h>
 #include <zcap/graph.h>
@@ -74,18 +73,6 @@ static int find(const struct log_rec *r, uint32_t from, const char *s)
 	return -1;
 }
 
-static int src_enum(struct zcap_pin *pin, uint32_t i, struct zcap_format *f)
-{
-	(void)pin;
-	if (i)
-		return -ENOENT;
-	memset(f, 0, sizeof(*f));
-	f->fourcc = V4L2_PIX_FMT_YUYV;
-	f->width = 64;
-	f->height = 16;
-	return zcap_format_layout(f, NULL);
-}
-
 /* What the V4L2 source does: the dma-buf providers, else memory. */
 static int src_own(struct zcap_pin *pin, struct zcap_allocator **out)
 {
@@ -99,7 +86,7 @@ static int src_own(struct zcap_pin *pin, struct zcap_allocator **out)
 }
 
 static const struct zcap_output_pin_ops src_ops = {
-	.enum_format = src_enum,
+	.enum_format = enum_yuyv_64x16,
 	.own_allocator = src_own,
 };
 

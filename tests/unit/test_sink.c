@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/videodev2.h>
 
 #include <zcap/zcap.h>
 
@@ -30,19 +29,7 @@ struct src {
 	struct zcap_pin *out;
 };
 
-static int src_enum(struct zcap_pin *pin, uint32_t i, struct zcap_format *f)
-{
-	(void)pin;
-	if (i)
-		return -ENOENT;
-	memset(f, 0, sizeof(*f));
-	f->fourcc = V4L2_PIX_FMT_YUYV;
-	f->width = 64;
-	f->height = 16;
-	return zcap_format_layout(f, NULL);
-}
-
-static const struct zcap_output_pin_ops src_pin_ops = { .enum_format = src_enum };
+static const struct zcap_output_pin_ops src_pin_ops = { .enum_format = enum_yuyv_64x16 };
 
 static void *src_thread(void *arg)
 {
