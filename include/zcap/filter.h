@@ -21,7 +21,7 @@ struct zcap_filter;
 
 enum zcap_state {
 	ZCAP_STATE_STOPPED,
-	ZCAP_STATE_PAUSED,	/* allocators committed, not streaming */
+	ZCAP_STATE_PAUSED,	/* output pins' allocators committed, not streaming */
 	ZCAP_STATE_RUNNING,
 };
 
@@ -43,11 +43,15 @@ struct zcap_filter_stats {
 };
 
 struct zcap_filter_ops {
-	/* STOPPED -> PAUSED: commit allocators, prepare the device. */
+	/*
+	 * STOPPED -> PAUSED: prepare the device. The core has committed the
+	 * allocator each connected output pin decided (CBaseOutputPin::Active)
+	 * before this, and decommits it after stop (Inactive).
+	 */
 	int (*pause)(struct zcap_filter *f);
 	/* PAUSED -> RUNNING: start streaming. */
 	int (*run)(struct zcap_filter *f);
-	/* any -> STOPPED: stop, return every buffer, decommit. Must not fail halfway. */
+	/* any -> STOPPED: stop, return every buffer. Must not fail halfway. */
 	int (*stop)(struct zcap_filter *f);
 	void (*destroy)(struct zcap_filter *f);
 };

@@ -195,6 +195,46 @@ enum zcap_state zcap_filter_state(const struct zcap_filter *f)
 	return (enum zcap_state)atomic_load(&((struct zcap_filter *)f)->state);
 }
 
+/*
+ * CBaseOutputPin::Active and Inactive: the allocator each output pin
+ * decided is committed as its filter leaves STOPPED and decommitted once
+ * it is back, by the core, so that no filter commits its own (and none
+ * forgets to). Commit and decommit are idempotent: a tee's outputs share
+ * their upstream's allocator.
+ */
+static void pins_inactive(struct zcap_filter *f, uint32_t n)
+{
+	struct zcap_allocator *a;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (zcap_pin_allocator(zcap_filter_pin(f, ZCAP_PIN_OUTPUT, i), &a))
+			continue;
+		zcap_allocator_decommit(a);
+		zcap_allocator_unref(a);
+	}
+}
+
+static int pins_active(struct zcap_filter *f)
+{
+	uint32_t i, n = zcap_filter_n_pins(f, ZCAP_PIN_OUTPUT);
+	struct zcap_allocator *a;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		if (zcap_pin_allocator(zcap_filter_pin(f, ZCAP_PIN_OUTPUT, i), &a))
+			continue;	/* not connected: nothing decided */
+		ret = zcap_allocator_commit(a);
+		zcap_filter_log(f, ret ? ZCAP_LOG_ERROR : ZCAP_LOG_DEBUG,
+				"commit of the %s allocator: %s",
+				zcap_provider_name(zcap_allocator_provider(a)),
+				zcap_strerror(ret));
+		zcap_allocator_unref(a);
+	}
+	if (ret)
+		pins_inactive(f, i);
+	return ret;
+}
+
 /* Under state_lock: a failed start must not leave anything half up. */
 static int stop_locked(struct zcap_filter *f)
 {
@@ -204,6 +244,8 @@ static int stop_locked(struct zcap_filter *f)
 		return 0;
 	if (f->ops.stop)
 		ret = f->ops.stop(f);
+	/* After the op: its thread may still have been using them. */
+	pins_inactive(f, zcap_filter_n_pins(f, ZCAP_PIN_OUTPUT));
 	/* "Must not fail halfway": whatever it says, the filter is stopped. */
 	atomic_store(&f->state, ZCAP_STATE_STOPPED);
 	return ret;
@@ -222,6 +264,10 @@ static int pause_locked(struct zcap_filter *f)
 	default:
 		break;
 	}
+	/* Before the op: a source requests device buffers of its allocator. */
+	ret = pins_active(f);
+	if (ret)
+		return ret;
 	/* Marked paused first so that the op's stop on failure runs. */
 	atomic_store(&f->state, ZCAP_STATE_PAUSED);
 	if (f->ops.pause)
