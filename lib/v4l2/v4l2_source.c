@@ -377,15 +377,13 @@ static int src_pause(struct zcap_filter *f)
 	struct v4l2_src *src = zcap_filter_priv(f);
 	int ret;
 
-	/* Only STOPPED -> PAUSED comes here (the core has no RUNNING -> PAUSED). */
+	/*
+	 * Only STOPPED -> PAUSED comes here (the core has no RUNNING ->
+	 * PAUSED), with the allocator committed by the core (the output
+	 * pin's Active), which decommits it after src_stop().
+	 */
 	if (!src->alloc)
 		return ZCAP_E_NOT_CONNECTED;
-	if (!zcap_allocator_committed(src->alloc)) {
-		ret = zcap_allocator_commit(src->alloc);
-		if (ret < 0)
-			return ret;
-		src->committed = true;
-	}
 	if (!src->q.memory) {
 		/* Stopped before: the buffers went back with REQBUFS(0). */
 		ret = setup_queue(src);
@@ -400,10 +398,6 @@ static int src_pause(struct zcap_filter *f)
 	return 0;
 err:
 	release_queue(src);
-	if (src->committed) {
-		zcap_allocator_decommit(src->alloc);
-		src->committed = false;
-	}
 	return ret;
 }
 
@@ -426,10 +420,6 @@ static int src_stop(struct zcap_filter *f)
 
 	zcapi_v4l2_stream_stop(src);
 	release_queue(src);
-	if (src->committed && src->alloc) {
-		zcap_allocator_decommit(src->alloc);
-		src->committed = false;
-	}
 	return 0;
 }
 
@@ -441,11 +431,9 @@ static void src_destroy(struct zcap_filter *f)
 		return;
 	zcapi_v4l2_stream_stop(src);
 	release_queue(src);
-	if (src->alloc) {
-		if (src->committed)
-			zcap_allocator_decommit(src->alloc);
+	/* Stopped (and so decommitted) by zcap_filter_destroy() first. */
+	if (src->alloc)
 		zcap_allocator_unref(src->alloc);
-	}
 	if (src->q_ready)
 		zcapi_v4l2q_fini(&src->q);
 	if (src->stop_fd >= 0)
