@@ -239,6 +239,29 @@ static void break_link(struct zcap_pin *out, struct zcap_pin *in)
 }
 
 /*
+ * The input pin's requirements (GetAllocatorRequirements) into *@req:
+ * optional, so NOT_IMPLEMENTED is none (zeroed). -EINVAL for nonsense.
+ */
+static int requirements(struct zcap_pin *out, struct zcap_pin *in,
+			struct zcap_alloc_requirements *req)
+{
+	int ret = zcap_pin_get_allocator_requirements(in, req);
+
+	if (ret && ret != ZCAP_E_NOT_IMPLEMENTED)
+		return ret;
+	if (ret)
+		plog(out, ZCAP_LOG_DEBUG, "%s states no requirements", zcap_pin_name(in));
+	else
+		plog(out, ZCAP_LOG_DEBUG, "%s requires %u buffers, holds %u, blocks of %llu",
+		     zcap_pin_name(in), req->props.count, req->held,
+		     (unsigned long long)req->props.size[0]);
+	if (req->props.n_mem > ZCAP_MAX_PLANES || req->reserved ||
+	    req->layout.reserved)
+		return -EINVAL;
+	return 0;
+}
+
+/*
  * One candidate format: make it meet the input pin's layout constraints
  * (re-laid out, if the output pin can produce that), let both pins check
  * it, link them and decide the allocator.
@@ -248,6 +271,7 @@ static int try_format(struct zcap_pin *out, struct zcap_pin *in,
 		      const struct zcap_alloc_requirements *req)
 {
 	const struct zcap_layout_constraints *lc = &req->layout;
+	struct zcap_alloc_requirements agreed;
 	bool asked = false;
 	char fcc[5];
 	int ret;
@@ -279,7 +303,20 @@ static int try_format(struct zcap_pin *out, struct zcap_pin *in,
 	     zcap_pin_name(in), zcap_fourcc_str(fmt->fourcc, fcc), fmt->width,
 	     fmt->height, fmt->n_planes);
 	set_link(out, in, fmt);
-	ret = decide_allocator(out, in, req, fmt);
+	/*
+	 * DecideAllocator asks GetAllocatorRequirements after
+	 * ReceiveConnection: the input pin now sees the format (a frame
+	 * rate, a size) and may need more buffers for it than it could say
+	 * before. Its layout must still be one this format meets.
+	 */
+	ret = requirements(out, in, &agreed);
+	if (!ret && !zcap_format_meets(fmt, &agreed.layout)) {
+		plog(out, ZCAP_LOG_WARN, "%s's layout constraints changed with the format",
+		     zcap_pin_name(in));
+		ret = ZCAP_E_TYPE_NOT_ACCEPTED;
+	}
+	if (!ret)
+		ret = decide_allocator(out, in, &agreed, fmt);
 	if (ret)
 		break_link(out, in);
 	return ret;
@@ -310,19 +347,14 @@ int zcap_pin_connect(struct zcap_pin *out, struct zcap_pin *in,
 	if (fmt && zcap_format_validate(fmt))
 		return -EINVAL;
 
-	/* GetAllocatorRequirements is optional: NOT_IMPLEMENTED is no requirement. */
-	ret = zcap_pin_get_allocator_requirements(in, &req);
-	if (ret && ret != ZCAP_E_NOT_IMPLEMENTED)
-		return ret;
+	/*
+	 * Asked first for the layout constraints, which take part in
+	 * agreeing the format (a stride the consumer can import), and again
+	 * once it is agreed, for the allocator (try_format()).
+	 */
+	ret = requirements(out, in, &req);
 	if (ret)
-		plog(out, ZCAP_LOG_DEBUG, "%s states no requirements", zcap_pin_name(in));
-	else
-		plog(out, ZCAP_LOG_DEBUG, "%s requires %u buffers, holds %u, blocks of %llu",
-		     zcap_pin_name(in), req.props.count, req.held,
-		     (unsigned long long)req.props.size[0]);
-	if (req.props.n_mem > ZCAP_MAX_PLANES || req.reserved ||
-	    req.layout.reserved)
-		return -EINVAL;
+		return ret;
 
 	if (fmt) {
 		cand = *fmt;

@@ -177,8 +177,8 @@ int zcap_null_sink_new(const struct zcap_null_sink_config *cfg,
 		return -ENOMEM;
 	ns->hold_ms = cfg ? cfg->hold_ms : 0;
 	/*
-	 * Requirements are asked before the format (and so the frame rate)
-	 * is known: the caller says how many it holds, or a small default.
+	 * The caller says how many it holds, or a small default (the frame
+	 * rate, which would say how many hold_ms keeps, is not asked).
 	 */
 	sc.held = cfg && cfg->held ? cfg->held : ns->hold_ms ? 3 : 1;
 	if (sc.held > MAX_HELD)
