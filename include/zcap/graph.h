@@ -24,6 +24,18 @@ int zcap_graph_connect(struct zcap_graph *g, struct zcap_pin *out,
 		       struct zcap_pin *in, const struct zcap_format *fmt);
 
 /*
+ * Reconnect (IFilterGraph2::ReconnectEx): break @pin's connection and
+ * connect the same two pins again with @fmt (NULL: agreed anew), deciding
+ * the allocator again, e.g. after a filter's output format changed. Both
+ * filters must be in @g (-EINVAL) and stopped (ZCAP_E_WRONG_STATE);
+ * ZCAP_E_NOT_CONNECTED when @pin has no peer. When the new connection
+ * cannot be made, the old one is made again with its format and the
+ * error is returned.
+ */
+int zcap_graph_reconnect(struct zcap_graph *g, struct zcap_pin *pin,
+			 const struct zcap_format *fmt);
+
+/*
  * Pause every filter (sinks first), then run them (sinks first).
  * ZCAP_E_NO_SOURCE, with no filter started, when no filter of the graph
  * is a source (has no input pins).

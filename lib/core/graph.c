@@ -132,6 +132,44 @@ int zcap_graph_connect(struct zcap_graph *g, struct zcap_pin *out,
 	return zcap_pin_connect(out, in, fmt);
 }
 
+int zcap_graph_reconnect(struct zcap_graph *g, struct zcap_pin *pin,
+			 const struct zcap_format *fmt)
+{
+	struct zcap_pin *peer, *out, *in;
+	struct zcap_format old;
+	int ret;
+
+	if (!g || !pin)
+		return -EINVAL;
+	peer = zcap_pin_peer(pin);
+	if (!peer)
+		return ZCAP_E_NOT_CONNECTED;
+	if (!in_graph(g, zcap_pin_filter(pin)) || !in_graph(g, zcap_pin_filter(peer)))
+		return -EINVAL;
+	out = zcap_pin_direction(pin) == ZCAP_PIN_OUTPUT ? pin : peer;
+	in = out == pin ? peer : pin;
+	ret = zcap_pin_format(out, &old);
+	if (!ret)
+		ret = zcap_pin_disconnect(out);	/* stopped filters only */
+	if (ret)
+		return ret;
+	ret = zcap_pin_connect(out, in, fmt);
+	if (!ret) {
+		zcap_filter_log(zcap_pin_filter(out), ZCAP_LOG_INFO, "%s reconnected to %s",
+				zcap_pin_name(out), zcap_pin_name(in));
+		return 0;
+	}
+	/* As it was, so that a refused change leaves a working graph. */
+	zcap_filter_log(zcap_pin_filter(out), ZCAP_LOG_WARN,
+			"reconnecting %s: %s; the previous connection is restored",
+			zcap_pin_name(out), zcap_strerror(ret));
+	if (zcap_pin_connect(out, in, &old))
+		zcap_filter_log(zcap_pin_filter(out), ZCAP_LOG_ERROR,
+				"%s: the previous connection could not be restored",
+				zcap_pin_name(out));
+	return ret;
+}
+
 /*
  * Order the filters downstream first: a filter comes after every filter
  * its output pins feed. Sinks start before their sources, so nothing is
