@@ -104,6 +104,9 @@ static int enc_cap_setup_dmabuf(struct m2m_enc *e)
 
 	r = zcapi_v4l2q_reqbufs(&e->cap, V4L2_MEMORY_DMABUF,
 				zcap_allocator_count(e->out_alloc), 1);
+	zcap_filter_log(e->c.f, r < 0 ? ZCAP_LOG_WARN : ZCAP_LOG_INFO,
+			"VIDIOC_REQBUFS(DMABUF, %u) on the CAPTURE queue: %d%s",
+			zcap_allocator_count(e->out_alloc), r, r < 0 ? " (an error)" : " granted");
 	if (r > 0)
 		r = zcapi_v4l2q_fill(&e->cap, e->out_alloc);
 	if (r)
@@ -118,6 +121,9 @@ static int enc_cap_setup_mmap(struct m2m_enc *e)
 
 	r = zcapi_v4l2q_reqbufs(&e->cap, V4L2_MEMORY_MMAP,
 				e->cfg.capture_buffers, 1);
+	zcap_filter_log(e->c.f, r < 0 ? ZCAP_LOG_ERROR : ZCAP_LOG_INFO,
+			"VIDIOC_REQBUFS(MMAP, %u) on the CAPTURE queue: %d%s",
+			e->cfg.capture_buffers, r, r < 0 ? " (an error)" : " granted");
 	if (r < 0)
 		return r;
 	for (i = 0; i < e->cap.count; i++) {
