@@ -154,6 +154,18 @@ static const struct zcap_sink_ops ctl_ops = {
 	.receive = ctl_receive, .release = ctl_release, .destroy = ctl_destroy,
 };
 
+/* The warnings the graph logged. */
+static uint32_t warnings;
+
+static void count_warnings(void *user, enum zcap_log_level level,
+			   const char *filter, const char *msg)
+{
+	(void)user;
+	(void)msg;
+	if (level == ZCAP_LOG_WARN && !strcmp(filter, "ctl"))
+		warnings++;
+}
+
 static void run_graph(struct ctl *c, uint32_t flags, int *wait_ret,
 		      struct zcap_filter_stats *st)
 {
@@ -163,6 +175,8 @@ static void run_graph(struct ctl *c, uint32_t flags, int *wait_ret,
 	struct zcap_graph *g;
 
 	zcap_graph_new(&g);
+	warnings = 0;
+	zcap_graph_set_log(g, ZCAP_LOG_WARN, count_warnings, NULL);
 	zcap_graph_add(g, src);
 	zcap_sink_new(&cfg, &ctl_ops, c, &sink);
 	zcap_graph_add(g, sink);
@@ -205,6 +219,7 @@ static void test_errors(void)
 	ok(w == 0 && st.dropped >= 1 && st.last_error == -ENOSPC && !st.frames,
 	   "an error: a drop and last_error, the stream goes on (%llu dropped)",
 	   (unsigned long long)st.dropped);
+	ok(warnings == st.dropped, "each drop is a warning in the log (%u)", warnings);
 	memset(&c, 0, sizeof(c));
 	c.fail = -ENOSPC;
 	run_graph(&c, ZCAP_SINK_END_ON_ERROR, &w, &st);
