@@ -41,6 +41,14 @@ struct zcap_sink_ops {
 	void (*release)(void *user);
 	/* The filter is destroyed (after release): free @user. Optional. */
 	void (*destroy)(void *user);
+	/*
+	 * The allocator this sink proposes upstream (GetAllocator), with a
+	 * reference for the caller, e.g. buffers a GPU or an encoder imports
+	 * best. Optional: none, the producer's own is used.
+	 */
+	int (*propose_allocator)(void *user, struct zcap_allocator **out);
+	/* EndOfStream from upstream. Optional. */
+	int (*end_of_stream)(void *user);
 };
 
 struct zcap_sink_config {

@@ -100,10 +100,28 @@ static void sink_disconnect(struct zcap_pin *pin)
 	sink_release(zcap_pin_priv(pin));
 }
 
+static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
+{
+	struct sink *k = zcap_pin_priv(pin);
+
+	*out = NULL;
+	if (!k->ops.propose_allocator)
+		return ZCAP_E_NO_ALLOCATOR;	/* the producer's own wins */
+	return k->ops.propose_allocator(k->user, out);
+}
+
+static int sink_eos(struct zcap_pin *pin)
+{
+	struct sink *k = zcap_pin_priv(pin);
+
+	return k->ops.end_of_stream ? k->ops.end_of_stream(k->user) : 0;
+}
+
 static const struct zcap_input_pin_ops sink_pin_ops = {
-	/* propose_allocator NULL: a sink has none, the producer's own wins. */
+	.propose_allocator = sink_propose,
 	.get_requirements = sink_requirements,
 	.receive = sink_receive,
+	.end_of_stream = sink_eos,
 	.disconnect = sink_disconnect,
 };
 

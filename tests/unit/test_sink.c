@@ -54,6 +54,7 @@ static void *src_thread(void *arg)
 		zcap_sample_unref(s);
 	}
 	zcap_allocator_unref(a);
+	zcap_pin_deliver_end_of_stream(c->out);
 	zcap_filter_post_event(f, err);
 	return NULL;
 }
@@ -118,8 +119,10 @@ static struct zcap_filter *new_src(void)
 
 struct ctl {
 	int fail;		/* receive returns this */
-	uint32_t received, released, destroyed;
+	bool propose;		/* propose a fake dma-buf allocator */
+	uint32_t received, released, destroyed, eos;
 	struct zcap_sample *kept;
+	enum zcap_provider served;	/* the provider of the samples received */
 };
 
 static int ctl_receive(void *user, struct zcap_sample *s, struct zcap_sink_frame *fr)
@@ -127,6 +130,7 @@ static int ctl_receive(void *user, struct zcap_sample *s, struct zcap_sink_frame
 	struct ctl *c = user;
 
 	c->received++;
+	c->served = zcap_allocator_provider(zcap_sample_allocator(s));
 	if (c->fail)
 		return c->fail;
 	if (!c->kept)
@@ -150,8 +154,22 @@ static void ctl_destroy(void *user)
 	((struct ctl *)user)->destroyed++;
 }
 
+static int ctl_propose(void *user, struct zcap_allocator **out)
+{
+	struct ctl *c = user;
+
+	return c->propose ? fake_allocator(out, NULL) : ZCAP_E_NO_ALLOCATOR;
+}
+
+static int ctl_eos(void *user)
+{
+	((struct ctl *)user)->eos++;
+	return 0;
+}
+
 static const struct zcap_sink_ops ctl_ops = {
 	.receive = ctl_receive, .release = ctl_release, .destroy = ctl_destroy,
+	.propose_allocator = ctl_propose, .end_of_stream = ctl_eos,
 };
 
 /* The warnings the graph logged. */
@@ -207,6 +225,13 @@ static void test_counts(void)
 	   "bytes and copies as the callback said");
 	ok(c.released >= 1 && !c.kept && c.destroyed == 1,
 	   "the held sample released on stop, destroy called once");
+	ok(c.eos == 1 && c.served == ZCAP_PROVIDER_MEMORY,
+	   "end of stream reached the callback; nothing proposed: the producer's memory");
+	memset(&c, 0, sizeof(c));
+	c.propose = true;
+	run_graph(&c, 0, &w, &st);
+	ok(w == 0 && c.received == FRAMES && c.served == ZCAP_PROVIDER_DMA_HEAP,
+	   "a proposed allocator is the one the samples come from");
 }
 
 static void test_errors(void)
