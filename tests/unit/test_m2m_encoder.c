@@ -377,9 +377,9 @@ struct sink {
 	struct zcap_sample *held;	/* the last frame, like a slow reader */
 };
 
-static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
+static int sink_propose(void *user, struct zcap_allocator **out)
 {
-	struct sink *k = zcap_pin_priv(pin);
+	struct sink *k = user;
 	int r = k->memory ? zcap_allocator_new_memory(out) : fake_allocator(out, NULL);
 
 	if (!r)
@@ -387,22 +387,15 @@ static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
 	return r;
 }
 
-static int sink_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
-{
-	(void)pin;
-	memset(req, 0, sizeof(*req));
-	req->held = 1;
-	return 0;
-}
-
 /* Frame n must say "F<n>" where its format says the data starts. */
-static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+static int sink_receive(void *user, struct zcap_sample *s, struct zcap_sink_frame *fr)
 {
-	struct sink *k = zcap_pin_priv(pin);
+	struct sink *k = user;
 	const struct zcap_format *f = zcap_sample_format(s);
 	const char *d;
 	char want[16];
 
+	(void)fr;
 	snprintf(want, sizeof(want), "F%u", k->got++);
 	zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
 	d = zcap_sample_data(s, 0);
@@ -415,11 +408,12 @@ static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	return 0;
 }
 
-static const struct zcap_input_pin_ops sink_ops = {
+/* It keeps the last frame: held 1, as it says. */
+static const struct zcap_sink_ops sink_ops = {
 	.propose_allocator = sink_propose,
-	.get_requirements = sink_requirements,
 	.receive = sink_receive,
 };
+static const struct zcap_sink_config sink_cfg = { .name = "sink", .held = 1 };
 
 static void dev_reset(uint32_t max_cap)
 {
@@ -493,8 +487,8 @@ static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 	zcap_filter_set_log(enc, ZCAP_LOG_INFO, log_line, NULL);
 	zcap_filter_new("src", NULL, NULL, &srcf);
 	zcap_pin_new_output(srcf, "out", &src_ops, &src, &src_out);
-	zcap_filter_new("sink", NULL, NULL, &sinkf);
-	zcap_pin_new_input(sinkf, "in", &sink_ops, &sink, &sink_in);
+	zcap_sink_new(&sink_cfg, &sink_ops, &sink, &sinkf);
+	sink_in = zcap_filter_pin(sinkf, ZCAP_PIN_INPUT, 0);
 	r = zcap_pin_connect(src_out, zcap_filter_pin(enc, ZCAP_PIN_INPUT, 0), NULL);
 	if (!r)
 		r = zcap_pin_connect(zcap_filter_pin(enc, ZCAP_PIN_OUTPUT, 0), sink_in, NULL);

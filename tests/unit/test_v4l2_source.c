@@ -222,20 +222,21 @@ static struct {
 	uint32_t got, bad;
 } sink;
 
-static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
+static int sink_propose(void *user, struct zcap_allocator **out)
 {
-	(void)pin;
+	(void)user;
 	return sink.memory ? zcap_allocator_new_memory(out) : fake_allocator(out, NULL);
 }
 
-static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+static int sink_receive(void *user, struct zcap_sample *s, struct zcap_sink_frame *fr)
 {
 	const struct zcap_format *f = zcap_sample_format(s);
 	const uint8_t *d;
 	uint64_t seq;
 	uint32_t got = UINT32_MAX;
 
-	(void)pin;
+	(void)user;
+	(void)fr;
 	zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
 	d = zcap_sample_data(s, 0);
 	if (d && f)
@@ -248,10 +249,11 @@ static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	return 0;
 }
 
-static const struct zcap_input_pin_ops sink_ops = {
+static const struct zcap_sink_ops sink_ops = {
 	.propose_allocator = sink_propose,
 	.receive = sink_receive,
 };
+static const struct zcap_sink_config sink_cfg = { .name = "sink" };
 
 /* Mappings of the fake camera alive in this process. */
 static int live_maps(void)
@@ -318,8 +320,8 @@ static void capture(const char *name, bool copy, const char *note)
 	if (!is(r, 0, "%s: the fake camera opens", name))
 		goto out;
 	zcap_graph_add(g, src);
-	zcap_filter_new("sink", NULL, NULL, &snk);
-	zcap_pin_new_input(snk, "in", &sink_ops, NULL, &in);
+	zcap_sink_new(&sink_cfg, &sink_ops, NULL, &snk);
+	in = zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0);
 	zcap_graph_add(g, snk);
 	r = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), in, NULL);
 	if (!r)
