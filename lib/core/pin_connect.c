@@ -174,7 +174,8 @@ static int decide_allocator(struct zcap_pin *out, struct zcap_pin *in,
 	ret = try_allocator(out, in, a, req, fmt);
 	if (ret) {
 		zcap_allocator_unref(a);
-		plog(out, ZCAP_LOG_ERROR, "no allocator for %s -> %s: %s",
+		/* A warning: the next format may still connect. */
+		plog(out, ZCAP_LOG_WARN, "no allocator for %s -> %s in this format: %s",
 		     zcap_pin_name(out), zcap_pin_name(in), zcap_strerror(ret));
 		return ret;
 	}
