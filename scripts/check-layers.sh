@@ -40,12 +40,13 @@ drm:core providers
 # each other. Groups are separated by "|".
 #   allocator+sample: a sample is a buffer of its allocator, and its last
 #     reference gives it back (DirectShow's CBaseAllocator/CMediaSample);
-#   filter+pin+graph: a filter owns its pins and tells its graph it goes,
-#     pins ask their filter's state (IBaseFilter, IPin, IFilterGraph);
+#   filter+pin+pin_connect+graph: a filter owns its pins and tells its
+#     graph it goes, pins ask their filter's state (IBaseFilter, IPin,
+#     IFilterGraph);
 #   v4l2_source+v4l2_source_dev+v4l2_stream: the V4L2 source's control
 #     side, its device, and its streaming thread;
 #   queue+queue_sample: the V4L2 queue's device and sample sides.
-ONE_OBJECT='core/allocator core/sample | core/filter core/pin core/graph |
+ONE_OBJECT='core/allocator core/sample | core/filter core/pin core/pin_connect core/graph |
 v4l2/v4l2_source v4l2/v4l2_source_dev v4l2/v4l2_stream |
 v4l2/queue v4l2/queue_sample'
 

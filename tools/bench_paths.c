@@ -26,6 +26,7 @@
 #include <linux/zcap.h>
 
 #include "bench.h"
+#include "toollog.h"
 
 #define ZCAP_DEV "/dev/zcap"
 
@@ -58,15 +59,16 @@ static int64_t v4l2_time(const struct v4l2_buffer *b)
 
 struct lib_sink {
 	struct zcap_filter *filter;
-	struct zcap_pin *pin;
 	struct bench_window *w;
 };
 
-static int lib_sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+static int lib_sink_receive(void *user, struct zcap_sample *s,
+			    struct zcap_sink_frame *fr)
 {
-	struct lib_sink *ls = zcap_pin_priv(pin);
+	struct lib_sink *ls = user;
 	int64_t t;
 
+	(void)fr;
 	/* receive() runs on the source's streaming thread: the one that polls. */
 	bench_hooks_capture_thread();
 	if (zcap_sample_time(s, &t) < 0)
@@ -76,55 +78,14 @@ static int lib_sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	return 0;
 }
 
-static int lib_sink_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
-{
-	(void)pin;
-	memset(req, 0, sizeof(*req));
-	req->held = 1;
-	return 0;
-}
-
-static const struct zcap_input_pin_ops lib_sink_pin_ops = {
-	.get_requirements = lib_sink_requirements,
-	.receive = lib_sink_receive,
-};
-
-static int lib_sink_nop(struct zcap_filter *f)
-{
-	(void)f;
-	return 0;
-}
-
-static void lib_sink_destroy(struct zcap_filter *f)
-{
-	(void)f;	/* the lib_sink lives on bench_run_libzcap()'s stack */
-}
-
-static const struct zcap_filter_ops lib_sink_ops = {
-	.pause = lib_sink_nop,
-	.run = lib_sink_nop,
-	.stop = lib_sink_nop,
-	.destroy = lib_sink_destroy,
-};
+/* The lib_sink lives on bench_run_libzcap()'s stack: no destroy op. */
+static const struct zcap_sink_ops lib_sink_ops = { .receive = lib_sink_receive };
 
 static int lib_sink_new(struct lib_sink *ls)
 {
-	int ret;
+	const struct zcap_sink_config cfg = { .name = "zcap-bench", .held = 1 };
 
-	ret = zcap_filter_new("zcap-bench", &lib_sink_ops, ls, &ls->filter);
-	if (ret < 0)
-		return ret;
-	ret = zcap_pin_new_input(ls->filter, "in", &lib_sink_pin_ops, ls, &ls->pin);
-	if (ret == 0) {
-		ret = zcap_filter_add_pin(ls->filter, ls->pin);
-		if (ret < 0)
-			zcap_pin_destroy(ls->pin);
-	}
-	if (ret < 0) {
-		zcap_filter_destroy(ls->filter);
-		ls->filter = NULL;
-	}
-	return ret;
+	return zcap_sink_new(&cfg, &lib_sink_ops, ls, &ls->filter);
 }
 
 static void provider_na(enum zcap_provider p, int err, struct bench_result *r)
@@ -176,6 +137,8 @@ int bench_run_libzcap(const struct bench_cfg *c, enum zcap_provider p,
 	ret = zcap_graph_new(&g);
 	if (ret < 0)
 		goto fail;
+	/* ZCAP_DEBUG shows libzcap's decisions for each path measured. */
+	zcap_tool_log_graph(g, "zcap-bench", 0);
 	ret = zcap_v4l2_source_new(&cfg, &src);
 	if (ret < 0) {
 		bench_note(r->note, "V4L2 source on %s: %s", c->device, zcap_strerror(ret));
@@ -194,7 +157,8 @@ int bench_run_libzcap(const struct bench_cfg *c, enum zcap_provider p,
 		zcap_filter_destroy(ls.filter);
 		goto fail;
 	}
-	ret = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), ls.pin, NULL);
+	ret = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+				 zcap_filter_pin(ls.filter, ZCAP_PIN_INPUT, 0), NULL);
 	if (ret < 0) {
 		if ((p == ZCAP_PROVIDER_DMA_HEAP || p == ZCAP_PROVIDER_UDMABUF) &&
 		    zcap_provider_probe(p, NULL, 0) < 0) {

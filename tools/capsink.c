@@ -103,117 +103,60 @@ void zcap_capsink_png_finish(struct zcap_capsink *cs)
 
 /* ---- the sink ------------------------------------------------------------ */
 
-/* The layout of @s: its own, else the connection's (NULL: none). */
-static const struct zcap_format *frame_format(struct zcap_pin *pin,
-					      struct zcap_sample *s,
-					      struct zcap_format *buf)
-{
-	const struct zcap_format *sf = zcap_sample_format(s);
-
-	if (sf && sf->n_planes)
-		return sf;
-	return zcap_pin_format(pin, buf) == 0 ? buf : NULL;
-}
-
-static void count_latency(struct zcap_capsink *cs, struct zcap_filter_stats *st,
-			  struct zcap_sample *s)
+/*
+ * A frame stamped later than now gives no latency (the sink base counts
+ * none for it); count it, to say why in the summary.
+ */
+static void check_stamp(struct zcap_capsink *cs, struct zcap_sample *s)
 {
 	struct timespec ts;
-	int64_t t, d;
+	int64_t t;
 
 	if (zcap_sample_time(s, &t) < 0)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	d = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec - t;
-	if (d < 0) {
+	if ((int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec < t)
 		cs->stamped_after_write++;
-		return;
-	}
-	st->latency_ns_sum += (uint64_t)d;
-	if ((uint64_t)d > st->latency_ns_max)
-		st->latency_ns_max = (uint64_t)d;
-	st->latency_samples++;
 }
 
-static void count_frame(struct zcap_capsink *cs, struct zcap_sample *s, int ret,
-			uint64_t written, uint64_t copied)
+static int sink_receive(void *user, struct zcap_sample *s,
+			struct zcap_sink_frame *fr)
 {
-	struct zcap_filter_stats *st = zcap_filter_stats_lock(cs->filter);
-
-	if (ret == 0) {
-		st->frames++;
-		st->bytes += written;
-		st->bytes_copied += copied;
-		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
-			st->errors++;
-		count_latency(cs, st, s);
-	} else {
-		st->dropped++;
-		st->last_error = ret;
-	}
-	zcap_filter_stats_unlock(cs->filter);
-}
-
-static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
-{
-	struct zcap_capsink *cs = zcap_pin_priv(pin);
-	struct zcap_format cf;
-	const struct zcap_format *fmt = frame_format(pin, s, &cf);
-	uint64_t written = 0, copied = 0;
+	struct zcap_capsink *cs = user;
 	int ret = 0;
 
-	if (fmt)
-		png_hand_over(&cs->png, s, fmt);
+	if (fr->fmt)
+		png_hand_over(&cs->png, s, fr->fmt);
+	fr->bytes = 0;
 	if (cs->fd >= 0)
-		ret = zcap_sample_write(s, fmt, cs->fd, cs->flags, &written, &copied);
-	count_frame(cs, s, ret, written, copied);
-	if (ret < 0)
-		zcap_filter_post_event(cs->filter, ret);
+		ret = zcap_sample_write(s, fr->fmt, cs->fd, cs->flags, &fr->bytes,
+					&fr->copied);
+	if (ret == 0)
+		check_stamp(cs, s);
 	return ret;
 }
 
-static int sink_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
-{
-	struct zcap_capsink *cs = zcap_pin_priv(pin);
-
-	memset(req, 0, sizeof(*req));
-	/* The frame being written, and the one the PNG worker holds. */
-	req->held = cs->png.path ? 2 : 1;
-	return 0;
-}
-
-static const struct zcap_input_pin_ops sink_pin_ops = {
-	.get_requirements = sink_requirements,
+static const struct zcap_sink_ops sink_ops = {
 	.receive = sink_receive,
-};
-
-static int sink_nop(struct zcap_filter *f)
-{
-	(void)f;
-	return 0;
-}
-
-static void sink_destroy(struct zcap_filter *f)
-{
-	(void)f;	/* the zcap_capsink is the caller's */
-}
-
-static const struct zcap_filter_ops sink_ops = {
-	.pause = sink_nop,
-	.run = sink_nop,
-	.stop = sink_nop,
-	.destroy = sink_destroy,
+	/* No destroy: the zcap_capsink is the caller's. */
 };
 
 int zcap_capsink_new(struct zcap_capsink *cs, struct zcap_filter **out)
 {
+	/*
+	 * Held: the frame being written, and the one the PNG worker holds.
+	 * A write error (a full disk, a closed pipe) ends the capture.
+	 */
+	const struct zcap_sink_config cfg = {
+		.name = "zcap-capture", .held = cs->png.path ? 2 : 1,
+		.flags = ZCAP_SINK_END_ON_ERROR,
+	};
 	int ret;
 
-	ret = zcap_filter_new("zcap-capture", &sink_ops, cs, &cs->filter);
+	ret = zcap_sink_new(&cfg, &sink_ops, cs, &cs->filter);
 	if (ret < 0)
 		return ret;
-	ret = zcap_pin_new_input(cs->filter, "in", &sink_pin_ops, cs, &cs->pin);
-	if (ret == 0 && cs->png.path)
+	if (cs->png.path)
 		ret = png_start(&cs->png);
 	if (ret < 0) {
 		zcap_filter_destroy(cs->filter);

@@ -41,8 +41,7 @@ struct zcap_png_job {
 };
 
 struct zcap_capsink {
-	struct zcap_filter *filter;
-	struct zcap_pin *pin;
+	struct zcap_filter *filter;	/* a zcap_sink_new() sink */
 	int fd;			/* frames to this fd; -1: none */
 	uint32_t flags;		/* ZCAP_FILE_SINK_* */
 	struct zcap_png_job png;	/* png.path NULL: no PNG */

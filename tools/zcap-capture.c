@@ -27,6 +27,7 @@
 #include "fourcc.h"
 #include "pngsnap.h"
 #include "stopmsg.h"
+#include "toollog.h"
 
 static const char *prog = "zcap-capture";
 static volatile sig_atomic_t interrupted;
@@ -41,6 +42,7 @@ struct opts {
 	int timeout_ms;
 	bool raw;
 	bool quiet;
+	unsigned int verbose;	/* -v: the log at info, -vv: debug */
 	/* Zero-copy consumers behind the source (zcap/consumers.h). */
 	const char *encode, *passthrough, *drm;
 	bool force_copy;
@@ -74,6 +76,8 @@ static void usage(FILE *f)
 "      --drm DEV         also import the frames into a DRM device (/dev/dri/cardN)\n"
 "      --force-copy      consumers copy through their own buffers (to compare)\n"
 "  -q, --quiet           no progress line, no summary\n"
+"  -v, --verbose         print libzcap's log to stderr: each decision (-vv: and\n"
+"                        what it was made from); ZCAP_DEBUG=LEVEL does the same\n"
 "  -h, --help            this text\n"
 "\n"
 "Exit status: 0 when every requested frame was captured and written,\n"
@@ -135,6 +139,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "drm", required_argument, NULL, O_DRM },
 		{ "force-copy", no_argument, NULL, O_FORCE_COPY },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -144,7 +149,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->device = "/dev/video0";
 	o->provider = ZCAP_PROVIDER_AUTO;
-	while ((c = getopt_long(argc, argv, "d:s:f:n:o:qh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:f:n:o:qvh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->device = optarg;
@@ -223,6 +228,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -410,6 +418,7 @@ int main(int argc, char **argv)
 	ret = zcap_graph_new(&g);
 	if (ret < 0)
 		goto err_msg;
+	zcap_tool_log_graph(g, prog, o.verbose);
 	ret = zcap_v4l2_source_new(&cfg, &src);
 	if (ret < 0) {
 		source_error(&o, ret);

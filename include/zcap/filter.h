@@ -6,9 +6,11 @@
 #ifndef ZCAP_FILTER_H
 #define ZCAP_FILTER_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <zcap/log.h>
 #include <zcap/pin.h>
 
 #ifdef __cplusplus
@@ -19,7 +21,7 @@ struct zcap_filter;
 
 enum zcap_state {
 	ZCAP_STATE_STOPPED,
-	ZCAP_STATE_PAUSED,	/* allocators committed, not streaming */
+	ZCAP_STATE_PAUSED,	/* output pins' allocators committed, not streaming */
 	ZCAP_STATE_RUNNING,
 };
 
@@ -41,11 +43,15 @@ struct zcap_filter_stats {
 };
 
 struct zcap_filter_ops {
-	/* STOPPED -> PAUSED: commit allocators, prepare the device. */
+	/*
+	 * STOPPED -> PAUSED: prepare the device. The core has committed the
+	 * allocator each connected output pin decided (CBaseOutputPin::Active)
+	 * before this, and decommits it after stop (Inactive).
+	 */
 	int (*pause)(struct zcap_filter *f);
 	/* PAUSED -> RUNNING: start streaming. */
 	int (*run)(struct zcap_filter *f);
-	/* any -> STOPPED: stop, return every buffer, decommit. Must not fail halfway. */
+	/* any -> STOPPED: stop, return every buffer. Must not fail halfway. */
 	int (*stop)(struct zcap_filter *f);
 	void (*destroy)(struct zcap_filter *f);
 };
@@ -79,6 +85,24 @@ int zcap_filter_get_stats(struct zcap_filter *f, struct zcap_filter_stats *out);
 /* For filter implementations: the live stats under the filter's lock. */
 struct zcap_filter_stats *zcap_filter_stats_lock(struct zcap_filter *f);
 void zcap_filter_stats_unlock(struct zcap_filter *f);
+
+/*
+ * The filter's own log (log.h): lines at @level and above (ZCAP_LOG_ERROR
+ * is the most important) go to @fn. It takes precedence over the log of
+ * the graph the filter is in, and is how a filter outside any graph logs.
+ * @fn NULL or ZCAP_LOG_NONE: none of its own (the graph's, if any).
+ * -EINVAL on a bad level.
+ */
+int zcap_filter_set_log(struct zcap_filter *f, enum zcap_log_level level,
+			zcap_log_fn fn, void *user);
+/*
+ * Log one line about @f (printf-style), for filter implementations: to the
+ * filter's log, else its graph's, else nowhere. Thread safe.
+ */
+void zcap_filter_log(struct zcap_filter *f, enum zcap_log_level level,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void zcap_filter_vlog(struct zcap_filter *f, enum zcap_log_level level,
+		      const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /*
  * Events from a filter's streaming thread to whoever runs the graph:

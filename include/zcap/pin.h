@@ -2,10 +2,14 @@
 /*
  * Pins: DirectShow's IPin and IMemInputPin.
  *
- * An output pin connects to an input pin with a format. Connecting decides
- * the allocator as DirectShow's CBaseOutputPin::DecideAllocator does:
- *  1. ask the input pin's requirements (optional: ZCAP_E_NOT_IMPLEMENTED is
- *     a valid answer);
+ * An output pin connects to an input pin with a format. The input pin's
+ * requirements are asked first for their layout constraints, which take
+ * part in agreeing the format. Once the input pin accepted the format
+ * (ReceiveConnection), connecting decides the allocator as DirectShow's
+ * CBaseOutputPin::DecideAllocator does:
+ *  1. ask the input pin's requirements again, now that zcap_pin_format()
+ *     answers on it (optional: ZCAP_E_NOT_IMPLEMENTED is a valid answer;
+ *     a layout the agreed format does not meet refuses the format);
  *  2. ask the input pin for its allocator (GetAllocator); if it offers one,
  *     size it (decide_buffer_size) and notify the input pin of it;
  *  3. otherwise, or if that fails, take the output pin's own allocator,

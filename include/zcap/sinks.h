@@ -12,6 +12,71 @@ extern "C" {
 #endif
 
 /*
+ * A sink of your own: a filter with one input pin whose samples go to a
+ * callback. The base does the rest every consumer needs: the pin, its
+ * requirements (how many samples the callback holds at once, said once
+ * here), the statistics (frames, bytes, copies, errors, latency, drops,
+ * last_error) and the filter's no-op states. The file and null sinks are
+ * made of it.
+ */
+struct zcap_sink_frame {
+	/* The sample's layout, else the connection's; NULL: none known. */
+	const struct zcap_format *fmt;
+	/* In: the sample's payload bytes. The callback may set what it consumed. */
+	uint64_t bytes;
+	/* Bytes the callback copied with the CPU (0 on the zero-copy path). */
+	uint64_t copied;
+};
+
+struct zcap_sink_ops {
+	/*
+	 * Each sample, on the producer's thread. 0: a frame (counted, with
+	 * @fr's bytes and copies, and the latency); negative: a drop (counted,
+	 * and kept as last_error). To keep the sample past the call, take a
+	 * reference (zcap_sample_ref()): how many at once is cfg->held.
+	 * Required.
+	 */
+	int (*receive)(void *user, struct zcap_sample *s, struct zcap_sink_frame *fr);
+	/* The filter stops or its pin disconnects: drop every sample held. Optional. */
+	void (*release)(void *user);
+	/* The filter is destroyed (after release): free @user. Optional. */
+	void (*destroy)(void *user);
+	/*
+	 * The allocator this sink proposes upstream (GetAllocator), with a
+	 * reference for the caller, e.g. buffers a GPU or an encoder imports
+	 * best. Optional: none, the producer's own is used.
+	 */
+	int (*propose_allocator)(void *user, struct zcap_allocator **out);
+	/* EndOfStream from upstream. Optional. */
+	int (*end_of_stream)(void *user);
+};
+
+struct zcap_sink_config {
+	const char *name;	/* the filter's name; NULL: "sink" */
+	/*
+	 * Samples the callback holds at once, the one it is given included:
+	 * its requirements (GetAllocatorRequirements), from which the
+	 * producer sizes its buffer count. 0: 1.
+	 */
+	uint32_t held;
+	uint32_t flags;		/* ZCAP_SINK_* */
+	uint32_t reserved[4];
+};
+/* A receive error also ends the graph's wait with it (a full disk, a closed pipe). */
+#define ZCAP_SINK_END_ON_ERROR	(1u << 0)
+
+/*
+ * Make a sink filter calling @ops with @user. -EINVAL without @cfg, @ops,
+ * a receive op or @out, with unknown flags or reserved fields set. On
+ * failure @ops->destroy is not called: @user stays the caller's.
+ */
+int zcap_sink_new(const struct zcap_sink_config *cfg,
+		  const struct zcap_sink_ops *ops, void *user,
+		  struct zcap_filter **out);
+/* The @user of a sink made by zcap_sink_new(); NULL for any other filter. */
+void *zcap_sink_user(const struct zcap_filter *f);
+
+/*
  * Write each frame's planes (visible lines only unless raw) to @path, or to
  * @fd when path is NULL (a pipe, stdout). Reads the dma-buf through a CPU
  * mapping bracketed by DMA_BUF_IOCTL_SYNC; copies nothing in memory.

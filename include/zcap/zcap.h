@@ -5,6 +5,7 @@
 
 #include <zcap/error.h>
 #include <zcap/format.h>
+#include <zcap/log.h>
 #include <zcap/allocator.h>
 #include <zcap/sample.h>
 #include <zcap/pin.h>

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -262,6 +263,24 @@ int zcap_allocator_get_properties(struct zcap_allocator *a,
 	return ret;
 }
 
+/*
+ * Record each dma-buf's identity once, here, rather than have every QBUF
+ * fstat it: a capture loop then makes no syscall per frame for it. A
+ * block whose fstat fails stays unknown (ino 0) and its users fstat it.
+ */
+static void blocks_identify(struct zcapi_block *b, uint32_t n)
+{
+	struct stat st;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (b[i].fd < 0 || fstat(b[i].fd, &st))
+			continue;
+		b[i].dev = (uint64_t)st.st_dev;
+		b[i].ino = (uint64_t)st.st_ino;
+	}
+}
+
 static int generation_new(struct zcap_allocator *a,
 			  struct zcapi_generation **out)
 {
@@ -290,6 +309,7 @@ static int generation_new(struct zcap_allocator *a,
 	ret = a->prov.ops->alloc(a->prov.priv, p, g->blocks);
 	if (ret)
 		goto err;
+	blocks_identify(g->blocks, n_blocks);
 	for (i = 0; i < p->count; i++) {
 		struct zcap_sample *s = &g->samples[i];
 

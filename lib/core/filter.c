@@ -8,6 +8,8 @@
  * posts events or updates stats, each of which has its own lock.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,9 @@ int zcap_filter_new(const char *name, const struct zcap_filter_ops *ops,
 	ret = -pthread_mutex_init(&f->event_lock, NULL);
 	if (ret)
 		goto err_stats;
+	ret = -pthread_mutex_init(&f->log_lock, NULL);
+	if (ret)
+		goto err_event;
 	if (ops)
 		f->ops = *ops;
 	f->ops_id = ops;
@@ -52,6 +57,8 @@ int zcap_filter_new(const char *name, const struct zcap_filter_ops *ops,
 	*out = f;
 	return 0;
 
+err_event:
+	pthread_mutex_destroy(&f->event_lock);
 err_stats:
 	pthread_mutex_destroy(&f->stats_lock);
 err_state:
@@ -96,6 +103,7 @@ void zcap_filter_destroy(struct zcap_filter *f)
 	if (f->ops.destroy)
 		f->ops.destroy(f);
 	free(f->pins);
+	pthread_mutex_destroy(&f->log_lock);
 	pthread_mutex_destroy(&f->event_lock);
 	pthread_mutex_destroy(&f->stats_lock);
 	pthread_mutex_destroy(&f->state_lock);
@@ -187,6 +195,46 @@ enum zcap_state zcap_filter_state(const struct zcap_filter *f)
 	return (enum zcap_state)atomic_load(&((struct zcap_filter *)f)->state);
 }
 
+/*
+ * CBaseOutputPin::Active and Inactive: the allocator each output pin
+ * decided is committed as its filter leaves STOPPED and decommitted once
+ * it is back, by the core, so that no filter commits its own (and none
+ * forgets to). Commit and decommit are idempotent: a tee's outputs share
+ * their upstream's allocator.
+ */
+static void pins_inactive(struct zcap_filter *f, uint32_t n)
+{
+	struct zcap_allocator *a;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (zcap_pin_allocator(zcap_filter_pin(f, ZCAP_PIN_OUTPUT, i), &a))
+			continue;
+		zcap_allocator_decommit(a);
+		zcap_allocator_unref(a);
+	}
+}
+
+static int pins_active(struct zcap_filter *f)
+{
+	uint32_t i, n = zcap_filter_n_pins(f, ZCAP_PIN_OUTPUT);
+	struct zcap_allocator *a;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		if (zcap_pin_allocator(zcap_filter_pin(f, ZCAP_PIN_OUTPUT, i), &a))
+			continue;	/* not connected: nothing decided */
+		ret = zcap_allocator_commit(a);
+		zcap_filter_log(f, ret ? ZCAP_LOG_ERROR : ZCAP_LOG_DEBUG,
+				"commit of the %s allocator: %s",
+				zcap_provider_name(zcap_allocator_provider(a)),
+				zcap_strerror(ret));
+		zcap_allocator_unref(a);
+	}
+	if (ret)
+		pins_inactive(f, i);
+	return ret;
+}
+
 /* Under state_lock: a failed start must not leave anything half up. */
 static int stop_locked(struct zcap_filter *f)
 {
@@ -196,6 +244,8 @@ static int stop_locked(struct zcap_filter *f)
 		return 0;
 	if (f->ops.stop)
 		ret = f->ops.stop(f);
+	/* After the op: its thread may still have been using them. */
+	pins_inactive(f, zcap_filter_n_pins(f, ZCAP_PIN_OUTPUT));
 	/* "Must not fail halfway": whatever it says, the filter is stopped. */
 	atomic_store(&f->state, ZCAP_STATE_STOPPED);
 	return ret;
@@ -214,6 +264,10 @@ static int pause_locked(struct zcap_filter *f)
 	default:
 		break;
 	}
+	/* Before the op: a source requests device buffers of its allocator. */
+	ret = pins_active(f);
+	if (ret)
+		return ret;
 	/* Marked paused first so that the op's stop on failure runs. */
 	atomic_store(&f->state, ZCAP_STATE_PAUSED);
 	if (f->ops.pause)
@@ -317,4 +371,57 @@ void zcap_filter_post_event(struct zcap_filter *f, int err)
 	if (f->event_fn)
 		f->event_fn(f, err, f->event_data);
 	pthread_mutex_unlock(&f->event_lock);
+}
+
+/* ---------------------------------------------------------------------
+ * The log: the filter's own, else its graph's.
+ */
+
+int zcap_filter_set_log(struct zcap_filter *f, enum zcap_log_level level,
+			zcap_log_fn fn, void *user)
+{
+	if (!f || level < ZCAP_LOG_NONE || level > ZCAP_LOG_DEBUG)
+		return -EINVAL;
+	pthread_mutex_lock(&f->log_lock);
+	f->log.fn = level == ZCAP_LOG_NONE ? NULL : fn;
+	f->log.user = user;
+	f->log.level = level;
+	pthread_mutex_unlock(&f->log_lock);
+	return 0;
+}
+
+void zcap_filter_vlog(struct zcap_filter *f, enum zcap_log_level level,
+		      const char *fmt, va_list ap)
+{
+	struct zcapi_log l;
+	struct zcap_graph *g;
+	char msg[256];
+
+	if (!f || !fmt || level <= ZCAP_LOG_NONE || level > ZCAP_LOG_DEBUG)
+		return;
+	pthread_mutex_lock(&f->log_lock);
+	l = f->log;
+	pthread_mutex_unlock(&f->log_lock);
+	if (!l.fn) {
+		pthread_mutex_lock(&f->lock);
+		g = f->graph;
+		pthread_mutex_unlock(&f->lock);
+		if (g)
+			zcapi_graph_log(g, &l);
+	}
+	/* Filtered before formatting: a debug line costs nothing unwanted. */
+	if (!l.fn || level > l.level)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	l.fn(l.user, level, f->name, msg);
+}
+
+void zcap_filter_log(struct zcap_filter *f, enum zcap_log_level level,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	zcap_filter_vlog(f, level, fmt, ap);
+	va_end(ap);
 }

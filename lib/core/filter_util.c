@@ -14,9 +14,14 @@
 void zcapi_filter_vnote(struct zcap_filter *f, const char *fmt, va_list ap)
 {
 	struct zcap_filter_stats *st;
+	va_list log_ap;
 
 	if (!f)
 		return;
+	/* The note keeps the last one; the log keeps them all. */
+	va_copy(log_ap, ap);
+	zcap_filter_vlog(f, ZCAP_LOG_WARN, fmt, log_ap);
+	va_end(log_ap);
 	st = zcap_filter_stats_lock(f);
 	vsnprintf(st->note, sizeof(st->note), fmt, ap);
 	zcap_filter_stats_unlock(f);
@@ -42,6 +47,8 @@ void zcapi_filter_error(struct zcap_filter *f, int err, const char *who,
 	snprintf(st->note, sizeof(st->note), "%s: %s: %s", who, what,
 		 zcap_strerror(err));
 	zcap_filter_stats_unlock(f);
+	zcap_filter_log(f, ZCAP_LOG_ERROR, "%s: %s: %s", who, what,
+			zcap_strerror(err));
 	if (post)
 		zcap_filter_post_event(f, err);
 }

@@ -14,7 +14,10 @@
 #include <zcap/filter.h>
 #include <zcap/sample.h>
 
-/* Set the filter's note (printf-style); none while @f is NULL. */
+/*
+ * Set the filter's note (printf-style) and log it as a warning; nothing
+ * while @f is NULL.
+ */
 void zcapi_filter_note(struct zcap_filter *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void zcapi_filter_vnote(struct zcap_filter *f, const char *fmt, va_list ap)
@@ -22,7 +25,7 @@ void zcapi_filter_vnote(struct zcap_filter *f, const char *fmt, va_list ap)
 
 /*
  * Count error @err: errors, the first last_error, and the note
- * "@who: @what: <message>". @post also ends the graph's wait for it
+ * "@who: @what: <message>", also logged as an error. @post also ends the graph's wait for it
  * (zcap_filter_post_event).
  */
 void zcapi_filter_error(struct zcap_filter *f, int err, const char *who,

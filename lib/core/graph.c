@@ -25,6 +25,8 @@ struct zcap_graph {
 	struct graph_entry *e;
 	uint32_t n;
 	int error;		/* first error posted since the last run */
+	pthread_mutex_t log_lock;	/* log: taken from any filter's thread */
+	struct zcapi_log log;
 };
 
 int zcap_graph_new(struct zcap_graph **out)
@@ -44,9 +46,14 @@ int zcap_graph_new(struct zcap_graph **out)
 	ret = zcapi_cond_init(&g->cond);
 	if (ret)
 		goto err_lock;
+	ret = -pthread_mutex_init(&g->log_lock, NULL);
+	if (ret)
+		goto err_cond;
 	*out = g;
 	return 0;
 
+err_cond:
+	pthread_cond_destroy(&g->cond);
 err_lock:
 	pthread_mutex_destroy(&g->lock);
 err_free:
@@ -123,6 +130,44 @@ int zcap_graph_connect(struct zcap_graph *g, struct zcap_pin *out,
 	if (!in_graph(g, zcap_pin_filter(out)) || !in_graph(g, zcap_pin_filter(in)))
 		return -EINVAL;
 	return zcap_pin_connect(out, in, fmt);
+}
+
+int zcap_graph_reconnect(struct zcap_graph *g, struct zcap_pin *pin,
+			 const struct zcap_format *fmt)
+{
+	struct zcap_pin *peer, *out, *in;
+	struct zcap_format old;
+	int ret;
+
+	if (!g || !pin)
+		return -EINVAL;
+	peer = zcap_pin_peer(pin);
+	if (!peer)
+		return ZCAP_E_NOT_CONNECTED;
+	if (!in_graph(g, zcap_pin_filter(pin)) || !in_graph(g, zcap_pin_filter(peer)))
+		return -EINVAL;
+	out = zcap_pin_direction(pin) == ZCAP_PIN_OUTPUT ? pin : peer;
+	in = out == pin ? peer : pin;
+	ret = zcap_pin_format(out, &old);
+	if (!ret)
+		ret = zcap_pin_disconnect(out);	/* stopped filters only */
+	if (ret)
+		return ret;
+	ret = zcap_pin_connect(out, in, fmt);
+	if (!ret) {
+		zcap_filter_log(zcap_pin_filter(out), ZCAP_LOG_INFO, "%s reconnected to %s",
+				zcap_pin_name(out), zcap_pin_name(in));
+		return 0;
+	}
+	/* As it was, so that a refused change leaves a working graph. */
+	zcap_filter_log(zcap_pin_filter(out), ZCAP_LOG_WARN,
+			"reconnecting %s: %s; the previous connection is restored",
+			zcap_pin_name(out), zcap_strerror(ret));
+	if (zcap_pin_connect(out, in, &old))
+		zcap_filter_log(zcap_pin_filter(out), ZCAP_LOG_ERROR,
+				"%s: the previous connection could not be restored",
+				zcap_pin_name(out));
+	return ret;
 }
 
 /*
@@ -346,6 +391,26 @@ void zcapi_graph_forget(struct zcap_graph *g, struct zcap_filter *f)
 	pthread_mutex_unlock(&g->lock);
 }
 
+int zcap_graph_set_log(struct zcap_graph *g, enum zcap_log_level level,
+		       zcap_log_fn fn, void *user)
+{
+	if (!g || level < ZCAP_LOG_NONE || level > ZCAP_LOG_DEBUG)
+		return -EINVAL;
+	pthread_mutex_lock(&g->log_lock);
+	g->log.fn = level == ZCAP_LOG_NONE ? NULL : fn;
+	g->log.user = user;
+	g->log.level = level;
+	pthread_mutex_unlock(&g->log_lock);
+	return 0;
+}
+
+void zcapi_graph_log(struct zcap_graph *g, struct zcapi_log *out)
+{
+	pthread_mutex_lock(&g->log_lock);
+	*out = g->log;
+	pthread_mutex_unlock(&g->log_lock);
+}
+
 void zcap_graph_destroy(struct zcap_graph *g)
 {
 	if (!g)
@@ -364,6 +429,7 @@ void zcap_graph_destroy(struct zcap_graph *g)
 		zcap_filter_destroy(f);
 	}
 	free(g->e);
+	pthread_mutex_destroy(&g->log_lock);
 	pthread_cond_destroy(&g->cond);
 	pthread_mutex_destroy(&g->lock);
 	free(g);

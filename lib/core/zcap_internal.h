@@ -22,6 +22,7 @@
 #include <zcap/filter.h>
 #include <zcap/format.h>
 #include <zcap/graph.h>
+#include <zcap/log.h>
 #include <zcap/pin.h>
 #include <zcap/sample.h>
 
@@ -71,6 +72,14 @@ struct zcapi_block {
 	uint64_t offset;	/* data offset: prefix rounded up to align */
 	uint64_t length;	/* usable bytes from offset on */
 	bool own_map;		/* map is an mmap() of fd the allocator undoes */
+	/*
+	 * The dma-buf's identity (st_dev, st_ino), read once when the
+	 * allocator's memory is made so that a V4L2 queue's dma-buf to index
+	 * cache costs no syscall per frame; ino 0: unknown (process memory,
+	 * or fstat failed).
+	 */
+	uint64_t dev;
+	uint64_t ino;
 };
 
 struct zcapi_provider_ops {
@@ -197,6 +206,13 @@ ZCAP_INTERNAL void zcapi_allocator_release(struct zcap_allocator *a,
 					   struct zcap_sample *s);
 /* Sample metadata back to "nothing set", for a fresh get_buffer. */
 ZCAP_INTERNAL void zcapi_sample_reset(struct zcap_sample *s);
+/*
+ * The identity of block @mem of @s's dma-buf (recorded at commit): 0 and
+ * *ino, *dev set, or -ENOENT when unknown (then fstat the fd), -EINVAL on
+ * a bad block.
+ */
+ZCAP_INTERNAL int zcapi_sample_mem_id(const struct zcap_sample *s, uint32_t mem,
+				      uint64_t *dev, uint64_t *ino);
 /* Sync @flags on every dma-buf of @s. */
 ZCAP_INTERNAL int zcapi_sample_sync(struct zcap_sample *s, uint64_t flags);
 
@@ -222,8 +238,17 @@ struct zcap_pin {
 	bool read_only;
 };
 
+/* Where a filter's or a graph's log lines go. */
+struct zcapi_log {
+	zcap_log_fn fn;			/* NULL: nowhere */
+	void *user;
+	enum zcap_log_level level;	/* lines at this level and above */
+};
+
 struct zcap_filter {
 	pthread_mutex_t lock;		/* pins, graph */
+	pthread_mutex_t log_lock;	/* log */
+	struct zcapi_log log;
 	pthread_mutex_t state_lock;	/* serialises pause/run/stop */
 	pthread_mutex_t stats_lock;
 	pthread_mutex_t event_lock;
@@ -242,6 +267,23 @@ struct zcap_filter {
 	struct zcap_graph *graph;
 };
 
+/* A pin's lock (pin.c, pin_connect.c): peer, fmt, allocator. */
+static inline void zcapi_pin_lock(const struct zcap_pin *pin)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&pin->lock);
+}
+
+static inline void zcapi_pin_unlock(const struct zcap_pin *pin)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&pin->lock);
+}
+
+/* No filter is a stopped one: a pin on its own takes nothing. */
+static inline bool zcapi_filter_stopped(const struct zcap_filter *f)
+{
+	return !f || zcap_filter_state(f) == ZCAP_STATE_STOPPED;
+}
+
 /*
  * Disconnect even when a filter is not stopped: for destruction only,
  * where the alternative is a dangling peer.
@@ -252,6 +294,9 @@ ZCAP_INTERNAL void zcapi_pin_disconnect_force(struct zcap_pin *pin);
  * (fault injection for the paths that must not lose a sample).
  */
 ZCAP_INTERNAL void zcapi_tee_fail_allocs(struct zcap_filter *f, uint32_t n);
+
+/* The graph's log, for a filter of it with none of its own. */
+ZCAP_INTERNAL void zcapi_graph_log(struct zcap_graph *g, struct zcapi_log *out);
 
 /* The filter is being destroyed: the graph lets go of it. */
 ZCAP_INTERNAL void zcapi_graph_forget(struct zcap_graph *g, struct zcap_filter *f);

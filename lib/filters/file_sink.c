@@ -30,8 +30,6 @@
 #define BOUNCE_MAX (1u << 20)
 
 struct file_sink {
-	struct zcap_filter *filter;
-	struct zcap_pin *pin;
 	int fd;
 	bool own_fd;
 	uint32_t flags;
@@ -270,87 +268,41 @@ int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 	return ret;
 }
 
-static int fs_receive(struct zcap_pin *pin, struct zcap_sample *s)
+static int fs_receive(void *user, struct zcap_sample *s,
+		      struct zcap_sink_frame *fr)
 {
-	struct file_sink *fs = zcap_pin_priv(pin);
-	const struct zcap_format *sfmt = zcap_sample_format(s);
-	struct zcap_format cfmt;
-	const struct zcap_format *fmt = sfmt;
-	struct zcap_filter_stats *st;
-	uint64_t written = 0, copied = 0;
-	int ret;
+	struct file_sink *fs = user;
 
-	/* A producer that set no layout: the connection's. */
-	if (!sfmt || !sfmt->n_planes) {
-		fmt = NULL;
-		if (zcap_pin_format(pin, &cfmt) == 0 && cfmt.n_planes)
-			fmt = &cfmt;
-	}
-	ret = zcap_sample_write(s, fmt, fs->fd, fs->flags, &written, &copied);
-
-	st = zcap_filter_stats_lock(fs->filter);
-	if (ret == 0) {
-		st->frames++;
-		st->bytes += written;
-		st->bytes_copied += copied;
-		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
-			st->errors++;
-		zcapi_stats_latency(st, s);
-	} else {
-		st->dropped++;
-		st->last_error = ret;
-	}
-	zcap_filter_stats_unlock(fs->filter);
-	if (ret < 0)
-		/* A full disk or a closed pipe will not get better by itself. */
-		zcap_filter_post_event(fs->filter, ret);
-	return ret;
+	return zcap_sample_write(s, fr->fmt, fs->fd, fs->flags, &fr->bytes,
+				 &fr->copied);
 }
 
-static int fs_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
+static void fs_destroy(void *user)
 {
-	(void)pin;
-	memset(req, 0, sizeof(*req));
-	/* Only the sample being written, for the time of receive(). */
-	req->held = 1;
-	return 0;
-}
+	struct file_sink *fs = user;
 
-static const struct zcap_input_pin_ops fs_pin_ops = {
-	/* propose_allocator NULL: we have none, the source's own wins. */
-	.get_requirements = fs_requirements,
-	.receive = fs_receive,
-};
-
-static int fs_nop(struct zcap_filter *f)
-{
-	(void)f;
-	return 0;
-}
-
-static void fs_destroy(struct zcap_filter *f)
-{
-	struct file_sink *fs = zcap_filter_priv(f);
-
-	if (!fs)
-		return;
 	if (fs->own_fd && fs->fd >= 0)
 		close(fs->fd);
 	free(fs);
 }
 
-static const struct zcap_filter_ops fs_ops = {
-	.pause = fs_nop,
-	.run = fs_nop,
-	.stop = fs_nop,
+static const struct zcap_sink_ops fs_ops = {
+	.receive = fs_receive,
 	.destroy = fs_destroy,
 };
 
 int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
 		       struct zcap_filter **out)
 {
+	/*
+	 * Only the sample being written, for the time of receive(). A full
+	 * disk or a closed pipe will not get better by itself: it ends the
+	 * graph's wait.
+	 */
+	const struct zcap_sink_config sc = {
+		.name = "file-sink", .held = 1, .flags = ZCAP_SINK_END_ON_ERROR,
+	};
 	struct file_sink *fs;
-	struct zcap_filter *f;
 	int ret;
 
 	if (!cfg || !out || (!cfg->path && cfg->fd < 0) ||
@@ -361,6 +313,7 @@ int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
 	if (!fs)
 		return -ENOMEM;
 	fs->flags = cfg->flags;
+	fs->fd = cfg->fd;
 	if (cfg->path) {
 		fs->fd = open(cfg->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fs->fd < 0) {
@@ -369,22 +322,9 @@ int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
 			return ret;
 		}
 		fs->own_fd = true;
-	} else {
-		fs->fd = cfg->fd;
 	}
-	ret = zcap_filter_new("file-sink", &fs_ops, fs, &f);
-	if (ret < 0) {
-		if (fs->own_fd)
-			close(fs->fd);
-		free(fs);
-		return ret;
-	}
-	fs->filter = f;
-	ret = zcap_pin_new_input(f, "in", &fs_pin_ops, fs, &fs->pin);
-	if (ret < 0) {
-		zcap_filter_destroy(f);
-		return ret;
-	}
-	*out = f;
-	return 0;
+	ret = zcap_sink_new(&sc, &fs_ops, fs, out);
+	if (ret < 0)
+		fs_destroy(fs);
+	return ret;
 }

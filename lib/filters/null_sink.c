@@ -6,6 +6,8 @@
  * requeue a held buffer, and must have enough of them to keep capturing.
  * Samples are held without blocking receive(), so the source's thread
  * keeps running and the test sees real holding, not a stalled producer.
+ * The pin, its requirements and the statistics are the sink base's
+ * (sink.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,7 +17,6 @@
 
 #include <zcap/zcap.h>
 
-#include "core/filter_util.h"
 
 #define MAX_HELD 32
 
@@ -25,10 +26,7 @@ struct held {
 };
 
 struct null_sink {
-	struct zcap_filter *filter;
-	struct zcap_pin *pin;
 	uint32_t hold_ms;
-	uint32_t held_req;		/* what get_requirements says */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -125,65 +123,24 @@ static int hold(struct null_sink *ns, struct zcap_sample *s)
 	return 0;
 }
 
-static int ns_receive(struct zcap_pin *pin, struct zcap_sample *s)
+static int ns_receive(void *user, struct zcap_sample *s,
+		      struct zcap_sink_frame *fr)
 {
-	struct null_sink *ns = zcap_pin_priv(pin);
-	struct zcap_filter_stats *st;
-	uint64_t bytes = zcapi_sample_bytes(s);
-	int ret = 0;
+	struct null_sink *ns = user;
 
-	if (ns->hold_ms)
-		ret = hold(ns, s);
-
-	st = zcap_filter_stats_lock(ns->filter);
-	if (ret == 0) {
-		st->frames++;
-		st->bytes += bytes;
-		if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
-			st->errors++;
-		zcapi_stats_latency(st, s);
-	} else {
-		st->dropped++;
-	}
-	zcap_filter_stats_unlock(ns->filter);
-	return ret;
+	(void)fr;	/* the base counts the payload */
+	return ns->hold_ms ? hold(ns, s) : 0;
 }
 
-static int ns_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
+static void ns_release(void *user)
 {
-	struct null_sink *ns = zcap_pin_priv(pin);
-
-	memset(req, 0, sizeof(*req));
-	req->held = ns->held_req;
-	return 0;
+	release_all(user);
 }
 
-static void ns_disconnect(struct zcap_pin *pin)
+static void ns_free(void *user)
 {
-	release_all(zcap_pin_priv(pin));
-}
+	struct null_sink *ns = user;
 
-static const struct zcap_input_pin_ops ns_pin_ops = {
-	/* propose_allocator NULL: we have none, the source's own wins. */
-	.get_requirements = ns_requirements,
-	.receive = ns_receive,
-	.disconnect = ns_disconnect,
-};
-
-static int ns_nop(struct zcap_filter *f)
-{
-	(void)f;
-	return 0;
-}
-
-static int ns_stop(struct zcap_filter *f)
-{
-	release_all(zcap_filter_priv(f));
-	return 0;
-}
-
-static void ns_free(struct null_sink *ns)
-{
 	if (ns->thread_started) {
 		pthread_mutex_lock(&ns->lock);
 		ns->quit = true;
@@ -198,26 +155,17 @@ static void ns_free(struct null_sink *ns)
 	free(ns);
 }
 
-static void ns_destroy(struct zcap_filter *f)
-{
-	struct null_sink *ns = zcap_filter_priv(f);
-
-	if (ns)
-		ns_free(ns);
-}
-
-static const struct zcap_filter_ops ns_ops = {
-	.pause = ns_nop,
-	.run = ns_nop,
-	.stop = ns_stop,
-	.destroy = ns_destroy,
+static const struct zcap_sink_ops ns_ops = {
+	.receive = ns_receive,
+	.release = ns_release,
+	.destroy = ns_free,
 };
 
 int zcap_null_sink_new(const struct zcap_null_sink_config *cfg,
 		       struct zcap_filter **out)
 {
+	struct zcap_sink_config sc = { .name = "null-sink" };
 	struct null_sink *ns;
-	struct zcap_filter *f;
 	pthread_condattr_t ca;
 	int ret;
 
@@ -229,12 +177,12 @@ int zcap_null_sink_new(const struct zcap_null_sink_config *cfg,
 		return -ENOMEM;
 	ns->hold_ms = cfg ? cfg->hold_ms : 0;
 	/*
-	 * Requirements are asked before the format (and so the frame rate)
-	 * is known: the caller says how many it holds, or a small default.
+	 * The caller says how many it holds, or a small default (the frame
+	 * rate, which would say how many hold_ms keeps, is not asked).
 	 */
-	ns->held_req = cfg && cfg->held ? cfg->held : ns->hold_ms ? 3 : 1;
-	if (ns->held_req > MAX_HELD)
-		ns->held_req = MAX_HELD;
+	sc.held = cfg && cfg->held ? cfg->held : ns->hold_ms ? 3 : 1;
+	if (sc.held > MAX_HELD)
+		sc.held = MAX_HELD;
 	pthread_mutex_init(&ns->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -248,24 +196,14 @@ int zcap_null_sink_new(const struct zcap_null_sink_config *cfg,
 	if (ns->hold_ms) {
 		ret = -pthread_create(&ns->thread, NULL, release_thread, ns);
 		if (ret < 0) {
-			pthread_cond_destroy(&ns->cond);
-			pthread_mutex_destroy(&ns->lock);
-			free(ns);
+			ns->thread_started = false;
+			ns_free(ns);
 			return ret;
 		}
 		ns->thread_started = true;
 	}
-	ret = zcap_filter_new("null-sink", &ns_ops, ns, &f);
-	if (ret < 0) {
+	ret = zcap_sink_new(&sc, &ns_ops, ns, out);
+	if (ret < 0)
 		ns_free(ns);
-		return ret;
-	}
-	ns->filter = f;
-	ret = zcap_pin_new_input(f, "in", &ns_pin_ops, ns, &ns->pin);
-	if (ret < 0) {
-		zcap_filter_destroy(f);
-		return ret;
-	}
-	*out = f;
-	return 0;
+	return ret;
 }

@@ -2,7 +2,8 @@
 /*
  * Choosing a dma-buf provider: zcap.ko, the system dma-heap, then udmabuf
  * for ZCAP_PROVIDER_AUTO, keeping the reason each one failed for
- * zcap_allocator_describe() and the tools' summaries. The allocator
+ * zcap_allocator_describe() and the tools' summaries, and logging each
+ * to the filter that asked (zcapi_allocator_new_dmabuf_log()). The allocator
  * itself (lib/core/allocator.c) knows providers only through their ops.
  */
 #include <errno.h>
@@ -27,7 +28,7 @@ static const struct {
  * and, on success, what serves.
  */
 static int open_dmabuf(enum zcap_provider which, struct zcapi_provider *p,
-		       char *report, size_t len)
+		       char *report, size_t len, struct zcap_filter *log)
 {
 	size_t used = 0;
 	bool tried = false;
@@ -45,6 +46,12 @@ static int open_dmabuf(enum zcap_provider which, struct zcapi_provider *p,
 		tried = true;
 		why[0] = '\0';
 		ret = dmabuf_providers[i].open(p, why, sizeof(why));
+		if (ret)
+			zcap_filter_log(log, ZCAP_LOG_WARN, "provider %s: %s",
+					zcap_provider_name(dmabuf_providers[i].id), why);
+		else
+			zcap_filter_log(log, ZCAP_LOG_INFO, "provider %s serves: %s",
+					zcap_provider_name(dmabuf_providers[i].id), p->desc);
 		if (!ret) {
 			if (report && len > used)
 				snprintf(report + used, len - used, "%s%s",
@@ -70,6 +77,13 @@ static int open_dmabuf(enum zcap_provider which, struct zcapi_provider *p,
 int zcap_allocator_new_dmabuf(enum zcap_provider provider,
 			      struct zcap_allocator **out)
 {
+	return zcapi_allocator_new_dmabuf_log(NULL, provider, out);
+}
+
+int zcapi_allocator_new_dmabuf_log(struct zcap_filter *log,
+				   enum zcap_provider provider,
+				   struct zcap_allocator **out)
+{
 	struct zcapi_provider p;
 	char report[640];
 	int ret;
@@ -81,7 +95,7 @@ int zcap_allocator_new_dmabuf(enum zcap_provider provider,
 	    provider != ZCAP_PROVIDER_DMA_HEAP &&
 	    provider != ZCAP_PROVIDER_UDMABUF)
 		return -EINVAL;
-	ret = open_dmabuf(provider, &p, report, sizeof(report));
+	ret = open_dmabuf(provider, &p, report, sizeof(report), log);
 	if (ret)
 		return ret;
 	return zcapi_allocator_new_from(&p, report, out);
@@ -104,7 +118,7 @@ int zcap_provider_probe(enum zcap_provider provider, char *buf, uint32_t len)
 	case ZCAP_PROVIDER_ZCAP:
 	case ZCAP_PROVIDER_DMA_HEAP:
 	case ZCAP_PROVIDER_UDMABUF:
-		ret = open_dmabuf(provider, &p, buf, len);
+		ret = open_dmabuf(provider, &p, buf, len, NULL);
 		break;
 	default:
 		/* V4L2 buffers belong to a device, not to a provider to probe. */

@@ -19,6 +19,14 @@ ZCAP_INTERNAL int zcapi_dma_heap_open(struct zcapi_provider *p, char *why, size_
 ZCAP_INTERNAL int zcapi_udmabuf_open(struct zcapi_provider *p, char *why, size_t len);
 
 /*
+ * zcap_allocator_new_dmabuf(), logging each provider tried (why it failed,
+ * or what serves) to @log's log (log.h); @log NULL: no log.
+ */
+ZCAP_INTERNAL int zcapi_allocator_new_dmabuf_log(struct zcap_filter *log,
+						 enum zcap_provider provider,
+						 struct zcap_allocator **out);
+
+/*
  * Why @path could not be opened, and what to do: @missing is the advice
  * for a device that is not there (ENOENT, ENODEV, ENXIO); EACCES and EPERM
  * get the group video advice.

@@ -22,6 +22,7 @@
 #include <zcap/error.h>
 
 #include "m2m_priv.h"
+#include "providers/providers.h"
 
 #define ENC_OUT_TIMEOUT_MS	2000
 
@@ -103,6 +104,9 @@ static int enc_cap_setup_dmabuf(struct m2m_enc *e)
 
 	r = zcapi_v4l2q_reqbufs(&e->cap, V4L2_MEMORY_DMABUF,
 				zcap_allocator_count(e->out_alloc), 1);
+	zcap_filter_log(e->c.f, r < 0 ? ZCAP_LOG_WARN : ZCAP_LOG_INFO,
+			"VIDIOC_REQBUFS(DMABUF, %u) on the CAPTURE queue: %d%s",
+			zcap_allocator_count(e->out_alloc), r, r < 0 ? " (an error)" : " granted");
 	if (r > 0)
 		r = zcapi_v4l2q_fill(&e->cap, e->out_alloc);
 	if (r)
@@ -117,6 +121,9 @@ static int enc_cap_setup_mmap(struct m2m_enc *e)
 
 	r = zcapi_v4l2q_reqbufs(&e->cap, V4L2_MEMORY_MMAP,
 				e->cfg.capture_buffers, 1);
+	zcap_filter_log(e->c.f, r < 0 ? ZCAP_LOG_ERROR : ZCAP_LOG_INFO,
+			"VIDIOC_REQBUFS(MMAP, %u) on the CAPTURE queue: %d%s",
+			e->cfg.capture_buffers, r, r < 0 ? " (an error)" : " granted");
 	if (r < 0)
 		return r;
 	for (i = 0; i < e->cap.count; i++) {
@@ -274,6 +281,8 @@ static int enc_deliver(struct m2m_enc *e, const struct zcapi_v4l2q_done *b,
 
 			st->dropped++;
 			zcap_filter_stats_unlock(e->c.f);
+			zcap_filter_log(e->c.f, ZCAP_LOG_WARN, "coded frame dropped: %s",
+					zcap_strerror(r));
 			return r == ZCAP_E_TIMEOUT ? 0 : r;
 		}
 		copied = bytes;
@@ -419,7 +428,7 @@ static int enc_own_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
 	struct m2m_enc *e = zcap_pin_priv(pin);
 
 	if (!(e->cfg.flags & ZCAP_CONSUMER_FORCE_COPY) &&
-	    zcap_allocator_new_dmabuf(ZCAP_PROVIDER_AUTO, out) == 0)
+	    zcapi_allocator_new_dmabuf_log(e->c.f, ZCAP_PROVIDER_AUTO, out) == 0)
 		return 0;
 	return zcap_allocator_new_memory(out);
 }

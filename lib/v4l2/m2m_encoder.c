@@ -217,8 +217,7 @@ static void enc_teardown(struct m2m_enc *e)
 	zcapi_v4l2c_stop_thread(&e->c);
 	zcapi_outq_release(&e->c.oq);
 	zcapi_m2m_cap_release(e);
-	if (e->out_alloc && zcap_allocator_committed(e->out_alloc))
-		zcap_allocator_decommit(e->out_alloc);
+	/* The bitstream allocator is the core's to decommit, after stop. */
 	pthread_mutex_lock(&e->lock);
 	e->streaming = false;
 	pthread_mutex_unlock(&e->lock);
@@ -249,15 +248,10 @@ static int enc_pause(struct zcap_filter *f)
 				note, sizeof(note));
 	if (r)
 		goto err;
-	/* Committed first: DMABUF CAPTURE buffers are its samples. */
-	if (e->out_alloc && !zcap_allocator_committed(e->out_alloc)) {
-		r = zcap_allocator_commit(e->out_alloc);
-		if (r) {
-			snprintf(note, sizeof(note), "bitstream allocator: %s",
-				 zcap_strerror(r));
-			goto err;
-		}
-	}
+	/*
+	 * The bitstream allocator (the output pin's) is committed by the
+	 * core before this op: DMABUF CAPTURE buffers are its samples.
+	 */
 	r = zcapi_m2m_cap_setup(e, note, sizeof(note));
 	if (r)
 		goto err;

@@ -15,7 +15,8 @@
  *   VIDEO_MAX_FRAME cap, every array sized from the grant;
  * - DMABUF: the dma-buf to index cache. A sample's dma-bufs (identified by
  *   inode, which the kernel keeps unique while the dma-buf lives; an fd
- *   number can be reused) go back to the index they went to before, so
+ *   number can be reused, and recorded by the allocator at commit, so no
+ *   syscall per frame) go back to the index they went to before, so
  *   that vb2 finds the dma-buf it attached and keeps its mapping. A new
  *   dma-buf takes an index never used, else evicts the least recently
  *   queued one that is free;

@@ -13,6 +13,7 @@
 #include <zcap/error.h>
 
 #include "core/filter_util.h"
+#include "core/zcap_internal.h"
 #include "queue.h"
 
 /*
@@ -76,6 +77,25 @@ static uint64_t out_payload(const struct zcap_sample *s, uint32_t mem,
 }
 
 /*
+ * The inode of block @p's dma-buf: the one its allocator recorded at
+ * commit (no syscall), else fstat of its fd.
+ */
+static int plane_ino(const struct zcap_sample *s, uint32_t p, int fd, ino_t *ino)
+{
+	uint64_t dev, id;
+	struct stat st;
+
+	if (!zcapi_sample_mem_id(s, p, &dev, &id)) {
+		*ino = (ino_t)id;
+		return 0;
+	}
+	if (fstat(fd, &st))
+		return -EBADF;
+	*ino = st.st_ino;
+	return 0;
+}
+
+/*
  * Block @p of @s as a V4L2 plane. Capture: the whole block, which must
  * start the dma-buf, and the same length every time (vb2 keeps a
  * dma-buf's mapping only when dma-buf and length are unchanged). Output:
@@ -85,16 +105,14 @@ int zcapi_v4l2q_sample_plane(const struct zcapi_v4l2q *q, struct zcap_sample *s,
 			      uint32_t p, struct v4l2_plane *vp, ino_t *ino)
 {
 	struct zcap_mem mem;
-	struct stat st;
 	uint64_t off = 0, len;
 	int r;
 
 	r = zcap_sample_mem(s, p, &mem);
 	if (r)
 		return r;
-	if (mem.fd < 0 || fstat(mem.fd, &st))
+	if (mem.fd < 0 || plane_ino(s, p, mem.fd, ino))
 		return -EBADF;
-	*ino = st.st_ino;
 	vp->m.fd = mem.fd;
 	if (!q->output) {
 		vp->length = (uint32_t)mem.length;

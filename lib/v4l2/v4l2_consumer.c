@@ -143,6 +143,7 @@ int zcapi_v4l2c_reqbufs(struct zcapi_v4l2c *c, uint32_t min_count,
 	bool forced = c->flags & ZCAP_CONSUMER_FORCE_COPY;
 	bool dmabuf = zcap_allocator_is_dmabuf(c->alloc) && !forced;
 	uint32_t count;
+	int r;
 
 	if (!dmabuf)
 		snprintf(note, note_len, "%s",
@@ -152,7 +153,17 @@ int zcapi_v4l2c_reqbufs(struct zcapi_v4l2c *c, uint32_t min_count,
 			 c->min_out + c->queue_depth;
 	if (count < min_count)
 		count = min_count;
-	return zcapi_outq_reqbufs(&c->oq, dmabuf, count, note, note_len);
+	r = zcapi_outq_reqbufs(&c->oq, dmabuf, count, note, note_len);
+	/* The queue knows what was granted, the filter whose log it is. */
+	if (r)
+		zcap_filter_log(c->f, ZCAP_LOG_ERROR, "VIDIOC_REQBUFS(%u) on the OUTPUT queue: %s",
+				count, zcap_strerror(r));
+	else
+		zcap_filter_log(c->f, ZCAP_LOG_INFO,
+				"VIDIOC_REQBUFS(%s, %u) on the OUTPUT queue: %u granted",
+				zcapi_v4l2q_is_dmabuf(&c->oq.q) ? "DMABUF" : "MMAP",
+				count, c->oq.q.count);
+	return r;
 }
 
 int zcapi_v4l2c_queue(struct zcapi_v4l2c *c, struct zcap_sample *s,

@@ -42,7 +42,6 @@ struct v4l2_src {
 	struct zcapi_v4l2q q;
 	bool q_ready;			/* q initialised */
 	uint32_t nbufs;			/* buffers in use: DMABUF, the allocator's the queue has slots for */
-	bool committed;			/* we committed the allocator */
 	bool streaming;
 
 	pthread_t thread;

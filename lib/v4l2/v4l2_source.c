@@ -20,6 +20,7 @@
 
 #include "core/filter_util.h"
 #include "core/zcap_internal.h"
+#include "providers/providers.h"
 #include "v4l2_priv.h"
 
 #define MIN_TOTAL_BUFFERS 3
@@ -61,6 +62,8 @@ static int setup_mmap(struct v4l2_src *src, uint32_t count)
 			      count, strerror(-ret));
 		return ret;
 	}
+	zcap_filter_log(src->filter, ZCAP_LOG_INFO, "VIDIOC_REQBUFS(MMAP, %u): %d granted",
+			count, ret);
 	if ((uint32_t)ret < src->min_buffers) {
 		release_queue(src);
 		zcapi_v4l2_note(src, "the driver granted %d MMAP buffers, it needs %u",
@@ -99,6 +102,8 @@ static int setup_queue(struct v4l2_src *src)
 		return ret;
 	}
 	granted = (uint32_t)ret;
+	zcap_filter_log(src->filter, ZCAP_LOG_INFO, "VIDIOC_REQBUFS(DMABUF, %u): %u granted",
+			count, granted);
 	/*
 	 * Fewer: adapt if the driver can still stream, else say so
 	 * (Documentation/users.md, too few buffers). More (vb2 rounds up):
@@ -292,7 +297,7 @@ static int pin_own_allocator(struct zcap_pin *pin, struct zcap_allocator **out)
 
 	if (src->cfg.provider == ZCAP_PROVIDER_MEMORY)
 		return zcap_allocator_new_memory(out);
-	ret = zcap_allocator_new_dmabuf(src->cfg.provider, out);
+	ret = zcapi_allocator_new_dmabuf_log(src->filter, src->cfg.provider, out);
 	if (ret == ZCAP_E_NO_PROVIDER && src->cfg.provider == ZCAP_PROVIDER_AUTO) {
 		/*
 		 * No dma-buf provider is a copy, not a failure
@@ -372,15 +377,13 @@ static int src_pause(struct zcap_filter *f)
 	struct v4l2_src *src = zcap_filter_priv(f);
 	int ret;
 
-	/* Only STOPPED -> PAUSED comes here (the core has no RUNNING -> PAUSED). */
+	/*
+	 * Only STOPPED -> PAUSED comes here (the core has no RUNNING ->
+	 * PAUSED), with the allocator committed by the core (the output
+	 * pin's Active), which decommits it after src_stop().
+	 */
 	if (!src->alloc)
 		return ZCAP_E_NOT_CONNECTED;
-	if (!zcap_allocator_committed(src->alloc)) {
-		ret = zcap_allocator_commit(src->alloc);
-		if (ret < 0)
-			return ret;
-		src->committed = true;
-	}
 	if (!src->q.memory) {
 		/* Stopped before: the buffers went back with REQBUFS(0). */
 		ret = setup_queue(src);
@@ -395,10 +398,6 @@ static int src_pause(struct zcap_filter *f)
 	return 0;
 err:
 	release_queue(src);
-	if (src->committed) {
-		zcap_allocator_decommit(src->alloc);
-		src->committed = false;
-	}
 	return ret;
 }
 
@@ -421,10 +420,6 @@ static int src_stop(struct zcap_filter *f)
 
 	zcapi_v4l2_stream_stop(src);
 	release_queue(src);
-	if (src->committed && src->alloc) {
-		zcap_allocator_decommit(src->alloc);
-		src->committed = false;
-	}
 	return 0;
 }
 
@@ -436,11 +431,9 @@ static void src_destroy(struct zcap_filter *f)
 		return;
 	zcapi_v4l2_stream_stop(src);
 	release_queue(src);
-	if (src->alloc) {
-		if (src->committed)
-			zcap_allocator_decommit(src->alloc);
+	/* Stopped (and so decommitted) by zcap_filter_destroy() first. */
+	if (src->alloc)
 		zcap_allocator_unref(src->alloc);
-	}
 	if (src->q_ready)
 		zcapi_v4l2q_fini(&src->q);
 	if (src->stop_fd >= 0)

@@ -116,6 +116,9 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 
 			st->dropped += lost;
 			zcap_filter_stats_unlock(src->filter);
+			zcap_filter_log(src->filter, ZCAP_LOG_WARN,
+					"sequence %u after %u: %u frame(s) dropped by the driver",
+					seq, src->last_seq, lost);
 		}
 		flags |= ZCAP_SAMPLE_DISCONTINUITY;
 	}
@@ -213,6 +216,8 @@ static int mmap_frame(struct v4l2_src *src, const struct zcapi_v4l2q_done *b)
 
 		st->dropped++;
 		zcap_filter_stats_unlock(src->filter);
+		zcap_filter_log(src->filter, ZCAP_LOG_WARN,
+				"frame dropped: every buffer is held downstream");
 		src->pending_discont = true;
 		ret = zcapi_v4l2q_requeue(&src->q, b->index);
 		return ret < 0 ? device_error(ret) : 0;

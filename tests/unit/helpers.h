@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
+#include <linux/videodev2.h>
 
 #include "providers/providers.h"
 
@@ -180,6 +181,23 @@ static inline uint32_t free_buffers(struct zcap_allocator *a, uint32_t max)
 		zcap_sample_unref(s[i]);
 	free(s);
 	return n;
+}
+
+/*
+ * An output pin's enum_format offering one format, YUYV 64x16, for tests
+ * that only need pins to connect.
+ */
+static inline int enum_yuyv_64x16(struct zcap_pin *pin, uint32_t i,
+				  struct zcap_format *f)
+{
+	(void)pin;
+	if (i)
+		return -ENOENT;
+	memset(f, 0, sizeof(*f));
+	f->fourcc = V4L2_PIX_FMT_YUYV;
+	f->width = 64;
+	f->height = 16;
+	return zcap_format_layout(f, NULL);
 }
 
 #endif /* ZCAP_TESTS_HELPERS_H */

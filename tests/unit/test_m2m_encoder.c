@@ -377,9 +377,9 @@ struct sink {
 	struct zcap_sample *held;	/* the last frame, like a slow reader */
 };
 
-static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
+static int sink_propose(void *user, struct zcap_allocator **out)
 {
-	struct sink *k = zcap_pin_priv(pin);
+	struct sink *k = user;
 	int r = k->memory ? zcap_allocator_new_memory(out) : fake_allocator(out, NULL);
 
 	if (!r)
@@ -387,22 +387,15 @@ static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
 	return r;
 }
 
-static int sink_requirements(struct zcap_pin *pin, struct zcap_alloc_requirements *req)
-{
-	(void)pin;
-	memset(req, 0, sizeof(*req));
-	req->held = 1;
-	return 0;
-}
-
 /* Frame n must say "F<n>" where its format says the data starts. */
-static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+static int sink_receive(void *user, struct zcap_sample *s, struct zcap_sink_frame *fr)
 {
-	struct sink *k = zcap_pin_priv(pin);
+	struct sink *k = user;
 	const struct zcap_format *f = zcap_sample_format(s);
 	const char *d;
 	char want[16];
 
+	(void)fr;
 	snprintf(want, sizeof(want), "F%u", k->got++);
 	zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
 	d = zcap_sample_data(s, 0);
@@ -415,11 +408,12 @@ static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	return 0;
 }
 
-static const struct zcap_input_pin_ops sink_ops = {
+/* It keeps the last frame: held 1, as it says. */
+static const struct zcap_sink_ops sink_ops = {
 	.propose_allocator = sink_propose,
-	.get_requirements = sink_requirements,
 	.receive = sink_receive,
 };
+static const struct zcap_sink_config sink_cfg = { .name = "sink", .held = 1 };
 
 static void dev_reset(uint32_t max_cap)
 {
@@ -458,6 +452,19 @@ static void feed(const char *name, struct zcap_filter *enc, struct src *src)
 	is(zcap_filter_stop(enc), 0, "%s: stopped (drained with V4L2_ENC_CMD_STOP)", name);
 }
 
+/* The encoder's log, every line appended. */
+static char enc_log[4096];
+
+static void log_line(void *user, enum zcap_log_level level, const char *filter,
+		     const char *msg)
+{
+	size_t n = strlen(enc_log);
+
+	(void)user;
+	snprintf(enc_log + n, sizeof(enc_log) - n, "%s: %s: %s\n",
+		 zcap_log_level_name(level), filter, msg);
+}
+
 static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 			bool memory)
 {
@@ -476,10 +483,12 @@ static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 	r = zcap_m2m_encoder_new(&cfg, &enc);
 	if (!is(r, 0, "%s: the fake encoder opens", name))
 		goto out;
+	enc_log[0] = '\0';
+	zcap_filter_set_log(enc, ZCAP_LOG_INFO, log_line, NULL);
 	zcap_filter_new("src", NULL, NULL, &srcf);
 	zcap_pin_new_output(srcf, "out", &src_ops, &src, &src_out);
-	zcap_filter_new("sink", NULL, NULL, &sinkf);
-	zcap_pin_new_input(sinkf, "in", &sink_ops, &sink, &sink_in);
+	zcap_sink_new(&sink_cfg, &sink_ops, &sink, &sinkf);
+	sink_in = zcap_filter_pin(sinkf, ZCAP_PIN_INPUT, 0);
 	r = zcap_pin_connect(src_out, zcap_filter_pin(enc, ZCAP_PIN_INPUT, 0), NULL);
 	if (!r)
 		r = zcap_pin_connect(zcap_filter_pin(enc, ZCAP_PIN_OUTPUT, 0), sink_in, NULL);
@@ -495,6 +504,8 @@ static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 	   "%s: every CAPTURE buffer granted is queued (%u of %u)", name,
 	   dev.cap.n, dev.cap.count);
 	feed(name, enc, &src);
+	ok(strstr(enc_log, "on the OUTPUT queue: ") && strstr(enc_log, "on the CAPTURE queue: "),
+	   "%s: both queues' REQBUFS grants are logged", name);
 	ok(sink.got == FRAMES && !sink.bad && dev.coded == FRAMES,
 	   "%s: %u coded frames downstream, in order, each its own bytes (%u got, %u bad)",
 	   name, FRAMES, sink.got, sink.bad);

@@ -12,6 +12,7 @@
 
 #include <zcap/consumers.h>
 #include <zcap/error.h>
+#include <zcap/sinks.h>
 
 #include "helpers.h"
 #include "tap.h"
@@ -21,17 +22,20 @@ struct sink_ctl {
 	int block_first_ms;	/* the first receive blocks this long */
 };
 
-static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+static int sink_receive(void *user, struct zcap_sample *s,
+			struct zcap_sink_frame *fr)
 {
-	struct sink_ctl *c = zcap_pin_priv(pin);
+	struct sink_ctl *c = user;
 
 	(void)s;
+	(void)fr;
 	if (!c->received++ && c->block_first_ms)
 		sleep_ms(c->block_first_ms);
 	return 0;
 }
 
-static const struct zcap_input_pin_ops sink_in_ops = { .receive = sink_receive };
+static const struct zcap_sink_ops sink_ops = { .receive = sink_receive };
+static const struct zcap_sink_config sink_cfg = { .name = "sink" };
 
 struct rig {
 	struct zcap_allocator *a;
@@ -60,9 +64,8 @@ static void rig_init(struct rig *r, uint32_t n_out, uint32_t buffers)
 	zcap_pin_new_output(r->src, "out", NULL, NULL, &r->src_out);
 	wire(r->src_out, r->tee_in);
 	for (uint32_t i = 0; i < n_out; i++) {
-		zcap_filter_new("sink", NULL, NULL, &r->sink[i]);
-		zcap_pin_new_input(r->sink[i], "in", &sink_in_ops, &r->c[i],
-				   &r->sink_in[i]);
+		zcap_sink_new(&sink_cfg, &sink_ops, &r->c[i], &r->sink[i]);
+		r->sink_in[i] = zcap_filter_pin(r->sink[i], ZCAP_PIN_INPUT, 0);
 		wire(zcap_filter_pin(r->tee, ZCAP_PIN_OUTPUT, i), r->sink_in[i]);
 		zcap_filter_run(r->sink[i]);
 	}

@@ -8,12 +8,15 @@
  * them can be made to fail. Capture and output, MMAP and DMABUF, single-
  * and multi-planar, more than VIDEO_MAX_FRAME slots, the dma-buf to index
  * cache (hits, misses, evictions), the slot states, and the error paths,
- * each of which must leave nothing requested, mapped or held.
+ * each of which must leave nothing requested, mapped or held. fstat() is
+ * interposed too, to count it: a dma-buf's identity is read once, at
+ * commit, never per QBUF.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -173,6 +176,14 @@ int ioctl(int fd, unsigned long req, ...)
 	return fake_ioctl(req, arg);
 }
 
+static unsigned int fstat_calls;
+
+int fstat(int fd, struct stat *st)
+{
+	fstat_calls++;
+	return (int)syscall(SYS_fstat, fd, st);
+}
+
 /* Mappings of the fake device alive in this process. */
 static int live_maps(void)
 {
@@ -295,9 +306,11 @@ static void test_capture_dmabuf(void)
 	   dev.last_planes[1].m.fd >= 0 && dev.last_planes[0].m.fd != dev.last_planes[1].m.fd &&
 	   !dev.last_planes[0].bytesused, "QBUF: two planes, each its own dma-buf, whole");
 	zcapi_v4l2q_streamon(&q);
+	fstat_calls = 0;
 	for (int r = 0; r < 3; r++)
 		stable &= round_trip(&q, a, 6, where);
 	ok(stable, "three rounds: each dma-buf pair back at the same index");
+	is((int)fstat_calls, 0, "36 QBUFs: no fstat (identities known since commit)");
 	ok(q.stats.misses == 6 && q.stats.hits == 18 && !q.stats.evictions,
 	   "cache: 6 misses (imports), then only hits (%llu/%llu/%llu)",
 	   (unsigned long long)q.stats.misses, (unsigned long long)q.stats.hits,
@@ -305,6 +318,40 @@ static void test_capture_dmabuf(void)
 	zcapi_v4l2q_streamoff(&q);
 	is(free_buffers(a, 6), 6, "STREAMOFF: every sample back to the allocator");
 	zcapi_v4l2q_fini(&q);
+	done_with(a);
+	close(dev.fd);
+}
+
+/* Each dma-buf is fstat'ed once, at commit; unknown ones at QBUF. */
+static void test_identity_once(void)
+{
+	struct zcap_allocator *a;
+	struct zcapi_v4l2q q;
+	struct zcap_sample *s;
+	uint64_t dev_id, ino;
+	struct stat st;
+
+	fstat_calls = 0;
+	a = committed(3, 2);
+	is((int)fstat_calls, 6, "commit: one fstat per dma-buf (3 buffers x 2 blocks)");
+	zcap_allocator_get_buffer(a, 0, &s);
+	fstat(fd_of(s, 1), &st);
+	ok(!zcapi_sample_mem_id(s, 1, &dev_id, &ino) && ino == st.st_ino &&
+	   dev_id == st.st_dev, "the block's recorded identity is its dma-buf's");
+	dev_reset();
+	dev.planes = 2;
+	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
+	zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 3, 2);
+	/* As if fstat had failed at commit: the queue falls back to it. */
+	s->blocks[0].ino = 0;
+	fstat_calls = 0;
+	ok(zcapi_v4l2q_queue_sample(&q, s) == 0 && fstat_calls == 1 &&
+	   q.slots[0].ino[1] == (ino_t)ino,
+	   "unknown identity: one fstat at QBUF, the known one none");
+	fstat(fd_of(s, 0), &st);
+	ok(q.slots[0].ino[0] == st.st_ino, "the fallback's inode is the dma-buf's");
+	zcapi_v4l2q_fini(&q);
+	zcap_sample_unref(s);
 	done_with(a);
 	close(dev.fd);
 }
@@ -521,6 +568,7 @@ int main(void)
 	test_capture_mmap(V4L2_BUF_TYPE_VIDEO_CAPTURE, 1);
 	test_capture_mmap(V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE, 2);
 	test_capture_dmabuf();
+	test_identity_once();
 	test_many_slots();
 	test_cache_eviction();
 	test_output_copy();

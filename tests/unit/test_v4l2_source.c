@@ -222,20 +222,21 @@ static struct {
 	uint32_t got, bad;
 } sink;
 
-static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
+static int sink_propose(void *user, struct zcap_allocator **out)
 {
-	(void)pin;
+	(void)user;
 	return sink.memory ? zcap_allocator_new_memory(out) : fake_allocator(out, NULL);
 }
 
-static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+static int sink_receive(void *user, struct zcap_sample *s, struct zcap_sink_frame *fr)
 {
 	const struct zcap_format *f = zcap_sample_format(s);
 	const uint8_t *d;
 	uint64_t seq;
 	uint32_t got = UINT32_MAX;
 
-	(void)pin;
+	(void)user;
+	(void)fr;
 	zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
 	d = zcap_sample_data(s, 0);
 	if (d && f)
@@ -248,10 +249,11 @@ static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	return 0;
 }
 
-static const struct zcap_input_pin_ops sink_ops = {
+static const struct zcap_sink_ops sink_ops = {
 	.propose_allocator = sink_propose,
 	.receive = sink_receive,
 };
+static const struct zcap_sink_config sink_cfg = { .name = "sink" };
 
 /* Mappings of the fake camera alive in this process. */
 static int live_maps(void)
@@ -285,6 +287,19 @@ static void dev_reset(void)
 }
 
 /* FRAMES frames (max_frames), then stop; @note: what the note must say. */
+/* The graph's log, every line appended. */
+static char graph_log[8192];
+
+static void log_line(void *user, enum zcap_log_level level, const char *filter,
+		     const char *msg)
+{
+	size_t n = strlen(graph_log);
+
+	(void)user;
+	snprintf(graph_log + n, sizeof(graph_log) - n, "%s: %s: %s\n",
+		 zcap_log_level_name(level), filter, msg);
+}
+
 static void capture(const char *name, bool copy, const char *note)
 {
 	struct zcap_v4l2_source_config cfg = { .max_frames = FRAMES, .timeout_ms = 5000 };
@@ -299,12 +314,14 @@ static void capture(const char *name, bool copy, const char *note)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
 	cfg.device = path;
 	zcap_graph_new(&g);
+	graph_log[0] = '\0';
+	zcap_graph_set_log(g, ZCAP_LOG_INFO, log_line, NULL);
 	r = zcap_v4l2_source_new(&cfg, &src);
 	if (!is(r, 0, "%s: the fake camera opens", name))
 		goto out;
 	zcap_graph_add(g, src);
-	zcap_filter_new("sink", NULL, NULL, &snk);
-	zcap_pin_new_input(snk, "in", &sink_ops, NULL, &in);
+	zcap_sink_new(&sink_cfg, &sink_ops, NULL, &snk);
+	in = zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0);
 	zcap_graph_add(g, snk);
 	r = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), in, NULL);
 	if (!r)
@@ -325,6 +342,10 @@ static void capture(const char *name, bool copy, const char *note)
 	   note ? note : "");
 	if (note && !strstr(st.note, note))
 		tap_diag("note: %s", st.note);
+	ok(strstr(graph_log, copy ? "VIDIOC_REQBUFS(MMAP, " : "VIDIOC_REQBUFS(DMABUF, ") &&
+	   strstr(graph_log, "allocator chosen: ") &&
+	   (!note || strstr(graph_log, note)),
+	   "%s: the log has the allocator chosen, the REQBUFS grant and the note", name);
 	ok(zcap_allocator_outstanding(a) == 0 && dev.reqbufs0 >= 1 &&
 	   live_maps() == 0, "%s: stopped: every buffer back, REQBUFS(0), nothing mapped",
 	   name);

@@ -244,25 +244,27 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 
 static uint32_t received, received_errors;
 
-static int sink_propose(struct zcap_pin *pin, struct zcap_allocator **out)
+static int sink_propose(void *user, struct zcap_allocator **out)
 {
-	(void)pin;
+	(void)user;
 	return fake_allocator(out, NULL);
 }
 
-static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
+static int sink_receive(void *user, struct zcap_sample *s, struct zcap_sink_frame *fr)
 {
-	(void)pin;
+	(void)user;
+	(void)fr;
 	received++;
 	if (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)
 		received_errors++;
 	return 0;
 }
 
-static const struct zcap_input_pin_ops sink_ops = {
+static const struct zcap_sink_ops sink_ops = {
 	.propose_allocator = sink_propose,
 	.receive = sink_receive,
 };
+static const struct zcap_sink_config sink_cfg = { .name = "sink" };
 
 static void unplug_test(enum unplug how, const char *name)
 {
@@ -297,8 +299,8 @@ static void unplug_test(enum unplug how, const char *name)
 		goto out;
 	}
 	zcap_graph_add(g, src);
-	zcap_filter_new("sink", NULL, NULL, &sink);
-	zcap_pin_new_input(sink, "in", &sink_ops, NULL, &in);
+	zcap_sink_new(&sink_cfg, &sink_ops, NULL, &sink);
+	in = zcap_filter_pin(sink, ZCAP_PIN_INPUT, 0);
 	zcap_graph_add(g, sink);
 	ret = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), in, NULL);
 	if (ret == 0)
