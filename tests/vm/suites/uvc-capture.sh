@@ -30,7 +30,7 @@ out=$ZCAP_RESULTS
 # Frames go to the guest's tmpfs (9p cannot write from a dma-buf mapping).
 tmp=$(mktemp -d /tmp/uvc-capture.XXXXXX)
 
-tap_plan 15
+tap_plan 16
 
 # summary NAME KEY: the rest of zcap-capture's summary line "KEY: ...".
 summary() {
@@ -149,6 +149,22 @@ else
 	tap_fail "library: run, stop, run again; 0 bytes copied; vmaps stop growing"
 	tap_diag "$(cat "$out/ct-runs.out")"
 fi
+
+# The library's own file sink on a compressed format: each frame its
+# bytes used, so the file is a stream of whole JPEGs.
+"$ct" -d "$cam" -f MJPG -s 640x480 -p zcap -n 10 --sink file -o "$tmp/ct.mjpg" \
+	>"$out/ct-mjpeg.out" 2>&1
+res=$("$check" --format MJPEG --size 640x480 --expect 10 "$tmp/ct.mjpg" 2>&1)
+crc=$?
+if grep -q '^result ok' "$out/ct-mjpeg.out" && [ $crc -eq 0 ] &&
+	[ "$(ct_field ct-mjpeg copied)" = 0 ]; then
+	tap_pass "library: MJPEG 640x480 to a file, 10 whole JPEGs in order, 0 bytes copied ($res)"
+else
+	tap_fail "library: MJPEG 640x480 to a file, 10 whole JPEGs in order, 0 bytes copied"
+	tap_diag "check $crc: $res" "$(cat "$out/ct-mjpeg.out")"
+	cp "$tmp/ct.mjpg" "$out/" 2>/dev/null
+fi
+rm -f "$tmp/ct.mjpg"
 
 # --fps reaches the camera: its commit carries the interval asked for.
 "$capture" -d "$cam" -f YUYV -s 640x480 --fps 15 -n 5 --provider zcap \
