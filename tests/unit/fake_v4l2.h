@@ -3,8 +3,8 @@
  * The parts every fake V4L2 device of the unit tests shares, so that each
  * test keeps only its device's behaviour:
  *
- * - fake_fail(), fake_live_maps(), and a capture camera's QUERYCAP and
- *   YUYV format;
+ * - fake_fail(), fake_live_maps(), a capture camera's QUERYCAP and YUYV
+ *   format, and fake_pix(): a G_FMT answer to convert;
  * - with FAKE_V4L2_SHIM defined before inclusion, the interposed ioctl()
  *   and poll() (the library's objects are linked into the test program)
  *   for the fds of one memfd, identified by its inode in fake_dev.ino.
@@ -62,6 +62,22 @@ static inline int fake_yuyv_fmt(struct v4l2_format *f, uint32_t w, uint32_t h)
 	f->fmt.pix.bytesperline = w * 2;
 	f->fmt.pix.sizeimage = w * h * 2;
 	return 0;
+}
+
+/* A single-planar capture format, as a driver's G_FMT fills it. */
+static inline struct v4l2_format fake_pix(uint32_t fourcc, uint32_t w, uint32_t h,
+					  uint32_t bpl, uint32_t sizeimage)
+{
+	struct v4l2_format vf;
+
+	memset(&vf, 0, sizeof(vf));
+	vf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	vf.fmt.pix.pixelformat = fourcc;
+	vf.fmt.pix.width = w;
+	vf.fmt.pix.height = h;
+	vf.fmt.pix.bytesperline = bpl;
+	vf.fmt.pix.sizeimage = sizeimage;
+	return vf;
 }
 
 #ifdef FAKE_V4L2_SHIM
