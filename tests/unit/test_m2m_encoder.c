@@ -397,17 +397,7 @@ static void feed(const char *name, struct zcap_filter *enc, struct src *src)
 }
 
 /* The encoder's log, every line appended. */
-static char enc_log[4096];
-
-static void log_line(void *user, enum zcap_log_level level, const char *filter,
-		     const char *msg)
-{
-	size_t n = strlen(enc_log);
-
-	(void)user;
-	snprintf(enc_log + n, sizeof(enc_log) - n, "%s: %s: %s\n",
-		 zcap_log_level_name(level), filter, msg);
-}
+static struct log_text enc_log;
 
 static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 			bool memory)
@@ -427,8 +417,8 @@ static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 	r = zcap_m2m_encoder_new(&cfg, &enc);
 	if (!is(r, 0, "%s: the fake encoder opens", name))
 		goto out;
-	enc_log[0] = '\0';
-	zcap_filter_set_log(enc, ZCAP_LOG_INFO, log_line, NULL);
+	enc_log.buf[0] = '\0';
+	zcap_filter_set_log(enc, ZCAP_LOG_INFO, log_append, &enc_log);
 	zcap_filter_new("src", NULL, NULL, &srcf);
 	zcap_pin_new_output(srcf, "out", &src_ops, &src, &src_out);
 	zcap_sink_new(&sink_cfg, &sink_ops, &sink, &sinkf);
@@ -448,7 +438,8 @@ static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 	   "%s: every CAPTURE buffer granted is queued (%u of %u)", name,
 	   dev.cap.n, dev.cap.count);
 	feed(name, enc, &src);
-	ok(strstr(enc_log, "on the OUTPUT queue: ") && strstr(enc_log, "on the CAPTURE queue: "),
+	ok(strstr(enc_log.buf, "on the OUTPUT queue: ") &&
+	   strstr(enc_log.buf, "on the CAPTURE queue: "),
 	   "%s: both queues' REQBUFS grants are logged", name);
 	ok(sink.got == FRAMES && !sink.bad && dev.coded == FRAMES,
 	   "%s: %u coded frames downstream, in order, each its own bytes (%u got, %u bad)",

@@ -203,17 +203,7 @@ static void dev_reset(void)
 
 /* FRAMES frames (max_frames), then stop; @note: what the note must say. */
 /* The graph's log, every line appended. */
-static char graph_log[8192];
-
-static void log_line(void *user, enum zcap_log_level level, const char *filter,
-		     const char *msg)
-{
-	size_t n = strlen(graph_log);
-
-	(void)user;
-	snprintf(graph_log + n, sizeof(graph_log) - n, "%s: %s: %s\n",
-		 zcap_log_level_name(level), filter, msg);
-}
+static struct log_text graph_log;
 
 static void capture(const char *name, bool copy, const char *note)
 {
@@ -229,8 +219,8 @@ static void capture(const char *name, bool copy, const char *note)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
 	cfg.device = path;
 	zcap_graph_new(&g);
-	graph_log[0] = '\0';
-	zcap_graph_set_log(g, ZCAP_LOG_INFO, log_line, NULL);
+	graph_log.buf[0] = '\0';
+	zcap_graph_set_log(g, ZCAP_LOG_INFO, log_append, &graph_log);
 	r = zcap_v4l2_source_new(&cfg, &src);
 	if (!is(r, 0, "%s: the fake camera opens", name))
 		goto out;
@@ -257,9 +247,9 @@ static void capture(const char *name, bool copy, const char *note)
 	   note ? note : "");
 	if (note && !strstr(st.note, note))
 		tap_diag("note: %s", st.note);
-	ok(strstr(graph_log, copy ? "VIDIOC_REQBUFS(MMAP, " : "VIDIOC_REQBUFS(DMABUF, ") &&
-	   strstr(graph_log, "allocator chosen: ") &&
-	   (!note || strstr(graph_log, note)),
+	ok(strstr(graph_log.buf, copy ? "VIDIOC_REQBUFS(MMAP, " : "VIDIOC_REQBUFS(DMABUF, ") &&
+	   strstr(graph_log.buf, "allocator chosen: ") &&
+	   (!note || strstr(graph_log.buf, note)),
 	   "%s: the log has the allocator chosen, the REQBUFS grant and the note", name);
 	ok(zcap_allocator_outstanding(a) == 0 && dev.reqbufs0 >= 1 &&
 	   fake_live_maps("memfd:fake-camera") == 0, "%s: stopped: every buffer back, REQBUFS(0), nothing mapped",
