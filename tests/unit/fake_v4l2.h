@@ -4,7 +4,8 @@
  * test keeps only its device's behaviour:
  *
  * - fake_fail(), fake_live_maps(), a capture camera's QUERYCAP and YUYV
- *   format, and fake_pix(): a G_FMT answer to convert;
+ *   format, fake_pix(): a G_FMT answer to convert, and fake_buf_ioctl():
+ *   the buffer ioctls handed to the test's own functions;
  * - with FAKE_V4L2_SHIM defined before inclusion, the interposed ioctl()
  *   and poll() (the library's objects are linked into the test program)
  *   for the fds of one memfd, identified by its inode in fake_dev.ino.
@@ -16,6 +17,7 @@
 #define ZCAP_TESTS_FAKE_V4L2_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,12 +82,43 @@ static inline struct v4l2_format fake_pix(uint32_t fourcc, uint32_t w, uint32_t 
 	return vf;
 }
 
+/* A fake device's buffer ioctls, REQBUFS to DQBUF (NULL: not one it has). */
+struct fake_buf_ops {
+	int (*reqbufs)(struct v4l2_requestbuffers *r);
+	int (*querybuf)(struct v4l2_buffer *b);
+	int (*qbuf)(struct v4l2_buffer *b);
+	int (*dqbuf)(struct v4l2_buffer *b);
+};
+
+/*
+ * Answer @req into *@ret when it is one of @ops' buffer ioctls (true):
+ * the fake's own switch keeps only what is particular to that device.
+ */
+static inline bool fake_buf_ioctl(const struct fake_buf_ops *ops, unsigned long req,
+				  void *arg, int *ret)
+{
+	int (*fn)(struct v4l2_buffer *b) = NULL;
+
+	if (req == VIDIOC_REQBUFS && ops->reqbufs) {
+		*ret = ops->reqbufs(arg);
+		return true;
+	}
+	if (req == VIDIOC_QUERYBUF)
+		fn = ops->querybuf;
+	else if (req == VIDIOC_QBUF)
+		fn = ops->qbuf;
+	else if (req == VIDIOC_DQBUF)
+		fn = ops->dqbuf;
+	if (fn)
+		*ret = fn(arg);
+	return fn != NULL;
+}
+
 #ifdef FAKE_V4L2_SHIM
 
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -222,8 +222,19 @@ static int fake_stream(uint32_t type, bool on)
 	return 0;
 }
 
+static const struct fake_buf_ops buf_ops = {
+	.reqbufs = fake_reqbufs,
+	.querybuf = fake_querybuf,
+	.qbuf = fake_qbuf,
+	.dqbuf = fake_dqbuf,
+};
+
 static int fake_ioctl(unsigned long req, void *arg)
 {
+	int r;
+
+	if (fake_buf_ioctl(&buf_ops, req, arg, &r))
+		return r;
 	switch (req) {
 	case VIDIOC_QUERYCAP:
 		return fake_querycap(arg);
@@ -232,14 +243,6 @@ static int fake_ioctl(unsigned long req, void *arg)
 	case VIDIOC_S_FMT:
 	case VIDIOC_G_FMT:
 		return fake_fmt(arg, req == VIDIOC_S_FMT);
-	case VIDIOC_REQBUFS:
-		return fake_reqbufs(arg);
-	case VIDIOC_QUERYBUF:
-		return fake_querybuf(arg);
-	case VIDIOC_QBUF:
-		return fake_qbuf(arg);
-	case VIDIOC_DQBUF:
-		return fake_dqbuf(arg);
 	case VIDIOC_STREAMON:
 	case VIDIOC_STREAMOFF:
 		return fake_stream(*(uint32_t *)arg, req == VIDIOC_STREAMON);

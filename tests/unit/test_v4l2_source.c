@@ -112,21 +112,24 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 	return 0;
 }
 
+static const struct fake_buf_ops buf_ops = {
+	.reqbufs = fake_reqbufs,
+	.querybuf = fake_querybuf,
+	.qbuf = fake_qbuf,
+	.dqbuf = fake_dqbuf,
+};
+
 static int fake_ioctl(unsigned long req, void *arg)
 {
+	int r;
+
+	if (fake_buf_ioctl(&buf_ops, req, arg, &r))
+		return r;
 	switch (req) {
 	case VIDIOC_QUERYCAP:
 		return fake_querycap_camera(arg);
 	case VIDIOC_G_FMT:
 		return fake_yuyv_fmt(arg, W, H);
-	case VIDIOC_REQBUFS:
-		return fake_reqbufs(arg);
-	case VIDIOC_QUERYBUF:
-		return fake_querybuf(arg);
-	case VIDIOC_QBUF:
-		return fake_qbuf(arg);
-	case VIDIOC_DQBUF:
-		return fake_dqbuf(arg);
 	case VIDIOC_STREAMON:
 	case VIDIOC_STREAMOFF:
 		dev.streaming = req == VIDIOC_STREAMON;

@@ -73,7 +73,7 @@ static int fake_enum_fmt(struct v4l2_fmtdesc *d)
 	return 0;
 }
 
-static int fake_qbuf(const struct v4l2_buffer *b)
+static int fake_qbuf(struct v4l2_buffer *b)
 {
 	/* uvcvideo: buf_prepare of a disconnected queue. */
 	if (dev.unplugged && dev.how == UVC)
@@ -126,12 +126,22 @@ static int fake_reqbufs(struct v4l2_requestbuffers *r)
 	return dev.unplugged ? fake_fail(ENODEV) : 0;
 }
 
+static const struct fake_buf_ops buf_ops = {
+	.reqbufs = fake_reqbufs,
+	.qbuf = fake_qbuf,
+	.dqbuf = fake_dqbuf,
+};
+
 static int fake_ioctl(unsigned long req, void *arg)
 {
+	int r;
+
 	if (req == VIDIOC_STREAMOFF)
 		return fake_streamoff();
 	if (node_gone())
 		return fake_fail(ENODEV);
+	if (fake_buf_ioctl(&buf_ops, req, arg, &r))
+		return r;
 	switch (req) {
 	case VIDIOC_QUERYCAP:
 		return fake_querycap_camera(arg);
@@ -139,12 +149,6 @@ static int fake_ioctl(unsigned long req, void *arg)
 		return fake_yuyv_fmt(arg, W, H);
 	case VIDIOC_ENUM_FMT:
 		return fake_enum_fmt(arg);
-	case VIDIOC_REQBUFS:
-		return fake_reqbufs(arg);
-	case VIDIOC_QBUF:
-		return fake_qbuf(arg);
-	case VIDIOC_DQBUF:
-		return fake_dqbuf(arg);
 	case VIDIOC_STREAMON:
 		return dev.unplugged ? fake_fail(ENODEV) : 0;
 	default:
