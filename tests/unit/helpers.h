@@ -19,6 +19,8 @@
 #include <linux/dma-buf.h>
 #include <linux/videodev2.h>
 
+#include <zcap/log.h>
+
 #include "providers/providers.h"
 
 #define FAKE_MAX_SYNCS 64
@@ -198,6 +200,22 @@ static inline int enum_yuyv_64x16(struct zcap_pin *pin, uint32_t i,
 	f->width = 64;
 	f->height = 16;
 	return zcap_format_layout(f, NULL);
+}
+
+/* The log a test reads back: every line a zcap_log_fn was given. */
+struct log_text {
+	char buf[8192];
+};
+
+/* A zcap_log_fn appending "level: filter: msg" to the log_text @user. */
+static inline void log_append(void *user, enum zcap_log_level level,
+			      const char *filter, const char *msg)
+{
+	struct log_text *t = user;
+	size_t n = strlen(t->buf);
+
+	snprintf(t->buf + n, sizeof(t->buf) - n, "%s: %s: %s\n",
+		 zcap_log_level_name(level), filter, msg);
 }
 
 #endif /* ZCAP_TESTS_HELPERS_H */

@@ -17,6 +17,7 @@
 
 #include <zcap/zcap.h>
 
+#include "fake_v4l2.h"
 #include "helpers.h"
 #include "tap.h"
 #include "v4l2/v4l2_fmt.h"
@@ -71,16 +72,9 @@ static void rig_fini(struct rig *r)
 /* What the V4L2 source makes of G_FMT for @fourcc. */
 static struct zcap_format v4l2_format(uint32_t fourcc, uint32_t bpl)
 {
-	struct v4l2_format vf;
+	struct v4l2_format vf = fake_pix(fourcc, W, H, bpl, SIZEIMAGE);
 	struct zcap_format f;
 
-	memset(&vf, 0, sizeof(vf));
-	vf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	vf.fmt.pix.pixelformat = fourcc;
-	vf.fmt.pix.width = W;
-	vf.fmt.pix.height = H;
-	vf.fmt.pix.bytesperline = bpl;
-	vf.fmt.pix.sizeimage = SIZEIMAGE;
 	zcapi_fmt_from_v4l2(&vf, false, &f);
 	return f;
 }

@@ -18,10 +18,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/videodev2.h>
@@ -29,6 +26,8 @@
 #include <zcap/consumers.h>
 #include <zcap/zcap.h>
 
+#define FAKE_V4L2_SHIM
+#include "fake_v4l2.h"
 #include "helpers.h"
 #include "tap.h"
 
@@ -51,28 +50,13 @@ struct fq {			/* one fake vb2 queue */
 };
 
 static struct {
-	pthread_mutex_t lock;
-	ino_t ino;
 	int mfd;
 	uint32_t max_cap;	/* CAPTURE grants at most this */
 	struct fq out, cap;
 	uint32_t coded;		/* frames encoded */
 	bool stop, last_sent, last_dequeued;
 	uint32_t cap_flags[MAXB];
-} dev = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static int fail(int e)
-{
-	errno = e;
-	return -1;
-}
-
-static bool is_fake(int fd)
-{
-	struct stat st;
-
-	return dev.ino && fd >= 0 && !fstat(fd, &st) && st.st_ino == dev.ino;
-}
+} dev;
 
 static struct fq *fq_of(uint32_t type)
 {
@@ -141,7 +125,7 @@ static int fake_querycap(struct v4l2_capability *c)
 static int fake_enum_fmt(struct v4l2_fmtdesc *d)
 {
 	if (d->index)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	d->pixelformat = V4L2_TYPE_IS_OUTPUT(d->type) ? V4L2_PIX_FMT_YUYV :
 							  V4L2_PIX_FMT_FWHT;
 	d->flags = V4L2_TYPE_IS_OUTPUT(d->type) ? 0 : V4L2_FMT_FLAG_COMPRESSED;
@@ -152,7 +136,7 @@ static int fake_enum_fmt(struct v4l2_fmtdesc *d)
 static int fake_fmt(struct v4l2_format *f, bool set)
 {
 	if (V4L2_TYPE_IS_OUTPUT(f->type))
-		return set ? 0 : fail(EINVAL);
+		return set ? 0 : fake_fail(EINVAL);
 	f->fmt.pix.pixelformat = V4L2_PIX_FMT_FWHT;
 	f->fmt.pix.width = W;
 	f->fmt.pix.height = H;
@@ -176,7 +160,7 @@ static int fake_reqbufs(struct v4l2_requestbuffers *r)
 static int fake_querybuf(struct v4l2_buffer *b)
 {
 	if (b->index >= fq_of(b->type)->count)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	b->length = V4L2_TYPE_IS_OUTPUT(b->type) ? RAW_SIZE : CODED_SIZE;
 	b->m.offset = V4L2_TYPE_IS_OUTPUT(b->type) ? b->index * OUT_SPAN :
 						      (uint32_t)cap_offset(b->index);
@@ -188,10 +172,10 @@ static int fake_qbuf(struct v4l2_buffer *b)
 	struct fq *q = fq_of(b->type);
 
 	if (b->index >= q->count || b->memory != q->memory)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	for (uint32_t i = 0; i < q->n; i++)
 		if (q->fifo[i] == b->index)
-			return fail(EINVAL);
+			return fake_fail(EINVAL);
 	q->fd[b->index] = b->memory == V4L2_MEMORY_DMABUF ? b->m.fd : -1;
 	q->ts[b->index] = b->timestamp;
 	q->fifo[q->n++] = b->index;
@@ -205,7 +189,7 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 	uint32_t i;
 
 	if (!q->n_done)
-		return fail(q == &dev.cap && dev.last_dequeued ? EPIPE : EAGAIN);
+		return fake_fail(q == &dev.cap && dev.last_dequeued ? EPIPE : EAGAIN);
 	i = fq_pop(q->done, &q->n_done);
 	b->index = i;
 	b->timestamp = q->ts[i];
@@ -235,8 +219,19 @@ static int fake_stream(uint32_t type, bool on)
 	return 0;
 }
 
+static const struct fake_buf_ops buf_ops = {
+	.reqbufs = fake_reqbufs,
+	.querybuf = fake_querybuf,
+	.qbuf = fake_qbuf,
+	.dqbuf = fake_dqbuf,
+};
+
 static int fake_ioctl(unsigned long req, void *arg)
 {
+	int r;
+
+	if (fake_buf_ioctl(&buf_ops, req, arg, &r))
+		return r;
 	switch (req) {
 	case VIDIOC_QUERYCAP:
 		return fake_querycap(arg);
@@ -245,14 +240,6 @@ static int fake_ioctl(unsigned long req, void *arg)
 	case VIDIOC_S_FMT:
 	case VIDIOC_G_FMT:
 		return fake_fmt(arg, req == VIDIOC_S_FMT);
-	case VIDIOC_REQBUFS:
-		return fake_reqbufs(arg);
-	case VIDIOC_QUERYBUF:
-		return fake_querybuf(arg);
-	case VIDIOC_QBUF:
-		return fake_qbuf(arg);
-	case VIDIOC_DQBUF:
-		return fake_dqbuf(arg);
 	case VIDIOC_STREAMON:
 	case VIDIOC_STREAMOFF:
 		return fake_stream(*(uint32_t *)arg, req == VIDIOC_STREAMON);
@@ -261,25 +248,8 @@ static int fake_ioctl(unsigned long req, void *arg)
 		process();
 		return 0;
 	default:
-		return fail(EINVAL);	/* G_CTRL, S_CTRL: no such control */
+		return fake_fail(EINVAL);	/* G_CTRL, S_CTRL: no such control */
 	}
-}
-
-int ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-	int r;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (!is_fake(fd))
-		return (int)syscall(SYS_ioctl, fd, req, arg);
-	pthread_mutex_lock(&dev.lock);
-	r = fake_ioctl(req, arg);
-	pthread_mutex_unlock(&dev.lock);
-	return r;
 }
 
 /* The fake's readiness: POLLIN, a coded frame; POLLOUT, a raw one done. */
@@ -287,37 +257,11 @@ static short fake_revents(short events)
 {
 	short r = 0;
 
-	pthread_mutex_lock(&dev.lock);
 	if (dev.cap.n_done || (dev.last_dequeued && dev.cap.streaming))
 		r |= POLLIN;
 	if (dev.out.n_done)
 		r |= POLLOUT;
-	pthread_mutex_unlock(&dev.lock);
 	return r & events;
-}
-
-int poll(struct pollfd *fds, nfds_t n, int timeout)
-{
-	struct pollfd copy[8];
-	short fake = 0;
-	int r, f = -1;
-
-	if (n > 8)
-		return (int)syscall(SYS_poll, fds, n, timeout);
-	memcpy(copy, fds, n * sizeof(*fds));
-	for (nfds_t i = 0; i < n; i++) {
-		if (is_fake(fds[i].fd)) {
-			f = (int)i;
-			copy[i].fd = -1;
-			fake = fake_revents(fds[i].events);
-		}
-	}
-	r = (int)syscall(SYS_poll, copy, n, fake ? 0 : timeout);
-	if (r < 0)
-		return r;
-	for (nfds_t i = 0; i < n; i++)
-		fds[i].revents = (int)i == f ? fake : copy[i].revents;
-	return r + (fake ? 1 : 0);
 }
 
 /* ---- upstream: raw frames; downstream: a sink that checks them --------- */
@@ -419,7 +363,7 @@ static void dev_reset(uint32_t max_cap)
 {
 	struct stat st;
 
-	pthread_mutex_lock(&dev.lock);
+	pthread_mutex_lock(&fake_dev.lock);
 	memset(&dev.out, 0, sizeof(dev.out));
 	memset(&dev.cap, 0, sizeof(dev.cap));
 	dev.coded = 0;
@@ -429,8 +373,8 @@ static void dev_reset(uint32_t max_cap)
 	if (ftruncate(dev.mfd, (off_t)MAXB * (OUT_SPAN + CODED_SIZE)))
 		tap_diag("ftruncate failed");
 	fstat(dev.mfd, &st);
-	dev.ino = st.st_ino;
-	pthread_mutex_unlock(&dev.lock);
+	fake_dev.ino = st.st_ino;
+	pthread_mutex_unlock(&fake_dev.lock);
 }
 
 /* Feed FRAMES raw frames, stop: all must come out coded, in order. */
@@ -453,17 +397,7 @@ static void feed(const char *name, struct zcap_filter *enc, struct src *src)
 }
 
 /* The encoder's log, every line appended. */
-static char enc_log[4096];
-
-static void log_line(void *user, enum zcap_log_level level, const char *filter,
-		     const char *msg)
-{
-	size_t n = strlen(enc_log);
-
-	(void)user;
-	snprintf(enc_log + n, sizeof(enc_log) - n, "%s: %s: %s\n",
-		 zcap_log_level_name(level), filter, msg);
-}
+static struct log_text enc_log;
 
 static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 			bool memory)
@@ -483,8 +417,8 @@ static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 	r = zcap_m2m_encoder_new(&cfg, &enc);
 	if (!is(r, 0, "%s: the fake encoder opens", name))
 		goto out;
-	enc_log[0] = '\0';
-	zcap_filter_set_log(enc, ZCAP_LOG_INFO, log_line, NULL);
+	enc_log.buf[0] = '\0';
+	zcap_filter_set_log(enc, ZCAP_LOG_INFO, log_append, &enc_log);
 	zcap_filter_new("src", NULL, NULL, &srcf);
 	zcap_pin_new_output(srcf, "out", &src_ops, &src, &src_out);
 	zcap_sink_new(&sink_cfg, &sink_ops, &sink, &sinkf);
@@ -504,7 +438,8 @@ static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 	   "%s: every CAPTURE buffer granted is queued (%u of %u)", name,
 	   dev.cap.n, dev.cap.count);
 	feed(name, enc, &src);
-	ok(strstr(enc_log, "on the OUTPUT queue: ") && strstr(enc_log, "on the CAPTURE queue: "),
+	ok(strstr(enc_log.buf, "on the OUTPUT queue: ") &&
+	   strstr(enc_log.buf, "on the CAPTURE queue: "),
 	   "%s: both queues' REQBUFS grants are logged", name);
 	ok(sink.got == FRAMES && !sink.bad && dev.coded == FRAMES,
 	   "%s: %u coded frames downstream, in order, each its own bytes (%u got, %u bad)",
@@ -532,7 +467,7 @@ out_filters:
 out:
 	zcap_filter_destroy(enc);
 	close(dev.mfd);
-	dev.ino = 0;
+	fake_dev.ino = 0;
 }
 
 int main(void)

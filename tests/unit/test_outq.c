@@ -81,18 +81,39 @@ int ioctl(int fd, unsigned long req, ...)
 	}
 }
 
+/* @count buffers of @size, committed: fake dma-bufs, or plain memory. */
+static struct zcap_allocator *committed(bool memory, uint32_t count, uint64_t size)
+{
+	struct zcap_alloc_props p = props_1(count, size);
+	struct zcap_allocator *a = NULL;
+
+	if (memory)
+		zcap_allocator_new_memory(&a);
+	else
+		fake_allocator(&a, NULL);
+	zcap_allocator_set_properties(a, &p, NULL);
+	zcap_allocator_commit(a);
+	return a;
+}
+
+/* Each test's end: the queue, the fake device and the allocator let go. */
+static void done(struct zcapi_outq *q, struct zcap_allocator *a)
+{
+	zcapi_outq_fini(q);
+	close(fake_fd);
+	zcap_allocator_decommit(a);
+	zcap_allocator_unref(a);
+}
+
 static void test_many_held(void)
 {
-	struct zcap_alloc_props p = props_1(N_BUFS, 4096);
 	struct zcap_allocator *a;
 	struct zcap_sample *s;
 	struct zcapi_outq q;
 	char note[128] = "";
 	uint32_t queued = 0;
 
-	fake_allocator(&a, NULL);
-	zcap_allocator_set_properties(a, &p, NULL);
-	zcap_allocator_commit(a);
+	a = committed(false, N_BUFS, 4096);
 	fake_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	zcapi_outq_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_OUTPUT);
 	is(zcapi_outq_reqbufs(&q, true, N_BUFS, note, sizeof(note)), 0,
@@ -111,10 +132,7 @@ static void test_many_held(void)
 	zcapi_outq_streamoff(&q);
 	is(zcapi_outq_queued(&q), 0, "streamoff: nothing queued");
 	is(free_buffers(a, N_BUFS), N_BUFS, "every held sample released, past VIDEO_MAX_FRAME");
-	zcapi_outq_fini(&q);
-	close(fake_fd);
-	zcap_allocator_decommit(a);
-	zcap_allocator_unref(a);
+	done(&q, a);
 }
 
 /* An MJPEG frame of @len bytes, @doff bytes into its buffer. */
@@ -163,15 +181,12 @@ static void mjpeg_queue(struct zcapi_outq *q, uint32_t type, bool dmabuf,
 
 static void test_mjpeg_mplane(void)
 {
-	struct zcap_alloc_props p = props_1(4, 614400);
 	struct zcap_allocator *a;
 	struct zcap_sample *s;
 	struct zcap_format f;
 	struct zcapi_outq q;
 
-	fake_allocator(&a, NULL);
-	zcap_allocator_set_properties(a, &p, NULL);
-	zcap_allocator_commit(a);
+	a = committed(false, 4, 614400);
 	fake_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	mjpeg_queue(&q, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE, true, &f);
 	is(last_fmt.fmt.pix_mp.plane_fmt[0].bytesperline, 0,
@@ -184,23 +199,17 @@ static void test_mjpeg_mplane(void)
 		tap_diag("data_offset %u bytesused %u", last_plane.data_offset,
 			 last_plane.bytesused);
 	zcap_sample_unref(s);
-	zcapi_outq_fini(&q);
-	close(fake_fd);
-	zcap_allocator_decommit(a);
-	zcap_allocator_unref(a);
+	done(&q, a);
 }
 
 static void test_mjpeg_single(void)
 {
-	struct zcap_alloc_props p = props_1(4, 614400);
 	struct zcap_allocator *a;
 	struct zcap_sample *s;
 	struct zcap_format f;
 	struct zcapi_outq q;
 
-	fake_allocator(&a, NULL);
-	zcap_allocator_set_properties(a, &p, NULL);
-	zcap_allocator_commit(a);
+	a = committed(false, 4, 614400);
 	fake_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	mjpeg_queue(&q, V4L2_BUF_TYPE_VIDEO_OUTPUT, true, &f);
 	is(last_fmt.fmt.pix.bytesperline, 0, "single-planar S_FMT(MJPEG): no bytesperline");
@@ -212,16 +221,12 @@ static void test_mjpeg_single(void)
 	is(zcapi_outq_queue(&q, s, 0, NULL), -EINVAL,
 	   "a data offset single-planar V4L2 cannot say is refused, not shown shifted");
 	zcap_sample_unref(s);
-	zcapi_outq_fini(&q);
-	close(fake_fd);
-	zcap_allocator_decommit(a);
-	zcap_allocator_unref(a);
+	done(&q, a);
 }
 
 /* The copy path: the device's buffer starts with the JPEG itself. */
 static void test_mjpeg_copy(void)
 {
-	struct zcap_alloc_props p = props_1(4, 614400);
 	struct zcap_allocator *a;
 	struct zcap_sample *s;
 	struct zcap_format f;
@@ -230,9 +235,7 @@ static void test_mjpeg_copy(void)
 	uint8_t head[2] = { 0 }, tail[2] = { 0 };
 	off_t at;
 
-	zcap_allocator_new_memory(&a);
-	zcap_allocator_set_properties(a, &p, NULL);
-	zcap_allocator_commit(a);
+	a = committed(true, 4, 614400);
 	fake_fd = memfd_create("fake-output", MFD_CLOEXEC);
 	if (ftruncate(fake_fd, 4 * BUF_LEN))
 		tap_diag("ftruncate failed");
@@ -246,10 +249,7 @@ static void test_mjpeg_copy(void)
 	ok(copied == 19000 && last_plane.bytesused == 19000 && !last_plane.data_offset,
 	   "19000 bytes copied and queued, no offset left");
 	zcap_sample_unref(s);
-	zcapi_outq_fini(&q);
-	close(fake_fd);
-	zcap_allocator_decommit(a);
-	zcap_allocator_unref(a);
+	done(&q, a);
 }
 
 int main(void)

@@ -12,23 +12,9 @@
 
 #include <zcap/format.h>
 
+#include "fake_v4l2.h"
 #include "tap.h"
 #include "v4l2/v4l2_fmt.h"
-
-static struct v4l2_format pix(uint32_t fourcc, uint32_t w, uint32_t h,
-			      uint32_t bpl, uint32_t sizeimage)
-{
-	struct v4l2_format vf;
-
-	memset(&vf, 0, sizeof(vf));
-	vf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	vf.fmt.pix.pixelformat = fourcc;
-	vf.fmt.pix.width = w;
-	vf.fmt.pix.height = h;
-	vf.fmt.pix.bytesperline = bpl;
-	vf.fmt.pix.sizeimage = sizeimage;
-	return vf;
-}
 
 static bool compressed(const struct zcap_format *f)
 {
@@ -45,7 +31,7 @@ static bool whole_block(const struct zcap_format *f, uint64_t size)
 
 static void test_mjpeg(void)
 {
-	struct v4l2_format vf = pix(V4L2_PIX_FMT_MJPEG, 640, 480, 0, 614400);
+	struct v4l2_format vf = fake_pix(V4L2_PIX_FMT_MJPEG, 640, 480, 0, 614400);
 	struct zcap_format f;
 
 	/* What uvcvideo answers for MJPEG: no bytesperline. */
@@ -53,12 +39,12 @@ static void test_mjpeg(void)
 	ok(compressed(&f), "MJPEG is flagged compressed: its frames are bytes used");
 	ok(whole_block(&f, 614400), "one plane of sizeimage bytes that validates");
 
-	vf = pix(V4L2_PIX_FMT_MJPEG, 640, 480, 1280, 614400);
+	vf = fake_pix(V4L2_PIX_FMT_MJPEG, 640, 480, 1280, 614400);
 	zcapi_fmt_from_v4l2(&vf, false, &f);
 	ok(compressed(&f) && whole_block(&f, 614400) && f.planes[0].lines == 1,
 	   "MJPEG with a bytesperline is still one compressed block, not 480 lines");
 
-	vf = pix(V4L2_PIX_FMT_JPEG, 320, 240, 0, 153600);
+	vf = fake_pix(V4L2_PIX_FMT_JPEG, 320, 240, 0, 153600);
 	zcapi_fmt_from_v4l2(&vf, false, &f);
 	ok(compressed(&f), "JPEG is compressed");
 	ok(zcapi_fmt_is_compressed(V4L2_PIX_FMT_H264) &&
@@ -71,14 +57,14 @@ static void test_mjpeg(void)
 static void test_flagged_and_unknown(void)
 {
 	uint32_t zzzz = ZCAP_FOURCC('Z', 'Z', 'Z', 'Z');
-	struct v4l2_format vf = pix(zzzz, 640, 480, 0, 100000);
+	struct v4l2_format vf = fake_pix(zzzz, 640, 480, 0, 100000);
 	struct zcap_format f;
 
 	zcapi_fmt_from_v4l2(&vf, false, &f);
 	ok(compressed(&f) && whole_block(&f, 100000),
 	   "an unknown fourcc without bytesperline is a compressed block");
 
-	vf = pix(zzzz, 640, 480, 1280, 614400);
+	vf = fake_pix(zzzz, 640, 480, 1280, 614400);
 	zcapi_fmt_from_v4l2(&vf, false, &f);
 	ok(!compressed(&f) && f.planes[0].stride == 1280 && f.planes[0].lines == 480,
 	   "an unknown fourcc with bytesperline keeps its lines (raw, as before)");
@@ -106,7 +92,7 @@ static void test_mplane_h264(void)
 
 static void test_raw(void)
 {
-	struct v4l2_format vf = pix(V4L2_PIX_FMT_YUYV, 640, 480, 1280, 614400);
+	struct v4l2_format vf = fake_pix(V4L2_PIX_FMT_YUYV, 640, 480, 1280, 614400);
 	struct zcap_format f;
 
 	zcapi_fmt_from_v4l2(&vf, false, &f);

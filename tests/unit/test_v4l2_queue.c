@@ -24,6 +24,7 @@
 
 #include <zcap/error.h>
 
+#include "fake_v4l2.h"
 #include "helpers.h"
 #include "tap.h"
 #include "v4l2/queue.h"
@@ -46,12 +47,6 @@ static struct {
 	uint32_t reqbufs0, streamoffs, seq;
 } dev;
 
-static int fail(int e)
-{
-	errno = e;
-	return -1;
-}
-
 static void dev_reset(void)
 {
 	memset(&dev, 0, sizeof(dev));
@@ -67,7 +62,7 @@ static int fake_reqbufs(struct v4l2_requestbuffers *r)
 	uint32_t max = dev.max_grant ? dev.max_grant : MAX_BUFS;
 
 	if (dev.fail_req && r->count)
-		return fail(dev.fail_req);
+		return fake_fail(dev.fail_req);
 	dev.memory = r->memory;
 	dev.n = 0;
 	memset(dev.queued, 0, sizeof(dev.queued));
@@ -81,7 +76,7 @@ static int fake_reqbufs(struct v4l2_requestbuffers *r)
 static int fake_querybuf(struct v4l2_buffer *b)
 {
 	if (b->index >= dev.count || (int)b->index == dev.fail_query_at)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	if (!V4L2_TYPE_IS_MULTIPLANAR(b->type)) {
 		b->length = BUF_LEN;
 		b->m.offset = b->index * PLANES * BUF_LEN;
@@ -98,9 +93,9 @@ static int fake_querybuf(struct v4l2_buffer *b)
 static int fake_qbuf(struct v4l2_buffer *b)
 {
 	if (dev.fail_qbuf)
-		return fail(dev.fail_qbuf);
+		return fake_fail(dev.fail_qbuf);
 	if (b->index >= dev.count || dev.queued[b->index] || b->memory != dev.memory)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	dev.queued[b->index] = true;
 	dev.fifo[(dev.head + dev.n++) % MAX_BUFS] = b->index;
 	dev.last_qbuf = *b;
@@ -115,7 +110,7 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 	uint32_t i;
 
 	if (!dev.n)
-		return fail(EAGAIN);
+		return fake_fail(EAGAIN);
 	i = dev.fifo[dev.head];
 	dev.head = (dev.head + 1) % MAX_BUFS;
 	dev.n--;
@@ -140,17 +135,20 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 	return 0;
 }
 
+static const struct fake_buf_ops buf_ops = {
+	.reqbufs = fake_reqbufs,
+	.querybuf = fake_querybuf,
+	.qbuf = fake_qbuf,
+	.dqbuf = fake_dqbuf,
+};
+
 static int fake_ioctl(unsigned long req, void *arg)
 {
+	int r;
+
+	if (fake_buf_ioctl(&buf_ops, req, arg, &r))
+		return r;
 	switch (req) {
-	case VIDIOC_REQBUFS:
-		return fake_reqbufs(arg);
-	case VIDIOC_QUERYBUF:
-		return fake_querybuf(arg);
-	case VIDIOC_QBUF:
-		return fake_qbuf(arg);
-	case VIDIOC_DQBUF:
-		return fake_dqbuf(arg);
 	case VIDIOC_STREAMON:
 		return 0;
 	case VIDIOC_STREAMOFF:
@@ -159,7 +157,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 		memset(dev.queued, 0, sizeof(dev.queued));
 		return 0;
 	default:
-		return fail(ENOTTY);
+		return fake_fail(ENOTTY);
 	}
 }
 
@@ -182,20 +180,6 @@ int fstat(int fd, struct stat *st)
 {
 	fstat_calls++;
 	return (int)syscall(SYS_fstat, fd, st);
-}
-
-/* Mappings of the fake device alive in this process. */
-static int live_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512];
-	int n = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		n += strstr(line, "memfd:fake-v4l2") != NULL;
-	if (f)
-		fclose(f);
-	return n;
 }
 
 static struct zcap_allocator *committed(uint32_t count, uint32_t n_mem)
@@ -238,7 +222,7 @@ static void test_capture_mmap(uint32_t type, uint32_t planes)
 	zcapi_v4l2q_init(&q, dev.fd, type);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, 4, planes), 4,
 	   "%s capture MMAP: 4 buffers granted", k);
-	is(live_maps(), (int)(4 * planes), "%s: each plane of each buffer mapped once", k);
+	is(fake_live_maps("memfd:fake-v4l2"), (int)(4 * planes), "%s: each plane of each buffer mapped once", k);
 	for (uint32_t i = 0; i < 4; i++)
 		r |= zcapi_v4l2q_requeue(&q, i);
 	ok(!r && zcapi_v4l2q_queued(&q) == 4, "%s: all four queued", k);
@@ -261,7 +245,7 @@ static void test_capture_mmap(uint32_t type, uint32_t planes)
 	ok(zcapi_v4l2q_queued(&q) == 0 && dev.streamoffs == 1 &&
 	   q.slots[0].state == ZCAPI_V4L2Q_FREE, "%s: STREAMOFF: every slot FREE", k);
 	zcapi_v4l2q_fini(&q);
-	ok(live_maps() == 0 && dev.reqbufs0 == 1 && !q.slots,
+	ok(fake_live_maps("memfd:fake-v4l2") == 0 && dev.reqbufs0 == 1 && !q.slots,
 	   "%s: released: unmapped, REQBUFS(0), no slots", k);
 	close(dev.fd);
 }
@@ -298,7 +282,7 @@ static void test_capture_dmabuf(void)
 	dev.planes = 2;
 	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 6, 2), 6, "capture DMABUF mplane: 6 granted");
-	is(live_maps(), 0, "DMABUF: nothing mapped");
+	is(fake_live_maps("memfd:fake-v4l2"), 0, "DMABUF: nothing mapped");
 	is(zcapi_v4l2q_fill(&q, a), 0, "fill: every free buffer queued");
 	ok(zcapi_v4l2q_queued(&q) == 6 && free_buffers(a, 6) == 0,
 	   "six queued, the queue holds all six samples");
@@ -387,9 +371,9 @@ static void test_many_slots(void)
 	dev_reset();
 	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, n, 1), (int)n, "capture MMAP: %u slots", n);
-	is(live_maps(), (int)n, "%u buffers mapped", n);
+	is(fake_live_maps("memfd:fake-v4l2"), (int)n, "%u buffers mapped", n);
 	zcapi_v4l2q_fini(&q);
-	is(live_maps(), 0, "and unmapped");
+	is(fake_live_maps("memfd:fake-v4l2"), 0, "and unmapped");
 	close(dev.fd);
 }
 
@@ -513,7 +497,7 @@ static void test_errors(void)
 	dev.fail_req = 0;
 	dev.fail_query_at = 2;
 	ok(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, 4, 1) == -EINVAL && !q.slots &&
-	   live_maps() == 0 && dev.reqbufs0 == 1,
+	   fake_live_maps("memfd:fake-v4l2") == 0 && dev.reqbufs0 == 1,
 	   "QUERYBUF fails at 2: the two mapped undone, REQBUFS(0)");
 	dev.fail_query_at = -1;
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, 4, 2), -EINVAL,
@@ -542,7 +526,7 @@ static void test_errors(void)
 	dev.planes = 1;
 	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
 	ok(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, 2, 2) == -EPROTO && !q.slots &&
-	   live_maps() == 0, "QUERYBUF with fewer planes than the format: EPROTO, undone");
+	   fake_live_maps("memfd:fake-v4l2") == 0, "QUERYBUF with fewer planes than the format: EPROTO, undone");
 	zcapi_v4l2q_fini(&q);
 	close(dev.fd);
 

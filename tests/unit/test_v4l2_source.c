@@ -19,16 +19,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/videodev2.h>
 
 #include <zcap/zcap.h>
 
+#define FAKE_V4L2_SHIM
+#include "fake_v4l2.h"
 #include "helpers.h"
 #include "tap.h"
 
@@ -40,8 +39,6 @@
 #define FRAMES	12
 
 static struct {
-	pthread_mutex_t lock;
-	ino_t ino;
 	int mfd;
 	uint32_t max_grant;	/* REQBUFS grants at most this */
 	bool no_dmabuf;		/* REQBUFS(DMABUF) is EINVAL */
@@ -49,47 +46,14 @@ static struct {
 	bool streaming;
 	uint32_t fifo[MAXB], n;
 	int fd[MAXB];
-} dev = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static int fail(int e)
-{
-	errno = e;
-	return -1;
-}
-
-static bool is_fake(int fd)
-{
-	struct stat st;
-
-	return dev.ino && fd >= 0 && !fstat(fd, &st) && st.st_ino == dev.ino;
-}
-
-static int fake_querycap(struct v4l2_capability *c)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf((char *)c->driver, sizeof(c->driver), "fake");
-	snprintf((char *)c->card, sizeof(c->card), "fake camera");
-	c->device_caps = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING;
-	c->capabilities = c->device_caps | V4L2_CAP_DEVICE_CAPS;
-	return 0;
-}
-
-static int fake_fmt(struct v4l2_format *f)
-{
-	f->fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
-	f->fmt.pix.width = W;
-	f->fmt.pix.height = H;
-	f->fmt.pix.bytesperline = W * 2;
-	f->fmt.pix.sizeimage = SIZE;
-	return 0;
-}
+} dev;
 
 static int fake_reqbufs(struct v4l2_requestbuffers *r)
 {
 	uint32_t max = dev.max_grant ? dev.max_grant : MAXB;
 
 	if (r->count && r->memory == V4L2_MEMORY_DMABUF && dev.no_dmabuf)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	dev.reqbufs0 += !r->count;
 	dev.n = 0;
 	dev.memory = r->memory;
@@ -101,7 +65,7 @@ static int fake_reqbufs(struct v4l2_requestbuffers *r)
 static int fake_querybuf(struct v4l2_buffer *b)
 {
 	if (b->index >= dev.count || dev.memory != V4L2_MEMORY_MMAP)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	b->length = SIZE;
 	b->m.offset = b->index * SPAN;
 	return 0;
@@ -110,12 +74,12 @@ static int fake_querybuf(struct v4l2_buffer *b)
 static int fake_qbuf(struct v4l2_buffer *b)
 {
 	if (b->index >= dev.count || b->memory != dev.memory)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	for (uint32_t i = 0; i < dev.n; i++)
 		if (dev.fifo[i] == b->index)
-			return fail(EINVAL);
+			return fake_fail(EINVAL);
 	if (b->memory == V4L2_MEMORY_DMABUF && b->length < SIZE)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	dev.fd[b->index] = b->memory == V4L2_MEMORY_DMABUF ? b->m.fd : -1;
 	dev.fifo[dev.n++] = b->index;
 	return 0;
@@ -128,7 +92,7 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 	ssize_t w;
 
 	if (!dev.streaming || !dev.n)
-		return fail(EAGAIN);
+		return fake_fail(EAGAIN);
 	i = dev.fifo[0];
 	memmove(dev.fifo, dev.fifo + 1, --dev.n * sizeof(*dev.fifo));
 	if (dev.memory == V4L2_MEMORY_DMABUF)
@@ -145,21 +109,24 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 	return 0;
 }
 
+static const struct fake_buf_ops buf_ops = {
+	.reqbufs = fake_reqbufs,
+	.querybuf = fake_querybuf,
+	.qbuf = fake_qbuf,
+	.dqbuf = fake_dqbuf,
+};
+
 static int fake_ioctl(unsigned long req, void *arg)
 {
+	int r;
+
+	if (fake_buf_ioctl(&buf_ops, req, arg, &r))
+		return r;
 	switch (req) {
 	case VIDIOC_QUERYCAP:
-		return fake_querycap(arg);
+		return fake_querycap_camera(arg);
 	case VIDIOC_G_FMT:
-		return fake_fmt(arg);
-	case VIDIOC_REQBUFS:
-		return fake_reqbufs(arg);
-	case VIDIOC_QUERYBUF:
-		return fake_querybuf(arg);
-	case VIDIOC_QBUF:
-		return fake_qbuf(arg);
-	case VIDIOC_DQBUF:
-		return fake_dqbuf(arg);
+		return fake_yuyv_fmt(arg, W, H);
 	case VIDIOC_STREAMON:
 	case VIDIOC_STREAMOFF:
 		dev.streaming = req == VIDIOC_STREAMON;
@@ -167,52 +134,14 @@ static int fake_ioctl(unsigned long req, void *arg)
 			dev.n = 0;
 		return 0;
 	default:
-		return fail(EINVAL);	/* ENUM_FMT, G_PARM, G_CTRL: none */
+		return fake_fail(EINVAL);	/* ENUM_FMT, G_PARM, G_CTRL: none */
 	}
-}
-
-int ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-	int r;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (!is_fake(fd))
-		return (int)syscall(SYS_ioctl, fd, req, arg);
-	pthread_mutex_lock(&dev.lock);
-	r = fake_ioctl(req, arg);
-	pthread_mutex_unlock(&dev.lock);
-	return r;
 }
 
 /* A frame is ready whenever a buffer is queued and streaming is on. */
-int poll(struct pollfd *fds, nfds_t n, int timeout)
+static short fake_revents(short events)
 {
-	struct pollfd copy[8];
-	short fake = 0;
-	int r, f = -1;
-
-	if (n > 8)
-		return (int)syscall(SYS_poll, fds, n, timeout);
-	memcpy(copy, fds, n * sizeof(*fds));
-	for (nfds_t i = 0; i < n; i++) {
-		if (is_fake(fds[i].fd)) {
-			f = (int)i;
-			copy[i].fd = -1;
-			pthread_mutex_lock(&dev.lock);
-			fake = dev.streaming && dev.n ? POLLIN & fds[i].events : 0;
-			pthread_mutex_unlock(&dev.lock);
-		}
-	}
-	r = (int)syscall(SYS_poll, copy, n, fake ? 0 : timeout);
-	if (r < 0)
-		return r;
-	for (nfds_t i = 0; i < n; i++)
-		fds[i].revents = (int)i == f ? fake : copy[i].revents;
-	return r + (fake ? 1 : 0);
+	return dev.streaming && dev.n ? POLLIN & events : 0;
 }
 
 /* ---- a sink that checks each frame's sequence in its bytes ------------ */
@@ -255,25 +184,11 @@ static const struct zcap_sink_ops sink_ops = {
 };
 static const struct zcap_sink_config sink_cfg = { .name = "sink" };
 
-/* Mappings of the fake camera alive in this process. */
-static int live_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512];
-	int n = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		n += strstr(line, "memfd:fake-camera") != NULL;
-	if (f)
-		fclose(f);
-	return n;
-}
-
 static void dev_reset(void)
 {
 	struct stat st;
 
-	pthread_mutex_lock(&dev.lock);
+	pthread_mutex_lock(&fake_dev.lock);
 	dev.count = dev.memory = dev.seq = dev.reqbufs0 = dev.n = 0;
 	dev.max_grant = 0;
 	dev.no_dmabuf = dev.streaming = false;
@@ -281,24 +196,14 @@ static void dev_reset(void)
 	if (ftruncate(dev.mfd, (off_t)MAXB * SPAN))
 		tap_diag("ftruncate failed");
 	fstat(dev.mfd, &st);
-	dev.ino = st.st_ino;
-	pthread_mutex_unlock(&dev.lock);
+	fake_dev.ino = st.st_ino;
+	pthread_mutex_unlock(&fake_dev.lock);
 	memset(&sink, 0, sizeof(sink));
 }
 
 /* FRAMES frames (max_frames), then stop; @note: what the note must say. */
 /* The graph's log, every line appended. */
-static char graph_log[8192];
-
-static void log_line(void *user, enum zcap_log_level level, const char *filter,
-		     const char *msg)
-{
-	size_t n = strlen(graph_log);
-
-	(void)user;
-	snprintf(graph_log + n, sizeof(graph_log) - n, "%s: %s: %s\n",
-		 zcap_log_level_name(level), filter, msg);
-}
+static struct log_text graph_log;
 
 static void capture(const char *name, bool copy, const char *note)
 {
@@ -314,8 +219,8 @@ static void capture(const char *name, bool copy, const char *note)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
 	cfg.device = path;
 	zcap_graph_new(&g);
-	graph_log[0] = '\0';
-	zcap_graph_set_log(g, ZCAP_LOG_INFO, log_line, NULL);
+	graph_log.buf[0] = '\0';
+	zcap_graph_set_log(g, ZCAP_LOG_INFO, log_append, &graph_log);
 	r = zcap_v4l2_source_new(&cfg, &src);
 	if (!is(r, 0, "%s: the fake camera opens", name))
 		goto out;
@@ -342,18 +247,18 @@ static void capture(const char *name, bool copy, const char *note)
 	   note ? note : "");
 	if (note && !strstr(st.note, note))
 		tap_diag("note: %s", st.note);
-	ok(strstr(graph_log, copy ? "VIDIOC_REQBUFS(MMAP, " : "VIDIOC_REQBUFS(DMABUF, ") &&
-	   strstr(graph_log, "allocator chosen: ") &&
-	   (!note || strstr(graph_log, note)),
+	ok(strstr(graph_log.buf, copy ? "VIDIOC_REQBUFS(MMAP, " : "VIDIOC_REQBUFS(DMABUF, ") &&
+	   strstr(graph_log.buf, "allocator chosen: ") &&
+	   (!note || strstr(graph_log.buf, note)),
 	   "%s: the log has the allocator chosen, the REQBUFS grant and the note", name);
 	ok(zcap_allocator_outstanding(a) == 0 && dev.reqbufs0 >= 1 &&
-	   live_maps() == 0, "%s: stopped: every buffer back, REQBUFS(0), nothing mapped",
+	   fake_live_maps("memfd:fake-camera") == 0, "%s: stopped: every buffer back, REQBUFS(0), nothing mapped",
 	   name);
 out:
 	zcap_allocator_unref(a);
 	zcap_graph_destroy(g);
 	close(dev.mfd);
-	dev.ino = 0;
+	fake_dev.ino = 0;
 }
 
 int main(void)

@@ -19,16 +19,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/videodev2.h>
 
 #include <zcap/zcap.h>
 
+#define FAKE_V4L2_SHIM
+#include "fake_v4l2.h"
 #include "helpers.h"
 #include "tap.h"
 
@@ -40,27 +39,12 @@
 enum unplug { VIVID, UVC, POLLERR_ONLY };
 
 static struct {
-	pthread_mutex_t lock;
-	ino_t ino;
 	enum unplug how;
 	bool queued[MAX_BUFS];
 	uint32_t delivered;
 	bool unplugged;		/* GOOD_FRAMES delivered: the device went */
 	uint32_t streamoff_enodev;
-} dev = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static bool is_fake(int fd)
-{
-	struct stat st;
-
-	return dev.ino && fd >= 0 && !fstat(fd, &st) && st.st_ino == dev.ino;
-}
-
-static int fail(int e)
-{
-	errno = e;
-	return -1;
-}
+} dev;
 
 static int n_queued(void)
 {
@@ -77,42 +61,22 @@ static bool node_gone(void)
 	return dev.unplugged && dev.how == VIVID;
 }
 
-static int fake_querycap(struct v4l2_capability *c)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf((char *)c->driver, sizeof(c->driver), "fake");
-	snprintf((char *)c->card, sizeof(c->card), "fake camera");
-	c->device_caps = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING;
-	c->capabilities = c->device_caps | V4L2_CAP_DEVICE_CAPS;
-	return 0;
-}
-
-static int fake_g_fmt(struct v4l2_format *f)
-{
-	f->fmt.pix.pixelformat = V4L2_PIX_FMT_YUYV;
-	f->fmt.pix.width = W;
-	f->fmt.pix.height = H;
-	f->fmt.pix.bytesperline = W * 2;
-	f->fmt.pix.sizeimage = W * H * 2;
-	return 0;
-}
-
 static int fake_enum_fmt(struct v4l2_fmtdesc *d)
 {
 	if (d->index)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	d->pixelformat = V4L2_PIX_FMT_YUYV;
 	d->flags = 0;
 	return 0;
 }
 
-static int fake_qbuf(const struct v4l2_buffer *b)
+static int fake_qbuf(struct v4l2_buffer *b)
 {
 	/* uvcvideo: buf_prepare of a disconnected queue. */
 	if (dev.unplugged && dev.how == UVC)
-		return fail(ENODEV);
+		return fake_fail(ENODEV);
 	if (b->index >= MAX_BUFS)
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	dev.queued[b->index] = true;
 	return 0;
 }
@@ -125,7 +89,7 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 		;
 	/* POLLERR_ONLY: DQBUF has nothing to say; uvcvideo: all returned. */
 	if (i == MAX_BUFS || (dev.unplugged && dev.how == POLLERR_ONLY))
-		return fail(EAGAIN);
+		return fake_fail(EAGAIN);
 	dev.queued[i] = false;
 	b->index = i;
 	b->sequence = dev.delivered++;
@@ -146,7 +110,7 @@ static int fake_streamoff(void)
 	if (!dev.unplugged)
 		return 0;
 	dev.streamoff_enodev++;
-	return fail(ENODEV);
+	return fake_fail(ENODEV);
 }
 
 static int fake_reqbufs(struct v4l2_requestbuffers *r)
@@ -156,88 +120,49 @@ static int fake_reqbufs(struct v4l2_requestbuffers *r)
 	if (r->count > MAX_BUFS)
 		r->count = MAX_BUFS;
 	/* uvcvideo: REQBUFS(0) after the unplug fails too. */
-	return dev.unplugged ? fail(ENODEV) : 0;
+	return dev.unplugged ? fake_fail(ENODEV) : 0;
 }
+
+static const struct fake_buf_ops buf_ops = {
+	.reqbufs = fake_reqbufs,
+	.qbuf = fake_qbuf,
+	.dqbuf = fake_dqbuf,
+};
 
 static int fake_ioctl(unsigned long req, void *arg)
 {
+	int r;
+
 	if (req == VIDIOC_STREAMOFF)
 		return fake_streamoff();
 	if (node_gone())
-		return fail(ENODEV);
+		return fake_fail(ENODEV);
+	if (fake_buf_ioctl(&buf_ops, req, arg, &r))
+		return r;
 	switch (req) {
 	case VIDIOC_QUERYCAP:
-		return fake_querycap(arg);
+		return fake_querycap_camera(arg);
 	case VIDIOC_G_FMT:
-		return fake_g_fmt(arg);
+		return fake_yuyv_fmt(arg, W, H);
 	case VIDIOC_ENUM_FMT:
 		return fake_enum_fmt(arg);
-	case VIDIOC_REQBUFS:
-		return fake_reqbufs(arg);
-	case VIDIOC_QBUF:
-		return fake_qbuf(arg);
-	case VIDIOC_DQBUF:
-		return fake_dqbuf(arg);
 	case VIDIOC_STREAMON:
-		return dev.unplugged ? fail(ENODEV) : 0;
+		return dev.unplugged ? fake_fail(ENODEV) : 0;
 	default:
-		return fail(EINVAL);
+		return fake_fail(EINVAL);
 	}
 }
 
-int ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-	int r;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (!is_fake(fd))
-		return (int)syscall(SYS_ioctl, fd, req, arg);
-	pthread_mutex_lock(&dev.lock);
-	r = fake_ioctl(req, arg);
-	pthread_mutex_unlock(&dev.lock);
-	return r;
-}
-
-/* What poll() says for the fake device now. */
-static short fake_revents(void)
+/* What poll() says for the fake device now: errors whatever was asked. */
+static short fake_revents(short events)
 {
 	short r = 0;
 
-	pthread_mutex_lock(&dev.lock);
 	if (node_gone() || (dev.unplugged && dev.how == POLLERR_ONLY))
 		r = POLLERR | POLLHUP | POLLPRI;
 	else if (n_queued())
 		r = POLLIN;
-	pthread_mutex_unlock(&dev.lock);
-	return r;
-}
-
-int poll(struct pollfd *fds, nfds_t n, int timeout)
-{
-	struct pollfd copy[8];
-	short fake = 0;
-	int r, f = -1;
-
-	if (n > 8)
-		return (int)syscall(SYS_poll, fds, n, timeout);
-	memcpy(copy, fds, n * sizeof(*fds));
-	for (nfds_t i = 0; i < n; i++) {
-		if (is_fake(fds[i].fd)) {
-			f = (int)i;
-			copy[i].fd = -1;
-			fake = fake_revents() & (fds[i].events | POLLERR | POLLHUP);
-		}
-	}
-	r = (int)syscall(SYS_poll, copy, n, fake ? 0 : timeout);
-	if (r < 0)
-		return r;
-	for (nfds_t i = 0; i < n; i++)
-		fds[i].revents = (int)i == f ? fake : copy[i].revents;
-	return r + (fake ? 1 : 0);
+	return r & (events | POLLERR | POLLHUP);
 }
 
 /* ---- a sink that offers a (fake) dma-buf allocator and counts ---------- */
@@ -280,14 +205,14 @@ static void unplug_test(enum unplug how, const char *name)
 
 	mfd = memfd_create("fake-video", MFD_CLOEXEC);
 	fstat(mfd, &sb);
-	pthread_mutex_lock(&dev.lock);
+	pthread_mutex_lock(&fake_dev.lock);
 	memset(dev.queued, 0, sizeof(dev.queued));
-	dev.ino = sb.st_ino;
+	fake_dev.ino = sb.st_ino;
 	dev.how = how;
 	dev.delivered = 0;
 	dev.unplugged = false;
 	dev.streamoff_enodev = 0;
-	pthread_mutex_unlock(&dev.lock);
+	pthread_mutex_unlock(&fake_dev.lock);
 	received = received_errors = 0;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
 	cfg.device = path;
@@ -328,7 +253,7 @@ out:
 	zcap_allocator_unref(a);
 	zcap_graph_destroy(g);
 	close(mfd);
-	dev.ino = 0;
+	fake_dev.ino = 0;
 }
 
 int main(void)
