@@ -149,7 +149,7 @@ int zcap_capsink_new(struct zcap_capsink *cs, struct zcap_filter **out)
 	 */
 	const struct zcap_sink_config cfg = {
 		.name = "zcap-capture", .held = cs->png.path ? 2 : 1,
-		.flags = ZCAP_SINK_END_ON_ERROR,
+		.flags = ZCAP_SINK_END_ON_ERROR | ZCAP_SINK_SKIP_ERRORS,
 	};
 	int ret;
 

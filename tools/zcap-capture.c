@@ -524,7 +524,8 @@ int main(int argc, char **argv)
 		fputs(msg, stderr);
 		status = 1;
 	}
-	if (o.frames && kst.frames < o.frames && !interrupted)
+	/* Frames the device flagged bad were captured, and not written. */
+	if (o.frames && kst.frames + kst.errors < o.frames && !interrupted)
 		status = 1;
 	if (kst.last_error) {
 		fprintf(stderr, "%s: writing %s: %s\n", prog, o.output ? o.output : "",

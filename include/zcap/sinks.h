@@ -64,6 +64,15 @@ struct zcap_sink_config {
 };
 /* A receive error also ends the graph's wait with it (a full disk, a closed pipe). */
 #define ZCAP_SINK_END_ON_ERROR	(1u << 0)
+/*
+ * A sample the device flagged bad (ZCAP_SAMPLE_ERROR) is not given to the
+ * callback: it is counted in the stats' errors, not in its frames. For
+ * sinks that record frames: a USB camera unplugged mid-frame gives back
+ * its buffers flagged ERROR, holding half a frame or the stale frame of
+ * their previous use, with the old bytes used.
+ */
+#define ZCAP_SINK_SKIP_ERRORS	(1u << 1)
+#define ZCAP_SINK_FLAGS_ALL	(ZCAP_SINK_END_ON_ERROR | ZCAP_SINK_SKIP_ERRORS)
 
 /*
  * Make a sink filter calling @ops with @user. -EINVAL without @cfg, @ops,

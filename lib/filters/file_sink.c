@@ -300,7 +300,8 @@ int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
 	 * graph's wait.
 	 */
 	const struct zcap_sink_config sc = {
-		.name = "file-sink", .held = 1, .flags = ZCAP_SINK_END_ON_ERROR,
+		.name = "file-sink", .held = 1,
+		.flags = ZCAP_SINK_END_ON_ERROR | ZCAP_SINK_SKIP_ERRORS,
 	};
 	struct file_sink *fs;
 	int ret;

@@ -55,6 +55,18 @@ static void count(struct zcap_filter *f, struct zcap_sample *s, int ret,
 	zcap_filter_stats_unlock(f);
 }
 
+/* ZCAP_SINK_SKIP_ERRORS: a bad frame is counted, never recorded. */
+static void skip_error(struct zcap_filter *f, struct zcap_sample *s)
+{
+	struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
+
+	st->errors++;
+	zcap_filter_stats_unlock(f);
+	zcap_filter_log(f, ZCAP_LOG_INFO,
+			"sample %llu skipped: the device flagged it bad",
+			(unsigned long long)zcap_sample_sequence(s));
+}
+
 static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
 {
 	struct sink *k = zcap_pin_priv(pin);
@@ -63,6 +75,11 @@ static int sink_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	struct zcap_format cf;
 	int ret;
 
+	if ((k->flags & ZCAP_SINK_SKIP_ERRORS) &&
+	    (zcap_sample_flags(s) & ZCAP_SAMPLE_ERROR)) {
+		skip_error(f, s);
+		return 0;
+	}
 	fr.fmt = frame_format(pin, s, &cf);
 	fr.bytes = zcapi_sample_bytes(s);
 	ret = k->ops.receive(k->user, s, &fr);
@@ -161,7 +178,7 @@ static bool config_ok(const struct zcap_sink_config *cfg)
 	for (size_t i = 0; i < sizeof(cfg->reserved) / sizeof(cfg->reserved[0]); i++)
 		if (cfg->reserved[i])
 			return false;
-	return !(cfg->flags & ~ZCAP_SINK_END_ON_ERROR);
+	return !(cfg->flags & ~ZCAP_SINK_FLAGS_ALL);
 }
 
 int zcap_sink_new(const struct zcap_sink_config *cfg,

@@ -23,6 +23,9 @@
 
 /* ---- a source that delivers FRAMES samples on its own thread ---------- */
 
+/* Samples with an odd sequence come flagged bad by the device. */
+static bool odd_errors;
+
 struct src {
 	pthread_t th;
 	bool started;
@@ -49,6 +52,7 @@ static void *src_thread(void *arg)
 		zcap_sample_set_format(s, &fmt);
 		zcap_sample_set_sequence(s, (uint64_t)i);
 		zcap_sample_set_bytesused(s, 0, fmt.mem_size[0]);
+		zcap_sample_set_flags(s, odd_errors && (i & 1) ? ZCAP_SAMPLE_ERROR : 0);
 		/* A refused sample is the sink's to count, as for the V4L2 source. */
 		zcap_pin_deliver(c->out, s);
 		zcap_sample_unref(s);
@@ -251,9 +255,29 @@ static void test_errors(void)
 	is(w, -ENOSPC, "END_ON_ERROR: the graph's wait ends with the error");
 }
 
+/* FRAMES is 5: samples 1 and 3 are flagged. */
+static void test_skip_errors(void)
+{
+	struct ctl c = { 0 };
+	struct zcap_filter_stats st;
+	int w;
+
+	odd_errors = true;
+	run_graph(&c, 0, &w, &st);
+	ok(w == 0 && c.received == FRAMES && st.frames == FRAMES && st.errors == 2,
+	   "bad samples reach a callback by default, counted as frames and errors");
+	memset(&c, 0, sizeof(c));
+	run_graph(&c, ZCAP_SINK_SKIP_ERRORS, &w, &st);
+	ok(w == 0 && c.received == FRAMES - 2 && st.frames == FRAMES - 2 &&
+	   st.errors == 2 && !st.dropped,
+	   "SKIP_ERRORS: the 2 bad samples never reach the callback, counted as errors (%u received)",
+	   c.received);
+	odd_errors = false;
+}
+
 static void test_args(void)
 {
-	const struct zcap_sink_config cfg = { 0 }, bad = { .flags = 2 };
+	const struct zcap_sink_config cfg = { 0 }, bad = { .flags = 1u << 2 };
 	const struct zcap_sink_ops none = { 0 };
 	struct zcap_alloc_requirements req;
 	struct zcap_filter *f = (void *)1;
@@ -344,6 +368,7 @@ int main(void)
 {
 	test_counts();
 	test_errors();
+	test_skip_errors();
 	test_args();
 	test_guide_example();
 	return tap_done();
