@@ -24,9 +24,7 @@ DEBUG_SUITES ?= tests/vm/suites/smoke.sh tests/vm/suites/selftests.sh \
 # KASAN, lockdep and kmemleak under TCG: suites run a few times slower.
 DEBUG_TIMEOUT_SCALE ?= 4
 DURATION ?= 3600
-# SOAK_DEBUG=0: the soak boots Debian's kernels only. Under host load the
-# debug kernel's boot has been seen to stall for many minutes after it starts
-# /init (testing.md, "The soak").
+# SOAK_DEBUG=0: the soak boots Debian's kernels only.
 SOAK_DEBUG ?= 1
 
 .PHONY: debug-kernel check-debug-installed soak-installed

@@ -675,6 +675,28 @@ static unsigned int parse_size(const char *s, unsigned int *w, unsigned int *h)
 }
 
 /*
+ * With ZCAP_FAULTS_HOLD=FILE in the environment, a capture keeps its pool
+ * and its stream after its last frame until FILE exists (at most 120 s):
+ * a test that runs several at once can then see them all alive at one
+ * time however slowly each starts, rather than hoping they overlap.
+ */
+static void hold_until_released(void)
+{
+	const char *path = getenv("ZCAP_FAULTS_HOLD");
+	int waited;
+
+	if (!path || !*path)
+		return;
+	say("holding the pool until %s exists", path);
+	for (waited = 0; !stop && waited < 120 * 20; waited++) {
+		if (access(path, F_OK) == 0)
+			return;
+		usleep(50 * 1000);
+	}
+	say("released by %s", stop ? "a signal" : "the 120 s limit");
+}
+
+/*
  * capture DEV FRAMES [WxH]: stream FRAMES frames (0: until killed) into a
  * zcap pool. Exit 0 when all landed, 3 when the device went away (with a
  * message that says so), 1 on any other failure.
@@ -732,6 +754,7 @@ static int cmd_capture(int argc, char **argv)
 			return 1;
 		}
 	}
+	hold_until_released();
 	ret = cap_stop(&c);
 	cap_close(&c);
 	if (ret) {

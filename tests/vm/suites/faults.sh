@@ -341,23 +341,42 @@ if have_capture "vivid disconnect mid-stream: zcap-capture exits non-zero with a
 fi
 
 # --- 4 vivid devices streaming at once ------------------------------------
+# par_have_frames KIND: every capture of parallel_test has its 10 frames.
+par_have_frames() {
+	for j in 1 2 3 4; do
+		if [ "$1" = raw ]; then
+			grep -q 'holding the pool' "$OUT/par-$1-$j.log" 2>/dev/null || return 1
+		else
+			[ "$(stat -c %s "/tmp/par-$1-$j.raw" 2>/dev/null || echo 0)" -ge \
+				$((10 * FRAME_BYTES)) ] || return 1
+		fi
+	done
+}
+
 # parallel_test DESCRIPTION KIND: KIND raw or zcap-capture, 10 frames each.
+# Each keeps its pool until all four pools were seen alive at one time, so
+# that the overlap does not depend on how fast each one starts: a raw loop
+# holds its pool after its frames until $release exists; zcap-capture
+# runs until it is interrupted (SIGINT, a success), once it has 10 frames.
 parallel_test() {
 	desc=$1
 	kind=$2
 	pids=
+	release=/tmp/par-release-$kind
+	rm -f "$release"
 	i=0
 	for node in $nodes; do
 		i=$((i + 1))
 		if [ "$kind" = raw ]; then
-			timeout 120 "$F" capture "$node" 10 $SIZE >"$OUT/par-$kind-$i.log" 2>&1 &
+			ZCAP_FAULTS_HOLD=$release timeout 180 "$F" capture "$node" 10 $SIZE \
+				>"$OUT/par-$kind-$i.log" 2>&1 &
 		else
-			timeout 120 "$CAPTURE" -d "$node" -s $SIZE -f YUYV -n 10 --provider zcap \
-				-o "$OUT/par-$kind-$i.raw" >"$OUT/par-$kind-$i.log" 2>&1 &
+			timeout 180 "$CAPTURE" -d "$node" -s $SIZE -f YUYV --provider zcap \
+				-o "/tmp/par-$kind-$i.raw" >"$OUT/par-$kind-$i.log" 2>&1 &
 		fi
 		pids="$pids $!"
 	done
-	# Sample while they run: all four pools must be alive at one time.
+	# Until all four pools are alive and each capture has its 10 frames.
 	most=0
 	during=
 	t=0
@@ -372,9 +391,12 @@ parallel_test() {
 			most=$n
 			during=$(gauges)
 		fi
+		[ "$most" -ge 4 ] && par_have_frames "$kind" && break
 		t=$((t + 1))
 		sleep 0.1
 	done
+	touch "$release"
+	[ "$kind" = raw ] || kill -TERM $pids 2>/dev/null
 	ok=1
 	[ "$most" -ge 4 ] || ok=0
 	lines=
@@ -385,15 +407,17 @@ parallel_test() {
 		st=$?
 		detail=$(tail -n 1 "$OUT/par-$kind-$i.log")
 		if [ "$kind" != raw ]; then
-			got=$(stat -c %s "$OUT/par-$kind-$i.raw" 2>/dev/null || echo 0)
+			got=$(stat -c %s "/tmp/par-$kind-$i.raw" 2>/dev/null || echo 0)
 			detail="$((got / FRAME_BYTES)) frames written ($got bytes)"
-			[ "$got" -eq $((10 * FRAME_BYTES)) ] || ok=0
-			rm -f "$OUT/par-$kind-$i.raw"
+			[ "$got" -ge $((10 * FRAME_BYTES)) ] &&
+				[ $((got % FRAME_BYTES)) -eq 0 ] || ok=0
+			rm -f "/tmp/par-$kind-$i.raw"
 		fi
 		[ $st -eq 0 ] || ok=0
 		lines="$lines
 device $i: exit status $st; $detail"
 	done
+	rm -f "$release"
 	if took=$(wait_zero 5); then
 		freed="verified: every gauge back to zero $took after all four exited"
 	else

@@ -30,7 +30,7 @@ out=$ZCAP_RESULTS
 # Frames go to the guest's tmpfs (9p cannot write from a dma-buf mapping).
 tmp=$(mktemp -d /tmp/uvc-capture.XXXXXX)
 
-tap_plan 16
+tap_plan 18
 
 # summary NAME KEY: the rest of zcap-capture's summary line "KEY: ...".
 summary() {
@@ -112,6 +112,43 @@ zc_capture YUYV 640x480 15
 zc_capture YUYV 1280x720 6
 zc_capture MJPEG 640x480 15
 zc_capture MJPEG 1280x720 10
+
+# Drops, forced: the reader of zcap-capture's pipe starts late, so its
+# writes block, every buffer waits, and uvcvideo loses frames (its
+# sequence numbers jump). The summary's drops must be the gaps in the
+# camera's frame numbers.
+"$capture" -d "$cam" -f YUYV -s 640x480 -n 20 --provider zcap -o - 2>"$out/zc-drops.txt" |
+	{ sleep 3; cat >"$tmp/drops.raw"; }
+rc=${PIPESTATUS[0]}
+res=$("$check" --format YUYV --size 640x480 --expect 20 "$tmp/drops.raw" 2>&1)
+crc=$?
+d=$(dropped zc-drops)
+g=$(gaps "$res")
+if [ "$rc" -eq 0 ] && [ $crc -eq 0 ] && [ -n "$d" ] && [ "$d" -gt 0 ] && [ "$d" = "$g" ]; then
+	tap_pass "a reader 3 s late: $d frames dropped, the same as the gaps in the frame numbers ($res)"
+else
+	tap_fail "a reader 3 s late: frames dropped, the same as the gaps in the frame numbers"
+	tap_diag "exit $rc, check $crc: $res; dropped '$d', gaps '$g'" "$(cat "$out/zc-drops.txt")"
+fi
+rm -f "$tmp/drops.raw"
+
+# --png encodes the first frame off the capture's thread: the frames are
+# all written, the PNG is the camera's first frame's size.
+"$capture" -d "$cam" -f YUYV -s 640x480 -n 30 --provider zcap --png "$tmp/first.png" \
+	-o "$tmp/png.raw" >"$out/zc-png.txt" 2>&1
+rc=$?
+res=$("$check" --format YUYV --size 640x480 --expect 30 "$tmp/png.raw" 2>&1)
+crc=$?
+d=$(dropped zc-png)
+if [ $rc -eq 0 ] && [ $crc -eq 0 ] && [ "$d" = "$(gaps "$res")" ] &&
+	file "$tmp/first.png" | grep -q 'PNG image data, 640 x 480' &&
+	grep -q '^png: .*(640x480)' "$out/zc-png.txt"; then
+	tap_pass "--png: a 640x480 PNG, 30 frames intact alongside, $d dropped ($res)"
+else
+	tap_fail "--png: a 640x480 PNG, 30 frames intact alongside"
+	tap_diag "exit $rc, check $crc: $res" "$(file "$tmp/first.png")" "$(cat "$out/zc-png.txt")"
+fi
+rm -f "$tmp/png.raw" "$tmp/first.png"
 
 # The same stream through v4l2-ctl: each stream starts at frame 0, so
 # without drops the two files are the same bytes.
