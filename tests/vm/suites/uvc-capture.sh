@@ -30,7 +30,7 @@ out=$ZCAP_RESULTS
 # Frames go to the guest's tmpfs (9p cannot write from a dma-buf mapping).
 tmp=$(mktemp -d /tmp/uvc-capture.XXXXXX)
 
-tap_plan 18
+tap_plan 21
 
 # summary NAME KEY: the rest of zcap-capture's summary line "KEY: ...".
 summary() {
@@ -40,6 +40,14 @@ summary() {
 # dropped NAME: the drops on zcap-capture's "frames:" line.
 dropped() {
 	summary "$1" frames | sed -n 's/.* written, \([0-9]*\) dropped.*/\1/p'
+}
+
+# fourcc NAME: the V4L2 fourcc of a format name.
+fourcc() {
+	case $1 in
+	MJPEG) echo MJPG ;;
+	*) echo "$1" ;;
+	esac
 }
 
 # gaps RESULT: gaps=G of uvc_check's line.
@@ -187,21 +195,30 @@ else
 	tap_diag "$(cat "$out/ct-runs.out")"
 fi
 
-# The library's own file sink on a compressed format: each frame its
-# bytes used, so the file is a stream of whole JPEGs.
-"$ct" -d "$cam" -f MJPG -s 640x480 -p zcap -n 10 --sink file -o "$tmp/ct.mjpg" \
-	>"$out/ct-mjpeg.out" 2>&1
-res=$("$check" --format MJPEG --size 640x480 --expect 10 "$tmp/ct.mjpg" 2>&1)
-crc=$?
-if grep -q '^result ok' "$out/ct-mjpeg.out" && [ $crc -eq 0 ] &&
-	[ "$(ct_field ct-mjpeg copied)" = 0 ]; then
-	tap_pass "library: MJPEG 640x480 to a file, 10 whole JPEGs in order, 0 bytes copied ($res)"
-else
-	tap_fail "library: MJPEG 640x480 to a file, 10 whole JPEGs in order, 0 bytes copied"
-	tap_diag "check $crc: $res" "$(cat "$out/ct-mjpeg.out")"
-	cp "$tmp/ct.mjpg" "$out/" 2>/dev/null
-fi
-rm -f "$tmp/ct.mjpg"
+# The library (capture_test, the library's file sink) at every format and
+# size: each frame intact and in order (a compressed one as its bytes
+# used: whole JPEGs), 0 bytes copied.
+ct_capture() {
+	local fmt=$1 size=$2 n=$3 name="ct-$1-$2" res crc
+	"$ct" -d "$cam" -f "$(fourcc "$fmt")" -s "$size" -p zcap -n "$n" --sink file \
+		-o "$tmp/$name.raw" >"$out/$name.out" 2>&1
+	res=$("$check" --format "$fmt" --size "$size" --expect "$n" "$tmp/$name.raw" 2>&1)
+	crc=$?
+	if grep -q '^result ok' "$out/$name.out" && [ $crc -eq 0 ] &&
+		[ "$(ct_field "$name" copied)" = 0 ]; then
+		tap_pass "library: $fmt $size to a file, $n frames intact and in order, 0 bytes copied ($res)"
+	else
+		tap_fail "library: $fmt $size to a file, $n frames intact and in order, 0 bytes copied"
+		tap_diag "check $crc: $res" "$(cat "$out/$name.out")"
+		cp "$tmp/$name.raw" "$out/" 2>/dev/null
+	fi
+	rm -f "$tmp/$name.raw"
+}
+
+ct_capture YUYV 640x480 10
+ct_capture YUYV 1280x720 5
+ct_capture MJPEG 640x480 10
+ct_capture MJPEG 1280x720 8
 
 # --fps reaches the camera: its commit carries the interval asked for.
 "$capture" -d "$cam" -f YUYV -s 640x480 --fps 15 -n 5 --provider zcap \
