@@ -11,6 +11,8 @@
 #   uvc_unplug                  # unbind the gadget: uvcvideo sees a disconnect
 #   cam=$(uvc_replug) || ...    # bind again; prints the new node
 #   uvc_teardown                # unbind, remove, unload everything
+#   uvc_fourcc MJPEG            # MJPG: the V4L2 fourcc of a format name
+#   uvc_wait_bytes FILE BYTES PID; uvc_wait_exit PID TENTHS   # for captures
 #
 # uvc_setup and uvc_replug pass their arguments to the gadget's program,
 # tests/vm/uvc_gadget.c (--stall-after N, --count N). Its log goes to
@@ -191,8 +193,28 @@ uvc_replug() {
 	_uvc_plug "$@"
 }
 
-# Wait up to $2 tenths of a second for process $1 to end.
-_uvc_wait_exit() {
+# uvc_fourcc NAME: the V4L2 fourcc of one of the camera's format names.
+uvc_fourcc() {
+	case $1 in
+	MJPEG) echo MJPG ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# uvc_wait_bytes FILE BYTES PID: wait (at most 30 s) until FILE holds
+# BYTES, or process PID, which writes it, has ended.
+uvc_wait_bytes() {
+	n=0
+	while [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -lt "$2" ] &&
+		[ $n -lt 300 ] && _uvc_alive "$3"; do
+		n=$((n + 1))
+		sleep 0.1
+	done
+}
+
+# uvc_wait_exit PID TENTHS: wait up to TENTHS tenths of a second for
+# process PID to end; false if it still runs.
+uvc_wait_exit() {
 	n=0
 	while _uvc_alive "$1" && [ $n -lt "$2" ]; do
 		n=$((n + 1))
@@ -212,10 +234,10 @@ uvc_unplug() {
 	[ -n "$(cat "$UVC_G/UDC" 2>/dev/null)" ] || return 0
 	if _uvc_alive "$pid"; then
 		kill -TERM "$pid"
-		if ! _uvc_wait_exit "$pid" 100; then
+		if ! uvc_wait_exit "$pid" 100; then
 			_uvc_say "uvc_gadget did not exit on SIGTERM: killing it"
 			kill -KILL "$pid" 2>/dev/null
-			_uvc_wait_exit "$pid" 50
+			uvc_wait_exit "$pid" 50
 		fi
 	fi
 	rm -f "$UVC_STATE/pid"

@@ -42,14 +42,6 @@ dropped() {
 	summary "$1" frames | sed -n 's/.* written, \([0-9]*\) dropped.*/\1/p'
 }
 
-# fourcc NAME: the V4L2 fourcc of a format name.
-fourcc() {
-	case $1 in
-	MJPEG) echo MJPG ;;
-	*) echo "$1" ;;
-	esac
-}
-
 # gaps RESULT: gaps=G of uvc_check's line.
 gaps() {
 	echo "$1" | sed -n 's/.*gaps=\([0-9]*\).*/\1/p'
@@ -200,7 +192,7 @@ fi
 # used: whole JPEGs), 0 bytes copied.
 ct_capture() {
 	local fmt=$1 size=$2 n=$3 name="ct-$1-$2" res crc
-	"$ct" -d "$cam" -f "$(fourcc "$fmt")" -s "$size" -p zcap -n "$n" --sink file \
+	"$ct" -d "$cam" -f "$(uvc_fourcc "$fmt")" -s "$size" -p zcap -n "$n" --sink file \
 		-o "$tmp/$name.raw" >"$out/$name.out" 2>&1
 	res=$("$check" --format "$fmt" --size "$size" --expect "$n" "$tmp/$name.raw" 2>&1)
 	crc=$?
@@ -236,19 +228,9 @@ fi
 "$capture" -d "$cam" -f YUYV -s 640x480 --provider zcap -o "$tmp/unplug.raw" \
 	>"$out/zc-unplug.txt" 2>"$out/zc-unplug.err" &
 zpid=$!
-n=0
-while [ "$(stat -c %s "$tmp/unplug.raw" 2>/dev/null || echo 0)" -lt $((3 * 614400)) ] &&
-	[ $n -lt 300 ] && kill -0 $zpid 2>/dev/null; do
-	n=$((n + 1))
-	sleep 0.1
-done
+uvc_wait_bytes "$tmp/unplug.raw" $((3 * 614400)) $zpid
 uvc_unplug
-n=0
-while kill -0 $zpid 2>/dev/null && [ $n -lt 150 ]; do
-	n=$((n + 1))
-	sleep 0.1
-done
-if kill -0 $zpid 2>/dev/null; then
+if ! uvc_wait_exit $zpid 150; then
 	kill -KILL $zpid
 	wait $zpid
 	tap_fail "unplugged mid-stream: zcap-capture exits 1, 'capture stopped: device disconnected'"

@@ -26,14 +26,6 @@ now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# v4l2-ctl's fourcc for a format name.
-fourcc() {
-	case $1 in
-	MJPEG) echo MJPG ;;
-	*) echo "$1" ;;
-	esac
-}
-
 # capture NAME FMT WxH COUNT: v4l2-ctl captures COUNT frames to
 # $tmp/NAME.raw; its output in $tmp/NAME.out; sets $rate: the frame rate
 # between the first and the last buffer's timestamps, and the wall time.
@@ -41,7 +33,7 @@ capture() {
 	local name=$1 fmt=$2 size=$3 count=$4 t0 rc
 	t0=$(now_ms)
 	v4l2-ctl -d "$cam" \
-		--set-fmt-video="width=${size%x*},height=${size#*x},pixelformat=$(fourcc "$fmt")" \
+		--set-fmt-video="width=${size%x*},height=${size#*x},pixelformat=$(uvc_fourcc "$fmt")" \
 		--stream-mmap --stream-count="$count" --stream-to="$tmp/$name.raw" \
 		--verbose >"$tmp/$name.out" 2>&1
 	rc=$?
@@ -123,24 +115,14 @@ v4l2-ctl -d "$cam" --set-fmt-video=width=640,height=480,pixelformat=YUYV \
 	--stream-mmap --stream-count=100000 --stream-to="$tmp/unplug.raw" \
 	>"$tmp/unplug.out" 2>&1 &
 vpid=$!
-n=0
-while [ "$(stat -c %s "$tmp/unplug.raw" 2>/dev/null || echo 0)" -lt $((5 * 614400)) ] &&
-	[ $n -lt 300 ] && kill -0 $vpid 2>/dev/null; do
-	n=$((n + 1))
-	sleep 0.1
-done
+uvc_wait_bytes "$tmp/unplug.raw" $((5 * 614400)) $vpid
 if uvc_unplug; then
 	tap_pass "uvc_unplug mid-stream: the uvcvideo node goes away"
 else
 	tap_fail "uvc_unplug mid-stream: the uvcvideo node goes away"
 	tap_diag "$(tail -n 20 "$out/uvc_gadget.log")"
 fi
-n=0
-while kill -0 $vpid 2>/dev/null && [ $n -lt 100 ]; do
-	n=$((n + 1))
-	sleep 0.1
-done
-if kill -0 $vpid 2>/dev/null; then
+if ! uvc_wait_exit $vpid 100; then
 	kill -KILL $vpid
 	wait $vpid
 	tap_fail "v4l2-ctl stops on the unplug, its frames whole"
