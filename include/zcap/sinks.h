@@ -60,7 +60,12 @@ struct zcap_sink_config {
 	 */
 	uint32_t held;
 	uint32_t flags;		/* ZCAP_SINK_* */
-	uint32_t reserved[4];
+	/*
+	 * What the callback needs of a frame's layout (stride, padded
+	 * height, plane offsets), part of its requirements as held is; all
+	 * zero: nothing. Its reserved field must be 0.
+	 */
+	struct zcap_layout_constraints layout;
 };
 /* A receive error also ends the graph's wait with it (a full disk, a closed pipe). */
 #define ZCAP_SINK_END_ON_ERROR	(1u << 0)
@@ -76,7 +81,7 @@ struct zcap_sink_config {
 
 /*
  * Make a sink filter calling @ops with @user. -EINVAL without @cfg, @ops,
- * a receive op or @out, with unknown flags or reserved fields set. On
+ * a receive op or @out, with unknown flags or layout.reserved set. On
  * failure @ops->destroy is not called: @user stays the caller's.
  */
 int zcap_sink_new(const struct zcap_sink_config *cfg,

@@ -20,6 +20,7 @@ struct sink {
 	void *user;
 	uint32_t held;
 	uint32_t flags;
+	struct zcap_layout_constraints layout;
 };
 
 /* The layout of @s: its own, else the connection's (NULL: none). */
@@ -103,6 +104,7 @@ static int sink_requirements(struct zcap_pin *pin,
 
 	memset(req, 0, sizeof(*req));
 	req->held = k->held;
+	req->layout = k->layout;
 	return 0;
 }
 
@@ -175,10 +177,7 @@ static const struct zcap_filter_ops sink_ops = {
 
 static bool config_ok(const struct zcap_sink_config *cfg)
 {
-	for (size_t i = 0; i < sizeof(cfg->reserved) / sizeof(cfg->reserved[0]); i++)
-		if (cfg->reserved[i])
-			return false;
-	return !(cfg->flags & ~ZCAP_SINK_FLAGS_ALL);
+	return !cfg->layout.reserved && !(cfg->flags & ~ZCAP_SINK_FLAGS_ALL);
 }
 
 int zcap_sink_new(const struct zcap_sink_config *cfg,
@@ -201,6 +200,7 @@ int zcap_sink_new(const struct zcap_sink_config *cfg,
 	k->user = user;
 	k->held = cfg->held ? cfg->held : 1;
 	k->flags = cfg->flags;
+	k->layout = cfg->layout;
 	ret = zcap_filter_new(cfg->name ? cfg->name : "sink", &sink_ops, k, &f);
 	if (ret < 0) {
 		free(k);

@@ -278,10 +278,15 @@ static void test_skip_errors(void)
 static void test_args(void)
 {
 	const struct zcap_sink_config cfg = { 0 }, bad = { .flags = 1u << 2 };
+	const struct zcap_sink_config bad_layout = { .layout.reserved = 1 };
+	const struct zcap_sink_config laid = {
+		.held = 3,
+		.layout = { .stride_align = 256, .height_align = 16, .offset_align = 64 },
+	};
 	const struct zcap_sink_ops none = { 0 };
 	struct zcap_alloc_requirements req;
 	struct zcap_filter *f = (void *)1;
-	struct ctl c = { 0 };
+	struct ctl c = { 0 }, c2 = { 0 };
 
 	is(zcap_sink_new(NULL, &ctl_ops, NULL, &f), -EINVAL, "no config: EINVAL");
 	ok(f == NULL, "and *out NULL");
@@ -291,7 +296,17 @@ static void test_args(void)
 	is(zcap_sink_new(&bad, &ctl_ops, NULL, &f), -EINVAL, "unknown flags: EINVAL");
 	is(zcap_sink_new(&cfg, &ctl_ops, &c, &f), 0, "defaults");
 	zcap_pin_get_allocator_requirements(zcap_filter_pin(f, ZCAP_PIN_INPUT, 0), &req);
-	ok(req.held == 1 && !strcmp(zcap_filter_name(f), "sink"), "held 0 is 1, name 'sink'");
+	ok(req.held == 1 && !strcmp(zcap_filter_name(f), "sink") &&
+	   !req.layout.stride_align && !req.layout.height_align,
+	   "held 0 is 1, name 'sink', no layout constraint");
+	zcap_filter_destroy(f);
+	is(zcap_sink_new(&bad_layout, &ctl_ops, NULL, &f), -EINVAL,
+	   "layout.reserved set: EINVAL");
+	is(zcap_sink_new(&laid, &ctl_ops, &c2, &f), 0, "layout constraints");
+	zcap_pin_get_allocator_requirements(zcap_filter_pin(f, ZCAP_PIN_INPUT, 0), &req);
+	ok(req.held == 3 && req.layout.stride_align == 256 &&
+	   req.layout.height_align == 16 && req.layout.offset_align == 64,
+	   "its requirements carry them with held 3");
 	zcap_filter_destroy(f);
 	ok(c.destroyed == 1 && zcap_sink_user(NULL) == NULL,
 	   "destroyed with its filter; zcap_sink_user(NULL): NULL");
