@@ -7,7 +7,8 @@
 # (lib/libzcap.map): zcap_* only. Objects go to $(BUILD)/lib/obj/<layer>/.
 #
 # The DRM sink (lib/drm/) is a library of its own, libzcap-drm, so that
-# libzcap does not need libdrm: lib/drm/drm.mk.
+# libzcap does not need libdrm: lib/drm/drm.mk. The GStreamer allocator
+# library and plugin: lib/gst/gst.mk.
 #
 # For other fragments: LIBZCAP_SO, LIBZCAP_A, LIBZCAP_LIBS (what a static
 # link needs besides the archive), LIBZCAP_SRCS, LIBZCAP_CFLAGS (what the
@@ -97,15 +98,17 @@ uninstall-lib:
 install: install-lib
 
 include $(TOP)/lib/drm/drm.mk
+include $(TOP)/lib/gst/gst.mk
 
 # The layers of lib/ (Documentation/design.md, "Layers"): includes,
-# symbols between the objects (libzcap-drm's too), cycles; and libzcap.so
-# needs no libdrm. `make lint` runs it first, `make check` as a host test
+# symbols between the objects (libzcap-drm's and the GStreamer parts' too),
+# cycles; and libzcap.so needs neither libdrm nor GStreamer. `make lint` runs it first, `make check` as a host test
 # (one TAP line, the findings as diagnostics).
-LINT_LAYERS_ARGS = -n $(LIBZCAP_SO):libdrm $(LIBZCAP_OBJS) $(LIBZCAP_DRM_OBJS)
+LINT_LAYERS_ARGS = -n $(LIBZCAP_SO):libdrm -n $(LIBZCAP_SO):libgst \
+	$(LIBZCAP_OBJS) $(LIBZCAP_DRM_OBJS) $(GST_ALL_OBJS)
 
 .PHONY: lint-layers lint-layers-tap
-lint-layers: $(LIBZCAP_OBJS) $(LIBZCAP_DRM_OBJS) $(LIBZCAP_SO)
+lint-layers: $(LIBZCAP_OBJS) $(LIBZCAP_DRM_OBJS) $(GST_ALL_OBJS) $(LIBZCAP_SO)
 	@$(TOP)/scripts/check-layers.sh $(LINT_LAYERS_ARGS)
 
 HOST_TESTS += lint-layers-tap
@@ -123,4 +126,3 @@ lint-layers-tap:
 		status=1; \
 	fi; \
 	cat $$tap; exit $$status
-

@@ -34,6 +34,7 @@ v4l2:core providers
 filters:core
 dshow:core
 drm:core providers
+gst:core providers v4l2 filters
 '
 
 # Objects that are one object in several files, and why; they may call

@@ -15,13 +15,17 @@ set -euo pipefail
 # here. linux-source-* provides what Debian's kernels leave out
 # (kselftest_harness.h, checkpatch.pl, vicodec, v4l2-mem2mem), and the
 # whole source of the debug kernel (tests/debug/), which bc, flex, bison,
-# libelf-dev (objtool) and libssl-dev build.
+# libelf-dev (objtool) and libssl-dev build. The GStreamer plugin builds
+# against GStreamer's development files; its suite runs stock elements
+# (gst-launch-1.0, v4l2src, v4l2fwhtenc, filesink) around it.
 PACKAGES=(
 	gcc gcc-multilib make pkg-config sparse
 	bc flex bison libelf-dev libssl-dev
 	libdrm-dev libpng-dev libjpeg62-turbo-dev
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 	v4l-utils
+	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 	gnuplot-nox
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * What both elements use: the "zcap" debug category (libzcap's log goes
+ * there too) and the type of their provider property.
+ */
+#include "gstzcap.h"
+
+GST_DEBUG_CATEGORY(zcap_gst_debug);
+
+void zcap_gst_debug_init(void)
+{
+	GST_DEBUG_CATEGORY_INIT(zcap_gst_debug, "zcap", 0, "zcap elements and libzcap");
+}
+
+GType zcap_gst_provider_get_type(void)
+{
+	static const GEnumValue values[] = {
+		{ ZCAP_PROVIDER_AUTO, "zcap.ko, then the dma-heap, then udmabuf", "auto" },
+		{ ZCAP_PROVIDER_ZCAP, "zcap.ko pools (/dev/zcap)", "zcap" },
+		{ ZCAP_PROVIDER_DMA_HEAP, "The system dma-heap", "dma-heap" },
+		{ ZCAP_PROVIDER_UDMABUF, "udmabuf over memfd", "udmabuf" },
+		{ 0, NULL, NULL },
+	};
+	static GType type;
+
+	if (g_once_init_enter(&type))
+		g_once_init_leave(&type, g_enum_register_static("ZcapProvider", values));
+	return type;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the zcap GStreamer plugin's files share: the elements' types, the
+ * device probe and format mapping (src_caps.c), GstBuffers from samples
+ * (src_buffer.c) and the buffer pool of zcap memory (bufferpool.c).
+ */
+#ifndef ZCAP_GST_PLUGIN_H
+#define ZCAP_GST_PLUGIN_H
+
+#include <gst/base/gstpushsrc.h>
+#include <gst/video/video.h>
+
+#include <zcap/gst.h>
+#include <zcap/zcap.h>
+
+G_BEGIN_DECLS
+
+/* ---- common.c --------------------------------------------------------- */
+
+GST_DEBUG_CATEGORY_EXTERN(zcap_gst_debug);
+void zcap_gst_debug_init(void);
+/* The provider property's enum type. */
+#define ZCAP_GST_TYPE_PROVIDER (zcap_gst_provider_get_type())
+GType zcap_gst_provider_get_type(void);
+
+/* ---- src_caps.c: a V4L2 capture device's formats as caps ---------------- */
+
+#define ZCAP_GST_MAX_FORMATS 64
+
+struct zcap_gst_probe {
+	GstCaps *caps;		/* every format, size and rate the device offers */
+	uint32_t fourccs[ZCAP_GST_MAX_FORMATS];	/* V4L2's order: the first wins */
+	guint n_fourccs;
+	char card[64];		/* for messages */
+};
+
+/* The caps every zcapsrc could give: the pad template's. */
+GstCaps *zcap_gst_template_caps(void);
+/* Open @device and list what it captures; FALSE with @error set. */
+gboolean zcap_gst_probe(const char *device, struct zcap_gst_probe *out,
+			GError **error);
+void zcap_gst_probe_clear(struct zcap_gst_probe *p);
+
+/* What fixed caps ask of the device: a fourcc it has, a size, a rate. */
+struct zcap_gst_request {
+	uint32_t fourcc;
+	guint width, height;
+	guint fps_n, fps_d;	/* 0/0: the driver's */
+	gboolean compressed;	/* image/jpeg */
+	GstVideoInfo info;	/* raw formats: GStreamer's default layout */
+};
+gboolean zcap_gst_caps_request(const struct zcap_gst_probe *p, GstCaps *caps,
+			       struct zcap_gst_request *out);
+
+/* ---- src_buffer.c: a GstBuffer over a sample --------------------------- */
+
+/*
+ * @s as a GstBuffer of zcap memory, one GstMemory per block, laid out as
+ * @fmt says, with a GstVideoMeta for raw formats. NULL on failure.
+ */
+GstBuffer *zcap_gst_buffer_wrap(GstAllocator *alloc, struct zcap_sample *s,
+				const struct zcap_format *fmt,
+				const struct zcap_gst_request *rq);
+/*
+ * Is @zbuf (from zcap_gst_buffer_wrap) in GStreamer's default layout for
+ * @rq, so that a consumer without GstVideoMeta reads it right?
+ */
+gboolean zcap_gst_layout_is_default(GstBuffer *zbuf,
+				    const struct zcap_gst_request *rq);
+/* A copy of @zbuf in GStreamer's default layout, in system memory. */
+GstBuffer *zcap_gst_buffer_copy_default(GstBuffer *zbuf,
+					const struct zcap_gst_request *rq);
+
+/* ---- bufferpool.c ------------------------------------------------------ */
+
+#define ZCAP_GST_TYPE_BUFFER_POOL (zcap_gst_buffer_pool_get_type())
+G_DECLARE_FINAL_TYPE(GstZcapBufferPool, zcap_gst_buffer_pool, ZCAP_GST,
+		     BUFFER_POOL, GstBufferPool)
+GstBufferPool *zcap_gst_buffer_pool_new(enum zcap_provider provider);
+/* Buffers the pool took from zcap allocators so far (for the tests' logs). */
+guint zcap_gst_buffer_pool_n_allocated(GstZcapBufferPool *pool);
+
+/* ---- the elements ------------------------------------------------------ */
+
+#define ZCAP_GST_TYPE_SRC (zcap_gst_src_get_type())
+G_DECLARE_FINAL_TYPE(GstZcapSrc, zcap_gst_src, ZCAP_GST, SRC, GstPushSrc)
+
+#define ZCAP_GST_TYPE_POOL (zcap_gst_pool_get_type())
+G_DECLARE_FINAL_TYPE(GstZcapPool, zcap_gst_pool, ZCAP_GST, POOL, GstBaseTransform)
+
+G_END_DECLS
+
+#endif /* ZCAP_GST_PLUGIN_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * zcapsrc's object, shared by the element (zcapsrc.c) and its zcap graph
+ * (src_graph.c): a V4L2 source of libzcap feeding a sink whose callback
+ * queues each sample for the streaming thread's create().
+ */
+#ifndef ZCAP_GST_SRC_H
+#define ZCAP_GST_SRC_H
+
+#include "gstzcap.h"
+
+struct _GstZcapSrc {
+	GstPushSrc parent;
+
+	/* Properties, under the object lock. */
+	gchar *device;
+	enum zcap_provider provider;
+	guint extra_buffers;
+	gint timeout_ms;
+	guint stride;
+
+	/* Between start and stop (the streaming thread's, and set_caps'). */
+	struct zcap_gst_probe probe;
+	struct zcap_gst_request rq;
+	gboolean have_request;
+	gboolean downstream_meta;	/* downstream takes GstVideoMeta */
+	guint downstream_min;		/* buffers downstream holds at once */
+	struct zcap_layout_constraints layout;	/* downstream's alignment */
+	GstAllocator *alloc;		/* GstZcapAllocator wrapping samples */
+	struct zcap_graph *graph;
+	struct zcap_filter *source;	/* in graph */
+	uint64_t next_seq;		/* sequence expected next */
+	gboolean warned_copy;
+
+	/* The sink callback's queue: samples from the zcap source's thread. */
+	GMutex lock;
+	GCond cond;
+	GQueue queue;			/* struct zcap_gst_item * */
+	gboolean flushing;		/* unlock(): create() returns FLUSHING */
+	gboolean eos;			/* the source ended its stream */
+};
+
+/* One queued sample, with its layout copied while it was valid. */
+struct zcap_gst_item {
+	struct zcap_sample *s;		/* a reference */
+	struct zcap_format fmt;
+	gboolean has_fmt;
+};
+
+/* src_graph.c */
+gboolean zcap_gst_src_graph_start(GstZcapSrc *self, GError **error);
+void zcap_gst_src_graph_stop(GstZcapSrc *self);
+void zcap_gst_item_free(struct zcap_gst_item *it);
+/* The zcap source's note and statistics, for messages. */
+void zcap_gst_src_graph_stats(GstZcapSrc *self, struct zcap_filter_stats *st);
+
+#endif /* ZCAP_GST_SRC_H */

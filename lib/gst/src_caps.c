@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * zcapsrc's caps: what a V4L2 capture device offers (VIDIOC_ENUM_FMT,
+ * _FRAMESIZES, _FRAMEINTERVALS) as GStreamer caps, and back from fixed
+ * caps to the fourcc, size and rate to ask the device for.
+ *
+ * V4L2's multi-memory fourccs (NV12M: each plane a dma-buf of its own)
+ * map to the same GStreamer format as their single-memory twins: a
+ * GstBuffer of several memories with a GstVideoMeta says the same thing.
+ * Where a device has both, the first it lists wins.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/videodev2.h>
+
+#include "gstzcap.h"
+
+struct fmt_map {
+	uint32_t fourcc;
+	GstVideoFormat gst;	/* UNKNOWN: image/jpeg */
+};
+
+static const struct fmt_map fmt_maps[] = {
+	{ V4L2_PIX_FMT_YUYV, GST_VIDEO_FORMAT_YUY2 },
+	{ V4L2_PIX_FMT_UYVY, GST_VIDEO_FORMAT_UYVY },
+	{ V4L2_PIX_FMT_YVYU, GST_VIDEO_FORMAT_YVYU },
+	{ V4L2_PIX_FMT_VYUY, GST_VIDEO_FORMAT_VYUY },
+	{ V4L2_PIX_FMT_NV12, GST_VIDEO_FORMAT_NV12 },
+	{ V4L2_PIX_FMT_NV12M, GST_VIDEO_FORMAT_NV12 },
+	{ V4L2_PIX_FMT_NV21, GST_VIDEO_FORMAT_NV21 },
+	{ V4L2_PIX_FMT_NV21M, GST_VIDEO_FORMAT_NV21 },
+	{ V4L2_PIX_FMT_NV16, GST_VIDEO_FORMAT_NV16 },
+	{ V4L2_PIX_FMT_NV16M, GST_VIDEO_FORMAT_NV16 },
+	{ V4L2_PIX_FMT_NV61, GST_VIDEO_FORMAT_NV61 },
+	{ V4L2_PIX_FMT_NV61M, GST_VIDEO_FORMAT_NV61 },
+	{ V4L2_PIX_FMT_YUV420, GST_VIDEO_FORMAT_I420 },
+	{ V4L2_PIX_FMT_YUV420M, GST_VIDEO_FORMAT_I420 },
+	{ V4L2_PIX_FMT_YVU420, GST_VIDEO_FORMAT_YV12 },
+	{ V4L2_PIX_FMT_YVU420M, GST_VIDEO_FORMAT_YV12 },
+	{ V4L2_PIX_FMT_YUV422P, GST_VIDEO_FORMAT_Y42B },
+	{ V4L2_PIX_FMT_RGB24, GST_VIDEO_FORMAT_RGB },
+	{ V4L2_PIX_FMT_BGR24, GST_VIDEO_FORMAT_BGR },
+	{ V4L2_PIX_FMT_XBGR32, GST_VIDEO_FORMAT_BGRx },
+	{ V4L2_PIX_FMT_ABGR32, GST_VIDEO_FORMAT_BGRA },
+	{ V4L2_PIX_FMT_XRGB32, GST_VIDEO_FORMAT_xRGB },
+	{ V4L2_PIX_FMT_ARGB32, GST_VIDEO_FORMAT_ARGB },
+	{ V4L2_PIX_FMT_RGB565, GST_VIDEO_FORMAT_RGB16 },
+	{ V4L2_PIX_FMT_GREY, GST_VIDEO_FORMAT_GRAY8 },
+	{ V4L2_PIX_FMT_MJPEG, GST_VIDEO_FORMAT_UNKNOWN },
+	{ V4L2_PIX_FMT_JPEG, GST_VIDEO_FORMAT_UNKNOWN },
+};
+
+static const struct fmt_map *fmt_map_of(uint32_t fourcc)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(fmt_maps); i++)
+		if (fmt_maps[i].fourcc == fourcc)
+			return &fmt_maps[i];
+	return NULL;
+}
+
+GstCaps *zcap_gst_template_caps(void)
+{
+	GstCaps *caps = gst_caps_new_empty();
+
+	for (guint i = 0; i < G_N_ELEMENTS(fmt_maps); i++) {
+		GstStructure *st;
+
+		if (fmt_maps[i].gst == GST_VIDEO_FORMAT_UNKNOWN)
+			st = gst_structure_new_empty("image/jpeg");
+		else
+			st = gst_structure_new("video/x-raw", "format", G_TYPE_STRING,
+					       gst_video_format_to_string(fmt_maps[i].gst),
+					       NULL);
+		gst_structure_set(st, "width", GST_TYPE_INT_RANGE, 1, G_MAXINT,
+				  "height", GST_TYPE_INT_RANGE, 1, G_MAXINT,
+				  "framerate", GST_TYPE_FRACTION_RANGE, 0, 1,
+				  G_MAXINT, 1, NULL);
+		caps = gst_caps_merge_structure(caps, st);
+	}
+	return caps;
+}
+
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fd, req, arg);
+	} while (ret < 0 && errno == EINTR);
+	return ret;
+}
+
+/* The rates of one size: a list of discrete ones, or a range. */
+static void set_rates(int fd, uint32_t fourcc, guint w, guint h, GstStructure *st)
+{
+	struct v4l2_frmivalenum fi = { .pixel_format = fourcc, .width = w, .height = h };
+	GValue list = G_VALUE_INIT, v = G_VALUE_INIT;
+
+	g_value_init(&list, GST_TYPE_LIST);
+	g_value_init(&v, GST_TYPE_FRACTION);
+	for (; xioctl(fd, VIDIOC_ENUM_FRAMEINTERVALS, &fi) == 0; fi.index++) {
+		if (fi.type != V4L2_FRMIVAL_TYPE_DISCRETE) {
+			/* A rate is the inverse of an interval. */
+			gst_structure_set(st, "framerate", GST_TYPE_FRACTION_RANGE,
+					  fi.stepwise.max.denominator, fi.stepwise.max.numerator,
+					  fi.stepwise.min.denominator, fi.stepwise.min.numerator,
+					  NULL);
+			goto out;
+		}
+		if (!fi.discrete.numerator)
+			continue;
+		gst_value_set_fraction(&v, fi.discrete.denominator, fi.discrete.numerator);
+		gst_value_list_append_value(&list, &v);
+	}
+	if (gst_value_list_get_size(&list) == 1)
+		gst_structure_set_value(st, "framerate", gst_value_list_get_value(&list, 0));
+	else if (gst_value_list_get_size(&list) > 1)
+		gst_structure_set_value(st, "framerate", &list);
+	else	/* the driver does not say: any */
+		gst_structure_set(st, "framerate", GST_TYPE_FRACTION_RANGE, 0, 1,
+				  G_MAXINT, 1, NULL);
+out:
+	g_value_unset(&v);
+	g_value_unset(&list);
+}
+
+static GstStructure *new_structure(const struct fmt_map *m)
+{
+	if (m->gst == GST_VIDEO_FORMAT_UNKNOWN)
+		return gst_structure_new("image/jpeg", "parsed", G_TYPE_BOOLEAN,
+					 TRUE, NULL);
+	return gst_structure_new("video/x-raw", "format", G_TYPE_STRING,
+				 gst_video_format_to_string(m->gst), NULL);
+}
+
+/* Every size of one format, with its rates, into @caps. */
+static GstCaps *add_sizes(int fd, const struct fmt_map *m, GstCaps *caps)
+{
+	struct v4l2_frmsizeenum fs = { .pixel_format = m->fourcc };
+	GstStructure *st;
+
+	for (; xioctl(fd, VIDIOC_ENUM_FRAMESIZES, &fs) == 0; fs.index++) {
+		st = new_structure(m);
+		if (fs.type == V4L2_FRMSIZE_TYPE_DISCRETE) {
+			gst_structure_set(st, "width", G_TYPE_INT, fs.discrete.width,
+					  "height", G_TYPE_INT, fs.discrete.height, NULL);
+			set_rates(fd, m->fourcc, fs.discrete.width,
+				  fs.discrete.height, st);
+		} else {
+			gst_structure_set(st, "width", GST_TYPE_INT_RANGE,
+					  fs.stepwise.min_width, fs.stepwise.max_width,
+					  "height", GST_TYPE_INT_RANGE,
+					  fs.stepwise.min_height, fs.stepwise.max_height,
+					  NULL);
+			set_rates(fd, m->fourcc, fs.stepwise.max_width,
+				  fs.stepwise.max_height, st);
+		}
+		caps = gst_caps_merge_structure(caps, st);
+		if (fs.type != V4L2_FRMSIZE_TYPE_DISCRETE)
+			break;
+	}
+	return caps;
+}
+
+static gboolean probe_fd(int fd, struct zcap_gst_probe *p, GError **error)
+{
+	struct v4l2_capability cap = { 0 };
+	struct v4l2_fmtdesc d = { 0 };
+	uint32_t caps;
+
+	if (xioctl(fd, VIDIOC_QUERYCAP, &cap)) {
+		g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+			    "not a V4L2 device (VIDIOC_QUERYCAP: %s)", g_strerror(errno));
+		return FALSE;
+	}
+	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps : cap.capabilities;
+	if (caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE)
+		d.type = V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	else if (caps & V4L2_CAP_VIDEO_CAPTURE)
+		d.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	else {
+		g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+			    "%s is not a video capture device", cap.card);
+		return FALSE;
+	}
+	g_strlcpy(p->card, (const char *)cap.card, sizeof(p->card));
+	p->caps = gst_caps_new_empty();
+	for (; xioctl(fd, VIDIOC_ENUM_FMT, &d) == 0; d.index++) {
+		const struct fmt_map *m = fmt_map_of(d.pixelformat);
+
+		if (!m || p->n_fourccs == ZCAP_GST_MAX_FORMATS)
+			continue;
+		p->fourccs[p->n_fourccs++] = m->fourcc;
+		p->caps = add_sizes(fd, m, p->caps);
+	}
+	if (gst_caps_is_empty(p->caps)) {
+		g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+			    "%s offers no format zcapsrc knows", p->card);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean zcap_gst_probe(const char *device, struct zcap_gst_probe *out,
+			GError **error)
+{
+	gboolean ok;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	fd = open(device, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		g_set_error(error, GST_RESOURCE_ERROR,
+			    errno == ENOENT ? GST_RESOURCE_ERROR_NOT_FOUND :
+			    GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+			    "cannot open %s: %s", device, g_strerror(errno));
+		return FALSE;
+	}
+	ok = probe_fd(fd, out, error);
+	close(fd);
+	if (!ok)
+		zcap_gst_probe_clear(out);
+	return ok;
+}
+
+void zcap_gst_probe_clear(struct zcap_gst_probe *p)
+{
+	gst_clear_caps(&p->caps);
+	p->n_fourccs = 0;
+}
+
+/* The device's first fourcc that gives @st's format. */
+static uint32_t fourcc_for(const struct zcap_gst_probe *p, const GstStructure *st,
+			   gboolean *compressed)
+{
+	gboolean jpeg = gst_structure_has_name(st, "image/jpeg");
+	GstVideoFormat want = GST_VIDEO_FORMAT_UNKNOWN;
+
+	if (!jpeg)
+		want = gst_video_format_from_string(gst_structure_get_string(st, "format"));
+	*compressed = jpeg;
+	for (guint i = 0; i < p->n_fourccs; i++) {
+		const struct fmt_map *m = fmt_map_of(p->fourccs[i]);
+
+		if (jpeg ? m->gst == GST_VIDEO_FORMAT_UNKNOWN : m->gst == want)
+			return m->fourcc;
+	}
+	return 0;
+}
+
+gboolean zcap_gst_caps_request(const struct zcap_gst_probe *p, GstCaps *caps,
+			       struct zcap_gst_request *out)
+{
+	GstStructure *st;
+	gint w = 0, h = 0, n = 0, d = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!gst_caps_is_fixed(caps))
+		return FALSE;
+	st = gst_caps_get_structure(caps, 0);
+	out->fourcc = fourcc_for(p, st, &out->compressed);
+	if (!out->fourcc || !gst_structure_get_int(st, "width", &w) ||
+	    !gst_structure_get_int(st, "height", &h) || w <= 0 || h <= 0)
+		return FALSE;
+	if (!out->compressed && !gst_video_info_from_caps(&out->info, caps))
+		return FALSE;
+	if (gst_structure_get_fraction(st, "framerate", &n, &d) && n > 0 && d > 0) {
+		out->fps_n = n;
+		out->fps_d = d;
+	}
+	out->width = w;
+	out->height = h;
+	return TRUE;
+}

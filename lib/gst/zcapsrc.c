@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * zcapsrc: a live GStreamer source over libzcap's V4L2 source. Each
+ * buffer it pushes is a zcap sample as GstDmaBufMemory (src_buffer.c);
+ * the sample goes back to the device only when GStreamer frees the
+ * buffer. Caps come from the device (src_caps.c); downstream's
+ * ALLOCATION answer becomes the zcap sink's requirements (src_graph.c).
+ *
+ * Timestamps are the driver's (CLOCK_MONOTONIC, the clock GStreamer's
+ * system clock runs on) less the element's base time; a frame lost
+ * before a buffer sets DISCONT on it, a frame the device flagged bad
+ * CORRUPTED.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "src.h"
+
+#define GST_CAT_DEFAULT zcap_gst_debug
+
+enum {
+	PROP_0,
+	PROP_DEVICE,
+	PROP_PROVIDER,
+	PROP_EXTRA_BUFFERS,
+	PROP_TIMEOUT,
+	PROP_STRIDE,
+};
+
+#define DEFAULT_DEVICE "/dev/video0"
+#define DEFAULT_TIMEOUT_MS 5000
+/* How often create() looks at the graph for an error while no frame comes. */
+#define POLL_US (50 * G_TIME_SPAN_MILLISECOND)
+
+G_DEFINE_TYPE(GstZcapSrc, zcap_gst_src, GST_TYPE_PUSH_SRC)
+
+static void zcap_gst_src_set_property(GObject *obj, guint id,
+				      const GValue *value, GParamSpec *pspec)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(obj);
+
+	GST_OBJECT_LOCK(self);
+	switch (id) {
+	case PROP_DEVICE:
+		g_free(self->device);
+		self->device = g_value_dup_string(value);
+		break;
+	case PROP_PROVIDER:
+		self->provider = g_value_get_enum(value);
+		break;
+	case PROP_EXTRA_BUFFERS:
+		self->extra_buffers = g_value_get_uint(value);
+		break;
+	case PROP_TIMEOUT:
+		self->timeout_ms = g_value_get_int(value);
+		break;
+	case PROP_STRIDE:
+		self->stride = g_value_get_uint(value);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
+		break;
+	}
+	GST_OBJECT_UNLOCK(self);
+}
+
+static void zcap_gst_src_get_property(GObject *obj, guint id, GValue *value,
+				      GParamSpec *pspec)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(obj);
+
+	GST_OBJECT_LOCK(self);
+	switch (id) {
+	case PROP_DEVICE:
+		g_value_set_string(value, self->device);
+		break;
+	case PROP_PROVIDER:
+		g_value_set_enum(value, self->provider);
+		break;
+	case PROP_EXTRA_BUFFERS:
+		g_value_set_uint(value, self->extra_buffers);
+		break;
+	case PROP_TIMEOUT:
+		g_value_set_int(value, self->timeout_ms);
+		break;
+	case PROP_STRIDE:
+		g_value_set_uint(value, self->stride);
+		break;
+	default:
+		G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, pspec);
+		break;
+	}
+	GST_OBJECT_UNLOCK(self);
+}
+
+static gboolean zcap_gst_src_start(GstBaseSrc *bsrc)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+	GError *err = NULL;
+	gchar *device;
+
+	GST_OBJECT_LOCK(self);
+	device = g_strdup(self->device);
+	GST_OBJECT_UNLOCK(self);
+	if (!zcap_gst_probe(device, &self->probe, &err)) {
+		/* The probe chose the code (NOT_FOUND, OPEN_READ_WRITE, SETTINGS). */
+		gst_element_message_full(GST_ELEMENT(self), GST_MESSAGE_ERROR,
+					 err->domain, err->code, g_strdup(err->message),
+					 g_strdup_printf("device %s", device), __FILE__,
+					 GST_FUNCTION, __LINE__);
+		g_clear_error(&err);
+		g_free(device);
+		return FALSE;
+	}
+	GST_INFO_OBJECT(self, "%s (%s): %" GST_PTR_FORMAT, device,
+			self->probe.card, self->probe.caps);
+	g_free(device);
+	self->have_request = FALSE;
+	self->flushing = FALSE;
+	self->warned_copy = FALSE;
+	return TRUE;
+}
+
+static gboolean zcap_gst_src_stop(GstBaseSrc *bsrc)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+
+	/* Buffers still downstream keep their samples: they outlive the graph. */
+	zcap_gst_src_graph_stop(self);
+	zcap_gst_probe_clear(&self->probe);
+	self->have_request = FALSE;
+	return TRUE;
+}
+
+static GstCaps *zcap_gst_src_get_caps(GstBaseSrc *bsrc, GstCaps *filter)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+	GstCaps *caps;
+
+	/* Before start the device is not open: what any device could give. */
+	if (self->probe.caps)
+		caps = gst_caps_ref(self->probe.caps);
+	else
+		caps = gst_pad_get_pad_template_caps(GST_BASE_SRC_PAD(bsrc));
+	if (filter) {
+		GstCaps *tmp = gst_caps_intersect_full(filter, caps,
+						       GST_CAPS_INTERSECT_FIRST);
+
+		gst_caps_unref(caps);
+		caps = tmp;
+	}
+	return caps;
+}
+
+/* Unconstrained, a camera's usual: nearest 640x480, then the fastest rate. */
+static GstCaps *zcap_gst_src_fixate(GstBaseSrc *bsrc, GstCaps *caps)
+{
+	GstStructure *st;
+
+	caps = gst_caps_make_writable(caps);
+	caps = gst_caps_truncate(caps);
+	st = gst_caps_get_structure(caps, 0);
+	gst_structure_fixate_field_nearest_int(st, "width", 640);
+	gst_structure_fixate_field_nearest_int(st, "height", 480);
+	gst_structure_fixate_field_nearest_fraction(st, "framerate", G_MAXINT, 1);
+	return GST_BASE_SRC_CLASS(zcap_gst_src_parent_class)->fixate(bsrc, caps);
+}
+
+static gboolean zcap_gst_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+
+	if (!zcap_gst_caps_request(&self->probe, caps, &self->rq)) {
+		GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+				  ("%s cannot capture %" GST_PTR_FORMAT,
+				   self->probe.card, caps), (NULL));
+		return FALSE;
+	}
+	self->have_request = TRUE;
+	GST_INFO_OBJECT(self, "caps %" GST_PTR_FORMAT, caps);
+	return TRUE;
+}
+
+/* What downstream's ALLOCATION answer asks: buffers held, meta, alignment. */
+static void read_allocation(GstZcapSrc *self, GstQuery *query)
+{
+	GstBufferPool *pool = NULL;
+	GstAllocationParams params;
+	guint size, min = 0, max;
+
+	memset(&self->layout, 0, sizeof(self->layout));
+	if (gst_query_get_n_allocation_pools(query) > 0)
+		gst_query_parse_nth_allocation_pool(query, 0, &pool, &size, &min, &max);
+	if (pool) {
+		GstStructure *config = gst_buffer_pool_get_config(pool);
+		GstVideoAlignment va;
+
+		if (gst_buffer_pool_config_has_option(config,
+				GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT) &&
+		    gst_buffer_pool_config_get_video_alignment(config, &va))
+			for (guint i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+				self->layout.stride_align = MAX(self->layout.stride_align,
+								va.stride_align[i] + 1);
+		gst_structure_free(config);
+		gst_object_unref(pool);
+	}
+	if (gst_query_get_n_allocation_params(query) > 0) {
+		gst_query_parse_nth_allocation_param(query, 0, NULL, &params);
+		if (params.align)
+			self->layout.offset_align = params.align + 1;
+	}
+	if (self->layout.stride_align == 1)
+		self->layout.stride_align = 0;
+	self->downstream_min = min;
+	self->downstream_meta =
+		gst_query_find_allocation_meta(query, GST_VIDEO_META_API_TYPE, NULL);
+	/* Our buffers are our own: GstBaseSrc must not start downstream's pool. */
+	while (gst_query_get_n_allocation_pools(query) > 0)
+		gst_query_remove_nth_allocation_pool(query, 0);
+}
+
+static gboolean zcap_gst_src_decide_allocation(GstBaseSrc *bsrc, GstQuery *query)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+	GError *err = NULL;
+
+	if (!self->have_request)
+		return FALSE;
+	read_allocation(self, query);
+	GST_INFO_OBJECT(self, "downstream holds %u, %s GstVideoMeta, stride align %u, offset align %u",
+			self->downstream_min, self->downstream_meta ? "takes" : "does not take",
+			self->layout.stride_align, self->layout.offset_align);
+	if (!zcap_gst_src_graph_start(self, &err)) {
+		GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", err->message), (NULL));
+		g_clear_error(&err);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static GstFlowReturn stream_error(GstZcapSrc *self, int err)
+{
+	struct zcap_filter_stats st;
+
+	zcap_gst_src_graph_stats(self, &st);
+	if (err == ZCAP_E_DISCONNECTED || err == -ENODEV || err == -ENXIO)
+		GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
+				  ("Device '%s' was disconnected.", self->device),
+				  ("%s", st.note));
+	else
+		GST_ELEMENT_ERROR(self, RESOURCE, READ,
+				  ("Could not read from '%s': %s", self->device,
+				   zcap_strerror(err)), ("%s", st.note));
+	return GST_FLOW_ERROR;
+}
+
+/* The next sample, or why there is none. Called with self->lock held. */
+static GstFlowReturn wait_item(GstZcapSrc *self, struct zcap_gst_item **out)
+{
+	int ret;
+
+	for (;;) {
+		*out = g_queue_pop_head(&self->queue);
+		if (*out)
+			return GST_FLOW_OK;
+		if (self->flushing)
+			return GST_FLOW_FLUSHING;
+		if (self->eos)
+			return GST_FLOW_EOS;
+		if (!self->graph)
+			return GST_FLOW_NOT_NEGOTIATED;
+		/* An error is posted to the graph, not queued: look, then wait. */
+		g_mutex_unlock(&self->lock);
+		ret = zcap_graph_wait(self->graph, 0);
+		g_mutex_lock(&self->lock);
+		if (ret == 0)
+			return GST_FLOW_EOS;
+		if (ret != ZCAP_E_TIMEOUT) {
+			g_mutex_unlock(&self->lock);
+			stream_error(self, ret);
+			g_mutex_lock(&self->lock);
+			return GST_FLOW_ERROR;
+		}
+		if (!g_queue_is_empty(&self->queue) || self->flushing)
+			continue;
+		g_cond_wait_until(&self->cond, &self->lock,
+				  g_get_monotonic_time() + POLL_US);
+	}
+}
+
+/* Driver time to running time: both on CLOCK_MONOTONIC with the system clock. */
+static GstClockTime running_time(GstZcapSrc *self, struct zcap_sample *s)
+{
+	GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
+	GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+	GstClockTime now = GST_CLOCK_TIME_NONE;
+	GstClockType type = GST_CLOCK_TYPE_REALTIME;
+	int64_t ns;
+
+	if (!clock)
+		return GST_CLOCK_TIME_NONE;
+	if (GST_IS_SYSTEM_CLOCK(clock))
+		g_object_get(clock, "clock-type", &type, NULL);
+	if (type != GST_CLOCK_TYPE_MONOTONIC || zcap_sample_time(s, &ns) || ns < 0)
+		now = gst_clock_get_time(clock);	/* arrival, as a fallback */
+	else
+		now = ns;
+	gst_object_unref(clock);
+	return now > base ? now - base : 0;
+}
+
+static void set_buffer_meta(GstZcapSrc *self, GstBuffer *buf, struct zcap_sample *s)
+{
+	uint64_t seq = zcap_sample_sequence(s);
+	uint32_t flags = zcap_sample_flags(s);
+
+	GST_BUFFER_PTS(buf) = running_time(self, s);
+	GST_BUFFER_DTS(buf) = GST_CLOCK_TIME_NONE;
+	if (self->rq.fps_n)
+		GST_BUFFER_DURATION(buf) = gst_util_uint64_scale_int(GST_SECOND,
+						self->rq.fps_d, self->rq.fps_n);
+	GST_BUFFER_OFFSET(buf) = seq;
+	GST_BUFFER_OFFSET_END(buf) = seq + 1;
+	if ((flags & ZCAP_SAMPLE_DISCONTINUITY) || (self->next_seq && seq != self->next_seq)) {
+		GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+		GST_INFO_OBJECT(self, "frames lost before sequence %" G_GUINT64_FORMAT, seq);
+	}
+	self->next_seq = seq + 1;
+	if (flags & ZCAP_SAMPLE_ERROR)
+		GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_CORRUPTED);
+}
+
+static GstBuffer *make_buffer(GstZcapSrc *self, struct zcap_gst_item *it)
+{
+	const struct zcap_format *fmt = it->has_fmt ? &it->fmt : zcap_sample_format(it->s);
+	GstBuffer *zbuf, *copy;
+
+	zbuf = zcap_gst_buffer_wrap(self->alloc, it->s, fmt, &self->rq);
+	if (!zbuf)
+		return NULL;
+	if (!self->warned_copy && !gst_is_zcap_memory(gst_buffer_peek_memory(zbuf, 0))) {
+		self->warned_copy = TRUE;
+		GST_WARNING_OBJECT(self, "no dma-buf provider served the capture: each frame is copied");
+	}
+	if (self->downstream_meta || zcap_gst_layout_is_default(zbuf, &self->rq))
+		return zbuf;
+	if (!self->warned_copy) {
+		self->warned_copy = TRUE;
+		GST_INFO_OBJECT(self, "downstream takes no GstVideoMeta and the device's layout is not GStreamer's default: each frame is copied");
+	}
+	copy = zcap_gst_buffer_copy_default(zbuf, &self->rq);
+	gst_buffer_unref(zbuf);
+	return copy;
+}
+
+static GstFlowReturn zcap_gst_src_create(GstPushSrc *psrc, GstBuffer **outbuf)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(psrc);
+	struct zcap_gst_item *it;
+	GstFlowReturn fr;
+	GstBuffer *buf;
+
+	for (;;) {
+		g_mutex_lock(&self->lock);
+		fr = wait_item(self, &it);
+		g_mutex_unlock(&self->lock);
+		if (fr != GST_FLOW_OK)
+			return fr;
+		buf = make_buffer(self, it);
+		if (buf)
+			break;
+		/* A frame the device gave up on may not even have a size. */
+		if (!(zcap_sample_flags(it->s) & ZCAP_SAMPLE_ERROR)) {
+			zcap_gst_item_free(it);
+			GST_ELEMENT_ERROR(self, STREAM, FAILED,
+					  ("Could not make a buffer of a frame from '%s'",
+					   self->device), (NULL));
+			return GST_FLOW_ERROR;
+		}
+		GST_INFO_OBJECT(self, "dropped a frame the device flagged bad");
+		zcap_gst_item_free(it);
+	}
+	set_buffer_meta(self, buf, it->s);
+	zcap_gst_item_free(it);
+	*outbuf = buf;
+	return GST_FLOW_OK;
+}
+
+static gboolean zcap_gst_src_unlock(GstBaseSrc *bsrc)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+
+	g_mutex_lock(&self->lock);
+	self->flushing = TRUE;
+	g_cond_signal(&self->cond);
+	g_mutex_unlock(&self->lock);
+	return TRUE;
+}
+
+static gboolean zcap_gst_src_unlock_stop(GstBaseSrc *bsrc)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+
+	g_mutex_lock(&self->lock);
+	self->flushing = FALSE;
+	g_mutex_unlock(&self->lock);
+	return TRUE;
+}
+
+/* Live: a frame is at least one frame interval old when it is pushed. */
+static gboolean zcap_gst_src_query(GstBaseSrc *bsrc, GstQuery *query)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+	GstClockTime min;
+
+	if (GST_QUERY_TYPE(query) != GST_QUERY_LATENCY || !self->have_request ||
+	    !self->rq.fps_n)
+		return GST_BASE_SRC_CLASS(zcap_gst_src_parent_class)->query(bsrc, query);
+	min = gst_util_uint64_scale_int(GST_SECOND, self->rq.fps_d, self->rq.fps_n);
+	gst_query_set_latency(query, TRUE, min, GST_CLOCK_TIME_NONE);
+	return TRUE;
+}
+
+static void zcap_gst_src_finalize(GObject *obj)
+{
+	GstZcapSrc *self = ZCAP_GST_SRC(obj);
+
+	g_free(self->device);
+	gst_object_unref(self->alloc);
+	g_mutex_clear(&self->lock);
+	g_cond_clear(&self->cond);
+	G_OBJECT_CLASS(zcap_gst_src_parent_class)->finalize(obj);
+}
+
+static void install_properties(GObjectClass *oc)
+{
+	const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+			       GST_PARAM_MUTABLE_READY;
+
+	g_object_class_install_property(oc, PROP_DEVICE,
+		g_param_spec_string("device", "Device", "V4L2 capture device",
+				    DEFAULT_DEVICE, rw));
+	g_object_class_install_property(oc, PROP_PROVIDER,
+		g_param_spec_enum("provider", "Provider",
+				  "Where the dma-bufs the device fills come from",
+				  ZCAP_GST_TYPE_PROVIDER, ZCAP_PROVIDER_AUTO, rw));
+	g_object_class_install_property(oc, PROP_EXTRA_BUFFERS,
+		g_param_spec_uint("extra-buffers", "Extra buffers",
+				  "Buffers beyond the driver's minimum and what downstream holds",
+				  0, 32, 0, rw));
+	g_object_class_install_property(oc, PROP_TIMEOUT,
+		g_param_spec_int("timeout", "Timeout",
+				 "No frame for this many ms is an error (0: 5000)",
+				 0, G_MAXINT, DEFAULT_TIMEOUT_MS, rw));
+	g_object_class_install_property(oc, PROP_STRIDE,
+		g_param_spec_uint("stride", "Stride",
+				  "Bytes per line to ask the driver for (0: its choice)",
+				  0, G_MAXINT, 0, rw));
+}
+
+static void zcap_gst_src_class_init(GstZcapSrcClass *klass)
+{
+	GObjectClass *oc = G_OBJECT_CLASS(klass);
+	GstElementClass *ec = GST_ELEMENT_CLASS(klass);
+	GstBaseSrcClass *bc = GST_BASE_SRC_CLASS(klass);
+	GstCaps *caps = zcap_gst_template_caps();
+
+	oc->set_property = zcap_gst_src_set_property;
+	oc->get_property = zcap_gst_src_get_property;
+	oc->finalize = zcap_gst_src_finalize;
+	install_properties(oc);
+	gst_element_class_add_pad_template(ec,
+		gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+	gst_caps_unref(caps);
+	gst_element_class_set_static_metadata(ec, "zcap video source",
+		"Source/Video", "Captures from a V4L2 device into zcap dma-bufs, with no copy",
+		"zcap developers");
+	bc->start = zcap_gst_src_start;
+	bc->stop = zcap_gst_src_stop;
+	bc->get_caps = zcap_gst_src_get_caps;
+	bc->fixate = zcap_gst_src_fixate;
+	bc->set_caps = zcap_gst_src_set_caps;
+	bc->decide_allocation = zcap_gst_src_decide_allocation;
+	bc->unlock = zcap_gst_src_unlock;
+	bc->unlock_stop = zcap_gst_src_unlock_stop;
+	bc->query = zcap_gst_src_query;
+	GST_PUSH_SRC_CLASS(klass)->create = zcap_gst_src_create;
+}
+
+static void zcap_gst_src_init(GstZcapSrc *self)
+{
+	self->device = g_strdup(DEFAULT_DEVICE);
+	self->provider = ZCAP_PROVIDER_AUTO;
+	self->timeout_ms = DEFAULT_TIMEOUT_MS;
+	self->alloc = g_object_new(GST_TYPE_ZCAP_ALLOCATOR, NULL);
+	gst_object_ref_sink(self->alloc);
+	g_mutex_init(&self->lock);
+	g_cond_init(&self->cond);
+	g_queue_init(&self->queue);
+	gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
+	gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
+}
