@@ -8,6 +8,7 @@
 #   tests/selftests/selftests.mk   kselftest suite for the module
 #   tests/vm/vm.mk        the QEMU rig: check, demo, bench in the VM
 #   tests/debug/debug.mk  the debug kernel: check-debug, soak
+#   lib/gst/gst.mk, tests/gst/gst.mk  the GStreamer plugin and its suite
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -72,6 +73,7 @@ $(DEPS_GOALS): deps
 -include $(TOP)/tests/fuzz/fuzz.mk
 -include $(TOP)/tests/faults/faults.mk
 -include $(TOP)/tests/bench/bench.mk
+-include $(TOP)/tests/gst/gst.mk
 -include $(TOP)/tests/vm/vm.mk
 -include $(TOP)/tests/debug/debug.mk
 

@@ -30,7 +30,8 @@ struct _GstZcapSrc {
 	struct zcap_graph *graph;
 	struct zcap_filter *source;	/* in graph */
 	uint64_t next_seq;		/* sequence expected next */
-	gboolean warned_copy;
+	gboolean warned_copy;		/* said once that frames are copied */
+	gboolean logged_layout;		/* the first frame's layout logged */
 
 	/* The sink callback's queue: samples from the zcap source's thread. */
 	GMutex lock;

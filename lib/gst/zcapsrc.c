@@ -118,6 +118,7 @@ static gboolean zcap_gst_src_start(GstBaseSrc *bsrc)
 	self->have_request = FALSE;
 	self->flushing = FALSE;
 	self->warned_copy = FALSE;
+	self->logged_layout = FALSE;
 	return TRUE;
 }
 
@@ -330,11 +331,28 @@ static void set_buffer_meta(GstZcapSrc *self, GstBuffer *buf, struct zcap_sample
 		GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_CORRUPTED);
 }
 
+/* The first frame's layout, once per start: what the device really gave. */
+static void log_layout(GstZcapSrc *self, struct zcap_sample *s,
+		       const struct zcap_format *fmt)
+{
+	char fcc[5];
+
+	if (self->logged_layout || !fmt)
+		return;
+	self->logged_layout = TRUE;
+	for (guint p = 0; p < fmt->n_planes; p++)
+		GST_INFO_OBJECT(self, "%s %ux%u plane %u: block %u of %u, offset %" G_GUINT64_FORMAT
+				", stride %u", zcap_fourcc_str(fmt->fourcc, fcc), fmt->width,
+				fmt->height, p, fmt->planes[p].mem, zcap_sample_n_mem(s),
+				fmt->planes[p].offset, fmt->planes[p].stride);
+}
+
 static GstBuffer *make_buffer(GstZcapSrc *self, struct zcap_gst_item *it)
 {
 	const struct zcap_format *fmt = it->has_fmt ? &it->fmt : zcap_sample_format(it->s);
 	GstBuffer *zbuf, *copy;
 
+	log_layout(self, it->s, fmt);
 	zbuf = zcap_gst_buffer_wrap(self->alloc, it->s, fmt, &self->rq);
 	if (!zbuf)
 		return NULL;

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What gst-launch-1.0 cannot show, for tests/vm/suites/gst.sh:
+ *
+ *   gst_check hold DEV      zcapsrc ! appsink: hold 4 buffers, take the
+ *                           pipeline to NULL, read them after (same bytes,
+ *                           still zcap memory), then let them go
+ *   gst_check renegotiate DEV   run, stop, run again with other caps:
+ *                           the buffers follow the new caps
+ *   gst_check alloc         GstZcapAllocator on its own: a dma-buf per
+ *                           gst_allocator_alloc(), written and read back
+ *
+ * Each prints what it saw and "result ok", or "fail: why" and exits 1.
+ * The suite reads zcap.ko's debugfs around it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include <zcap/gst.h>
+
+#define HELD 4
+
+static int fail(const char *why)
+{
+	printf("fail: %s\n", why);
+	return 1;
+}
+
+static GstElement *pipeline(const char *dev, const char *caps)
+{
+	char *desc = g_strdup_printf("zcapsrc name=src device=%s ! capsfilter name=caps caps=%s ! "
+				     "appsink name=sink sync=false max-buffers=%d", dev, caps, HELD + 2);
+	GError *err = NULL;
+	GstElement *p = gst_parse_launch(desc, &err);
+
+	g_free(desc);
+	if (!p) {
+		printf("parse: %s\n", err->message);
+		g_error_free(err);
+	}
+	return p;
+}
+
+static GstSample *pull(GstElement *p)
+{
+	GstElement *sink = gst_bin_get_by_name(GST_BIN(p), "sink");
+	GstSample *s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 20 * GST_SECOND);
+
+	gst_object_unref(sink);
+	return s;
+}
+
+static gboolean same_bytes(GstBuffer *a, GstBuffer *b)
+{
+	GstMapInfo ma, mb;
+	gboolean same;
+
+	if (!gst_buffer_map(a, &ma, GST_MAP_READ))
+		return FALSE;
+	if (!gst_buffer_map(b, &mb, GST_MAP_READ)) {
+		gst_buffer_unmap(a, &ma);
+		return FALSE;
+	}
+	same = ma.size == mb.size && !memcmp(ma.data, mb.data, ma.size);
+	gst_buffer_unmap(b, &mb);
+	gst_buffer_unmap(a, &ma);
+	return same;
+}
+
+/* Hold HELD samples across PLAYING -> NULL; the first frame's copy to compare. */
+static int check_hold(const char *dev)
+{
+	GstElement *p = pipeline(dev, "video/x-raw,format=YUY2,width=320,height=180,framerate=30/1");
+	GstSample *held[HELD];
+	GstBuffer *first = NULL;
+	int i, ret = 0;
+
+	if (!p)
+		return fail("no pipeline");
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	for (i = 0; i < HELD; i++) {
+		held[i] = pull(p);
+		if (!held[i])
+			break;
+	}
+	if (i < HELD) {
+		gst_element_set_state(p, GST_STATE_NULL);
+		gst_object_unref(p);
+		return fail("fewer samples than asked");
+	}
+	first = gst_buffer_copy_deep(gst_sample_get_buffer(held[0]));
+	gst_element_set_state(p, GST_STATE_NULL);
+	gst_object_unref(p);
+	printf("pipeline at NULL, %d buffers held\n", HELD);
+	fflush(stdout);
+	/* The suite reads debugfs now: the held buffers are still there. */
+	if (getenv("ZCAP_GST_HOLD_FILE")) {
+		FILE *f = fopen(getenv("ZCAP_GST_HOLD_FILE"), "w");
+
+		if (f)
+			fclose(f);
+		g_usleep(G_USEC_PER_SEC);
+	}
+	for (i = 0; i < HELD; i++) {
+		GstBuffer *b = gst_sample_get_buffer(held[i]);
+
+		if (!gst_is_zcap_memory(gst_buffer_peek_memory(b, 0)) ||
+		    !gst_is_dmabuf_memory(gst_buffer_peek_memory(b, 0)))
+			ret = fail("a held buffer is not zcap dma-buf memory");
+		else if (!same_bytes(b, first))
+			ret = fail("a held buffer changed after NULL");
+	}
+	for (i = 0; i < HELD; i++)
+		gst_sample_unref(held[i]);
+	gst_buffer_unref(first);
+	if (!ret)
+		printf("held buffers read back after NULL: same bytes, zcap dma-buf memory\nresult ok\n");
+	return ret;
+}
+
+/* Run with @caps, pull 3, check each buffer's size and meta against them. */
+static int run_with(GstElement *p, const char *caps_str)
+{
+	GstElement *cf = gst_bin_get_by_name(GST_BIN(p), "caps");
+	GstCaps *caps = gst_caps_from_string(caps_str);
+	GstVideoInfo info;
+	int ret = 0;
+
+	gst_video_info_from_caps(&info, caps);
+	g_object_set(cf, "caps", caps, NULL);
+	gst_object_unref(cf);
+	gst_caps_unref(caps);
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	for (int i = 0; i < 3 && !ret; i++) {
+		GstSample *s = pull(p);
+		GstBuffer *b = s ? gst_sample_get_buffer(s) : NULL;
+		GstVideoMeta *vm = b ? gst_buffer_get_video_meta(b) : NULL;
+
+		if (!s)
+			ret = fail("no sample");
+		else if (!vm || vm->width != (guint)info.width || vm->height != (guint)info.height ||
+			 vm->format != GST_VIDEO_INFO_FORMAT(&info) ||
+			 gst_buffer_get_size(b) < GST_VIDEO_INFO_SIZE(&info))
+			ret = fail("a buffer does not match the caps");
+		else if (i == 0)
+			printf("%s: %ux%u %s, %zu bytes\n", caps_str, vm->width, vm->height,
+			       gst_video_format_to_string(vm->format), gst_buffer_get_size(b));
+		if (s)
+			gst_sample_unref(s);
+	}
+	gst_element_set_state(p, GST_STATE_NULL);
+	return ret;
+}
+
+static int check_renegotiate(const char *dev)
+{
+	GstElement *p = pipeline(dev, "video/x-raw,format=YUY2,width=320,height=180");
+	int ret;
+
+	if (!p)
+		return fail("no pipeline");
+	ret = run_with(p, "video/x-raw,format=YUY2,width=320,height=180,framerate=30/1");
+	if (!ret)
+		ret = run_with(p, "video/x-raw,format=NV12,width=640,height=360,framerate=30/1");
+	if (!ret)
+		ret = run_with(p, "video/x-raw,format=YUY2,width=320,height=180,framerate=30/1");
+	gst_object_unref(p);
+	if (!ret)
+		printf("result ok\n");
+	return ret;
+}
+
+static int check_alloc(void)
+{
+	GError *err = NULL;
+	GstAllocator *a = gst_zcap_allocator_new(ZCAP_PROVIDER_ZCAP, &err);
+	GstMemory *m;
+	GstMapInfo mi;
+	int ret = 0;
+
+	if (!a) {
+		printf("fail: %s\n", err->message);
+		g_error_free(err);
+		return 1;
+	}
+	m = gst_allocator_alloc(a, 1 << 20, NULL);
+	if (!m || !gst_is_dmabuf_memory(m) || !gst_is_zcap_memory(m) ||
+	    gst_memory_get_sizes(m, NULL, NULL) != 1 << 20)
+		ret = fail("gst_allocator_alloc: not a 1 MiB zcap dma-buf");
+	else if (!gst_memory_map(m, &mi, GST_MAP_WRITE))
+		ret = fail("cannot map for writing");
+	else {
+		memset(mi.data, 0x5a, mi.size);
+		gst_memory_unmap(m, &mi);
+		if (!gst_memory_map(m, &mi, GST_MAP_READ) || mi.data[0] != 0x5a ||
+		    mi.data[mi.size - 1] != 0x5a)
+			ret = fail("read back differs");
+		else
+			gst_memory_unmap(m, &mi);
+	}
+	if (!ret)
+		printf("1 MiB zcap dma-buf (fd %d), written and read back\n",
+		       gst_dmabuf_memory_get_fd(m));
+	if (m)
+		gst_memory_unref(m);
+	gst_object_unref(a);
+	if (!ret)
+		printf("result ok\n");
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	gst_init(&argc, &argv);
+	if (argc == 3 && !strcmp(argv[1], "hold"))
+		return check_hold(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "renegotiate"))
+		return check_renegotiate(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "alloc"))
+		return check_alloc();
+	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc\n", argv[0]);
+	return 2;
+}
