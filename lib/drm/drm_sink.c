@@ -5,6 +5,10 @@
  * framebuffers shown on a plane. The frame on screen is held until the
  * next one replaced it, so the capture driver never writes into a
  * buffer being scanned out.
+ *
+ * This file is the filter: its pin, states and the frame shown each
+ * receive; where frames go is chosen in drm_kms.c, the buffers are
+ * imported in drm_buf.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <linux/videodev2.h>
 
@@ -26,44 +28,8 @@
 #include <zcap/error.h>
 
 #include "core/filter_util.h"
+#include "drm_priv.h"
 #include "providers/propose.h"
-
-struct drm_buf {
-	bool valid;
-	uint32_t n_mem;
-	ino_t ino[ZCAP_MAX_PLANES];
-	uint32_t handle[ZCAP_MAX_PLANES];
-	uint32_t fb;
-};
-
-struct drm_sink {
-	struct zcap_filter *f;
-	struct zcap_pin *in;
-	struct zcap_drm_sink_config cfg;
-	int fd;
-	struct zcap_format fmt;
-	bool have_fmt;
-	uint32_t drm_fourcc;
-	struct zcap_allocator *alloc;
-
-	bool kms;
-	uint32_t crtc_id;
-	uint32_t plane_id;
-	uint32_t crtc_w, crtc_h;
-	/* No CRTC was lit: the sink sets this mode with its first frame. */
-	bool need_modeset;
-	bool mode_set;		/* and turns the CRTC off again at stop */
-	uint32_t connector_id;
-	drmModeModeInfo mode;
-
-	pthread_mutex_t lock;	/* bufs, counters, shown */
-	struct drm_buf *bufs;
-	uint32_t n_bufs;
-	uint64_t imports;
-	uint64_t framebuffers;
-	struct zcap_sample *shown;	/* on the plane now */
-	bool running;
-};
 
 /*
  * V4L2 names packed RGB by byte order in memory, DRM by bits of a
@@ -104,274 +70,6 @@ uint32_t zcap_v4l2_to_drm_fourcc(uint32_t f)
 	case V4L2_PIX_FMT_RGBA32:	return DRM_FORMAT_ABGR8888;
 	default:			return 0;
 	}
-}
-
-static bool plane_has_format(drmModePlane *p, uint32_t fourcc)
-{
-	uint32_t i;
-
-	for (i = 0; i < p->count_formats; i++)
-		if (p->formats[i] == fourcc)
-			return true;
-	return false;
-}
-
-/*
- * The mode of the frame's size if the connector has one, for a primary
- * plane must often cover the whole CRTC (vkms's does), else its
- * preferred mode.
- */
-static const drmModeModeInfo *pick_mode(const drmModeConnector *conn,
-					uint32_t w, uint32_t h)
-{
-	const drmModeModeInfo *best = NULL;
-	int i;
-
-	for (i = 0; i < conn->count_modes; i++) {
-		const drmModeModeInfo *m = &conn->modes[i];
-		bool fits = m->hdisplay == w && m->vdisplay == h;
-		bool pref = m->type & DRM_MODE_TYPE_PREFERRED;
-
-		if (fits && pref)
-			return m;
-		if (fits && (!best || best->hdisplay != w || best->vdisplay != h))
-			best = m;
-		else if (pref && !best)
-			best = m;
-	}
-	return best ? best : (conn->count_modes ? &conn->modes[0] : NULL);
-}
-
-/*
- * No CRTC is lit (no console, no compositor): take a connected
- * connector and a CRTC one of its encoders can drive, to be lit with the
- * first frame. Returns the CRTC's index in @res, or -1.
- */
-static int drm_pick_modeset(struct drm_sink *d, drmModeRes *res)
-{
-	int i, j, k, crtc_index = -1;
-
-	for (i = 0; i < res->count_connectors && crtc_index < 0; i++) {
-		drmModeConnector *conn = drmModeGetConnector(d->fd,
-							     res->connectors[i]);
-		const drmModeModeInfo *m;
-
-		if (!conn)
-			continue;
-		m = conn->connection == DRM_MODE_CONNECTED ?
-			pick_mode(conn, d->fmt.width, d->fmt.height) : NULL;
-		for (j = 0; m && j < conn->count_encoders && crtc_index < 0; j++) {
-			drmModeEncoder *e = drmModeGetEncoder(d->fd,
-							      conn->encoders[j]);
-
-			if (!e)
-				continue;
-			for (k = 0; k < res->count_crtcs; k++) {
-				if (!(e->possible_crtcs & (1u << k)))
-					continue;
-				if (d->cfg.crtc_id && res->crtcs[k] != d->cfg.crtc_id)
-					continue;
-				crtc_index = k;
-				d->crtc_id = res->crtcs[k];
-				d->connector_id = conn->connector_id;
-				d->mode = *m;
-				d->crtc_w = m->hdisplay;
-				d->crtc_h = m->vdisplay;
-				break;
-			}
-			drmModeFreeEncoder(e);
-		}
-		drmModeFreeConnector(conn);
-	}
-	if (crtc_index >= 0) {
-		d->need_modeset = true;
-		zcapi_filter_note(d->f, "no active CRTC: setting %s on CRTC %u, connector %u",
-				  d->mode.name, d->crtc_id, d->connector_id);
-	}
-	return crtc_index;
-}
-
-/*
- * Find an active CRTC and a plane on it that scans out our format; with
- * none active, light one. A device with no CRTC to light (no display
- * attached, render-only) keeps the imported handles only.
- */
-static void drm_pick_output(struct drm_sink *d)
-{
-	drmModePlaneRes *pr = NULL;
-	drmModeRes *res;
-	drmModeCrtc *c;
-	int crtc_index = -1;
-	int i;
-
-	d->kms = false;
-	res = drmModeGetResources(d->fd);
-	if (!res) {
-		zcapi_filter_note(d->f, "render-only device: buffers are imported, not shown");
-		return;
-	}
-	for (i = 0; i < res->count_crtcs; i++) {
-		if (d->cfg.crtc_id && res->crtcs[i] != d->cfg.crtc_id)
-			continue;
-		c = drmModeGetCrtc(d->fd, res->crtcs[i]);
-		if (!c)
-			continue;
-		if (c->mode_valid) {
-			crtc_index = i;
-			d->crtc_id = c->crtc_id;
-			d->crtc_w = c->mode.hdisplay;
-			d->crtc_h = c->mode.vdisplay;
-		}
-		drmModeFreeCrtc(c);
-		if (crtc_index >= 0)
-			break;
-	}
-	if (crtc_index < 0)
-		crtc_index = drm_pick_modeset(d, res);
-	drmModeFreeResources(res);
-	if (crtc_index < 0) {
-		zcapi_filter_note(d->f, "no active CRTC: buffers are imported, not shown");
-		return;
-	}
-	drmSetClientCap(d->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
-	pr = drmModeGetPlaneResources(d->fd);
-	for (i = 0; pr && i < (int)pr->count_planes; i++) {
-		drmModePlane *p;
-
-		if (d->cfg.plane_id && pr->planes[i] != d->cfg.plane_id)
-			continue;
-		p = drmModeGetPlane(d->fd, pr->planes[i]);
-		if (!p)
-			continue;
-		if ((p->possible_crtcs & (1u << crtc_index)) &&
-		    plane_has_format(p, d->drm_fourcc))
-			d->plane_id = p->plane_id;
-		drmModeFreePlane(p);
-		if (d->plane_id)
-			break;
-	}
-	if (pr)
-		drmModeFreePlaneResources(pr);
-	if (!d->plane_id) {
-		zcapi_filter_note(d->f,
-				  "no plane of CRTC %u scans out this format: buffers are imported, not shown",
-				  d->crtc_id);
-		d->need_modeset = false;
-		return;
-	}
-	d->kms = true;
-}
-
-/* Called with d->lock held. */
-static void drm_buf_release(struct drm_sink *d, struct drm_buf *b)
-{
-	uint32_t m, k;
-
-	if (!b->valid)
-		return;
-	if (b->fb)
-		drmModeRmFB(d->fd, b->fb);
-	for (m = 0; m < b->n_mem; m++) {
-		/* Blocks of one dma-buf share a handle: close it once. */
-		for (k = 0; k < m; k++)
-			if (b->handle[k] == b->handle[m])
-				break;
-		if (k == m && b->handle[m])
-			drmCloseBufferHandle(d->fd, b->handle[m]);
-	}
-	memset(b, 0, sizeof(*b));
-}
-
-/*
- * KMS: @b's framebuffer, with the DRM fourcc of the format and the
- * negotiated pitches and offsets (the blocks' @mem offsets added).
- */
-static int drm_buf_add_fb(struct drm_sink *d, struct drm_buf *b,
-			  const struct zcap_mem *mem)
-{
-	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
-	uint32_t p;
-
-	for (p = 0; p < d->fmt.n_planes && p < 4; p++) {
-		uint32_t bm = d->fmt.planes[p].mem;
-
-		handles[p] = b->handle[bm];
-		pitches[p] = d->fmt.planes[p].stride;
-		offsets[p] = (uint32_t)(mem[bm].offset + d->fmt.planes[p].offset);
-	}
-	if (drmModeAddFB2(d->fd, d->fmt.width, d->fmt.height, d->drm_fourcc,
-			  handles, pitches, offsets, &b->fb, 0))
-		return -errno;
-	d->framebuffers++;
-	return 0;
-}
-
-/* Called with d->lock held. Import @s's buffer unless it already is. */
-static int drm_buf_get(struct drm_sink *d, struct zcap_sample *s,
-		       struct drm_buf **out)
-{
-	uint32_t idx = zcap_sample_index(s);
-	uint32_t n_mem = zcap_sample_n_mem(s);
-	struct zcap_mem mem[ZCAP_MAX_PLANES];
-	ino_t ino[ZCAP_MAX_PLANES] = { 0 };
-	struct drm_buf *b;
-	struct stat st;
-	uint32_t m;
-	int r;
-
-	if (!n_mem || n_mem > ZCAP_MAX_PLANES)
-		return -EINVAL;
-	for (m = 0; m < n_mem; m++) {
-		r = zcap_sample_mem(s, m, &mem[m]);
-		if (r)
-			return r;
-		if (mem[m].fd < 0)
-			return ZCAP_E_NO_DMABUF;
-		if (fstat(mem[m].fd, &st))
-			return -errno;
-		ino[m] = st.st_ino;
-	}
-	if (idx >= d->n_bufs) {
-		uint32_t n = idx + 8;
-		struct drm_buf *nb = realloc(d->bufs, n * sizeof(*nb));
-
-		if (!nb)
-			return -ENOMEM;
-		memset(nb + d->n_bufs, 0, (n - d->n_bufs) * sizeof(*nb));
-		d->bufs = nb;
-		d->n_bufs = n;
-	}
-	b = &d->bufs[idx];
-	if (b->valid && b->n_mem == n_mem &&
-	    !memcmp(b->ino, ino, sizeof(ino))) {
-		*out = b;
-		return 0;
-	}
-	/* A new buffer at this index (first round, or a new pool). */
-	drm_buf_release(d, b);
-	for (m = 0; m < n_mem; m++) {
-		r = drmPrimeFDToHandle(d->fd, mem[m].fd, &b->handle[m]);
-		d->imports++;
-		if (r) {
-			r = -errno;
-			b->n_mem = m;
-			b->valid = true;
-			drm_buf_release(d, b);
-			return r;
-		}
-	}
-	b->n_mem = n_mem;
-	memcpy(b->ino, ino, sizeof(ino));
-	b->valid = true;
-	if (d->kms) {
-		r = drm_buf_add_fb(d, b, mem);
-		if (r) {
-			drm_buf_release(d, b);
-			return r;
-		}
-	}
-	*out = b;
-	return 0;
 }
 
 static int drm_accept_format(struct zcap_pin *pin, const struct zcap_format *fmt)
@@ -433,7 +131,7 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 		pthread_mutex_unlock(&d->lock);
 		return ZCAP_E_WRONG_STATE;
 	}
-	r = drm_buf_get(d, s, &b);
+	r = zcapi_drm_buf_get(d, s, &b);
 	if (!r && d->kms && d->need_modeset) {
 		/* The primary plane shows this frame; the plane below redoes it. */
 		r = drmModeSetCrtc(d->fd, d->crtc_id, b->fb, 0, 0,
@@ -513,7 +211,7 @@ static void drm_release_all(struct drm_sink *d)
 		d->need_modeset = true;
 	}
 	for (i = 0; i < d->n_bufs; i++)
-		drm_buf_release(d, &d->bufs[i]);
+		zcapi_drm_buf_release(d, &d->bufs[i]);
 	pthread_mutex_unlock(&d->lock);
 	if (old)
 		zcap_sample_unref(old);
@@ -526,7 +224,7 @@ static int drm_pause(struct zcap_filter *f)
 	if (!d->have_fmt || !d->alloc)
 		return ZCAP_E_NOT_CONNECTED;
 	if (!d->plane_id)
-		drm_pick_output(d);
+		zcapi_drm_pick_output(d);
 	zcapi_filter_set_provider(f, d->alloc);
 	return 0;
 }
