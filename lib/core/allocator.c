@@ -8,6 +8,8 @@
  * last one comes back (CBaseAllocator's m_bDecommitInProgress); a commit
  * in between simply takes it up again, so a buffer keeps its dma-bufs for
  * as long as anybody can see it.
+ *
+ * What a commit allocates, the properties, is allocator_props.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,17 +24,6 @@
 #include <unistd.h>
 
 #include "zcap_internal.h"
-
-/* Callers lock; a const allocator is still a lockable one. */
-static void alloc_lock(const struct zcap_allocator *a)
-{
-	pthread_mutex_lock((pthread_mutex_t *)&a->lock);
-}
-
-static void alloc_unlock(const struct zcap_allocator *a)
-{
-	pthread_mutex_unlock((pthread_mutex_t *)&a->lock);
-}
 
 /*
  * Keep the eventfd readable exactly while a buffer can be had. Every
@@ -183,86 +174,6 @@ uint64_t zcapi_allocator_map_calls(const struct zcap_allocator *a)
 	return a ? atomic_load(&a->map_calls) : 0;
 }
 
-static int check_props(const struct zcap_alloc_props *p)
-{
-	uint32_t n_mem = p->n_mem ? p->n_mem : 1;
-
-	if (!p->count || p->n_mem > ZCAP_MAX_PLANES || p->reserved ||
-	    (p->flags & ~ZCAP_PROPS_CONTIGUOUS))
-		return -EINVAL;
-	if (p->align && (!zcapi_is_pow2(p->align) || p->align > ZCAPI_MAX_ALIGN))
-		return -EINVAL;
-	if (p->prefix > ZCAPI_MAX_ALIGN)
-		return -EINVAL;
-	for (uint32_t m = 0; m < ZCAP_MAX_PLANES; m++) {
-		/* A size for a block that is not there is a caller's mix-up. */
-		if ((m < n_mem) != (p->size[m] != 0))
-			return -EINVAL;
-		/* Leaves room for prefix, alignment and page rounding. */
-		if (p->size[m] > (UINT64_MAX >> 2))
-			return -EINVAL;
-	}
-	return 0;
-}
-
-int zcap_allocator_set_properties(struct zcap_allocator *a,
-				  const struct zcap_alloc_props *req,
-				  struct zcap_alloc_props *actual)
-{
-	struct zcap_alloc_props p;
-	int ret;
-
-	if (!a || !req)
-		return -EINVAL;
-	alloc_lock(a);
-	if (a->committed) {
-		ret = ZCAP_E_ALREADY_COMMITTED;
-		goto out;
-	}
-	if (a->outstanding) {
-		ret = ZCAP_E_BUFFERS_OUTSTANDING;
-		goto out;
-	}
-	ret = check_props(req);
-	if (ret)
-		goto out;
-	p = *req;
-	if (!p.n_mem)
-		p.n_mem = 1;
-	if (!p.align)
-		p.align = 1;
-	ret = a->prov.ops->grant(a->prov.priv, &p);
-	if (ret)
-		goto out;
-	/*
-	 * An uncommitted allocator with nothing out holds no memory unless a
-	 * decommit completed lazily, which frees the generation already.
-	 */
-	a->props = p;
-	a->props_set = true;
-	if (actual)
-		*actual = p;
-out:
-	alloc_unlock(a);
-	return ret;
-}
-
-int zcap_allocator_get_properties(struct zcap_allocator *a,
-				  struct zcap_alloc_props *out)
-{
-	int ret = 0;
-
-	if (!a || !out)
-		return -EINVAL;
-	alloc_lock(a);
-	if (a->props_set)
-		*out = a->props;
-	else
-		ret = ZCAP_E_SIZE_NOT_SET;
-	alloc_unlock(a);
-	return ret;
-}
-
 /*
  * Record each dma-buf's identity once, here, rather than have every QBUF
  * fstat it: a capture loop then makes no syscall per frame for it. A
@@ -342,7 +253,7 @@ int zcap_allocator_commit(struct zcap_allocator *a)
 
 	if (!a)
 		return -EINVAL;
-	alloc_lock(a);
+	zcapi_allocator_lock(a);
 	if (!a->props_set) {
 		ret = ZCAP_E_SIZE_NOT_SET;
 		goto out;
@@ -363,7 +274,7 @@ int zcap_allocator_commit(struct zcap_allocator *a)
 	a->commit_gen++;
 	event_update(a);
 out:
-	alloc_unlock(a);
+	zcapi_allocator_unlock(a);
 	return ret;
 }
 
@@ -373,7 +284,7 @@ int zcap_allocator_decommit(struct zcap_allocator *a)
 
 	if (!a)
 		return -EINVAL;
-	alloc_lock(a);
+	zcapi_allocator_lock(a);
 	if (a->committed) {
 		a->committed = false;
 		a->commit_gen++;
@@ -385,7 +296,7 @@ int zcap_allocator_decommit(struct zcap_allocator *a)
 			a->gen = NULL;
 		}
 	}
-	alloc_unlock(a);
+	zcapi_allocator_unlock(a);
 	generation_free(a, g);
 	return 0;
 }
@@ -396,9 +307,9 @@ bool zcap_allocator_committed(struct zcap_allocator *a)
 
 	if (!a)
 		return false;
-	alloc_lock(a);
+	zcapi_allocator_lock(a);
 	ret = a->committed;
-	alloc_unlock(a);
+	zcapi_allocator_unlock(a);
 	return ret;
 }
 
@@ -438,7 +349,7 @@ int zcap_allocator_get_buffer(struct zcap_allocator *a, int timeout_ms,
 		return -EINVAL;
 	if (timeout_ms > 0)
 		zcapi_deadline(&deadline, timeout_ms);
-	alloc_lock(a);
+	zcapi_allocator_lock(a);
 	gen = a->commit_gen;
 	for (;;) {
 		if (!a->committed || a->commit_gen != gen) {
@@ -463,7 +374,7 @@ int zcap_allocator_get_buffer(struct zcap_allocator *a, int timeout_ms,
 			break;
 		}
 	}
-	alloc_unlock(a);
+	zcapi_allocator_unlock(a);
 	return ret;
 }
 
@@ -477,7 +388,7 @@ int zcap_allocator_get_buffer_index(struct zcap_allocator *a, uint32_t index,
 	*out = NULL;
 	if (!a)
 		return -EINVAL;
-	alloc_lock(a);
+	zcapi_allocator_lock(a);
 	if (!a->committed)
 		ret = ZCAP_E_NOT_COMMITTED;
 	else if (index >= a->gen->props.count)
@@ -486,7 +397,7 @@ int zcap_allocator_get_buffer_index(struct zcap_allocator *a, uint32_t index,
 		ret = -EBUSY;
 	else
 		*out = take(a, &a->gen->samples[index]);
-	alloc_unlock(a);
+	zcapi_allocator_unlock(a);
 	return ret;
 }
 
@@ -494,7 +405,7 @@ void zcapi_allocator_release(struct zcap_allocator *a, struct zcap_sample *s)
 {
 	struct zcapi_generation *g = NULL;
 
-	alloc_lock(a);
+	zcapi_allocator_lock(a);
 	a->gen->free_q[a->gen->n_free++] = s->index;
 	s->is_free = true;
 	a->outstanding--;
@@ -506,7 +417,7 @@ void zcapi_allocator_release(struct zcap_allocator *a, struct zcap_sample *s)
 		g = a->gen;
 		a->gen = NULL;
 	}
-	alloc_unlock(a);
+	zcapi_allocator_unlock(a);
 	generation_free(a, g);
 }
 
@@ -550,9 +461,9 @@ uint32_t zcap_allocator_count(const struct zcap_allocator *a)
 
 	if (!a)
 		return 0;
-	alloc_lock(a);
+	zcapi_allocator_lock(a);
 	n = a->props_set ? a->props.count : 0;
-	alloc_unlock(a);
+	zcapi_allocator_unlock(a);
 	return n;
 }
 
@@ -562,9 +473,9 @@ uint32_t zcap_allocator_free_count(struct zcap_allocator *a)
 
 	if (!a)
 		return 0;
-	alloc_lock(a);
+	zcapi_allocator_lock(a);
 	n = a->committed ? a->gen->n_free : 0;
-	alloc_unlock(a);
+	zcapi_allocator_unlock(a);
 	return n;
 }
 
@@ -574,47 +485,13 @@ uint32_t zcap_allocator_outstanding(struct zcap_allocator *a)
 
 	if (!a)
 		return 0;
-	alloc_lock(a);
+	zcapi_allocator_lock(a);
 	n = a->outstanding;
-	alloc_unlock(a);
+	zcapi_allocator_unlock(a);
 	return n;
 }
 
 const char *zcap_allocator_describe(const struct zcap_allocator *a)
 {
 	return a ? a->describe : "(no allocator)";
-}
-
-int zcap_alloc_props_decide(const struct zcap_alloc_requirements *req,
-			    const struct zcap_format *fmt, uint32_t min_count,
-			    struct zcap_alloc_props *props)
-{
-	uint64_t count;
-	int ret;
-
-	if (!fmt || !props)
-		return -EINVAL;
-	ret = zcap_format_validate(fmt);
-	if (ret)
-		return ret;
-	if (req && req->props.n_mem > ZCAP_MAX_PLANES)
-		return -EINVAL;
-	memset(props, 0, sizeof(*props));
-	props->n_mem = fmt->n_mem;
-	for (uint32_t m = 0; m < fmt->n_mem; m++) {
-		props->size[m] = fmt->mem_size[m];
-		if (req && req->props.size[m] > props->size[m])
-			props->size[m] = req->props.size[m];
-	}
-	count = min_count ? min_count : 1;
-	if (req) {
-		count += req->held;
-		if (req->props.count > count)
-			count = req->props.count;
-		props->align = req->props.align;
-		props->prefix = req->props.prefix;
-		props->flags = req->props.flags;
-	}
-	props->count = count > UINT32_MAX ? UINT32_MAX : (uint32_t)count;
-	return 0;
 }

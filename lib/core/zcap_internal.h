@@ -201,6 +201,20 @@ struct zcap_allocator {
 	void *dshow;
 };
 
+/*
+ * The allocator's lock (allocator.c, allocator_props.c); a const
+ * allocator is still a lockable one.
+ */
+static inline void zcapi_allocator_lock(const struct zcap_allocator *a)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&a->lock);
+}
+
+static inline void zcapi_allocator_unlock(const struct zcap_allocator *a)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)&a->lock);
+}
+
 /* Sample release to its allocator (IMemAllocator::ReleaseBuffer). */
 ZCAP_INTERNAL void zcapi_allocator_release(struct zcap_allocator *a,
 					   struct zcap_sample *s);
