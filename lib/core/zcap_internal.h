@@ -194,9 +194,10 @@ struct zcap_allocator {
 	atomic_ullong map_calls;
 
 	/*
-	 * Its live IMemAllocator object (lib/dshow/dshow.c), under the lock, so that
-	 * one allocator is one COM object and pointers compare as in
-	 * DirectShow. Not a reference: the object clears it when it goes.
+	 * Its live IMemAllocator object (lib/dshow/dshow_allocator.c),
+	 * under the lock, so that one allocator is one COM object and
+	 * pointers compare as in DirectShow. Not a reference: the object
+	 * clears it when it goes.
 	 */
 	void *dshow;
 };
