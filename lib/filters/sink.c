@@ -6,6 +6,16 @@
  * requirements, counting each sample in the statistics, and the states,
  * which a sink does not need (it holds nothing a stop must wait for
  * beyond what release gives back).
+ *
+ * The V4L2 output sink and the DRM sink are not made of it, and not only
+ * because their layers may not use this one: they refuse formats
+ * (accept_format), act on the allocator chosen (notify_allocator), do
+ * work in pause and run (REQBUFS and STREAMON; the KMS output), and keep
+ * statistics of their own: a failure is an error with its note, a device
+ * only behind is a drop but no failure (the base counts every failure as
+ * a drop, and nothing else). The output sink's pin operations are the
+ * mem2mem encoder's too (v4l2_consumer.h). None of that is a sink
+ * callback's business.
  */
 #include <errno.h>
 #include <stdlib.h>
