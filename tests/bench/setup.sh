@@ -9,6 +9,8 @@
 # Every step that fails says so as a TAP comment; bench_setup returns 1
 # when something zcap-bench cannot run without is missing.
 
+. "$ZCAP_TOP/tests/vm/suites-lib.sh"
+
 BENCH=$ZCAP_BUILD/tools/zcap-bench
 
 bench_setup() {
@@ -58,8 +60,7 @@ bench_setup() {
 
 bench_leaks() {
 	stats=/sys/kernel/debug/zcap/stats
-	bad=$(awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ && $2 != 0' \
-		"$stats" 2>/dev/null)
+	bad=$(gauges_left "$stats" 2>/dev/null)
 	probes=$(grep zcapbench /sys/kernel/tracing/kprobe_events 2>/dev/null)
 	if [ -r "$stats" ] && [ -z "$bad" ] && [ -z "$probes" ]; then
 		tap_pass "zcap gauges back to zero, no kprobe left behind"

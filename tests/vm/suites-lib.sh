@@ -5,6 +5,7 @@
 # suites/ because every file there is run as a suite.
 #   . "$ZCAP_TOP/tests/vm/suites-lib.sh"
 #   cap=$(wait_dev vivid-000-vid-cap) || tap_fail "..."
+#   [ -z "$(gauges_left "$stats")" ] && tap_pass "nothing left"
 
 # dev_by_name NAME: the /dev node of the video4linux device called NAME.
 dev_by_name() {
@@ -31,4 +32,25 @@ wait_dev() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# The gauges of zcap.ko's debugfs stats (/sys/kernel/debug/zcap/stats):
+# what it holds right now, each back to 0 once nothing is held. The other
+# lines are counters, which only grow. An awk regular expression.
+ZCAP_GAUGES='^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$'
+
+# gauges_left STATS: the gauges of the stats file STATS that are not 0, a
+# "NAME VALUE" line each; nothing when every one is back to 0.
+gauges_left() {
+	awk -v re="$ZCAP_GAUGES" '$1 ~ re && $2 != 0' "$1"
+}
+
+# ct_field NAME KEY: capture_test's value after KEY in $out/NAME.out, from
+# the first line that is "KEY value" or a "run" line with KEY in it.
+# shellcheck disable=SC2154 # $out: the suite's results directory
+ct_field() {
+	awk -v k="$2" '
+		$1 == k { print $2; exit }
+		$1 == "run" { for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }
+	' "$out/$1.out"
 }

@@ -13,6 +13,7 @@
 # zcap-vm-timeout: 420
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
+. "$ZCAP_TOP/tests/vm/suites-lib.sh"
 
 ct=$ZCAP_BUILD/vm-tests/capture_test
 capture=$ZCAP_BUILD/tools/zcap-capture
@@ -39,15 +40,6 @@ run_ct() {
 	local name=$1
 	shift
 	"$ct" "$@" >"$out/$name.out" 2>&1
-}
-
-# field NAME KEY: the value after KEY on the first "run" line of NAME.out,
-# or after KEY at the start of a line.
-field() {
-	awk -v k="$2" '
-		$1 == k { print $2; exit }
-		$1 == "run" { for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }
-	' "$out/$1.out"
 }
 
 # press_during NAME DEV CONTROL ARGS...: run capture_test in the
@@ -78,8 +70,8 @@ show() {
 check_capture() {
 	local name=$1 want_provider=$2 copy=$3
 	local prov copied
-	prov=$(field "$name" provider)
-	copied=$(field "$name" copied)
+	prov=$(ct_field "$name" provider)
+	copied=$(ct_field "$name" copied)
 	if ! ct_ok "$name"; then
 		return 1
 	fi
@@ -193,10 +185,10 @@ else
 fi
 
 # The first round maps every buffer once; after it nothing may map again.
-mr=$(field sp-zc maps_round)
-me=$(field sp-zc maps_end)
-vr=$(field sp-zc vmaps_round)
-ve=$(field sp-zc vmaps_end)
+mr=$(ct_field sp-zc maps_round)
+me=$(ct_field sp-zc maps_end)
+vr=$(ct_field sp-zc vmaps_round)
+ve=$(ct_field sp-zc vmaps_end)
 if [ -n "$mr" ] && [ "$mr" -ge 0 ] && [ "$mr" = "$me" ] && [ "$vr" = "$ve" ]; then
 	tap_pass "debugfs map_calls ($mr) and vmap_calls ($vr) do not grow per frame after the first round"
 else
@@ -233,9 +225,9 @@ fi
 
 run_ct sp-hold -d "$sp" -f YUYV -s ${W}x$H $RATE -p zcap -n $N --sink null --hold-ms 300
 # vivid's minimum (2) plus the 3 the holding sink says it keeps.
-if ct_ok sp-hold && [ "$(field sp-hold copied)" = 0 ] && [ "$(field sp-hold errors)" = 0 ] &&
-	[ "$(field sp-hold buffers)" = 5 ]; then
-	tap_pass "slow consumer (null sink holds each frame 300 ms): $N frames, $(field sp-hold buffers) buffers, dropped $(field sp-hold dropped)"
+if ct_ok sp-hold && [ "$(ct_field sp-hold copied)" = 0 ] && [ "$(ct_field sp-hold errors)" = 0 ] &&
+	[ "$(ct_field sp-hold buffers)" = 5 ]; then
+	tap_pass "slow consumer (null sink holds each frame 300 ms): $N frames, $(ct_field sp-hold buffers) buffers, dropped $(ct_field sp-hold dropped)"
 else
 	tap_fail "slow consumer (null sink holds each frame 300 ms)"
 	show sp-hold
@@ -251,10 +243,10 @@ timeout 60 "$capture" -d "$sp" --size ${W}x$H --format YUYV -n $N --timeout 1500
 	>"$out/stall.txt" 2>&1
 stall_rc=$?
 v4l2-ctl -d "$sp" -c percentage_of_dropped_buffers=0
-if ct_ok sp-drops && [ "$(field sp-drops dropped)" -gt 0 ] && ct_ok sp-timeout &&
+if ct_ok sp-drops && [ "$(ct_field sp-drops dropped)" -gt 0 ] && ct_ok sp-timeout &&
 	grep -q "outstanding 0 " "$out/sp-timeout.out" &&
 	grep -q "^note no frame from $sp in 1500 ms" "$out/sp-timeout.out"; then
-	tap_pass "frames the driver skips are counted as dropped ($(field sp-drops dropped)); none at all ends in a timeout"
+	tap_pass "frames the driver skips are counted as dropped ($(ct_field sp-drops dropped)); none at all ends in a timeout"
 else
 	tap_fail "frames the driver skips are counted as dropped; none at all ends in a timeout"
 	show sp-drops
@@ -268,8 +260,8 @@ else
 fi
 
 press_during sp-bufflag "$sp" inject_v4l2_buf_flag_error -d "$sp" -f YUYV -s ${W}x$H $RATE -p zcap -n 150
-if ct_ok sp-bufflag && [ "$(field sp-bufflag errors)" -ge 1 ]; then
-	tap_pass "V4L2_BUF_FLAG_ERROR is passed on and counted ($(field sp-bufflag errors) error)"
+if ct_ok sp-bufflag && [ "$(ct_field sp-bufflag errors)" -ge 1 ]; then
+	tap_pass "V4L2_BUF_FLAG_ERROR is passed on and counted ($(ct_field sp-bufflag errors) error)"
 else
 	tap_fail "V4L2_BUF_FLAG_ERROR is passed on and counted"
 	show sp-bufflag
@@ -289,7 +281,7 @@ fi
 # source must fall back to its own buffers and a counted copy.
 v4l2-ctl -d "$sp" -c inject_vidioc_reqbufs_error=1
 run_ct sp-nodmabuf -d "$sp" -f YUYV -s ${W}x$H $RATE -p zcap -n $N -o "$tmp/sp-nodmabuf.raw"
-if ct_ok sp-nodmabuf && [ "$(field sp-nodmabuf copied)" -gt 0 ] &&
+if ct_ok sp-nodmabuf && [ "$(ct_field sp-nodmabuf copied)" -gt 0 ] &&
 	grep -q "^note .*cannot import dma-bufs" "$out/sp-nodmabuf.out" &&
 	same_frames "$tmp/sp-nodmabuf.raw" "$tmp/sp-zc.raw" $((W * H * 2)); then
 	tap_pass "REQBUFS(DMABUF) refused: falls back to MMAP + counted copy, says so, same frames"
@@ -301,7 +293,7 @@ fi
 # More buffers than vb2 gives one queue: use what REQBUFS granted.
 run_ct sp-many -d "$sp" -f YUYV -s ${W}x$H $RATE -p zcap -n $N --extra 100
 if ct_ok sp-many && grep -q "^note the driver granted [0-9]* of 103 buffers" "$out/sp-many.out" &&
-	[ "$(field sp-many copied)" = 0 ]; then
+	[ "$(ct_field sp-many copied)" = 0 ]; then
 	tap_pass "REQBUFS grants fewer than asked: adapts ($(sed -n 's/^note //p' "$out/sp-many.out"))"
 else
 	tap_fail "REQBUFS grants fewer than asked: adapts"
@@ -346,7 +338,7 @@ fi
 run_ct mp-nv16m-zc -d "$mp" -f NV16M -s ${W}x$H $RATE -p zcap -n $N -o "$tmp/mp-nv16m-zc.raw"
 run_ct mp-nv16m-copy -d "$mp" -f NV16M -s ${W}x$H $RATE -p memory -n $N -o "$tmp/mp-nv16m-copy.raw"
 if check_capture mp-nv16m-zc zcap zero && check_capture mp-nv16m-copy memory copy &&
-	[ "$(field mp-nv16m-zc offsets)" = "128,0" ] &&
+	[ "$(ct_field mp-nv16m-zc offsets)" = "128,0" ] &&
 	same_frames "$tmp/mp-nv16m-zc.raw" "$tmp/mp-nv16m-copy.raw" $((W * H * 2)); then
 	tap_pass "multi-planar NV16M: the driver's data_offset 128 travels with each sample, frames identical"
 else
@@ -466,7 +458,7 @@ fi
 
 stats=/sys/kernel/debug/zcap/stats
 cp "$stats" "$out/zcap-stats-end.txt" 2>/dev/null
-left=$(awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ && $2 != 0' "$stats" 2>/dev/null)
+left=$(gauges_left "$stats" 2>/dev/null)
 if [ -r "$stats" ] && [ -z "$left" ]; then
 	tap_pass "debugfs gauges are all 0 after the captures"
 else

@@ -8,6 +8,7 @@
 # zcap-vm-timeout: 480
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
+. "$ZCAP_TOP/tests/vm/suites-lib.sh"
 
 F=$ZCAP_BUILD/tests/faults/zcap-faults
 CAPTURE=$ZCAP_BUILD/tools/zcap-capture
@@ -43,7 +44,7 @@ run() {
 }
 
 gauges() {
-	awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ {
+	awk -v re="$ZCAP_GAUGES" '$1 ~ re {
 		printf "%s%s %s", sep, $1, $2; sep = ", " }' $STATS
 }
 
@@ -52,7 +53,7 @@ gauge() {
 }
 
 gauges_zero() {
-	[ -z "$(awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ && $2 != 0' $STATS)" ]
+	[ -z "$(gauges_left $STATS)" ]
 }
 
 # wait_zero SECONDS: until every gauge is zero; prints how long it took.

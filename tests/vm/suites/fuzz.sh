@@ -9,6 +9,7 @@
 # zcap-vm-timeout: 240
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
+. "$ZCAP_TOP/tests/vm/suites-lib.sh"
 
 FUZZ=$ZCAP_BUILD/tests/fuzz/zcap-fuzz
 STATS=/sys/kernel/debug/zcap/stats
@@ -79,7 +80,7 @@ echo "$old_total" >$PARAMS/max_total_bytes
 
 # The fuzzer checked the gauges itself; check again from outside, after
 # its exit closed whatever it might have missed.
-left=$(awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ && $2 != 0' $STATS)
+left=$(gauges_left $STATS)
 if [ -z "$left" ]; then
 	tap_pass "debugfs gauges all zero after the fuzzer exited"
 else

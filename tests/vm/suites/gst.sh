@@ -91,7 +91,7 @@ watch_max_diff() {
 }
 
 gauges_zero() {
-	[ -z "$(awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ && $2 != 0' "$stats")" ]
+	[ -z "$(gauges_left "$stats")" ]
 }
 
 # --- setup ----------------------------------------------------------------

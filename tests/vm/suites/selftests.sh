@@ -12,6 +12,7 @@
 # zcap-vm-timeout: 300
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
+. "$ZCAP_TOP/tests/vm/suites-lib.sh"
 
 stats=/sys/kernel/debug/zcap/stats
 
@@ -57,7 +58,7 @@ vgem_ready() {
 }
 
 gauges_zero() {
-	awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ {
+	awk -v re="$ZCAP_GAUGES" '$1 ~ re {
 		n++; if ($2 != 0) { print $1 " " $2; bad = 1 } }
 		END { exit (bad || n != 8) }' "$stats"
 }

@@ -47,19 +47,9 @@ gaps() {
 	echo "$1" | sed -n 's/.*gaps=\([0-9]*\).*/\1/p'
 }
 
-# ct_field NAME KEY: capture_test's value after KEY (a "KEY value" line or
-# a "run" line).
-ct_field() {
-	awk -v k="$2" '
-		$1 == k { print $2; exit }
-		$1 == "run" { for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }
-	' "$out/$1.out"
-}
-
 gauges_zero() {
 	local left
-	left=$(awk '$1 ~ /^(pools|buffers|bytes|dmabufs|attachments|mappings|vmaps|mmaps)$/ && $2 != 0' \
-		"$stats" 2>/dev/null)
+	left=$(gauges_left "$stats" 2>/dev/null)
 	[ -r "$stats" ] && [ -z "$left" ]
 }
 
