@@ -3,9 +3,10 @@
  * The parts every fake V4L2 device of the unit tests shares, so that each
  * test keeps only its device's behaviour:
  *
- * - fake_fail(), fake_live_maps(), a capture camera's QUERYCAP and YUYV
- *   format, fake_pix(): a G_FMT answer to convert, and fake_buf_ioctl():
- *   the buffer ioctls handed to the test's own functions;
+ * - fake_fail(), fake_live_maps(), QUERYCAP of any device, a YUYV
+ *   camera's QUERYCAP and G_FMT (fake_yuyv_camera_ioctl()), fake_pix(): a
+ *   G_FMT answer to convert, and fake_buf_ioctl(): the buffer ioctls
+ *   handed to the test's own functions;
  * - with FAKE_V4L2_SHIM defined before inclusion, the interposed ioctl()
  *   and poll() (the library's objects are linked into the test program)
  *   for the fds of one memfd, identified by its inode in fake_dev.ino.
@@ -45,14 +46,22 @@ static inline int fake_live_maps(const char *name)
 	return n;
 }
 
-static inline int fake_querycap_camera(struct v4l2_capability *c)
+/* QUERYCAP of a device with @caps (V4L2_CAP_*), as a driver fills it. */
+static inline int fake_querycap(struct v4l2_capability *c, const char *driver,
+				const char *card, uint32_t caps)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf((char *)c->driver, sizeof(c->driver), "fake");
-	snprintf((char *)c->card, sizeof(c->card), "fake camera");
-	c->device_caps = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING;
+	snprintf((char *)c->driver, sizeof(c->driver), "%s", driver);
+	snprintf((char *)c->card, sizeof(c->card), "%s", card);
+	c->device_caps = caps;
 	c->capabilities = c->device_caps | V4L2_CAP_DEVICE_CAPS;
 	return 0;
+}
+
+static inline int fake_querycap_camera(struct v4l2_capability *c)
+{
+	return fake_querycap(c, "fake", "fake camera",
+			     V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING);
 }
 
 /* G_FMT of a camera that only does packed YUYV, @w x @h. */
@@ -64,6 +73,22 @@ static inline int fake_yuyv_fmt(struct v4l2_format *f, uint32_t w, uint32_t h)
 	f->fmt.pix.bytesperline = w * 2;
 	f->fmt.pix.sizeimage = w * h * 2;
 	return 0;
+}
+
+/*
+ * Answer @req into *@ret when it is QUERYCAP or G_FMT of a capture camera
+ * that only does packed YUYV @w x @h (true).
+ */
+static inline bool fake_yuyv_camera_ioctl(unsigned long req, void *arg,
+					  uint32_t w, uint32_t h, int *ret)
+{
+	if (req == VIDIOC_QUERYCAP)
+		*ret = fake_querycap_camera(arg);
+	else if (req == VIDIOC_G_FMT)
+		*ret = fake_yuyv_fmt(arg, w, h);
+	else
+		return false;
+	return true;
 }
 
 /* A single-planar capture format, as a driver's G_FMT fills it. */

@@ -113,15 +113,6 @@ static void process(void)
 	}
 }
 
-static int fake_querycap(struct v4l2_capability *c)
-{
-	memset(c, 0, sizeof(*c));
-	snprintf((char *)c->driver, sizeof(c->driver), "fake-enc");
-	c->device_caps = V4L2_CAP_VIDEO_M2M | V4L2_CAP_STREAMING;
-	c->capabilities = c->device_caps | V4L2_CAP_DEVICE_CAPS;
-	return 0;
-}
-
 static int fake_enum_fmt(struct v4l2_fmtdesc *d)
 {
 	if (d->index)
@@ -234,7 +225,8 @@ static int fake_ioctl(unsigned long req, void *arg)
 		return r;
 	switch (req) {
 	case VIDIOC_QUERYCAP:
-		return fake_querycap(arg);
+		return fake_querycap(arg, "fake-enc", "",
+				     V4L2_CAP_VIDEO_M2M | V4L2_CAP_STREAMING);
 	case VIDIOC_ENUM_FMT:
 		return fake_enum_fmt(arg);
 	case VIDIOC_S_FMT:

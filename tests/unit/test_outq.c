@@ -19,6 +19,7 @@
 
 #include <zcap/error.h>
 
+#include "fake_v4l2.h"
 #include "helpers.h"
 #include "tap.h"
 #include "v4l2/v4l2_outq.h"
@@ -76,8 +77,7 @@ int ioctl(int fd, unsigned long req, ...)
 	case VIDIOC_STREAMOFF:
 		return 0;
 	default:
-		errno = ENOTTY;
-		return -1;
+		return fake_fail(ENOTTY);
 	}
 }
 
@@ -164,13 +164,10 @@ static struct zcap_sample *jpeg(struct zcap_allocator *a,
 static void mjpeg_queue(struct zcapi_outq *q, uint32_t type, bool dmabuf,
 			struct zcap_format *f)
 {
-	struct v4l2_format vf = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	/* No bytesperline, as uvcvideo answers for MJPEG. */
+	struct v4l2_format vf = fake_pix(V4L2_PIX_FMT_MJPEG, 640, 480, 0, 614400);
 	char why[128] = "", note[128] = "";
 
-	vf.fmt.pix.pixelformat = V4L2_PIX_FMT_MJPEG;
-	vf.fmt.pix.width = 640;
-	vf.fmt.pix.height = 480;
-	vf.fmt.pix.sizeimage = 614400;
 	zcapi_fmt_from_v4l2(&vf, false, f);
 	zcapi_outq_init(q, fake_fd, type);
 	if (zcapi_outq_set_format(q, f, why, sizeof(why)))

@@ -120,13 +120,10 @@ static int fake_ioctl(unsigned long req, void *arg)
 {
 	int r;
 
-	if (fake_buf_ioctl(&buf_ops, req, arg, &r))
+	if (fake_buf_ioctl(&buf_ops, req, arg, &r) ||
+	    fake_yuyv_camera_ioctl(req, arg, W, H, &r))
 		return r;
 	switch (req) {
-	case VIDIOC_QUERYCAP:
-		return fake_querycap_camera(arg);
-	case VIDIOC_G_FMT:
-		return fake_yuyv_fmt(arg, W, H);
 	case VIDIOC_STREAMON:
 	case VIDIOC_STREAMOFF:
 		dev.streaming = req == VIDIOC_STREAMON;

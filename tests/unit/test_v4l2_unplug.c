@@ -137,13 +137,10 @@ static int fake_ioctl(unsigned long req, void *arg)
 		return fake_streamoff();
 	if (node_gone())
 		return fake_fail(ENODEV);
-	if (fake_buf_ioctl(&buf_ops, req, arg, &r))
+	if (fake_buf_ioctl(&buf_ops, req, arg, &r) ||
+	    fake_yuyv_camera_ioctl(req, arg, W, H, &r))
 		return r;
 	switch (req) {
-	case VIDIOC_QUERYCAP:
-		return fake_querycap_camera(arg);
-	case VIDIOC_G_FMT:
-		return fake_yuyv_fmt(arg, W, H);
 	case VIDIOC_ENUM_FMT:
 		return fake_enum_fmt(arg);
 	case VIDIOC_STREAMON:
