@@ -12,7 +12,11 @@
  *   for the fds of one memfd, identified by its inode in fake_dev.ino.
  *   The test then defines fake_ioctl() and fake_revents(), both called
  *   with fake_dev.lock held, since the library calls them from its
- *   streaming thread while the test reads the device's state.
+ *   streaming thread while the test reads the device's state;
+ * - with FAKE_V4L2_FD instead, the interposed ioctl() only, for the one
+ *   fd number fake_fd, which the test sets (-1: none), without a lock:
+ *   for tests that call the library from their own thread only. The test
+ *   then defines fake_ioctl().
  */
 #ifndef ZCAP_TESTS_FAKE_V4L2_H
 #define ZCAP_TESTS_FAKE_V4L2_H
@@ -139,13 +143,58 @@ static inline bool fake_buf_ioctl(const struct fake_buf_ops *ops, unsigned long 
 	return fn != NULL;
 }
 
+#if defined(FAKE_V4L2_SHIM) && defined(FAKE_V4L2_FD)
+#error "FAKE_V4L2_SHIM or FAKE_V4L2_FD, not both: each interposes ioctl()"
+#endif
+
+#if defined(FAKE_V4L2_SHIM) || defined(FAKE_V4L2_FD)
+
+#include <stdarg.h>
+#include <sys/syscall.h>
+
+/* The test's device: answer @req (with FAKE_V4L2_SHIM, fake_dev.lock held). */
+static int fake_ioctl(unsigned long req, void *arg);
+/* Is @fd the fake device? */
+static inline bool is_fake(int fd);
+/* fake_ioctl(), under the lock where there is one. */
+static inline int fake_dev_ioctl(unsigned long req, void *arg);
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!is_fake(fd))
+		return (int)syscall(SYS_ioctl, fd, req, arg);
+	return fake_dev_ioctl(req, arg);
+}
+
+#endif
+
+#ifdef FAKE_V4L2_FD
+
+static int fake_fd = -1;
+
+static inline bool is_fake(int fd)
+{
+	return fd >= 0 && fd == fake_fd;
+}
+
+static inline int fake_dev_ioctl(unsigned long req, void *arg)
+{
+	return fake_ioctl(req, arg);
+}
+
+#endif /* FAKE_V4L2_FD */
+
 #ifdef FAKE_V4L2_SHIM
 
 #include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 static struct {
@@ -153,8 +202,6 @@ static struct {
 	ino_t ino;		/* the fake's memfd (0: no fake yet) */
 } fake_dev = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* The test's device: answer @req (fake_dev.lock held). */
-static int fake_ioctl(unsigned long req, void *arg);
 /* The test's device: what poll() says for @events (fake_dev.lock held). */
 static short fake_revents(short events);
 
@@ -166,17 +213,10 @@ static inline bool is_fake(int fd)
 	return fake_dev.ino && fd >= 0 && !fstat(fd, &st) && st.st_ino == fake_dev.ino;
 }
 
-int ioctl(int fd, unsigned long req, ...)
+static inline int fake_dev_ioctl(unsigned long req, void *arg)
 {
-	va_list ap;
-	void *arg;
 	int r;
 
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (!is_fake(fd))
-		return (int)syscall(SYS_ioctl, fd, req, arg);
 	pthread_mutex_lock(&fake_dev.lock);
 	r = fake_ioctl(req, arg);
 	pthread_mutex_unlock(&fake_dev.lock);

@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -24,6 +23,7 @@
 
 #include <zcap/error.h>
 
+#define FAKE_V4L2_FD
 #include "fake_v4l2.h"
 #include "helpers.h"
 #include "tap.h"
@@ -34,7 +34,6 @@
 #define BUF_LEN		8192
 
 static struct {
-	int fd;
 	uint32_t max_grant;	/* REQBUFS grants at most this (0: MAX_BUFS) */
 	uint32_t count, memory;
 	uint32_t planes;	/* QUERYBUF's planes, mplane */
@@ -50,10 +49,10 @@ static struct {
 static void dev_reset(void)
 {
 	memset(&dev, 0, sizeof(dev));
-	dev.fd = memfd_create("fake-v4l2", MFD_CLOEXEC);
+	fake_fd = memfd_create("fake-v4l2", MFD_CLOEXEC);
 	dev.fail_query_at = -1;
 	dev.planes = 1;
-	if (ftruncate(dev.fd, (off_t)MAX_BUFS * PLANES * BUF_LEN))
+	if (ftruncate(fake_fd, (off_t)MAX_BUFS * PLANES * BUF_LEN))
 		tap_diag("ftruncate failed");
 }
 
@@ -119,7 +118,7 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 	b->sequence = dev.seq++;
 	b->flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
 	if (dev.memory == V4L2_MEMORY_MMAP &&
-	    pwrite(dev.fd, &i, 1, (off_t)i * PLANES * BUF_LEN) != 1)
+	    pwrite(fake_fd, &i, 1, (off_t)i * PLANES * BUF_LEN) != 1)
 		tap_diag("pwrite failed");
 	if (!V4L2_TYPE_IS_MULTIPLANAR(b->type)) {
 		b->bytesused = 100 + i;
@@ -159,19 +158,6 @@ static int fake_ioctl(unsigned long req, void *arg)
 	default:
 		return fake_fail(ENOTTY);
 	}
-}
-
-int ioctl(int fd, unsigned long req, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, req);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	if (fd != dev.fd || fd < 0)
-		return (int)syscall(SYS_ioctl, fd, req, arg);
-	return fake_ioctl(req, arg);
 }
 
 static unsigned int fstat_calls;
@@ -219,7 +205,7 @@ static void test_capture_mmap(uint32_t type, uint32_t planes)
 
 	dev_reset();
 	dev.planes = planes;
-	zcapi_v4l2q_init(&q, dev.fd, type);
+	zcapi_v4l2q_init(&q, fake_fd, type);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, 4, planes), 4,
 	   "%s capture MMAP: 4 buffers granted", k);
 	is(fake_live_maps("memfd:fake-v4l2"), (int)(4 * planes), "%s: each plane of each buffer mapped once", k);
@@ -247,7 +233,7 @@ static void test_capture_mmap(uint32_t type, uint32_t planes)
 	zcapi_v4l2q_fini(&q);
 	ok(fake_live_maps("memfd:fake-v4l2") == 0 && dev.reqbufs0 == 1 && !q.slots,
 	   "%s: released: unmapped, REQBUFS(0), no slots", k);
-	close(dev.fd);
+	close(fake_fd);
 }
 
 /* One round: dequeue all @n, note where each allocator buffer was, refill. */
@@ -280,7 +266,7 @@ static void test_capture_dmabuf(void)
 
 	dev_reset();
 	dev.planes = 2;
-	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 6, 2), 6, "capture DMABUF mplane: 6 granted");
 	is(fake_live_maps("memfd:fake-v4l2"), 0, "DMABUF: nothing mapped");
 	is(zcapi_v4l2q_fill(&q, a), 0, "fill: every free buffer queued");
@@ -303,7 +289,7 @@ static void test_capture_dmabuf(void)
 	is(free_buffers(a, 6), 6, "STREAMOFF: every sample back to the allocator");
 	zcapi_v4l2q_fini(&q);
 	done_with(a);
-	close(dev.fd);
+	close(fake_fd);
 }
 
 /* Each dma-buf is fstat'ed once, at commit; unknown ones at QBUF. */
@@ -324,7 +310,7 @@ static void test_identity_once(void)
 	   dev_id == st.st_dev, "the block's recorded identity is its dma-buf's");
 	dev_reset();
 	dev.planes = 2;
-	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
 	zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 3, 2);
 	/* As if fstat had failed at commit: the queue falls back to it. */
 	s->blocks[0].ino = 0;
@@ -337,7 +323,7 @@ static void test_identity_once(void)
 	zcapi_v4l2q_fini(&q);
 	zcap_sample_unref(s);
 	done_with(a);
-	close(dev.fd);
+	close(fake_fd);
 }
 
 /* More slots than VIDEO_MAX_FRAME (Linux 6.8+ grants them): no cap. */
@@ -350,7 +336,7 @@ static void test_many_slots(void)
 	struct zcap_sample *s;
 
 	dev_reset();
-	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT);
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_OUTPUT);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, n, 1), (int)n,
 	   "output DMABUF: %u slots", n);
 	zcapi_v4l2q_streamon(&q);
@@ -366,15 +352,15 @@ static void test_many_slots(void)
 	is(free_buffers(a, n), n, "STREAMOFF: every held sample back, past VIDEO_MAX_FRAME");
 	zcapi_v4l2q_fini(&q);
 	done_with(a);
-	close(dev.fd);
+	close(fake_fd);
 
 	dev_reset();
-	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, n, 1), (int)n, "capture MMAP: %u slots", n);
 	is(fake_live_maps("memfd:fake-v4l2"), (int)n, "%u buffers mapped", n);
 	zcapi_v4l2q_fini(&q);
 	is(fake_live_maps("memfd:fake-v4l2"), 0, "and unmapped");
-	close(dev.fd);
+	close(fake_fd);
 }
 
 /* Two indices, three dma-bufs: misses take the least recently queued. */
@@ -390,7 +376,7 @@ static void test_cache_eviction(void)
 		zcap_allocator_get_buffer(a, 0, &s[i]);
 	dev_reset();
 	dev.max_grant = 2;
-	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT);
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_OUTPUT);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 3, 1), 2, "3 asked, 2 granted");
 	zcapi_v4l2q_streamon(&q);
 	zcapi_v4l2q_queue_sample(&q, s[0]);
@@ -414,7 +400,7 @@ static void test_cache_eviction(void)
 		zcap_sample_unref(s[i]);
 	is(free_buffers(a, 3), 3, "released: nothing held");
 	done_with(a);
-	close(dev.fd);
+	close(fake_fd);
 }
 
 /* Output MMAP: the payload copied to the buffer's start, counted. */
@@ -437,13 +423,13 @@ static void test_output_copy(void)
 	zcap_sample_cpu_end(s);
 	zcap_sample_set_bytesused(s, 0, 3000);
 	dev_reset();
-	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, 2, 1), 2, "output MMAP mplane: 2 buffers");
 	zcapi_v4l2q_streamon(&q);
 	is(zcapi_v4l2q_queue_sample(&q, s), ZCAP_E_WRONG_STATE, "no import on an MMAP queue");
 	is(zcapi_v4l2q_queue_copy(&q, s, 0, &copied), 0, "copied and queued");
 	ok(copied == 3000 && dev.last_planes[0].bytesused == 3000 &&
-	   pread(dev.fd, got, 3, (off_t)dev.last_qbuf.index * PLANES * BUF_LEN) == 3 &&
+	   pread(fake_fd, got, 3, (off_t)dev.last_qbuf.index * PLANES * BUF_LEN) == 3 &&
 	   !memcmp(got, "abc", 3), "3000 bytes, at the start of the device's buffer");
 	zcapi_v4l2q_queue_copy(&q, s, 0, &copied);
 	is(zcapi_v4l2q_queue_copy(&q, s, 0, &copied), ZCAP_E_TIMEOUT,
@@ -454,7 +440,7 @@ static void test_output_copy(void)
 	zcapi_v4l2q_fini(&q);
 	zcap_sample_unref(s);
 	done_with(a);
-	close(dev.fd);
+	close(fake_fd);
 }
 
 /* Six allocator buffers, four slots: two parked until release. */
@@ -465,7 +451,7 @@ static void test_parking(void)
 
 	dev_reset();
 	dev.max_grant = 4;
-	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 6, 1), 4, "6 asked, 4 granted");
 	is(zcapi_v4l2q_fill(&q, a), 0, "filled");
 	ok(zcapi_v4l2q_queued(&q) == 4 && q.n_parked == 2 && free_buffers(a, 6) == 0,
@@ -475,7 +461,7 @@ static void test_parking(void)
 	   "release: REQBUFS(0), the queued and the parked back");
 	zcapi_v4l2q_fini(&q);
 	done_with(a);
-	close(dev.fd);
+	close(fake_fd);
 }
 
 /* Every failure leaves nothing requested, mapped or held. */
@@ -489,7 +475,7 @@ static void test_errors(void)
 	struct zcap_sample *s;
 
 	dev_reset();
-	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
 	is(zcapi_v4l2q_dequeue(&q, &d), -EINVAL, "DQBUF before REQBUFS: EINVAL");
 	dev.fail_req = EINVAL;
 	ok(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 4, 1) == -EINVAL && !q.memory &&
@@ -520,15 +506,15 @@ static void test_errors(void)
 	is(zcapi_v4l2q_fill(&q, a), ZCAP_E_NOT_COMMITTED, "fill from a decommitted allocator");
 	zcapi_v4l2q_fini(&q);
 	zcap_allocator_unref(a);
-	close(dev.fd);
+	close(fake_fd);
 
 	dev_reset();
 	dev.planes = 1;
-	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
 	ok(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, 2, 2) == -EPROTO && !q.slots &&
 	   fake_live_maps("memfd:fake-v4l2") == 0, "QUERYBUF with fewer planes than the format: EPROTO, undone");
 	zcapi_v4l2q_fini(&q);
-	close(dev.fd);
+	close(fake_fd);
 
 	/* A capture buffer cannot start past its dma-buf's first byte. */
 	pp.prefix = 64;
@@ -537,14 +523,14 @@ static void test_errors(void)
 	zcap_allocator_commit(b);
 	zcap_allocator_get_buffer(b, 0, &s);
 	dev_reset();
-	zcapi_v4l2q_init(&q, dev.fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
 	zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 2, 1);
 	ok(zcapi_v4l2q_queue_sample(&q, s) == -EINVAL && fd_of(s, 0) >= 0 &&
 	   zcapi_v4l2q_queued(&q) == 0, "capture DMABUF at a data offset: EINVAL");
 	zcapi_v4l2q_fini(&q);
 	zcap_sample_unref(s);
 	done_with(b);
-	close(dev.fd);
+	close(fake_fd);
 }
 
 int main(void)
