@@ -30,6 +30,8 @@ struct _GstZcapSrc {
 	struct zcap_graph *graph;
 	struct zcap_filter *source;	/* in graph */
 	uint64_t next_seq;		/* sequence expected next */
+	guint64 pushed, lost;		/* frames, for QoS messages */
+	gint streaming;			/* atomic: the graph runs (src_graph.c's log) */
 	gboolean warned_copy;		/* said once that frames are copied */
 	gboolean logged_layout;		/* the first frame's layout logged */
 

@@ -12,13 +12,26 @@
  */
 #include "gstzcap.h"
 
-/* Bytes of block @m a raw frame uses: its size in @fmt, at most the memory. */
+/*
+ * Bytes of block @m a raw frame uses: to the end of its last line in its
+ * last plane, as GStreamer sizes a frame (the allocator's block is larger,
+ * rounded up to pages).
+ */
 static void trim_raw(GstMemory *mem, const struct zcap_format *fmt, guint m)
 {
 	gsize size = gst_memory_get_sizes(mem, NULL, NULL);
+	uint64_t end = 0;
 
-	if (fmt && fmt->n_mem > m && fmt->mem_size[m] && fmt->mem_size[m] < size)
-		gst_memory_resize(mem, 0, fmt->mem_size[m]);
+	if (!fmt)
+		return;
+	for (guint p = 0; p < fmt->n_planes; p++) {
+		const struct zcap_plane_layout *pl = &fmt->planes[p];
+
+		if (pl->mem == m)
+			end = MAX(end, pl->offset + (uint64_t)pl->stride * pl->lines);
+	}
+	if (end && end < size)
+		gst_memory_resize(mem, 0, end);
 }
 
 /* A coded frame: the bytes used, from the plane's start (the data offset). */

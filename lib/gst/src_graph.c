@@ -86,9 +86,20 @@ static void log_line(void *user, enum zcap_log_level level, const char *filter,
 		[ZCAP_LOG_DEBUG] = GST_LEVEL_DEBUG,
 	};
 
+	GstZcapSrc *self = user;
+	GstDebugLevel gl;
+
 	if (level < ZCAP_LOG_ERROR || level > ZCAP_LOG_DEBUG)
 		return;
-	GST_CAT_LEVEL_LOG(zcap_gst_debug, map[level], user, "%s: %s", filter, msg);
+	gl = map[level];
+	/*
+	 * Once streaming, the V4L2 source warns only of frames lost, which
+	 * zcapsrc reports as GStreamer does for a live source (DISCONT and a
+	 * QoS message): lost frames are not a fault of the pipeline's.
+	 */
+	if (level == ZCAP_LOG_WARN && g_atomic_int_get(&self->streaming))
+		gl = GST_LEVEL_INFO;
+	GST_CAT_LEVEL_LOG(zcap_gst_debug, gl, self, "%s: %s", filter, msg);
 }
 
 /* Ask libzcap for no more than GStreamer's category will print. */
@@ -177,10 +188,14 @@ gboolean zcap_gst_src_graph_start(GstZcapSrc *self, GError **error)
 	if (!ret) {
 		self->source = src;
 		self->next_seq = 0;
+		self->pushed = 0;
+		self->lost = 0;
 		ret = zcap_graph_run(self->graph);
 	}
-	if (!ret)
+	if (!ret) {
+		g_atomic_int_set(&self->streaming, 1);
 		return TRUE;
+	}
 	if (src)
 		zcap_filter_get_stats(src, &st);
 	g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
@@ -194,6 +209,7 @@ void zcap_gst_src_graph_stop(GstZcapSrc *self)
 {
 	if (!self->graph)
 		return;
+	g_atomic_int_set(&self->streaming, 0);
 	/* The source stops first: nothing is queued after this. */
 	zcap_graph_stop(self->graph);
 	drop_queued(self);

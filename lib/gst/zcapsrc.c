@@ -153,17 +153,48 @@ static GstCaps *zcap_gst_src_get_caps(GstBaseSrc *bsrc, GstCaps *filter)
 	return caps;
 }
 
-/* Unconstrained, a camera's usual: nearest 640x480, then the fastest rate. */
-static GstCaps *zcap_gst_src_fixate(GstBaseSrc *bsrc, GstCaps *caps)
+/* How far @st, fixated towards 640x480, lands from it. */
+static guint distance_from_vga(GstStructure *st)
 {
-	GstStructure *st;
+	gint w = 0, h = 0;
 
-	caps = gst_caps_make_writable(caps);
-	caps = gst_caps_truncate(caps);
-	st = gst_caps_get_structure(caps, 0);
 	gst_structure_fixate_field_nearest_int(st, "width", 640);
 	gst_structure_fixate_field_nearest_int(st, "height", 480);
-	gst_structure_fixate_field_nearest_fraction(st, "framerate", G_MAXINT, 1);
+	gst_structure_get_int(st, "width", &w);
+	gst_structure_get_int(st, "height", &h);
+	return ABS(w - 640) + ABS(h - 480);
+}
+
+/*
+ * Unconstrained, what a camera application would ask: the size nearest
+ * 640x480 among everything the device offers, in the first format that
+ * has it, at the rate nearest 30 frames per second.
+ */
+static GstCaps *zcap_gst_src_fixate(GstBaseSrc *bsrc, GstCaps *caps)
+{
+	GstStructure *best = NULL, *st;
+	guint best_d = G_MAXUINT;
+
+	for (guint i = 0; i < gst_caps_get_size(caps); i++) {
+		guint d;
+
+		st = gst_structure_copy(gst_caps_get_structure(caps, i));
+		d = distance_from_vga(st);
+		if (d < best_d) {
+			if (best)
+				gst_structure_free(best);
+			best = st;
+			best_d = d;
+		} else {
+			gst_structure_free(st);
+		}
+	}
+	gst_caps_unref(caps);
+	caps = gst_caps_new_empty();
+	if (best) {
+		gst_structure_fixate_field_nearest_fraction(best, "framerate", 30, 1);
+		gst_caps_append_structure(caps, best);
+	}
 	return GST_BASE_SRC_CLASS(zcap_gst_src_parent_class)->fixate(bsrc, caps);
 }
 
@@ -310,6 +341,24 @@ static GstClockTime running_time(GstZcapSrc *self, struct zcap_sample *s)
 	return now > base ? now - base : 0;
 }
 
+/*
+ * Frames lost before @buf: a live source says so with a QoS message, as
+ * a sink that drops late frames does, and marks the buffer DISCONT.
+ */
+static void post_lost(GstZcapSrc *self, GstBuffer *buf, guint64 lost)
+{
+	GstClockTime ts = GST_BUFFER_PTS(buf);
+	GstMessage *qos;
+
+	self->lost += lost;
+	GST_INFO_OBJECT(self, "%" G_GUINT64_FORMAT " frame(s) lost before sequence %"
+			G_GUINT64_FORMAT, lost, GST_BUFFER_OFFSET(buf));
+	qos = gst_message_new_qos(GST_OBJECT(self), TRUE, ts, GST_CLOCK_TIME_NONE, ts,
+				  GST_BUFFER_DURATION(buf));
+	gst_message_set_qos_stats(qos, GST_FORMAT_BUFFERS, self->pushed, self->lost);
+	gst_element_post_message(GST_ELEMENT(self), qos);
+}
+
 static void set_buffer_meta(GstZcapSrc *self, GstBuffer *buf, struct zcap_sample *s)
 {
 	uint64_t seq = zcap_sample_sequence(s);
@@ -324,9 +373,11 @@ static void set_buffer_meta(GstZcapSrc *self, GstBuffer *buf, struct zcap_sample
 	GST_BUFFER_OFFSET_END(buf) = seq + 1;
 	if ((flags & ZCAP_SAMPLE_DISCONTINUITY) || (self->next_seq && seq != self->next_seq)) {
 		GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
-		GST_INFO_OBJECT(self, "frames lost before sequence %" G_GUINT64_FORMAT, seq);
+		post_lost(self, buf, self->next_seq && seq > self->next_seq ?
+			  seq - self->next_seq : 1);
 	}
 	self->next_seq = seq + 1;
+	self->pushed++;
 	if (flags & ZCAP_SAMPLE_ERROR)
 		GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_CORRUPTED);
 }
