@@ -11,10 +11,11 @@
 . "$ZCAP_TOP/tests/vm/tap.sh"
 . "$ZCAP_TOP/tests/bench/setup.sh"
 
-tap_plan 3
+tap_plan 4
 if ! bench_setup; then
 	tap_fail "set up zcap.ko, vivid and vgem"
 	tap_fail "zcap-bench"
+	tap_fail "zcap-gst-bench"
 	tap_fail "nothing leaked"
 	bench_teardown
 	tap_done
@@ -33,6 +34,22 @@ else
 	tap_diag "$(cat "$ZCAP_RESULTS/bench.err")"
 fi
 tap_diag "$(cat "$ZCAP_RESULTS/bench.txt")"
+
+# GStreamer's v4l2src beside zcapsrc, same device, size and frames
+# (tests/bench/gst_bench.c); after zcap-bench, which leaves vivid's
+# controls as it found them.
+GST_PLUGIN_PATH=$ZCAP_BUILD/lib/gstreamer-1.0 LD_LIBRARY_PATH=$ZCAP_BUILD/lib \
+	GST_REGISTRY=/tmp/gst-bench-registry.bin \
+	"$ZCAP_BUILD/vm-tests/zcap-gst-bench" -d "$BENCH_DEV" -s 640x480 -n 100 -w 10 -r 4 \
+	>"$ZCAP_RESULTS/gst-bench.txt" 2>"$ZCAP_RESULTS/gst-bench.err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q "^goal: " "$ZCAP_RESULTS/gst-bench.txt"; then
+	tap_pass "zcap-gst-bench: v4l2src (mmap, dmabuf) and zcapsrc"
+else
+	tap_fail "zcap-gst-bench exited with status $rc"
+	tap_diag "$(cat "$ZCAP_RESULTS/gst-bench.err")"
+fi
+tap_diag "$(cat "$ZCAP_RESULTS/gst-bench.txt")"
 bench_leaks
 bench_teardown
 tap_done

@@ -71,13 +71,15 @@ bench-installed:
 	@$(MAKE) --no-print-directory $(BENCH_PREREQS)
 	@test -n "$(strip $(BENCH_KVERS))" || { echo "bench: no Debian 6.1 or 6.12 kernel is installed (make deps)" >&2; exit 1; }
 	@status=0; start=$$(date +%s); mkdir -p $(BENCH_DIR); \
-	rm -f $(BENCH_DIR)/bench*.csv $(BENCH_DIR)/bench*.txt $(BENCH_DIR)/bench.png; \
+	rm -f $(BENCH_DIR)/bench*.csv $(BENCH_DIR)/bench*.txt $(BENCH_DIR)/gst-bench*.txt \
+		$(BENCH_DIR)/bench.png; \
 	for k in $(BENCH_KVERS); do \
 		BUILD=$(BUILD) ZCAP_VM_MEMORY_DEBUG=0 $(VM_RUN) -v -o $(BENCH_DIR)/vm/$$k $$k $(BENCH_SUITE) || status=1; \
 		r=$(BENCH_DIR)/vm/$$k/bench-full; \
 		if [ -s $$r/bench.csv ]; then \
 			cp $$r/bench.csv $(BENCH_DIR)/bench-$$k.csv; \
 			cp $$r/bench.txt $(BENCH_DIR)/bench-$$k.txt; \
+			[ ! -s $$r/gst-bench.txt ] || cp $$r/gst-bench.txt $(BENCH_DIR)/gst-bench-$$k.txt; \
 		else \
 			echo "bench: $$k: no figures (see $(BENCH_DIR)/vm/$$k/bench-full.tap)" >&2; \
 			status=1; \
@@ -87,6 +89,7 @@ bench-installed:
 	echo; \
 	for k in $(BENCH_KVERS); do \
 		[ -s $(BENCH_DIR)/bench-$$k.txt ] && cat $(BENCH_DIR)/bench-$$k.txt && echo; \
+		[ -s $(BENCH_DIR)/gst-bench-$$k.txt ] && cat $(BENCH_DIR)/gst-bench-$$k.txt && echo; \
 	done; \
 	echo "bench: done in $$(( $$(date +%s) - start )) s; tables, CSV and plot in $(BENCH_DIR)/"; \
 	ls -l $(BENCH_DIR)/bench* 2>/dev/null | sed 's/^/  /'; \

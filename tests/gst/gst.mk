@@ -26,5 +26,6 @@ $(GST_BENCH): $(TOP)/tests/bench/gst_bench.c
 .PHONY: gst-tests
 gst-tests: $(GST_CHECK) $(GST_BENCH) lib-gst
 VM_PREREQS += gst-tests
+BENCH_PREREQS += gst-tests
 VM_SUITES += tests/vm/suites/gst.sh
 endif

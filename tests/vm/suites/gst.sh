@@ -31,7 +31,7 @@ HD="video/x-raw,format=YUY2,width=1280,height=720,framerate=30/1"
 # Runs whose GStreamer log must hold no warning from our elements.
 clean_runs=()
 
-tap_plan 22
+tap_plan 23
 
 # gst NAME ARGS...: gst-launch-1.0 ARGS with our categories at DEBUG and
 # every other at WARNING; output in $out/NAME.out, log in NAME.gstlog.
@@ -324,6 +324,15 @@ else
 	tap_fail "GstZcapAllocator alone: gst_allocator_alloc() gives a zcap.ko dma-buf, freed with its memory"
 	tap_diag "$(cat "$out/alloc.out")"
 fi
+
+# The GStreamer peer of `make bench`, briefly, so that it cannot rot.
+if "$ZCAP_BUILD/vm-tests/zcap-gst-bench" -d "$sp" -s 320x180 -n 10 -w 3 -r 1 \
+		>"$out/gst-bench.txt" 2>&1 && grep -q "^goal: " "$out/gst-bench.txt"; then
+	tap_pass "zcap-gst-bench: v4l2src (mmap, dmabuf) and zcapsrc measured"
+else
+	tap_fail "zcap-gst-bench: v4l2src (mmap, dmabuf) and zcapsrc measured"
+fi
+tap_diag "$(cat "$out/gst-bench.txt")"
 
 # --- an unplug ------------------------------------------------------------
 
