@@ -128,6 +128,120 @@ out:
 	g_value_unset(&list);
 }
 
+/* V4L2's colorspace as GStreamer's primaries, matrix and transfer defaults. */
+static gboolean colorspace_defaults(uint32_t cs, GstVideoColorimetry *c)
+{
+	static const struct {
+		uint32_t cs;
+		GstVideoColorPrimaries primaries;
+		GstVideoColorMatrix matrix;
+		GstVideoTransferFunction transfer;
+	} map[] = {
+		{ V4L2_COLORSPACE_SMPTE170M, GST_VIDEO_COLOR_PRIMARIES_SMPTE170M,
+		  GST_VIDEO_COLOR_MATRIX_BT601, GST_VIDEO_TRANSFER_BT709 },
+		{ V4L2_COLORSPACE_REC709, GST_VIDEO_COLOR_PRIMARIES_BT709,
+		  GST_VIDEO_COLOR_MATRIX_BT709, GST_VIDEO_TRANSFER_BT709 },
+		{ V4L2_COLORSPACE_SRGB, GST_VIDEO_COLOR_PRIMARIES_BT709,
+		  GST_VIDEO_COLOR_MATRIX_BT601, GST_VIDEO_TRANSFER_SRGB },
+		{ V4L2_COLORSPACE_JPEG, GST_VIDEO_COLOR_PRIMARIES_BT709,
+		  GST_VIDEO_COLOR_MATRIX_BT601, GST_VIDEO_TRANSFER_SRGB },
+		{ V4L2_COLORSPACE_OPRGB, GST_VIDEO_COLOR_PRIMARIES_ADOBERGB,
+		  GST_VIDEO_COLOR_MATRIX_BT601, GST_VIDEO_TRANSFER_ADOBERGB },
+		{ V4L2_COLORSPACE_BT2020, GST_VIDEO_COLOR_PRIMARIES_BT2020,
+		  GST_VIDEO_COLOR_MATRIX_BT2020, GST_VIDEO_TRANSFER_BT2020_12 },
+		{ V4L2_COLORSPACE_470_SYSTEM_M, GST_VIDEO_COLOR_PRIMARIES_BT470M,
+		  GST_VIDEO_COLOR_MATRIX_BT601, GST_VIDEO_TRANSFER_BT709 },
+		{ V4L2_COLORSPACE_470_SYSTEM_BG, GST_VIDEO_COLOR_PRIMARIES_BT470BG,
+		  GST_VIDEO_COLOR_MATRIX_BT601, GST_VIDEO_TRANSFER_BT709 },
+		{ V4L2_COLORSPACE_SMPTE240M, GST_VIDEO_COLOR_PRIMARIES_SMPTE240M,
+		  GST_VIDEO_COLOR_MATRIX_SMPTE240M, GST_VIDEO_TRANSFER_SMPTE240M },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(map); i++) {
+		if (map[i].cs != cs)
+			continue;
+		c->primaries = map[i].primaries;
+		c->matrix = map[i].matrix;
+		c->transfer = map[i].transfer;
+		return TRUE;
+	}
+	return FALSE;	/* DEFAULT, RAW: the driver does not say */
+}
+
+/* What the driver says beyond its colorspace overrides the defaults. */
+static void colorimetry_overrides(uint32_t enc, uint32_t xfer, GstVideoColorimetry *c)
+{
+	switch (enc) {
+	case V4L2_YCBCR_ENC_601: c->matrix = GST_VIDEO_COLOR_MATRIX_BT601; break;
+	case V4L2_YCBCR_ENC_709: c->matrix = GST_VIDEO_COLOR_MATRIX_BT709; break;
+	case V4L2_YCBCR_ENC_BT2020: c->matrix = GST_VIDEO_COLOR_MATRIX_BT2020; break;
+	case V4L2_YCBCR_ENC_SMPTE240M: c->matrix = GST_VIDEO_COLOR_MATRIX_SMPTE240M; break;
+	default: break;
+	}
+	switch (xfer) {
+	case V4L2_XFER_FUNC_709: c->transfer = GST_VIDEO_TRANSFER_BT709; break;
+	case V4L2_XFER_FUNC_SRGB: c->transfer = GST_VIDEO_TRANSFER_SRGB; break;
+	case V4L2_XFER_FUNC_OPRGB: c->transfer = GST_VIDEO_TRANSFER_ADOBERGB; break;
+	case V4L2_XFER_FUNC_SMPTE240M: c->transfer = GST_VIDEO_TRANSFER_SMPTE240M; break;
+	case V4L2_XFER_FUNC_NONE: c->transfer = GST_VIDEO_TRANSFER_GAMMA10; break;
+	case V4L2_XFER_FUNC_SMPTE2084: c->transfer = GST_VIDEO_TRANSFER_SMPTE2084; break;
+	default: break;
+	}
+}
+
+/*
+ * The colorimetry the driver gives @m at @w x @h (VIDIOC_TRY_FMT), in
+ * @st, as v4l2src says it: consumers convert colours by it. Nothing when
+ * the driver leaves the colorspace to the default.
+ */
+static void set_colorimetry(int fd, uint32_t type, const struct fmt_map *m,
+			    guint w, guint h, GstStructure *st)
+{
+	struct v4l2_format f = { .type = type };
+	uint32_t cs, enc, quant, xfer;
+	GstVideoColorimetry c = { 0 };
+	gboolean rgb;
+	gchar *str;
+
+	if (m->gst == GST_VIDEO_FORMAT_UNKNOWN)
+		return;
+	if (type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE) {
+		f.fmt.pix_mp = (struct v4l2_pix_format_mplane){
+			.pixelformat = m->fourcc, .width = w, .height = h };
+	} else {
+		f.fmt.pix = (struct v4l2_pix_format){
+			.pixelformat = m->fourcc, .width = w, .height = h };
+	}
+	if (xioctl(fd, VIDIOC_TRY_FMT, &f))
+		return;
+	if (type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE) {
+		cs = f.fmt.pix_mp.colorspace;
+		enc = f.fmt.pix_mp.ycbcr_enc;
+		quant = f.fmt.pix_mp.quantization;
+		xfer = f.fmt.pix_mp.xfer_func;
+	} else {
+		cs = f.fmt.pix.colorspace;
+		enc = f.fmt.pix.ycbcr_enc;
+		quant = f.fmt.pix.quantization;
+		xfer = f.fmt.pix.xfer_func;
+	}
+	if (!colorspace_defaults(cs, &c))
+		return;
+	colorimetry_overrides(enc, xfer, &c);
+	rgb = GST_VIDEO_FORMAT_INFO_IS_RGB(gst_video_format_get_info(m->gst));
+	if (rgb)
+		c.matrix = GST_VIDEO_COLOR_MATRIX_RGB;
+	if (quant == V4L2_QUANTIZATION_FULL_RANGE ||
+	    (quant == V4L2_QUANTIZATION_DEFAULT && (rgb || cs == V4L2_COLORSPACE_JPEG)))
+		c.range = GST_VIDEO_COLOR_RANGE_0_255;
+	else
+		c.range = GST_VIDEO_COLOR_RANGE_16_235;
+	str = gst_video_colorimetry_to_string(&c);
+	if (str)
+		gst_structure_set(st, "colorimetry", G_TYPE_STRING, str, NULL);
+	g_free(str);
+}
+
 static GstStructure *new_structure(const struct fmt_map *m)
 {
 	if (m->gst == GST_VIDEO_FORMAT_UNKNOWN)
@@ -138,7 +252,8 @@ static GstStructure *new_structure(const struct fmt_map *m)
 }
 
 /* Every size of one format, with its rates, into @caps. */
-static GstCaps *add_sizes(int fd, const struct fmt_map *m, GstCaps *caps)
+static GstCaps *add_sizes(int fd, uint32_t type, const struct fmt_map *m,
+			  GstCaps *caps)
 {
 	struct v4l2_frmsizeenum fs = { .pixel_format = m->fourcc };
 	GstStructure *st;
@@ -150,6 +265,8 @@ static GstCaps *add_sizes(int fd, const struct fmt_map *m, GstCaps *caps)
 					  "height", G_TYPE_INT, fs.discrete.height, NULL);
 			set_rates(fd, m->fourcc, fs.discrete.width,
 				  fs.discrete.height, st);
+			set_colorimetry(fd, type, m, fs.discrete.width,
+					fs.discrete.height, st);
 		} else {
 			gst_structure_set(st, "width", GST_TYPE_INT_RANGE,
 					  fs.stepwise.min_width, fs.stepwise.max_width,
@@ -158,6 +275,8 @@ static GstCaps *add_sizes(int fd, const struct fmt_map *m, GstCaps *caps)
 					  NULL);
 			set_rates(fd, m->fourcc, fs.stepwise.max_width,
 				  fs.stepwise.max_height, st);
+			set_colorimetry(fd, type, m, fs.stepwise.max_width,
+					fs.stepwise.max_height, st);
 		}
 		caps = gst_caps_merge_structure(caps, st);
 		if (fs.type != V4L2_FRMSIZE_TYPE_DISCRETE)
@@ -195,7 +314,7 @@ static gboolean probe_fd(int fd, struct zcap_gst_probe *p, GError **error)
 		if (!m || p->n_fourccs == ZCAP_GST_MAX_FORMATS)
 			continue;
 		p->fourccs[p->n_fourccs++] = m->fourcc;
-		p->caps = add_sizes(fd, m, p->caps);
+		p->caps = add_sizes(fd, d.type, m, p->caps);
 	}
 	if (gst_caps_is_empty(p->caps)) {
 		g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
