@@ -38,7 +38,7 @@ tap_plan 23
 gst() {
 	local name=$1
 	shift
-	GST_DEBUG='*:2,zcap*:5' GST_DEBUG_FILE=$out/$name.gstlog \
+	GST_DEBUG=${GSTDBG:-'*:2,zcap*:5'} GST_DEBUG_FILE=$out/$name.gstlog \
 		timeout 180 gst-launch-1.0 "$@" >"$out/$name.out" 2>&1
 }
 
@@ -68,7 +68,7 @@ gauge() {
 }
 
 # watch_start: sample zcap.ko's gauges every 0.1 s into $tmp/watch until
-# watch_stop; watch_max KEY: the largest KEY seen; watch_max_diff A B: of A - B.
+# watch_stop; watch_max KEY: the largest KEY seen.
 watch_start() {
 	: >"$tmp/watch"
 	(while :; do
@@ -84,9 +84,6 @@ watch_stop() {
 watch_max() {
 	awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k && kv[2] > m) m = kv[2] } } END { print m + 0 }' "$tmp/watch"
 }
-watch_max_diff() {
-	awk -v a="$1" -v b="$2" '{
-		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		if (v[a] - v[b] > m) m = v[a] - v[b]
 	} END { print m + 0 }' "$tmp/watch"
 }
@@ -222,32 +219,36 @@ fi
 
 # 1280x720: at 640x480 6.12's vicodec shrinks the coded buffers under
 # GStreamer after the raw format is set (v4l2src fails the same way).
-watch_start
-gst_clean enc zcapsrc device="$sp" num-buffers=$N ! "$HD" ! \
+# vicodec, like vivid, imports with vb2-vmalloc: it vmaps, and the dma-buf
+# core counts the vmaps of one dma-buf itself, so zcap.ko sees one kernel
+# mapping per buffer however many devices use it. GStreamer's own log
+# says what the encoder's OUTPUT queue did with each buffer.
+GSTDBG='*:2,zcap*:5,v4l2allocator:6,v4l2bufferpool:6' \
+	gst_clean enc zcapsrc device="$sp" num-buffers=$N ! "$HD" ! \
 	v4l2fwhtenc output-io-mode=dmabuf-import ! filesink location="$tmp/zcap.fwht"
 enc_rc=$?
-watch_stop
-shared=$(watch_max_diff attachments buffers)
-if [ $enc_rc -eq 0 ] && [ "$shared" -gt 0 ] && [ -s "$tmp/zcap.fwht" ]; then
-	tap_pass "zcapsrc ! v4l2fwhtenc output-io-mode=dmabuf-import: the encoder attaches zcap's dma-bufs ($shared attached twice)"
+imported=$(grep -c "v4l2fwhtenc0:pool0:sink:allocator> \[[0-9]*\] imported DMABUF" "$out/enc.gstlog")
+copied=$(grep -c "v4l2fwhtenc0:pool0:sink> copying buffer" "$out/enc.gstlog")
+if [ $enc_rc -eq 0 ] && [ "$imported" -ge $N ] && [ "$copied" -eq 0 ] && [ -s "$tmp/zcap.fwht" ]; then
+	tap_pass "zcapsrc ! v4l2fwhtenc output-io-mode=dmabuf-import: the OUTPUT queue imported $imported zcap dma-bufs, copied none"
 else
-	tap_fail "zcapsrc ! v4l2fwhtenc output-io-mode=dmabuf-import: the encoder attaches zcap's dma-bufs"
+	tap_fail "zcapsrc ! v4l2fwhtenc output-io-mode=dmabuf-import: the OUTPUT queue imports zcap's dma-bufs"
 	show enc
-	tap_diag "most attachments beyond buffers: $shared"
+	tap_diag "imported $imported, copied $copied"
 fi
 
-gst enc-ref v4l2src device="$sp" io-mode=mmap num-buffers=$N ! "$HD" ! \
-	v4l2fwhtenc ! filesink location="$tmp/ref.fwht"
 gst_clean hd-raw zcapsrc device="$sp" num-buffers=$N ! "$HD" ! filesink location="$tmp/hd.raw"
 # Decoded by vicodec's stateful decoder driven by v4l2-ctl, as the
 # consumers suite does: GStreamer's v4l2fwhtdec made 6.12's vicodec oops
-# (Documentation/testing.md, "vicodec's decoder under GStreamer").
-if decode "$tmp/zcap.fwht" "$tmp/zcap.dec" && decode "$tmp/ref.fwht" "$tmp/ref.dec" &&
-	same_file "$tmp/zcap.dec" "$tmp/ref.dec" $((N * 1280 * 720 * 2)); then
-	tap_pass "decoded back: the same $N frames as v4l2src's stream decodes to"
+# (Documentation/testing.md, "vicodec's decoder under GStreamer"). Not
+# compared with v4l2src's stream: v4l2src sets the colorimetry of its caps
+# on vivid, which then draws other bytes.
+if decode "$tmp/zcap.fwht" "$tmp/zcap.dec" &&
+	[ "$(stat -c %s "$tmp/zcap.dec")" -eq $((N * 1280 * 720 * 2)) ]; then
+	tap_pass "vicodec's decoder decodes the stream back: $N frames"
 else
-	tap_fail "decoded back: the same $N frames as v4l2src's stream decodes to"
-	tap_diag "$(tail -5 "$tmp/zcap.dec.log" "$tmp/ref.dec.log" 2>&1)"
+	tap_fail "vicodec's decoder decodes the stream back: $N frames"
+	tap_diag "$(tail -5 "$tmp/zcap.dec.log" 2>&1)" "$(ls -l "$tmp"/zcap.* 2>&1)"
 fi
 
 if "$consumers" compare "$tmp/hd.raw" "$tmp/zcap.dec" 1280 720 28 >"$out/psnr.out" 2>&1; then
@@ -264,15 +265,15 @@ gst_clean pool v4l2src device="$sp" io-mode=dmabuf-import num-buffers=30 ! "$YUY
 	zcappool ! fakesink
 pool_rc=$?
 watch_stop
-att=$(watch_max attachments)
+bufs=$(watch_max buffers)
 vm=$(watch_max vmaps)
-if [ $pool_rc -eq 0 ] && [ "$att" -gt 0 ] && [ "$vm" -gt 0 ] &&
+if [ $pool_rc -eq 0 ] && [ "$bufs" -gt 0 ] && [ "$vm" -gt 0 ] &&
 	grep -q "upstream fills zcap buffers" "$out/pool.gstlog" && gauges_zero; then
-	tap_pass "v4l2src io-mode=dmabuf-import ! zcappool ! fakesink: vivid fills zcap buffers ($att attached, $vm vmapped at most)"
+	tap_pass "v4l2src io-mode=dmabuf-import ! zcappool ! fakesink: vivid fills zcap buffers ($bufs alive, $vm vmapped by vivid at most)"
 else
 	tap_fail "v4l2src io-mode=dmabuf-import ! zcappool ! fakesink: vivid fills zcap buffers"
 	show pool
-	tap_diag "attachments at most $att, vmaps at most $vm"
+	tap_diag "buffers at most $bufs, vmaps at most $vm"
 fi
 
 if gst_clean pool-file v4l2src device="$sp" io-mode=dmabuf-import num-buffers=$N ! "$YUYV" ! \
