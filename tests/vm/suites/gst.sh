@@ -84,9 +84,6 @@ watch_stop() {
 watch_max() {
 	awk -v k="$1" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k && kv[2] > m) m = kv[2] } } END { print m + 0 }' "$tmp/watch"
 }
-		if (v[a] - v[b] > m) m = v[a] - v[b]
-	} END { print m + 0 }' "$tmp/watch"
-}
 
 gauges_zero() {
 	[ -z "$(gauges_left "$stats")" ]
