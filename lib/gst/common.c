@@ -27,3 +27,11 @@ GType zcap_gst_provider_get_type(void)
 		g_once_init_leave(&type, g_enum_register_static("ZcapProvider", values));
 	return type;
 }
+
+GParamSpec *zcap_gst_provider_pspec(const char *blurb)
+{
+	return g_param_spec_enum("provider", "Provider", blurb, ZCAP_GST_TYPE_PROVIDER,
+				 ZCAP_PROVIDER_AUTO,
+				 G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+				 GST_PARAM_MUTABLE_READY);
+}

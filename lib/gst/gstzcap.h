@@ -22,6 +22,8 @@ void zcap_gst_debug_init(void);
 /* The provider property's enum type. */
 #define ZCAP_GST_TYPE_PROVIDER (zcap_gst_provider_get_type())
 GType zcap_gst_provider_get_type(void);
+/* The "provider" property both elements have (@blurb: a static string). */
+GParamSpec *zcap_gst_provider_pspec(const char *blurb);
 
 /* ---- src_caps.c: a V4L2 capture device's formats as caps ---------------- */
 

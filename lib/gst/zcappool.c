@@ -204,9 +204,7 @@ static void zcap_gst_pool_class_init(GstZcapPoolClass *klass)
 	oc->get_property = zcap_gst_pool_get_property;
 	oc->finalize = zcap_gst_pool_finalize;
 	g_object_class_install_property(oc, PROP_PROVIDER,
-		g_param_spec_enum("provider", "Provider",
-				  "Where the pool's dma-bufs come from",
-				  ZCAP_GST_TYPE_PROVIDER, ZCAP_PROVIDER_AUTO, rw));
+		zcap_gst_provider_pspec("Where the pool's dma-bufs come from"));
 	g_object_class_install_property(oc, PROP_MIN_BUFFERS,
 		g_param_spec_uint("min-buffers", "Minimum buffers",
 				  "Buffers the pool keeps beyond what downstream holds",

@@ -510,9 +510,7 @@ static void install_properties(GObjectClass *oc)
 		g_param_spec_string("device", "Device", "V4L2 capture device",
 				    DEFAULT_DEVICE, rw));
 	g_object_class_install_property(oc, PROP_PROVIDER,
-		g_param_spec_enum("provider", "Provider",
-				  "Where the dma-bufs the device fills come from",
-				  ZCAP_GST_TYPE_PROVIDER, ZCAP_PROVIDER_AUTO, rw));
+		zcap_gst_provider_pspec("Where the dma-bufs the device fills come from"));
 	g_object_class_install_property(oc, PROP_EXTRA_BUFFERS,
 		g_param_spec_uint("extra-buffers", "Extra buffers",
 				  "Buffers beyond the driver's minimum and what downstream holds",

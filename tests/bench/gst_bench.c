@@ -17,7 +17,7 @@
  * The table gives each path's median over the rounds and its ratio to
  * v4l2src io-mode=dmabuf measured in the same run.
  *
- *   zcap-gst-bench -d DEV [-s WxH] [-n FRAMES] [-w WARMUP] [-r ROUNDS]
+ *   zcap-gst-bench -d DEV [-s WxH] [-f FPS] [-n FRAMES] [-w WARMUP] [-r ROUNDS]
  */
 #include <dlfcn.h>
 #include <stddef.h>
@@ -261,13 +261,14 @@ static void print_table(const struct summary *s, const char *dev, const char *ca
 
 static int usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s -d DEV [-s WxH] [-n FRAMES] [-w WARMUP] [-r ROUNDS]\n", prog);
+	fprintf(stderr, "usage: %s -d DEV [-s WxH] [-f FPS] [-n FRAMES] [-w WARMUP] [-r ROUNDS]\n",
+		prog);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	guint w = 640, h = 480, frames = 100, warmup = 10, rounds = 4;
+	guint w = 640, h = 480, frames = 100, warmup = 10, rounds = 4, fps = 30;
 	struct run runs[N_PATHS][64];
 	struct summary s[N_PATHS];
 	const char *dev = NULL;
@@ -276,19 +277,22 @@ int main(int argc, char **argv)
 
 	if (argc == 7 && !strcmp(argv[1], "--child"))
 		return run_child(atoi(argv[2]), argv[3], argv[4], atoi(argv[5]), atoi(argv[6]));
-	while ((opt = getopt(argc, argv, "d:s:n:w:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:n:w:r:f:")) != -1) {
 		switch (opt) {
 		case 'd': dev = optarg; break;
 		case 's': if (sscanf(optarg, "%ux%u", &w, &h) != 2) return usage(argv[0]); break;
 		case 'n': frames = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
+		case 'f': fps = atoi(optarg); break;
 		default: return usage(argv[0]);
 		}
 	}
-	if (!dev || !frames || !warmup || !rounds || rounds > 64)
+	if (!dev || !frames || !warmup || !rounds || rounds > 64 || !fps)
 		return usage(argv[0]);
-	snprintf(caps, sizeof(caps), "video/x-raw,format=YUY2,width=%u,height=%u", w, h);
+	/* One rate for every path: each element fixates an open one its own way. */
+	snprintf(caps, sizeof(caps), "video/x-raw,format=YUY2,width=%u,height=%u,framerate=%u/1",
+		 w, h, fps);
 	for (guint r = 0; r < rounds; r++)
 		for (int p = 0; p < N_PATHS; p++)
 			if (spawn(argv[0], p, dev, caps, warmup, frames, &runs[p][r])) {

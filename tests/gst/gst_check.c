@@ -33,8 +33,14 @@ static int fail(const char *why)
 
 static GstElement *pipeline(const char *dev, const char *caps)
 {
-	char *desc = g_strdup_printf("zcapsrc name=src device=%s ! capsfilter name=caps caps=%s ! "
-				     "appsink name=sink sync=false max-buffers=%d", dev, caps, HELD + 2);
+	/*
+	 * The application holds HELD buffers besides what the pipeline does:
+	 * it says so (extra-buffers), or the device runs out of buffers.
+	 */
+	char *desc = g_strdup_printf("zcapsrc name=src device=%s extra-buffers=%d ! "
+				     "capsfilter name=caps caps=%s ! "
+				     "appsink name=sink sync=false max-buffers=%d",
+				     dev, HELD, caps, HELD + 2);
 	GError *err = NULL;
 	GstElement *p = gst_parse_launch(desc, &err);
 

@@ -54,3 +54,15 @@ ct_field() {
 		$1 == "run" { for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }
 	' "$out/$1.out"
 }
+
+# insmod_zcap DIR: load $ZCAP_MODULE as one test, its errors in
+# DIR/insmod.err; a suite that cannot go on without it ends there.
+insmod_zcap() {
+	if insmod "$ZCAP_MODULE" 2>"$1/insmod.err" && [ -c /dev/zcap ]; then
+		tap_pass "insmod zcap.ko"
+	else
+		tap_fail "insmod zcap.ko"
+		tap_diag "$(cat "$1/insmod.err")"
+		exit 1
+	fi
+}

@@ -151,13 +151,7 @@ else
 	tap_diag "exit $rc1 $rc2 $rc3" "$(cat "$out"/msg-nodev.txt "$out"/msg-notv4l2.txt "$out"/msg-format.txt)"
 fi
 
-if insmod "$ZCAP_MODULE" 2>"$out/insmod.err" && [ -c /dev/zcap ]; then
-	tap_pass "insmod zcap.ko"
-else
-	tap_fail "insmod zcap.ko"
-	tap_diag "$(cat "$out/insmod.err")"
-	exit 1
-fi
+insmod_zcap "$out"
 
 # --- single-planar --------------------------------------------------------
 

@@ -110,13 +110,7 @@ else
 	exit 1
 fi
 
-if insmod "$ZCAP_MODULE" 2>"$out/insmod.err" && [ -c /dev/zcap ]; then
-	tap_pass "insmod zcap.ko"
-else
-	tap_fail "insmod zcap.ko"
-	tap_diag "$(cat "$out/insmod.err")"
-	exit 1
-fi
+insmod_zcap "$out"
 
 gst-inspect-1.0 zcap >"$out/inspect.out" 2>&1
 rc=$?

@@ -80,13 +80,7 @@ zc_capture() {
 	fi
 }
 
-if insmod "$ZCAP_MODULE" 2>"$out/insmod.err" && [ -c /dev/zcap ]; then
-	tap_pass "insmod zcap.ko"
-else
-	tap_fail "insmod zcap.ko"
-	tap_diag "$(cat "$out/insmod.err")"
-	exit 1
-fi
+insmod_zcap "$out"
 
 if cam=$(uvc_setup); then
 	tap_pass "the emulated USB camera is up under uvcvideo ($cam)"
