@@ -31,6 +31,7 @@ GParamSpec *zcap_gst_provider_pspec(const char *blurb);
 
 struct zcap_gst_probe {
 	GstCaps *caps;		/* every format, size and rate the device offers */
+	GstCaps *preferred;	/* the same with the driver's colorimetry */
 	uint32_t fourccs[ZCAP_GST_MAX_FORMATS];	/* V4L2's order: the first wins */
 	guint n_fourccs;
 	char card[64];		/* for messages */
@@ -42,6 +43,8 @@ GstCaps *zcap_gst_template_caps(void);
 gboolean zcap_gst_probe(const char *device, struct zcap_gst_probe *out,
 			GError **error);
 void zcap_gst_probe_clear(struct zcap_gst_probe *p);
+/* Fixation: @st without a colorimetry gets the driver's for its format and size. */
+void zcap_gst_prefer_colorimetry(const struct zcap_gst_probe *p, GstStructure *st);
 
 /* What fixed caps ask of the device: a fourcc it has, a size, a rate. */
 struct zcap_gst_request {

@@ -33,6 +33,8 @@ struct _GstZcapSrc {
 	guint64 pushed, lost;		/* frames, for QoS messages */
 	gint streaming;			/* atomic: the graph runs (src_graph.c's log) */
 	gboolean warned_copy;		/* said once that frames are copied */
+	GstClock *clock_seen;		/* the clock last asked about, a reference */
+	gboolean clock_monotonic;	/* clock_seen runs on CLOCK_MONOTONIC */
 	gboolean logged_layout;		/* the first frame's layout logged */
 
 	/* The sink callback's queue: samples from the zcap source's thread. */

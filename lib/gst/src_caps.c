@@ -251,38 +251,58 @@ static GstStructure *new_structure(const struct fmt_map *m)
 				 gst_video_format_to_string(m->gst), NULL);
 }
 
-/* Every size of one format, with its rates, into @caps. */
-static GstCaps *add_sizes(int fd, uint32_t type, const struct fmt_map *m,
-			  GstCaps *caps)
+/*
+ * Every size of one format, with its rates, into @p's caps; and the same
+ * with the driver's colorimetry into its preferred caps. The colorimetry
+ * is a preference, not a constraint: a V4L2 element downstream lists the
+ * colorimetries it probed its own way (6.1's vicodec none that vivid
+ * gives), and a constraint would fail such a link.
+ */
+static void add_sizes(int fd, uint32_t type, const struct fmt_map *m,
+		      struct zcap_gst_probe *p)
 {
 	struct v4l2_frmsizeenum fs = { .pixel_format = m->fourcc };
-	GstStructure *st;
+	GstStructure *st, *pref;
+	guint w, h;
 
 	for (; xioctl(fd, VIDIOC_ENUM_FRAMESIZES, &fs) == 0; fs.index++) {
 		st = new_structure(m);
 		if (fs.type == V4L2_FRMSIZE_TYPE_DISCRETE) {
-			gst_structure_set(st, "width", G_TYPE_INT, fs.discrete.width,
-					  "height", G_TYPE_INT, fs.discrete.height, NULL);
-			set_rates(fd, m->fourcc, fs.discrete.width,
-				  fs.discrete.height, st);
-			set_colorimetry(fd, type, m, fs.discrete.width,
-					fs.discrete.height, st);
+			w = fs.discrete.width;
+			h = fs.discrete.height;
+			gst_structure_set(st, "width", G_TYPE_INT, w, "height",
+					  G_TYPE_INT, h, NULL);
 		} else {
+			w = fs.stepwise.max_width;
+			h = fs.stepwise.max_height;
 			gst_structure_set(st, "width", GST_TYPE_INT_RANGE,
-					  fs.stepwise.min_width, fs.stepwise.max_width,
+					  fs.stepwise.min_width, w,
 					  "height", GST_TYPE_INT_RANGE,
-					  fs.stepwise.min_height, fs.stepwise.max_height,
-					  NULL);
-			set_rates(fd, m->fourcc, fs.stepwise.max_width,
-				  fs.stepwise.max_height, st);
-			set_colorimetry(fd, type, m, fs.stepwise.max_width,
-					fs.stepwise.max_height, st);
+					  fs.stepwise.min_height, h, NULL);
 		}
-		caps = gst_caps_merge_structure(caps, st);
+		set_rates(fd, m->fourcc, w, h, st);
+		pref = gst_structure_copy(st);
+		set_colorimetry(fd, type, m, w, h, pref);
+		p->caps = gst_caps_merge_structure(p->caps, st);
+		p->preferred = gst_caps_merge_structure(p->preferred, pref);
 		if (fs.type != V4L2_FRMSIZE_TYPE_DISCRETE)
 			break;
 	}
-	return caps;
+}
+
+void zcap_gst_prefer_colorimetry(const struct zcap_gst_probe *p, GstStructure *st)
+{
+	if (!p->preferred || gst_structure_has_field(st, "colorimetry"))
+		return;
+	for (guint i = 0; i < gst_caps_get_size(p->preferred); i++) {
+		const GstStructure *pref = gst_caps_get_structure(p->preferred, i);
+		const gchar *c = gst_structure_get_string(pref, "colorimetry");
+
+		if (c && gst_structure_can_intersect(st, pref)) {
+			gst_structure_set(st, "colorimetry", G_TYPE_STRING, c, NULL);
+			return;
+		}
+	}
 }
 
 static gboolean probe_fd(int fd, struct zcap_gst_probe *p, GError **error)
@@ -308,13 +328,14 @@ static gboolean probe_fd(int fd, struct zcap_gst_probe *p, GError **error)
 	}
 	g_strlcpy(p->card, (const char *)cap.card, sizeof(p->card));
 	p->caps = gst_caps_new_empty();
+	p->preferred = gst_caps_new_empty();
 	for (; xioctl(fd, VIDIOC_ENUM_FMT, &d) == 0; d.index++) {
 		const struct fmt_map *m = fmt_map_of(d.pixelformat);
 
 		if (!m || p->n_fourccs == ZCAP_GST_MAX_FORMATS)
 			continue;
 		p->fourccs[p->n_fourccs++] = m->fourcc;
-		p->caps = add_sizes(fd, d.type, m, p->caps);
+		add_sizes(fd, d.type, m, p);
 	}
 	if (gst_caps_is_empty(p->caps)) {
 		g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
@@ -349,6 +370,7 @@ gboolean zcap_gst_probe(const char *device, struct zcap_gst_probe *out,
 void zcap_gst_probe_clear(struct zcap_gst_probe *p)
 {
 	gst_clear_caps(&p->caps);
+	gst_clear_caps(&p->preferred);
 	p->n_fourccs = 0;
 }
 

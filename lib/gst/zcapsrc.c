@@ -129,6 +129,7 @@ static gboolean zcap_gst_src_stop(GstBaseSrc *bsrc)
 	/* Buffers still downstream keep their samples: they outlive the graph. */
 	zcap_gst_src_graph_stop(self);
 	zcap_gst_probe_clear(&self->probe);
+	gst_clear_object(&self->clock_seen);
 	self->have_request = FALSE;
 	return TRUE;
 }
@@ -168,7 +169,8 @@ static guint distance_from_vga(GstStructure *st)
 /*
  * Unconstrained, what a camera application would ask: the size nearest
  * 640x480 among everything the device offers, in the first format that
- * has it, at the rate nearest 30 frames per second.
+ * has it, at the rate nearest 30 frames per second, in the colorimetry
+ * the driver gives it unless downstream said one.
  */
 static GstCaps *zcap_gst_src_fixate(GstBaseSrc *bsrc, GstCaps *caps)
 {
@@ -193,6 +195,7 @@ static GstCaps *zcap_gst_src_fixate(GstBaseSrc *bsrc, GstCaps *caps)
 	caps = gst_caps_new_empty();
 	if (best) {
 		gst_structure_fixate_field_nearest_fraction(best, "framerate", 30, 1);
+		zcap_gst_prefer_colorimetry(&ZCAP_GST_SRC(bsrc)->probe, best);
 		gst_caps_append_structure(caps, best);
 	}
 	return GST_BASE_SRC_CLASS(zcap_gst_src_parent_class)->fixate(bsrc, caps);
@@ -320,20 +323,31 @@ static GstFlowReturn wait_item(GstZcapSrc *self, struct zcap_gst_item **out)
 	}
 }
 
+/* Does @clock run on CLOCK_MONOTONIC? Asked once per clock: a property read. */
+static gboolean clock_is_monotonic(GstZcapSrc *self, GstClock *clock)
+{
+	GstClockType type = GST_CLOCK_TYPE_REALTIME;
+
+	if (clock != self->clock_seen) {
+		if (GST_IS_SYSTEM_CLOCK(clock))
+			g_object_get(clock, "clock-type", &type, NULL);
+		gst_object_replace((GstObject **)&self->clock_seen, GST_OBJECT(clock));
+		self->clock_monotonic = type == GST_CLOCK_TYPE_MONOTONIC;
+	}
+	return self->clock_monotonic;
+}
+
 /* Driver time to running time: both on CLOCK_MONOTONIC with the system clock. */
 static GstClockTime running_time(GstZcapSrc *self, struct zcap_sample *s)
 {
 	GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
 	GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
-	GstClockTime now = GST_CLOCK_TIME_NONE;
-	GstClockType type = GST_CLOCK_TYPE_REALTIME;
+	GstClockTime now;
 	int64_t ns;
 
 	if (!clock)
 		return GST_CLOCK_TIME_NONE;
-	if (GST_IS_SYSTEM_CLOCK(clock))
-		g_object_get(clock, "clock-type", &type, NULL);
-	if (type != GST_CLOCK_TYPE_MONOTONIC || zcap_sample_time(s, &ns) || ns < 0)
+	if (!clock_is_monotonic(self, clock) || zcap_sample_time(s, &ns) || ns < 0)
 		now = gst_clock_get_time(clock);	/* arrival, as a fallback */
 	else
 		now = ns;
@@ -495,6 +509,7 @@ static void zcap_gst_src_finalize(GObject *obj)
 	GstZcapSrc *self = ZCAP_GST_SRC(obj);
 
 	g_free(self->device);
+	gst_clear_object(&self->clock_seen);
 	gst_object_unref(self->alloc);
 	g_mutex_clear(&self->lock);
 	g_cond_clear(&self->cond);
