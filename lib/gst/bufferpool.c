@@ -29,6 +29,7 @@ struct _GstZcapBufferPool {
 	gboolean add_meta;
 	guint size, min, max;
 
+	GMutex lock;			/* zallocs, n_allocated: acquire may race */
 	GPtrArray *zallocs;		/* struct zcap_allocator *, committed */
 	guint n_allocated;
 };
@@ -126,9 +127,15 @@ static GstFlowReturn zcap_pool_alloc_buffer(GstBufferPool *pool, GstBuffer **out
 					    GstBufferPoolAcquireParams *params G_GNUC_UNUSED)
 {
 	GstZcapBufferPool *self = ZCAP_GST_BUFFER_POOL(pool);
-	struct zcap_sample *s = take_sample(self);
+	struct zcap_sample *s;
 	GstMemory *mem;
 	GstBuffer *buf;
+
+	g_mutex_lock(&self->lock);
+	s = take_sample(self);
+	if (s)
+		self->n_allocated++;
+	g_mutex_unlock(&self->lock);
 
 	if (!s)
 		return GST_FLOW_ERROR;
@@ -146,13 +153,13 @@ static GstFlowReturn zcap_pool_alloc_buffer(GstBufferPool *pool, GstBuffer **out
 					       GST_VIDEO_INFO_HEIGHT(&self->info),
 					       GST_VIDEO_INFO_N_PLANES(&self->info),
 					       self->info.offset, self->info.stride);
-	self->n_allocated++;
 	*out = buf;
 	return GST_FLOW_OK;
 }
 
 static void free_zallocs(GstZcapBufferPool *self)
 {
+	g_mutex_lock(&self->lock);
 	for (guint i = 0; i < self->zallocs->len; i++) {
 		struct zcap_allocator *za = g_ptr_array_index(self->zallocs, i);
 
@@ -161,6 +168,7 @@ static void free_zallocs(GstZcapBufferPool *self)
 	}
 	g_ptr_array_set_size(self->zallocs, 0);
 	self->n_allocated = 0;
+	g_mutex_unlock(&self->lock);
 }
 
 /* Every buffer is freed by the parent's stop: the allocators can go. */
@@ -179,6 +187,7 @@ static void zcap_pool_finalize(GObject *obj)
 
 	free_zallocs(self);
 	g_ptr_array_unref(self->zallocs);
+	g_mutex_clear(&self->lock);
 	gst_object_unref(self->alloc);
 	G_OBJECT_CLASS(zcap_gst_buffer_pool_parent_class)->finalize(obj);
 }
@@ -196,6 +205,7 @@ static void zcap_gst_buffer_pool_class_init(GstZcapBufferPoolClass *klass)
 
 static void zcap_gst_buffer_pool_init(GstZcapBufferPool *self)
 {
+	g_mutex_init(&self->lock);
 	self->zallocs = g_ptr_array_new();
 	self->alloc = g_object_new(GST_TYPE_ZCAP_ALLOCATOR, NULL);
 	gst_object_ref_sink(self->alloc);
@@ -208,9 +218,4 @@ GstBufferPool *zcap_gst_buffer_pool_new(enum zcap_provider provider)
 	gst_object_ref_sink(self);
 	self->provider = provider;
 	return GST_BUFFER_POOL(self);
-}
-
-guint zcap_gst_buffer_pool_n_allocated(GstZcapBufferPool *pool)
-{
-	return pool->n_allocated;
 }

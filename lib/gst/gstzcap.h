@@ -82,8 +82,6 @@ GstBuffer *zcap_gst_buffer_copy_default(GstBuffer *zbuf,
 G_DECLARE_FINAL_TYPE(GstZcapBufferPool, zcap_gst_buffer_pool, ZCAP_GST,
 		     BUFFER_POOL, GstBufferPool)
 GstBufferPool *zcap_gst_buffer_pool_new(enum zcap_provider provider);
-/* Buffers the pool took from zcap allocators so far (for the tests' logs). */
-guint zcap_gst_buffer_pool_n_allocated(GstZcapBufferPool *pool);
 
 /* ---- the elements ------------------------------------------------------ */
 
