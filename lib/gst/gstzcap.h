@@ -25,6 +25,19 @@ GType zcap_gst_provider_get_type(void);
 /* The "provider" property both elements have (@blurb: a static string). */
 GParamSpec *zcap_gst_provider_pspec(const char *blurb);
 
+/* What downstream's ALLOCATION answer asks of the pool in its first entry. */
+struct zcap_gst_downstream {
+	guint size, min;		/* bytes per buffer; buffers it holds */
+	gboolean has_align;
+	GstVideoAlignment align;
+};
+/*
+ * Read @d from downstream's answer in @query, then take every pool out
+ * of it: the element answering offers its own (zcappool) or uses its own
+ * (zcapsrc), and upstream or GstBaseSrc would otherwise take downstream's.
+ */
+void zcap_gst_take_downstream(GstQuery *query, struct zcap_gst_downstream *d);
+
 /* ---- src_caps.c: a V4L2 capture device's formats as caps ---------------- */
 
 #define ZCAP_GST_MAX_FORMATS 64

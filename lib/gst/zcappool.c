@@ -35,36 +35,8 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE("sink",
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src",
 	GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-raw"));
 
-/* Downstream's requirements, read from its answer, then taken out of it. */
-struct downstream {
-	guint size, min;
-	gboolean has_align;
-	GstVideoAlignment align;
-};
-
-static void read_downstream(GstQuery *query, struct downstream *d)
-{
-	GstBufferPool *pool = NULL;
-	guint max;
-
-	memset(d, 0, sizeof(*d));
-	if (gst_query_get_n_allocation_pools(query) > 0)
-		gst_query_parse_nth_allocation_pool(query, 0, &pool, &d->size, &d->min, &max);
-	if (pool) {
-		GstStructure *config = gst_buffer_pool_get_config(pool);
-
-		d->has_align = gst_buffer_pool_config_has_option(config,
-					GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT) &&
-			gst_buffer_pool_config_get_video_alignment(config, &d->align);
-		gst_structure_free(config);
-		gst_object_unref(pool);
-	}
-	while (gst_query_get_n_allocation_pools(query) > 0)
-		gst_query_remove_nth_allocation_pool(query, 0);
-}
-
 static GstBufferPool *configured_pool(GstZcapPool *self, GstCaps *caps,
-				      const struct downstream *d, guint *size,
+				      const struct zcap_gst_downstream *d, guint *size,
 				      guint *min)
 {
 	GstBufferPool *pool;
@@ -101,7 +73,7 @@ static gboolean zcap_gst_pool_propose_allocation(GstBaseTransform *trans,
 						 GstQuery *query)
 {
 	GstZcapPool *self = ZCAP_GST_POOL(trans);
-	struct downstream d;
+	struct zcap_gst_downstream d;
 	GstBufferPool *pool;
 	GstCaps *caps = NULL;
 	gboolean need_pool;
@@ -113,7 +85,7 @@ static gboolean zcap_gst_pool_propose_allocation(GstBaseTransform *trans,
 	/* What downstream needs, in the query upstream will read. */
 	if (!gst_pad_peer_query(GST_BASE_TRANSFORM_SRC_PAD(trans), query))
 		GST_DEBUG_OBJECT(self, "downstream did not answer the ALLOCATION query");
-	read_downstream(query, &d);
+	zcap_gst_take_downstream(query, &d);
 	pool = configured_pool(self, caps, &d, &size, &min);
 	if (!pool) {
 		GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,

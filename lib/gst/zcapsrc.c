@@ -219,26 +219,16 @@ static gboolean zcap_gst_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
 /* What downstream's ALLOCATION answer asks: buffers held, meta, alignment. */
 static void read_allocation(GstZcapSrc *self, GstQuery *query)
 {
-	GstBufferPool *pool = NULL;
+	struct zcap_gst_downstream d;
 	GstAllocationParams params;
-	guint size, min = 0, max;
 
 	memset(&self->layout, 0, sizeof(self->layout));
-	if (gst_query_get_n_allocation_pools(query) > 0)
-		gst_query_parse_nth_allocation_pool(query, 0, &pool, &size, &min, &max);
-	if (pool) {
-		GstStructure *config = gst_buffer_pool_get_config(pool);
-		GstVideoAlignment va;
-
-		if (gst_buffer_pool_config_has_option(config,
-				GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT) &&
-		    gst_buffer_pool_config_get_video_alignment(config, &va))
-			for (guint i = 0; i < GST_VIDEO_MAX_PLANES; i++)
-				self->layout.stride_align = MAX(self->layout.stride_align,
-								va.stride_align[i] + 1);
-		gst_structure_free(config);
-		gst_object_unref(pool);
-	}
+	/* Our buffers are our own: GstBaseSrc must not start downstream's pool. */
+	zcap_gst_take_downstream(query, &d);
+	if (d.has_align)
+		for (guint i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+			self->layout.stride_align = MAX(self->layout.stride_align,
+							d.align.stride_align[i] + 1);
 	if (gst_query_get_n_allocation_params(query) > 0) {
 		gst_query_parse_nth_allocation_param(query, 0, NULL, &params);
 		if (params.align)
@@ -246,12 +236,9 @@ static void read_allocation(GstZcapSrc *self, GstQuery *query)
 	}
 	if (self->layout.stride_align == 1)
 		self->layout.stride_align = 0;
-	self->downstream_min = min;
+	self->downstream_min = d.min;
 	self->downstream_meta =
 		gst_query_find_allocation_meta(query, GST_VIDEO_META_API_TYPE, NULL);
-	/* Our buffers are our own: GstBaseSrc must not start downstream's pool. */
-	while (gst_query_get_n_allocation_pools(query) > 0)
-		gst_query_remove_nth_allocation_pool(query, 0);
 }
 
 static gboolean zcap_gst_src_decide_allocation(GstBaseSrc *bsrc, GstQuery *query)
