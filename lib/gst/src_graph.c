@@ -158,15 +158,19 @@ static int make_graph(GstZcapSrc *self, struct zcap_filter **src,
 		return ret;
 	ret = zcap_graph_add(self->graph, *src);
 	if (ret) {
+		/* Not the graph's: gone here, and no longer the caller's to read. */
 		zcap_filter_destroy(*src);
+		*src = NULL;
 		return ret;
 	}
 	ret = zcap_sink_new(&scfg, &sink_ops, self, sink);
 	if (ret)
 		return ret;
 	ret = zcap_graph_add(self->graph, *sink);
-	if (ret)
+	if (ret) {
 		zcap_filter_destroy(*sink);
+		*sink = NULL;
+	}
 	return ret;
 }
 
@@ -210,9 +214,11 @@ void zcap_gst_src_graph_stop(GstZcapSrc *self)
 	if (!self->graph)
 		return;
 	g_atomic_int_set(&self->streaming, 0);
-	/* The source stops first: nothing is queued after this. */
+	/*
+	 * The source stops first, so nothing is queued after it; then the
+	 * sink, whose stop (sink_release) drops what is still queued.
+	 */
 	zcap_graph_stop(self->graph);
-	drop_queued(self);
 	zcap_graph_destroy(self->graph);
 	self->graph = NULL;
 	self->source = NULL;
