@@ -20,7 +20,6 @@
  *   zcap-gst-bench -d DEV [-s WxH] [-f FPS] [-n FRAMES] [-w WARMUP] [-r ROUNDS]
  */
 #include <dlfcn.h>
-#include <stddef.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -203,16 +202,9 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The median of field @off of @n runs. */
-static double median(const struct run *runs, guint n, size_t off, int is_long)
+/* The median of @n values, sorted in place. */
+static double median(double *v, guint n)
 {
-	double v[64];
-
-	for (guint i = 0; i < n; i++) {
-		const char *p = (const char *)&runs[i] + off;
-
-		v[i] = is_long ? (double)*(const long *)p : *(const double *)p;
-	}
 	qsort(v, n, sizeof(v[0]), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
@@ -223,18 +215,22 @@ struct summary {
 
 static void summarize(const struct run *runs, guint n, struct summary *s)
 {
-	struct run own[64];
+	double cpu[64], poll[64], own[64], wall[64], start[64], rss[64];
 
 	for (guint i = 0; i < n; i++) {
-		own[i] = runs[i];
-		own[i].cpu_ms = runs[i].cpu_ms - runs[i].poll_ms;
+		cpu[i] = runs[i].cpu_ms;
+		poll[i] = runs[i].poll_ms;
+		own[i] = runs[i].cpu_ms - runs[i].poll_ms;
+		wall[i] = runs[i].wall_ms;
+		start[i] = runs[i].start_ms;
+		rss[i] = runs[i].rss_kb;
 	}
-	s->cpu = median(runs, n, offsetof(struct run, cpu_ms), 0);
-	s->poll = median(runs, n, offsetof(struct run, poll_ms), 0);
-	s->own = median(own, n, offsetof(struct run, cpu_ms), 0);
-	s->wall = median(runs, n, offsetof(struct run, wall_ms), 0);
-	s->start = median(runs, n, offsetof(struct run, start_ms), 0);
-	s->rss = median(runs, n, offsetof(struct run, rss_kb), 1);
+	s->cpu = median(cpu, n);
+	s->poll = median(poll, n);
+	s->own = median(own, n);
+	s->wall = median(wall, n);
+	s->start = median(start, n);
+	s->rss = median(rss, n);
 }
 
 static void print_table(const struct summary *s, const char *dev, const char *caps,
