@@ -11,6 +11,7 @@
 #ifndef ZCAP_V4L2_SOURCE_H
 #define ZCAP_V4L2_SOURCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <zcap/filter.h>
@@ -29,11 +30,44 @@ struct zcap_v4l2_source_config {
 	uint32_t extra_buffers;	/* beyond the driver minimum and what consumers hold */
 	enum zcap_provider provider;	/* for the source's own allocator */
 	int timeout_ms;		/* no frame for this long is an error; 0: 5000 */
-	uint32_t reserved[8];
+	uint32_t flags;		/* ZCAP_V4L2_SOURCE_*; others are -EINVAL */
+	uint32_t reserved[7];	/* must be 0 */
 };
+
+/*
+ * The caller's thread drives capture: running the graph starts no
+ * streaming thread, and each zcap_v4l2_source_pump() waits for a frame
+ * and delivers it downstream in the caller's thread, as GStreamer's
+ * v4l2src captures in its own streaming thread. A frame then costs no
+ * hand-over between threads.
+ */
+#define ZCAP_V4L2_SOURCE_CALLER_THREAD (1u << 0)
 
 int zcap_v4l2_source_new(const struct zcap_v4l2_source_config *cfg,
 			 struct zcap_filter **out);
+
+/*
+ * Caller-driven source (ZCAP_V4L2_SOURCE_CALLER_THREAD), running: wait up
+ * to @timeout_ms (-1: until a frame, the frame clock's stall error or an
+ * interrupt) for one frame and deliver it downstream in this thread.
+ * Returns 1 (a frame was delivered), 0 (@timeout_ms passed), -EINTR
+ * (interrupted, see below, or stopped), ZCAP_E_END_OF_STREAM (max_frames
+ * delivered), ZCAP_E_WRONG_STATE (not running), -EINVAL (not such a
+ * source), or the error that ended
+ * streaming (ZCAP_E_DISCONNECTED, ZCAP_E_STALLED, ...), which is also
+ * posted to the graph, as the streaming thread would. One thread pumps
+ * at a time (others wait). Buffers that consumers release (in any
+ * thread) go back to the driver at once.
+ */
+int zcap_v4l2_source_pump(struct zcap_filter *f, int timeout_ms);
+
+/*
+ * @on: every pump, running or to come, returns -EINTR at once until
+ * called again with @on false (GStreamer's unlock and unlock_stop).
+ * Any thread. 0, or -EINVAL for a filter that is not a caller-driven
+ * V4L2 source.
+ */
+int zcap_v4l2_source_interrupt(struct zcap_filter *f, bool on);
 
 /* Open and query only: the driver name and card, for messages. */
 int zcap_v4l2_source_describe(struct zcap_filter *f, char *buf, uint32_t len);

@@ -401,11 +401,48 @@ int zcap_allocator_get_buffer_index(struct zcap_allocator *a, uint32_t index,
 	return ret;
 }
 
+void zcapi_allocator_set_recycle(struct zcap_allocator *a,
+				 int (*recycle)(void *ctx, struct zcap_sample *s),
+				 void *ctx)
+{
+	zcapi_allocator_lock(a);
+	a->recycle = recycle;
+	a->recycle_ctx = ctx;
+	zcapi_allocator_unlock(a);
+}
+
+/*
+ * Hand released @s straight to the recycler, as if taken anew. Under the
+ * lock. The sample stays outstanding, and keeps its allocator reference
+ * (the one zcap_sample_unref() drops after this) as a taken one does.
+ */
+static bool recycled(struct zcap_allocator *a, struct zcap_sample *s)
+{
+	if (!a->committed || !a->recycle)
+		return false;
+	zcapi_sample_reset(s);
+	/*
+	 * Taken before the QBUF: the driver may fill the buffer and the
+	 * streaming thread deliver and release it again before the recycler
+	 * returns (that release then waits for this lock).
+	 */
+	atomic_fetch_add(&a->refs, 1);
+	if (!a->recycle(a->recycle_ctx, s))
+		return true;
+	/* The caller of zcap_sample_unref() still holds one: not the last. */
+	atomic_fetch_sub(&a->refs, 1);
+	return false;
+}
+
 void zcapi_allocator_release(struct zcap_allocator *a, struct zcap_sample *s)
 {
 	struct zcapi_generation *g = NULL;
 
 	zcapi_allocator_lock(a);
+	if (recycled(a, s)) {
+		zcapi_allocator_unlock(a);
+		return;
+	}
 	a->gen->free_q[a->gen->n_free++] = s->index;
 	s->is_free = true;
 	a->outstanding--;

@@ -191,6 +191,12 @@ struct zcap_allocator {
 
 	int event_fd;			/* readable iff committed and a buffer is free */
 	bool event_set;
+	/*
+	 * A capture queue's QBUF, called with a buffer as its last holder
+	 * releases it (zcapi_allocator_set_recycle), under the lock.
+	 */
+	int (*recycle)(void *ctx, struct zcap_sample *s);
+	void *recycle_ctx;
 	atomic_ullong map_calls;
 
 	/*
@@ -219,6 +225,19 @@ static inline void zcapi_allocator_unlock(const struct zcap_allocator *a)
 /* Sample release to its allocator (IMemAllocator::ReleaseBuffer). */
 ZCAP_INTERNAL void zcapi_allocator_release(struct zcap_allocator *a,
 					   struct zcap_sample *s);
+/*
+ * While committed, a released buffer goes to @recycle (a capture queue's
+ * QBUF) in the releasing thread instead of to the free list, so the
+ * streaming thread is not woken for it. @recycle gets it with no
+ * reference and takes its own if it keeps it (returning 0); a nonzero
+ * return puts the buffer on the free list as usual. It runs under the
+ * allocator's lock and must not call into the allocator. NULL turns it
+ * off: once this returns, no call is running or will start.
+ */
+ZCAP_INTERNAL void zcapi_allocator_set_recycle(struct zcap_allocator *a,
+					       int (*recycle)(void *ctx,
+							      struct zcap_sample *s),
+					       void *ctx);
 /* Sample metadata back to "nothing set", for a fresh get_buffer. */
 ZCAP_INTERNAL void zcapi_sample_reset(struct zcap_sample *s);
 /*

@@ -39,7 +39,6 @@ struct _GstZcapSrc {
 
 	/* The sink callback's queue: samples from the zcap source's thread. */
 	GMutex lock;
-	GCond cond;
 	GQueue queue;			/* struct zcap_gst_item * */
 	gboolean flushing;		/* unlock(): create() returns FLUSHING */
 	gboolean eos;			/* the source ended its stream */

@@ -2,7 +2,9 @@
 /*
  * zcapsrc's zcap graph: libzcap's V4L2 source connected to a sink made
  * with zcap_sink_new(), whose callback queues each sample (with a
- * reference) for create(). The sink's requirements are downstream's
+ * reference) for create(). The source is caller-driven: create() pumps
+ * it, so the callback runs in create()'s thread, and GStreamer's release
+ * of a buffer requeues it in whatever thread frees it. The sink's requirements are downstream's
  * ALLOCATION answer: the buffers it holds at once (plus the one in
  * flight here) and its alignment, so the source sizes its buffers from
  * what GStreamer will hold, as DirectShow's DecideBufferSize does from
@@ -39,7 +41,6 @@ static int sink_receive(void *user, struct zcap_sample *s,
 		it->has_fmt = TRUE;
 	}
 	g_queue_push_tail(&self->queue, it);
-	g_cond_signal(&self->cond);
 	g_mutex_unlock(&self->lock);
 	return 0;
 }
@@ -65,7 +66,6 @@ static int sink_end_of_stream(void *user)
 
 	g_mutex_lock(&self->lock);
 	self->eos = TRUE;
-	g_cond_signal(&self->cond);
 	g_mutex_unlock(&self->lock);
 	return 0;
 }
@@ -133,6 +133,8 @@ static int make_source(GstZcapSrc *self, struct zcap_filter **out)
 	cfg.height = rq->height;
 	/* V4L2 rates are whole frames per second here: the nearest. */
 	cfg.fps = rq->fps_d ? (rq->fps_n + rq->fps_d / 2) / rq->fps_d : 0;
+	/* create() captures in its own thread, as v4l2src does: no hand-over. */
+	cfg.flags = ZCAP_V4L2_SOURCE_CALLER_THREAD;
 	ret = zcap_v4l2_source_new(&cfg, out);
 	GST_OBJECT_UNLOCK(self);
 	return ret;
@@ -190,7 +192,9 @@ gboolean zcap_gst_src_graph_start(GstZcapSrc *self, GError **error)
 					 zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
 					 zcap_filter_pin(sink, ZCAP_PIN_INPUT, 0), NULL);
 	if (!ret) {
+		g_mutex_lock(&self->lock);
 		self->source = src;
+		g_mutex_unlock(&self->lock);
 		self->next_seq = 0;
 		self->pushed = 0;
 		self->lost = 0;
@@ -219,9 +223,11 @@ void zcap_gst_src_graph_stop(GstZcapSrc *self)
 	 * sink, whose stop (sink_release) drops what is still queued.
 	 */
 	zcap_graph_stop(self->graph);
+	g_mutex_lock(&self->lock);
+	self->source = NULL;
+	g_mutex_unlock(&self->lock);
 	zcap_graph_destroy(self->graph);
 	self->graph = NULL;
-	self->source = NULL;
 }
 
 void zcap_gst_src_graph_stats(GstZcapSrc *self, struct zcap_filter_stats *st)

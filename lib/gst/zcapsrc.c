@@ -29,8 +29,6 @@ enum {
 
 #define DEFAULT_DEVICE "/dev/video0"
 #define DEFAULT_TIMEOUT_MS 5000
-/* How often create() looks at the graph for an error while no frame comes. */
-#define POLL_US (50 * G_TIME_SPAN_MILLISECOND)
 
 G_DEFINE_TYPE(GstZcapSrc, zcap_gst_src, GST_TYPE_PUSH_SRC)
 
@@ -276,37 +274,46 @@ static GstFlowReturn stream_error(GstZcapSrc *self, int err)
 	return GST_FLOW_ERROR;
 }
 
-/* The next sample, or why there is none. Called with self->lock held. */
-static GstFlowReturn wait_item(GstZcapSrc *self, struct zcap_gst_item **out)
+/* A sample already delivered, or why there will be none. Under self->lock. */
+static gboolean queued_item(GstZcapSrc *self, struct zcap_gst_item **out,
+			    GstFlowReturn *fr)
 {
+	*out = g_queue_pop_head(&self->queue);
+	*fr = GST_FLOW_OK;
+	if (*out)
+		return TRUE;
+	if (self->flushing)
+		*fr = GST_FLOW_FLUSHING;
+	else if (self->eos)
+		*fr = GST_FLOW_EOS;
+	else if (!self->graph)
+		*fr = GST_FLOW_NOT_NEGOTIATED;
+	return *fr != GST_FLOW_OK;
+}
+
+/*
+ * The next sample: libzcap's source captures in this thread (caller-
+ * driven), its sink queues the frame (src_graph.c), and create() takes it.
+ */
+static GstFlowReturn next_item(GstZcapSrc *self, struct zcap_gst_item **out)
+{
+	GstFlowReturn fr;
+	gboolean done;
 	int ret;
 
 	for (;;) {
-		*out = g_queue_pop_head(&self->queue);
-		if (*out)
-			return GST_FLOW_OK;
-		if (self->flushing)
-			return GST_FLOW_FLUSHING;
-		if (self->eos)
-			return GST_FLOW_EOS;
-		if (!self->graph)
-			return GST_FLOW_NOT_NEGOTIATED;
-		/* An error is posted to the graph, not queued: look, then wait. */
-		g_mutex_unlock(&self->lock);
-		ret = zcap_graph_wait(self->graph, 0);
 		g_mutex_lock(&self->lock);
-		if (ret == 0)
-			return GST_FLOW_EOS;
-		if (ret != ZCAP_E_TIMEOUT) {
-			g_mutex_unlock(&self->lock);
-			stream_error(self, ret);
-			g_mutex_lock(&self->lock);
-			return GST_FLOW_ERROR;
-		}
-		if (!g_queue_is_empty(&self->queue) || self->flushing)
+		done = queued_item(self, out, &fr);
+		g_mutex_unlock(&self->lock);
+		if (done)
+			return fr;
+		/* -1: a frame, the stall timeout (an error) or unlock(). */
+		ret = zcap_v4l2_source_pump(self->source, -1);
+		if (ret == 1 || ret == 0 || ret == -EINTR)
 			continue;
-		g_cond_wait_until(&self->cond, &self->lock,
-				  g_get_monotonic_time() + POLL_US);
+		if (ret == ZCAP_E_END_OF_STREAM)
+			return GST_FLOW_EOS;
+		return stream_error(self, ret);
 	}
 }
 
@@ -431,9 +438,7 @@ static GstFlowReturn zcap_gst_src_create(GstPushSrc *psrc, GstBuffer **outbuf)
 	GstBuffer *buf;
 
 	for (;;) {
-		g_mutex_lock(&self->lock);
-		fr = wait_item(self, &it);
-		g_mutex_unlock(&self->lock);
+		fr = next_item(self, &it);
 		if (fr != GST_FLOW_OK)
 			return fr;
 		buf = make_buffer(self, it);
@@ -462,7 +467,8 @@ static gboolean zcap_gst_src_unlock(GstBaseSrc *bsrc)
 
 	g_mutex_lock(&self->lock);
 	self->flushing = TRUE;
-	g_cond_signal(&self->cond);
+	if (self->source)
+		zcap_v4l2_source_interrupt(self->source, true);
 	g_mutex_unlock(&self->lock);
 	return TRUE;
 }
@@ -472,6 +478,8 @@ static gboolean zcap_gst_src_unlock_stop(GstBaseSrc *bsrc)
 	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
 
 	g_mutex_lock(&self->lock);
+	if (self->source)
+		zcap_v4l2_source_interrupt(self->source, false);
 	self->flushing = FALSE;
 	g_mutex_unlock(&self->lock);
 	return TRUE;
@@ -499,7 +507,6 @@ static void zcap_gst_src_finalize(GObject *obj)
 	gst_clear_object(&self->clock_seen);
 	gst_object_unref(self->alloc);
 	g_mutex_clear(&self->lock);
-	g_cond_clear(&self->cond);
 	G_OBJECT_CLASS(zcap_gst_src_parent_class)->finalize(obj);
 }
 
@@ -564,7 +571,6 @@ static void zcap_gst_src_init(GstZcapSrc *self)
 	self->alloc = g_object_new(GST_TYPE_ZCAP_ALLOCATOR, NULL);
 	gst_object_ref_sink(self->alloc);
 	g_mutex_init(&self->lock);
-	g_cond_init(&self->cond);
 	g_queue_init(&self->queue);
 	gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
 	gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);

@@ -308,7 +308,12 @@ static void qbuf_init(const struct zcapi_v4l2q *q, struct v4l2_buffer *b,
 	}
 }
 
-int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s)
+/*
+ * QBUF @s at its index; with @busy_only, only while streaming with other
+ * buffers queued (-EAGAIN otherwise), checked under the lock with the QBUF.
+ */
+static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
+			bool busy_only)
 {
 	struct v4l2_plane vp[VIDEO_MAX_PLANES], planes[VIDEO_MAX_PLANES];
 	ino_t ino[ZCAP_MAX_PLANES] = { 0 };
@@ -327,6 +332,10 @@ int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s)
 			return r;
 	}
 	pthread_mutex_lock(&q->lock);
+	if (busy_only && (!q->streaming || !q->n_queued)) {
+		r = -EAGAIN;
+		goto out;
+	}
 	idx = zcapi_v4l2q_cache_find(q, ino);
 	if (idx < 0) {
 		r = idx;
@@ -344,6 +353,16 @@ int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s)
 out:
 	pthread_mutex_unlock(&q->lock);
 	return r;
+}
+
+int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s)
+{
+	return queue_sample(q, s, false);
+}
+
+int zcapi_v4l2q_recycle(struct zcapi_v4l2q *q, struct zcap_sample *s)
+{
+	return queue_sample(q, s, true);
 }
 
 /* The first FREE slot, waiting up to @timeout_ms for one. Under the lock. */

@@ -29,9 +29,10 @@
  *   the samples, so the driver lets go of a dma-buf before its buffer can
  *   go back to anyone.
  *
- * Thread safety: one thread may queue while another dequeues (a consumer's
- * receive and its dequeueing thread); setup and release are the owner's,
- * with no thread running.
+ * Thread safety: any threads may queue while one dequeues (a consumer's
+ * receive and its dequeueing thread; capture buffers recycled by whichever
+ * thread releases them); setup and release are the owner's, with no
+ * thread running.
  */
 #ifndef ZCAP_LIB_V4L2_QUEUE_H
 #define ZCAP_LIB_V4L2_QUEUE_H
@@ -146,6 +147,14 @@ void zcapi_v4l2q_streamoff(struct zcapi_v4l2q *q);
  * -EBUSY when no index is free, or @s's is already queued.
  */
 int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s);
+/*
+ * Capture DMABUF: queue_sample, but only while streaming with other
+ * buffers queued, else -EAGAIN: a sample coming back in any thread goes
+ * straight to the driver, and the streaming thread, which does not wait
+ * on the device while nothing is queued, is woken (by the allocator's
+ * wait fd) only when the queue was empty.
+ */
+int zcapi_v4l2q_recycle(struct zcapi_v4l2q *q, struct zcap_sample *s);
 /*
  * Output MMAP: wait up to @timeout_ms for a free buffer (ZCAP_E_TIMEOUT;
  * ZCAP_E_WRONG_STATE when not streaming), copy @s's payload to its start,

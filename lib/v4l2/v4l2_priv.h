@@ -47,8 +47,15 @@ struct v4l2_src {
 	pthread_t thread;
 	bool thread_started;
 	int stop_fd;			/* eventfd: wakes the thread to stop */
+	/*
+	 * Held by a caller-driven source's pump (v4l2_pump.c) and by
+	 * stop around STREAMOFF; streaming changes under it.
+	 */
+	pthread_mutex_t pump_lock;
+	int ended;			/* caller-driven: how streaming ended; 0 */
 
-	/* Streaming thread only. */
+	/* Streaming thread (or the pumping caller) only. */
+	int64_t last_frame;		/* the frame clock: when the last frame came */
 	uint64_t delivered;
 	uint32_t last_seq;
 	bool have_seq;
@@ -62,12 +69,24 @@ struct v4l2_src {
  */
 ZCAP_HIDDEN int zcapi_v4l2_src_open(struct v4l2_src *src);
 
-/* v4l2_source.c */
+/* v4l2_source.c; zcapi_v4l2_src_of: @f's source, NULL if it is none. */
+ZCAP_HIDDEN struct v4l2_src *zcapi_v4l2_src_of(struct zcap_filter *f);
 ZCAP_HIDDEN void zcapi_v4l2_note(struct v4l2_src *src, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* v4l2_stream.c */
 ZCAP_HIDDEN int zcapi_v4l2_stream_start(struct v4l2_src *src);
 ZCAP_HIDDEN void zcapi_v4l2_stream_stop(struct v4l2_src *src);
+/*
+ * One turn of the streaming loop: queue the buffers that came back, wait
+ * for the device (at most @max_ms; -1: until the frame clock runs out),
+ * dequeue and deliver a frame. 0 to go on, ZCAPI_V4L2_STOP when a stop
+ * was asked, 1 at the end of the stream (the last frame delivered), or the
+ * error that ends streaming.
+ */
+#define ZCAPI_V4L2_STOP 2
+ZCAP_HIDDEN int zcapi_v4l2_stream_turn(struct v4l2_src *src, int max_ms);
+/* Say how streaming ended (a turn's 1 or error) to the pin and the graph. */
+ZCAP_HIDDEN void zcapi_v4l2_stream_end(struct v4l2_src *src, int ret);
 
 #endif /* ZCAP_LIB_V4L2_PRIV_H */

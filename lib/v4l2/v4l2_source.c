@@ -440,6 +440,7 @@ static void src_destroy(struct zcap_filter *f)
 		close(src->stop_fd);
 	if (src->fd >= 0)
 		close(src->fd);
+	pthread_mutex_destroy(&src->pump_lock);
 	free(src->device);
 	free(src);
 }
@@ -461,11 +462,17 @@ int zcap_v4l2_source_new(const struct zcap_v4l2_source_config *cfg,
 	if (!cfg || !cfg->device || !out)
 		return -EINVAL;
 	*out = NULL;
+	if (cfg->flags & ~ZCAP_V4L2_SOURCE_CALLER_THREAD)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(cfg->reserved) / sizeof(cfg->reserved[0]); i++)
+		if (cfg->reserved[i])
+			return -EINVAL;
 	src = calloc(1, sizeof(*src));
 	if (!src)
 		return -ENOMEM;
 	src->fd = -1;
 	src->stop_fd = -1;
+	pthread_mutex_init(&src->pump_lock, NULL);
 	src->cfg = *cfg;
 	src->device = strdup(cfg->device);
 	if (!src->device) {
@@ -504,24 +511,30 @@ err_filter:
 err_free:
 	if (src->stop_fd >= 0)
 		close(src->stop_fd);
+	pthread_mutex_destroy(&src->pump_lock);
 	free(src->device);
 	free(src);
 	return ret;
 }
 
-int zcap_v4l2_source_describe(struct zcap_filter *f, char *buf, uint32_t len)
+struct v4l2_src *zcapi_v4l2_src_of(struct zcap_filter *f)
 {
 	struct v4l2_src *src;
+
+	/* Only a filter made by zcap_v4l2_source_new() has our private data. */
+	if (!f || !zcap_filter_is(f, &v4l2_src_filter_ops))
+		return NULL;
+	src = zcap_filter_priv(f);
+	return src && src->filter == f ? src : NULL;
+}
+
+int zcap_v4l2_source_describe(struct zcap_filter *f, char *buf, uint32_t len)
+{
+	struct v4l2_src *src = zcapi_v4l2_src_of(f);
 	char fcc[5];
 	int n;
 
-	if (!f || !buf || !len)
-		return -EINVAL;
-	/* Only a filter made by zcap_v4l2_source_new() has our private data. */
-	if (!zcap_filter_is(f, &v4l2_src_filter_ops))
-		return -EINVAL;
-	src = zcap_filter_priv(f);
-	if (!src || src->filter != f)
+	if (!src || !buf || !len)
 		return -EINVAL;
 	n = snprintf(buf, len, "%s: %s (%s), %s, %s %ux%u stride %u, %u/%u s",
 		     src->device, src->card, src->driver,

@@ -7,8 +7,12 @@
  * vb2 finds the dma-buf it already attached and keeps its mapping
  * (Documentation/users.md, one dma-buf per index).
  * A buffer goes back to the driver only once every holder released its
- * sample, which is exactly when the allocator hands it out again
- * (Documentation/users.md, requeue under a reader).
+ * sample (Documentation/users.md, requeue under a reader). The holder that
+ * releases it last queues it, in its own thread (recycle()), as
+ * GStreamer's v4l2 pool does: waking this thread for every frame's return
+ * would cost two syscalls and a context switch per frame. Only a buffer
+ * that comes back to an empty queue goes through the allocator's free
+ * list and wakes this thread, which then restarts the frame clock.
  *
  * MMAP mode: the driver's buffers stay queued; each captured frame is
  * copied into a free sample and the driver's buffer requeued at once. The
@@ -29,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/zcap_internal.h"
 #include "v4l2_priv.h"
 
 static int64_t now_ns(void)
@@ -244,10 +249,12 @@ static int mmap_frame(struct v4l2_src *src, const struct zcapi_v4l2q_done *b)
 }
 
 /*
- * Dequeue every finished buffer. Returns 0, 1 at the end of the stream,
- * or an error that ends streaming.
+ * Dequeue a finished buffer, or with @drain every one. Returns 0, 1 at
+ * the end of the stream, or an error that ends streaming. One per wakeup
+ * while streaming well: poll() says at once when more are done, and a
+ * DQBUF that finds none would be a syscall per frame for nothing.
  */
-static int handle_frames(struct v4l2_src *src, int64_t *last_frame)
+static int handle_frames(struct v4l2_src *src, bool drain)
 {
 	struct zcapi_v4l2q_done b;
 	uint64_t payload;
@@ -264,10 +271,10 @@ static int handle_frames(struct v4l2_src *src, int64_t *last_frame)
 				zcapi_v4l2_note(src, "VIDIOC_DQBUF failed: %s", strerror(-ret));
 			return device_error(ret);
 		}
-		*last_frame = now_ns();
+		src->last_frame = now_ns();
 		if (!b.sample) {
 			ret = mmap_frame(src, &b);
-			if (ret != 0)
+			if (ret != 0 || !drain)
 				return ret;
 			continue;
 		}
@@ -277,11 +284,12 @@ static int handle_frames(struct v4l2_src *src, int64_t *last_frame)
 		zcap_sample_unref(b.sample);
 		if (eos)
 			return 1;
+		if (!drain)
+			return 0;
 	}
 }
 
-/* Say how streaming ended: the end of the stream, or the error that ended it. */
-static void stream_end(struct v4l2_src *src, int ret)
+void zcapi_v4l2_stream_end(struct v4l2_src *src, int ret)
 {
 	struct zcap_filter_stats *st;
 
@@ -308,12 +316,12 @@ static void stream_end(struct v4l2_src *src, int ret)
 
 /*
  * Wait for the device, a buffer coming back to the allocator or a stop
- * request, at most until the frame clock runs out. Returns poll's count
- * (0: timed out) or -errno; *@dev gets the device's revents, *@stop
- * whether a stop was asked.
+ * request, at most until the frame clock runs out and at most @max_ms
+ * (-1: no such bound). Returns poll's count (0: timed out) or -errno;
+ * *@dev gets the device's revents, *@stop whether a stop was asked.
  */
-static int wait_event(struct v4l2_src *src, int64_t last_frame,
-		      int64_t timeout_ns, short *dev, bool *stop)
+static int wait_event(struct v4l2_src *src, int64_t timeout_ns, int max_ms,
+		      short *dev, bool *stop)
 {
 	uint32_t queued = zcapi_v4l2q_queued(&src->q);
 	struct pollfd pfd[3] = {
@@ -330,67 +338,86 @@ static int wait_event(struct v4l2_src *src, int64_t last_frame,
 	if (zcapi_v4l2q_is_dmabuf(&src->q) && queued < src->nbufs)
 		pfd[2].fd = zcap_allocator_wait_fd(src->alloc);
 	if (queued) {
-		int64_t left = last_frame + timeout_ns - now_ns();
+		int64_t left = src->last_frame + timeout_ns - now_ns();
 
 		wait_ms = left > 0 ? (int)((left + 999999) / 1000000) : 0;
 	}
+	if (max_ms >= 0 && (wait_ms < 0 || wait_ms > max_ms))
+		wait_ms = max_ms;
 	n = poll(pfd, 3, wait_ms);
 	*stop = n > 0 && pfd[0].revents;
 	*dev = n > 0 ? pfd[1].revents : 0;
 	return n < 0 ? -errno : n;
 }
 
+/* A wait that timed out: an error once the frame clock ran out. */
+static int check_stall(struct v4l2_src *src, int64_t timeout_ns)
+{
+	if (!zcapi_v4l2q_queued(&src->q) || now_ns() - src->last_frame < timeout_ns)
+		return 0;
+	zcapi_v4l2_note(src, "no frame from %s in %d ms", src->device,
+			src->cfg.timeout_ms);
+	return ZCAP_E_STALLED;
+}
+
+int zcapi_v4l2_stream_turn(struct v4l2_src *src, int max_ms)
+{
+	int64_t timeout_ns = (int64_t)src->cfg.timeout_ms * 1000000LL;
+	uint32_t was_queued;
+	bool stop, failed;
+	short dev;
+	int ret, n;
+
+	if (zcapi_v4l2q_is_dmabuf(&src->q)) {
+		was_queued = zcapi_v4l2q_queued(&src->q);
+		ret = queue_free(src);
+		if (ret < 0)
+			return ret;
+		/* The frame clock starts when the driver has a buffer again. */
+		if (!was_queued && zcapi_v4l2q_queued(&src->q))
+			src->last_frame = now_ns();
+	}
+	n = wait_event(src, timeout_ns, max_ms, &dev, &stop);
+	if (n == -EINTR)
+		return 0;
+	if (n < 0)
+		return n;
+	if (stop)
+		return ZCAPI_V4L2_STOP;	/* a stop asked for is not an error */
+	if (n == 0)
+		return check_stall(src, timeout_ns);
+	if (!(dev & (POLLIN | POLLERR | POLLHUP | POLLNVAL)))
+		return 0;
+	failed = dev & (POLLERR | POLLHUP | POLLNVAL);
+	ret = handle_frames(src, failed);
+	if (ret == 0 && failed) {
+		/* Error reported but DQBUF had nothing to say. */
+		zcapi_v4l2_note(src, "%s reported an error while streaming",
+				src->device);
+		ret = ZCAP_E_DISCONNECTED;
+	}
+	return ret;
+}
+
 static void *stream_thread(void *arg)
 {
 	struct v4l2_src *src = arg;
-	int64_t last_frame = now_ns();
-	int64_t timeout_ns = (int64_t)src->cfg.timeout_ms * 1000000LL;
-	uint32_t was_queued;
-	bool stop;
-	short dev;
-	int ret = 0, n;
+	int ret;
 
-	for (;;) {
-		if (zcapi_v4l2q_is_dmabuf(&src->q)) {
-			was_queued = zcapi_v4l2q_queued(&src->q);
-			ret = queue_free(src);
-			if (ret < 0)
-				break;
-			/* The frame clock starts when the driver has a buffer again. */
-			if (!was_queued && zcapi_v4l2q_queued(&src->q))
-				last_frame = now_ns();
-		}
-		n = wait_event(src, last_frame, timeout_ns, &dev, &stop);
-		if (n == -EINTR)
-			continue;
-		ret = n < 0 ? n : 0;
-		if (n < 0 || stop)
-			break;	/* a stop asked for is not an error */
-		if (n == 0) {
-			if (zcapi_v4l2q_queued(&src->q) &&
-			    now_ns() - last_frame >= timeout_ns) {
-				zcapi_v4l2_note(src, "no frame from %s in %d ms",
-					      src->device, src->cfg.timeout_ms);
-				ret = ZCAP_E_STALLED;
-				break;
-			}
-			continue;
-		}
-		if (dev & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) {
-			ret = handle_frames(src, &last_frame);
-			if (ret != 0)
-				break;
-			if (dev & (POLLERR | POLLHUP | POLLNVAL)) {
-				/* Error reported but DQBUF had nothing to say. */
-				zcapi_v4l2_note(src, "%s reported an error while streaming",
-					      src->device);
-				ret = ZCAP_E_DISCONNECTED;
-				break;
-			}
-		}
-	}
-	stream_end(src, ret);
+	do
+		ret = zcapi_v4l2_stream_turn(src, -1);
+	while (!ret);
+	zcapi_v4l2_stream_end(src, ret == ZCAPI_V4L2_STOP ? 0 : ret);
 	return NULL;
+}
+
+/* The releasing holder's QBUF (zcapi_allocator_set_recycle()). */
+static int recycle(void *ctx, struct zcap_sample *s)
+{
+	struct v4l2_src *src = ctx;
+
+	/* Queued, the queue holds its own reference, as for any QBUF. */
+	return zcapi_v4l2q_recycle(&src->q, s);
 }
 
 /* Give the driver every buffer it may fill before STREAMON. */
@@ -425,6 +452,8 @@ int zcapi_v4l2_stream_start(struct v4l2_src *src)
 	src->delivered = 0;
 	src->have_seq = false;
 	src->pending_discont = false;
+	src->ended = 0;
+	src->last_frame = now_ns();
 
 	ret = queue_all(src);
 	if (!ret) {
@@ -438,7 +467,14 @@ int zcapi_v4l2_stream_start(struct v4l2_src *src)
 		zcapi_v4l2q_streamoff(&src->q);
 		return ret;
 	}
+	pthread_mutex_lock(&src->pump_lock);
 	src->streaming = true;
+	pthread_mutex_unlock(&src->pump_lock);
+	if (zcapi_v4l2q_is_dmabuf(&src->q))
+		zcapi_allocator_set_recycle(src->alloc, recycle, src);
+	/* Caller-driven: zcap_v4l2_source_pump() takes the turns. */
+	if (src->cfg.flags & ZCAP_V4L2_SOURCE_CALLER_THREAD)
+		return 0;
 	ret = -pthread_create(&src->thread, NULL, stream_thread, src);
 	if (ret < 0) {
 		zcapi_v4l2_stream_stop(src);
@@ -458,6 +494,9 @@ void zcapi_v4l2_stream_stop(struct v4l2_src *src)
 {
 	uint64_t one = 1;
 
+	/* Buffers released from here on go to the free list, not to src. */
+	if (src->alloc)
+		zcapi_allocator_set_recycle(src->alloc, NULL, NULL);
 	if (src->thread_started) {
 		if (pthread_equal(pthread_self(), src->thread)) {
 			/*
@@ -473,8 +512,16 @@ void zcapi_v4l2_stream_stop(struct v4l2_src *src)
 		}
 		src->thread_started = false;
 	}
-	if (!src->streaming)
-		return;
-	zcapi_v4l2q_streamoff(&src->q);
-	src->streaming = false;
+	/*
+	 * Caller-driven: a pump running in another thread returns (-EINTR)
+	 * and no other starts before STREAMOFF: the lock is held across it.
+	 */
+	if (src->cfg.flags & ZCAP_V4L2_SOURCE_CALLER_THREAD)
+		(void)!write(src->stop_fd, &one, sizeof(one));
+	pthread_mutex_lock(&src->pump_lock);
+	if (src->streaming) {
+		zcapi_v4l2q_streamoff(&src->q);
+		src->streaming = false;
+	}
+	pthread_mutex_unlock(&src->pump_lock);
 }
