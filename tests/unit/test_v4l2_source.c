@@ -12,7 +12,10 @@
  *   the stream goes on with what was granted;
  * - a driver without DMABUF (REQBUFS EINVAL): MMAP and a counted copy,
  *   with the note that says so;
- * - an allocator of plain memory: MMAP and a counted copy.
+ * - an allocator of plain memory: MMAP and a counted copy;
+ * - caller-driven (zcap_v4l2_source_pump): each frame delivered in the
+ *   pumping thread, a released buffer queued again by its release, no
+ *   DQBUF for nothing, interrupt and the end of the stream as returns.
  * Each ends (max_frames) with every buffer back and nothing requested.
  */
 #include <errno.h>
@@ -46,6 +49,7 @@ static struct {
 	bool streaming;
 	uint32_t fifo[MAXB], n;
 	int fd[MAXB];
+	uint32_t eagain;	/* DQBUFs that found nothing while streaming */
 } dev;
 
 static int fake_reqbufs(struct v4l2_requestbuffers *r)
@@ -91,8 +95,10 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 	uint32_t i, seq = dev.seq;
 	ssize_t w;
 
-	if (!dev.streaming || !dev.n)
+	if (!dev.streaming || !dev.n) {
+		dev.eagain += dev.streaming;
 		return fake_fail(EAGAIN);
+	}
 	i = dev.fifo[0];
 	memmove(dev.fifo, dev.fifo + 1, --dev.n * sizeof(*dev.fifo));
 	if (dev.memory == V4L2_MEMORY_DMABUF)
@@ -146,7 +152,29 @@ static short fake_revents(short events)
 static struct {
 	bool memory;		/* propose plain memory, not dma-bufs */
 	uint32_t got, bad;
+	/* Caller-driven: hold each frame until the next, check where it goes. */
+	bool hold;
+	struct zcap_sample *held;
+	pthread_t thread;
+	uint32_t other_thread, not_requeued;
 } sink;
+
+/* Drop the frame held since the last one: the driver must have it at once. */
+static void sink_release_held(void)
+{
+	uint32_t before;
+
+	if (!sink.held)
+		return;
+	pthread_mutex_lock(&fake_dev.lock);
+	before = dev.n;
+	pthread_mutex_unlock(&fake_dev.lock);
+	zcap_sample_unref(sink.held);
+	sink.held = NULL;
+	pthread_mutex_lock(&fake_dev.lock);
+	sink.not_requeued += dev.n != before + 1;
+	pthread_mutex_unlock(&fake_dev.lock);
+}
 
 static int sink_propose(void *user, struct zcap_allocator **out)
 {
@@ -172,6 +200,11 @@ static int sink_receive(void *user, struct zcap_sample *s, struct zcap_sink_fram
 	if (got != seq || seq != sink.got)
 		sink.bad++;
 	sink.got++;
+	if (sink.hold) {
+		sink.other_thread += !pthread_equal(pthread_self(), sink.thread);
+		sink_release_held();
+		sink.held = zcap_sample_ref(s);
+	}
 	return 0;
 }
 
@@ -186,7 +219,7 @@ static void dev_reset(void)
 	struct stat st;
 
 	pthread_mutex_lock(&fake_dev.lock);
-	dev.count = dev.memory = dev.seq = dev.reqbufs0 = dev.n = 0;
+	dev.count = dev.memory = dev.seq = dev.reqbufs0 = dev.n = dev.eagain = 0;
 	dev.max_grant = 0;
 	dev.no_dmabuf = dev.streaming = false;
 	dev.mfd = memfd_create("fake-camera", MFD_CLOEXEC);
@@ -258,6 +291,91 @@ out:
 	fake_dev.ino = 0;
 }
 
+/* The config checks of a caller-driven source, and pump on the wrong one. */
+static void pump_config(const char *path)
+{
+	struct zcap_v4l2_source_config cfg = { .device = path };
+	struct zcap_filter *f = NULL;
+
+	cfg.flags = 1u << 7;
+	is(zcap_v4l2_source_new(&cfg, &f), -EINVAL, "pump: an unknown flag is -EINVAL");
+	cfg.flags = 0;
+	cfg.reserved[6] = 1;
+	is(zcap_v4l2_source_new(&cfg, &f), -EINVAL, "pump: a reserved word set is -EINVAL");
+	cfg.reserved[6] = 0;
+	if (!is(zcap_v4l2_source_new(&cfg, &f), 0, "pump: a threaded source"))
+		return;
+	is(zcap_v4l2_source_pump(f, 0), -EINVAL, "pump: a threaded source cannot be pumped");
+	is(zcap_v4l2_source_interrupt(f, true), -EINVAL, "pump: nor interrupted");
+	is(zcap_v4l2_source_pump(NULL, 0), -EINVAL, "pump: NULL is -EINVAL");
+	zcap_filter_destroy(f);
+}
+
+/* Pump until it says something else than a frame; the frames counted. */
+static int pump_all(struct zcap_filter *src, uint32_t *frames)
+{
+	int r;
+
+	*frames = 0;
+	while ((r = zcap_v4l2_source_pump(src, 2000)) == 1)
+		(*frames)++;
+	return r;
+}
+
+static void pump(void)
+{
+	struct zcap_v4l2_source_config cfg = {
+		.max_frames = FRAMES, .timeout_ms = 5000,
+		.flags = ZCAP_V4L2_SOURCE_CALLER_THREAD,
+	};
+	struct zcap_filter *src = NULL, *snk = NULL;
+	struct zcap_allocator *a = NULL;
+	struct zcap_graph *g;
+	char path[64];
+	uint32_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
+	pump_config(path);
+	cfg.device = path;
+	sink.hold = true;
+	sink.thread = pthread_self();
+	zcap_graph_new(&g);
+	if (!is(zcap_v4l2_source_new(&cfg, &src), 0, "pump: the fake camera opens"))
+		goto out;
+	zcap_graph_add(g, src);
+	zcap_sink_new(&sink_cfg, &sink_ops, NULL, &snk);
+	zcap_graph_add(g, snk);
+	zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+			   zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0), NULL);
+	is(zcap_v4l2_source_pump(src, 0), ZCAP_E_WRONG_STATE, "pump: not running: wrong state");
+	if (!is(zcap_graph_run(g), 0, "pump: running"))
+		goto out;
+	zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &a);
+	zcap_v4l2_source_interrupt(src, true);
+	is(zcap_v4l2_source_pump(src, -1), -EINTR, "pump: interrupted, it returns at once");
+	is(zcap_v4l2_source_pump(src, -1), -EINTR, "pump: and again, until the interrupt is off");
+	zcap_v4l2_source_interrupt(src, false);
+	is(pump_all(src, &n), ZCAP_E_END_OF_STREAM, "pump: max_frames, then the end of the stream");
+	ok(n == FRAMES && sink.got == FRAMES && !sink.bad,
+	   "pump: one frame per pump, in order, its own bytes (%u pumped, %u got, %u bad)",
+	   n, sink.got, sink.bad);
+	ok(!sink.other_thread, "pump: every frame delivered in the pumping thread");
+	ok(!sink.not_requeued, "pump: a released buffer is queued again by its release (%u were not)",
+	   sink.not_requeued);
+	ok(!dev.eagain, "pump: no DQBUF found nothing (%u did)", dev.eagain);
+	is(zcap_graph_wait(g, 0), 0, "pump: the graph saw the end of the stream");
+	sink_release_held();
+	zcap_graph_stop(g);
+	is(zcap_v4l2_source_pump(src, 0), ZCAP_E_WRONG_STATE, "pump: stopped: wrong state");
+	ok(zcap_allocator_outstanding(a) == 0 && fake_live_maps("memfd:fake-camera") == 0,
+	   "pump: stopped: every buffer back, nothing mapped");
+out:
+	zcap_allocator_unref(a);
+	zcap_graph_destroy(g);
+	close(dev.mfd);
+	fake_dev.ino = 0;
+}
+
 int main(void)
 {
 	dev_reset();
@@ -271,5 +389,7 @@ int main(void)
 	dev_reset();
 	sink.memory = true;
 	capture("plain memory", true, NULL);
+	dev_reset();
+	pump();
 	return tap_done();
 }
