@@ -72,6 +72,17 @@ static int queue_free(struct v4l2_src *src)
 	return ret;
 }
 
+/* The buffer's capture time, when the driver stamps it on CLOCK_MONOTONIC. */
+static bool driver_time(const struct zcapi_v4l2q_done *b, int64_t *t)
+{
+	if ((b->flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) !=
+	    V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC)
+		return false;
+	*t = (int64_t)b->timestamp.tv_sec * 1000000000LL +
+	     (int64_t)b->timestamp.tv_usec * 1000LL;
+	return true;
+}
+
 static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 			const struct zcapi_v4l2q_done *b, uint64_t *payload)
 {
@@ -97,11 +108,7 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 	}
 	zcap_sample_set_format(s, &sf);
 
-	if ((b->flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) ==
-	    V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC) {
-		t = (int64_t)b->timestamp.tv_sec * 1000000000LL +
-		    (int64_t)b->timestamp.tv_usec * 1000LL;
-	} else {
+	if (!driver_time(b, &t)) {
 		/* A copied or unknown clock says nothing about capture time here. */
 		t = now_ns();
 		if (!src->warned_clock) {
@@ -271,7 +278,13 @@ static int handle_frames(struct v4l2_src *src, bool drain)
 				zcapi_v4l2_note(src, "VIDIOC_DQBUF failed: %s", strerror(-ret));
 			return device_error(ret);
 		}
-		src->last_frame = now_ns();
+		/*
+		 * The frame clock restarts: from the driver's stamp where it
+		 * has one, as a clock read can be a syscall (under TCG it is).
+		 */
+		if (!driver_time(&b, &src->last_frame))
+			src->last_frame = now_ns();
+		src->frame_came = true;
 		if (!b.sample) {
 			ret = mmap_frame(src, &b);
 			if (ret != 0 || !drain)
@@ -337,11 +350,15 @@ static int wait_event(struct v4l2_src *src, int64_t timeout_ns, int max_ms,
 
 	if (zcapi_v4l2q_is_dmabuf(&src->q) && queued < src->nbufs)
 		pfd[2].fd = zcap_allocator_wait_fd(src->alloc);
-	if (queued) {
+	if (queued && src->frame_came) {
+		/* A frame just came: the whole timeout, with no clock read. */
+		wait_ms = src->cfg.timeout_ms;
+	} else if (queued) {
 		int64_t left = src->last_frame + timeout_ns - now_ns();
 
 		wait_ms = left > 0 ? (int)((left + 999999) / 1000000) : 0;
 	}
+	src->frame_came = false;
 	if (max_ms >= 0 && (wait_ms < 0 || wait_ms > max_ms))
 		wait_ms = max_ms;
 	n = poll(pfd, 3, wait_ms);
