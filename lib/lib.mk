@@ -15,6 +15,10 @@
 # library's own sources need besides ZCAP_CFLAGS).
 
 LIBZCAP_VERSION := 0.1.0
+# zcap_version()'s string: zcap's one version, the one zcap.ko is packaged
+# under (dkms.conf), read as kernel/module.mk reads it.
+ZCAP_PACKAGE_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$$/\1/p' $(TOP)/dkms.conf)
+ZCAP_VERSION_CFLAGS := -DZCAP_PACKAGE_VERSION='"$(ZCAP_PACKAGE_VERSION)"'
 LIBZCAP_SONAME := libzcap.so.0
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -39,6 +43,9 @@ $(BUILD)/lib/obj/%.o: $(TOP)/lib/%.c
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(LIBZCAP_OBJS:.o=.d)
+
+$(BUILD)/lib/obj/core/version.o: $(TOP)/dkms.conf
+$(BUILD)/lib/obj/core/version.o: LIBZCAP_CFLAGS += $(ZCAP_VERSION_CFLAGS)
 
 # -z defs: a missing function is a link error here, not in a user's program.
 $(LIBZCAP_SO): $(LIBZCAP_OBJS) $(LIBZCAP_MAP)

@@ -28,6 +28,11 @@ $(UNIT_DIR)/lib/%.o: $(TOP)/lib/%.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
 
+# zcap_version()'s string (lib/lib.mk), and the file the test reads it from.
+$(UNIT_DIR)/lib/core/version.o: $(TOP)/dkms.conf
+$(UNIT_DIR)/lib/core/version.o: UNIT_CFLAGS += $(ZCAP_VERSION_CFLAGS)
+$(UNIT_DIR)/test_version: UNIT_CFLAGS += -DZCAP_DKMS_CONF='"$(TOP)/dkms.conf"'
+
 $(UNIT_LIB): $(UNIT_LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
