@@ -36,7 +36,8 @@ static void usage(FILE *f)
 		"      --timeout MS     longest wait for one frame (default 5000)\n"
 		"      --path-timeout S longest run of one path at one size (default 120)\n"
 		"      --csv FILE       write every figure and ratio as CSV\n"
-		"  -h, --help\n", prog);
+		"      --version        print the version and exit\n"
+		"  -h, --help           print this text and exit\n", prog);
 }
 
 static void die_usage(const char *msg, const char *arg)
@@ -94,7 +95,7 @@ static void parse_paths(struct bench_opts *o, char *list)
 }
 
 enum { O_BUFFERS = 256, O_FPS, O_POOL_COUNT, O_POOL_REPS, O_NO_POOL, O_TIMEOUT,
-	O_PATH_TIMEOUT, O_CSV };
+	O_PATH_TIMEOUT, O_CSV, O_VERSION };
 
 static const struct option lopts[] = {
 	{ "device", required_argument, NULL, 'd' },
@@ -112,6 +113,7 @@ static const struct option lopts[] = {
 	{ "path-timeout", required_argument, NULL, O_PATH_TIMEOUT },
 	{ "csv", required_argument, NULL, O_CSV },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -199,6 +201,9 @@ void bench_parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case O_VERSION:
+			zcap_tool_print_version(stdout, prog);
 			exit(0);
 		default:
 			fprintf(stderr, "Try '%s --help'.\n", prog);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zcap/version.h>
+
 #include "toolopt.h"
 
 int zcap_tool_parse_u64(const char *s, int base, uint64_t min, uint64_t max,
@@ -72,4 +74,9 @@ void zcap_tool_die_usage(const char *prog, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help'.\n", prog);
 	exit(2);
+}
+
+void zcap_tool_print_version(FILE *f, const char *prog)
+{
+	fprintf(f, "%s %s\n", prog, zcap_version());
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the tools' command lines share: numbers and sizes as people type
- * them and the usage error that ends a tool. Each tool keeps
+ * them, the usage error that ends a tool, and --version. Each tool keeps
  * its own option table and words: only the checks are common, so that
  * "1280x720" or a count means the same to every tool.
  */
@@ -9,6 +9,7 @@
 #define ZCAP_TOOLS_TOOLOPT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 /*
  * An unsigned number in @base (0: C's prefixes, 0x10 or 010) from @min to
@@ -32,5 +33,12 @@ int zcap_tool_parse_size(const char *s, uint32_t min, uint32_t *w, uint32_t *h);
  */
 void zcap_tool_die_usage(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * --version: "PROG VERSION" on @f, VERSION being zcap_version(), the
+ * libzcap the tool runs on (the tools link it statically: the version
+ * they were built from, zcap.ko's).
+ */
+void zcap_tool_print_version(FILE *f, const char *prog);
 
 #endif /* ZCAP_TOOLS_TOOLOPT_H */

@@ -37,7 +37,8 @@ $(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
 # --drm makes zcap-capture a DRM sink user: it links libzcap-drm.
 $(TOOLS_DIR)/zcap-capture: $(TOOLS_DIR)/zcap-capture.o $(TOOLS_DIR)/capture_opts.o \
 		$(TOOLS_DIR)/capsink.o $(TOOLS_DIR)/consumers.o $(TOOLS_DIR)/pngsnap.o \
-		$(TOOLS_DIR)/stopmsg.o $(TOOLS_DIR)/toollog.o $(LIBZCAP_DRM_A) $(LIBZCAP_A)
+		$(TOOLS_DIR)/stopmsg.o $(TOOLS_DIR)/toollog.o $(TOOLS_DIR)/toolopt.o \
+		$(LIBZCAP_DRM_A) $(LIBZCAP_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_DRM_A) \
 		$(LIBZCAP_A) $(PNG_LIBS) $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS)
 
