@@ -95,7 +95,7 @@ static void parse_paths(struct bench_opts *o, char *list)
 }
 
 enum { O_BUFFERS = 256, O_FPS, O_POOL_COUNT, O_POOL_REPS, O_NO_POOL, O_TIMEOUT,
-	O_PATH_TIMEOUT, O_CSV, O_VERSION };
+	O_PATH_TIMEOUT, O_CSV };
 
 static const struct option lopts[] = {
 	{ "device", required_argument, NULL, 'd' },
@@ -113,7 +113,7 @@ static const struct option lopts[] = {
 	{ "path-timeout", required_argument, NULL, O_PATH_TIMEOUT },
 	{ "csv", required_argument, NULL, O_CSV },
 	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, O_VERSION },
+	{ "version", no_argument, NULL, ZCAP_TOOL_OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -199,15 +199,9 @@ void bench_parse_opts(int argc, char **argv, struct bench_opts *o)
 		case O_CSV:
 			o->csv = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case O_VERSION:
-			zcap_tool_print_version(stdout, prog);
-			exit(0);
 		default:
-			fprintf(stderr, "Try '%s --help'.\n", prog);
-			exit(2);
+			zcap_tool_std_opt(c, prog, usage);
+			zcap_tool_die_usage(prog, "unknown option");
 		}
 	}
 	if (optind < argc)

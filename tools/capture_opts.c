@@ -83,7 +83,7 @@ static enum zcap_provider parse_provider(const char *s)
 }
 
 enum { O_STRIDE = 256, O_FPS, O_RAW, O_PNG, O_PROVIDER, O_BUFFERS, O_TIMEOUT,
-       O_ENCODE, O_PASSTHROUGH, O_DRM, O_FORCE_COPY, O_VERSION };
+       O_ENCODE, O_PASSTHROUGH, O_DRM, O_FORCE_COPY };
 
 static const struct option lopts[] = {
 	{ "device", required_argument, NULL, 'd' },
@@ -105,7 +105,7 @@ static const struct option lopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, O_VERSION },
+	{ "version", no_argument, NULL, ZCAP_TOOL_OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -199,15 +199,9 @@ void zcap_capture_parse_opts(int argc, char **argv, struct zcap_capture_opts *o)
 		case 'd':
 			o->device = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case O_VERSION:
-			zcap_tool_print_version(stdout, prog);
-			exit(0);
 		default:
-			fprintf(stderr, "Try '%s --help'.\n", prog);
-			exit(2);
+			zcap_tool_std_opt(c, prog, usage);
+			zcap_tool_die_usage(prog, "unknown option");
 		}
 	}
 	if (optind < argc)

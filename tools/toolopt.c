@@ -80,3 +80,19 @@ void zcap_tool_print_version(FILE *f, const char *prog)
 {
 	fprintf(f, "%s %s\n", prog, zcap_version());
 }
+
+void zcap_tool_std_opt(int c, const char *prog, void (*usage)(FILE *f))
+{
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case ZCAP_TOOL_OPT_VERSION:
+		zcap_tool_print_version(stdout, prog);
+		exit(0);
+	case '?':
+	case ':':
+		fprintf(stderr, "Try '%s --help'.\n", prog);
+		exit(2);
+	}
+}

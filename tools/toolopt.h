@@ -34,6 +34,16 @@ int zcap_tool_parse_size(const char *s, uint32_t min, uint32_t *w, uint32_t *h);
 void zcap_tool_die_usage(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+/* getopt_long()'s value for --version, the same in every tool. */
+#define ZCAP_TOOL_OPT_VERSION 0x1000
+
+/*
+ * What every tool does with -h/--help (@usage on stdout, exit 0),
+ * --version (exit 0) and an option getopt refused (it said why; "Try
+ * 'PROG --help'.", exit 2). Returns only for any other @c.
+ */
+void zcap_tool_std_opt(int c, const char *prog, void (*usage)(FILE *f));
+
 /*
  * --version: "PROG VERSION" on @f, VERSION being zcap_version(), the
  * libzcap the tool runs on (the tools link it statically: the version

@@ -42,7 +42,10 @@ $(TOOLS_DIR)/zcap-capture: $(TOOLS_DIR)/zcap-capture.o $(TOOLS_DIR)/capture_opts
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_DRM_A) \
 		$(LIBZCAP_A) $(PNG_LIBS) $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS)
 
-$(TOOLS_DIR)/zcap-info: $(TOOLS_DIR)/zcap-info.o $(LIBZCAP_A)
+ZCAP_INFO_OBJS := $(addprefix $(TOOLS_DIR)/,zcap-info.o info_devices.o info_text.o \
+	info_json.o provcheck.o kmod.o toolopt.o)
+
+$(TOOLS_DIR)/zcap-info: $(ZCAP_INFO_OBJS) $(LIBZCAP_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_A) $(LIBZCAP_LIBS)
 
 $(VMTESTS_DIR)/%.o: $(TOP)/tests/vm/%.c
