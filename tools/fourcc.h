@@ -56,6 +56,9 @@ static inline int zcap_tool_parse_fourcc(const char *s, uint32_t *fourcc)
 	int ret;
 
 	if (n > 3 && n < sizeof(name) + 3 && !strcasecmp(s + n - 3, "-BE")) {
+		/* "Y16 -BE" as printed: the padding is not part of the name. */
+		while (n > 3 && s[n - 4] == ' ')
+			n--;
 		snprintf(name, sizeof(name), "%.*s", (int)(n - 3), s);
 		s = name;
 		be = ZCAP_TOOL_FOURCC_BE;
