@@ -35,10 +35,11 @@ $(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(PNG_CFLAGS) -MMD -MP -c $< -o $@
 
 # --drm makes zcap-capture a DRM sink user: it links libzcap-drm.
-$(TOOLS_DIR)/zcap-capture: $(TOOLS_DIR)/zcap-capture.o $(TOOLS_DIR)/capture_opts.o \
-		$(TOOLS_DIR)/capsink.o $(TOOLS_DIR)/consumers.o $(TOOLS_DIR)/pngsnap.o \
-		$(TOOLS_DIR)/stopmsg.o $(TOOLS_DIR)/toollog.o $(TOOLS_DIR)/toolopt.o \
-		$(LIBZCAP_DRM_A) $(LIBZCAP_A)
+ZCAP_CAPTURE_OBJS := $(addprefix $(TOOLS_DIR)/,zcap-capture.o capture_opts.o \
+	capture_summary.o capture_explain.o capsink.o consumers.o pngsnap.o stopmsg.o \
+	toollog.o toolopt.o provcheck.o kmod.o term.o)
+
+$(TOOLS_DIR)/zcap-capture: $(ZCAP_CAPTURE_OBJS) $(LIBZCAP_DRM_A) $(LIBZCAP_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_DRM_A) \
 		$(LIBZCAP_A) $(PNG_LIBS) $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS)
 
