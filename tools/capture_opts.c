@@ -52,7 +52,8 @@ static void usage(FILE *f)
 "  -h, --help            print this text and exit\n"
 "\n"
 "Exit status: 0 when every requested frame was captured and written,\n"
-"1 on an error, 2 on a usage error.\n", prog);
+"1 on an error, 2 on a usage error, 3 when the reader of the output closed it\n"
+"(zcap-capture -o - | head): the summary still goes to stderr.\n", prog);
 }
 
 static uint32_t parse_u32(const char *s, const char *what)
