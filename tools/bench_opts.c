@@ -201,11 +201,9 @@ void bench_parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		default:
 			zcap_tool_std_opt(c, prog, usage);
-			zcap_tool_die_usage(prog, "unknown option");
 		}
 	}
-	if (optind < argc)
-		die_usage("unexpected argument", argv[optind]);
+	zcap_tool_no_operands(argc, argv, prog);
 	if (o->rounds > o->frames)
 		o->rounds = o->frames;
 }

@@ -202,11 +202,9 @@ void zcap_capture_parse_opts(int argc, char **argv, struct zcap_capture_opts *o)
 			break;
 		default:
 			zcap_tool_std_opt(c, prog, usage);
-			zcap_tool_die_usage(prog, "unknown option");
 		}
 	}
-	if (optind < argc)
-		zcap_tool_die_usage(prog, "unexpected argument '%s'", argv[optind]);
+	zcap_tool_no_operands(argc, argv, prog);
 	if (o->raw && o->encode)
 		zcap_tool_die_usage(prog, "--raw applies to raw frames; with --encode, -o is the bitstream");
 }

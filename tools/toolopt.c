@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* What the tools' command lines share (toolopt.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,4 +96,12 @@ void zcap_tool_std_opt(int c, const char *prog, void (*usage)(FILE *f))
 		fprintf(stderr, "Try '%s --help'.\n", prog);
 		exit(2);
 	}
+	/* An option in a tool's table that its switch forgot. */
+	zcap_tool_die_usage(prog, "option %d is not handled", c);
+}
+
+void zcap_tool_no_operands(int argc, char **argv, const char *prog)
+{
+	if (optind < argc)
+		zcap_tool_die_usage(prog, "unexpected argument '%s'", argv[optind]);
 }

@@ -38,11 +38,15 @@ void zcap_tool_die_usage(const char *prog, const char *fmt, ...)
 #define ZCAP_TOOL_OPT_VERSION 0x1000
 
 /*
- * What every tool does with -h/--help (@usage on stdout, exit 0),
- * --version (exit 0) and an option getopt refused (it said why; "Try
- * 'PROG --help'.", exit 2). Returns only for any other @c.
+ * What every tool does with an option its own switch did not take:
+ * -h/--help (@usage on stdout, exit 0), --version (exit 0), or one getopt
+ * refused (it said why; "Try 'PROG --help'.", exit 2). Never returns.
  */
-void zcap_tool_std_opt(int c, const char *prog, void (*usage)(FILE *f));
+void zcap_tool_std_opt(int c, const char *prog, void (*usage)(FILE *f))
+	__attribute__((noreturn));
+
+/* After getopt: no operand is taken; one is a usage error. */
+void zcap_tool_no_operands(int argc, char **argv, const char *prog);
 
 /*
  * --version: "PROG VERSION" on @f, VERSION being zcap_version(), the

@@ -54,11 +54,9 @@ int main(int argc, char **argv)
 			break;
 		default:
 			zcap_tool_std_opt(c, prog, usage);
-			zcap_tool_die_usage(prog, "unknown option");
 		}
 	}
-	if (optind < argc)
-		zcap_tool_die_usage(prog, "unexpected argument '%s'", argv[optind]);
+	zcap_tool_no_operands(argc, argv, prog);
 	ret = info_run(&o, p, stdout);
 	if (ret < 0) {
 		fprintf(stderr, "%s: out of memory\n", prog);
