@@ -393,6 +393,20 @@ else
 	tap_diag "exit $rc1 $rc2 $rc3" "$(cat "$out"/info-help.err "$out"/info-version.txt "$out"/info-null.txt)"
 fi
 
+# Bash completion knows every long option each tool's --help lists.
+missing=
+for t in zcap-capture:"$capture" zcap-info:"$info" zcap-bench:"$ZCAP_BUILD/tools/zcap-bench"; do
+	for o in $("${t#*:}" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		grep -q -- "$o\b" "$ZCAP_TOP/completion/zcap" || missing="$missing ${t%%:*}$o"
+	done
+done
+if [ -z "$missing" ]; then
+	tap_pass "completion/zcap completes every long option of the three tools' --help"
+else
+	tap_fail "completion/zcap completes every long option of the three tools' --help"
+	tap_diag "missing:$missing"
+fi
+
 # What --json says of vivid and of each provider, against this kernel.
 if [ -e /dev/udmabuf ]; then want_udmabuf=ok
 elif [ $old_kernel = 1 ]; then want_udmabuf=absent
