@@ -134,6 +134,8 @@ static void make_root(void)
 		abort();
 	chmod(root, 0755);
 	put("dev/video0", NULL, 0666);
+	/* Not V4L2 (ENOTTY): not listed. */
+	put("dev/video1", NULL, 0666);
 	put("dev/zcap", NULL, 0666);
 	put("sys/module/vivid/initstate", "live\n", 0644);
 	put("sys/module/videobuf2_common/parameters/debug", "0\n", 0644);
@@ -258,7 +260,7 @@ static void test_json(void)
 	is(f ? WEXITSTATUS(pclose(f)) : -1, 0, "python3's json module reads --json");
 	tap_diag("%s", out);
 	ok(strstr(out, "devices 1 fake ['mmap', 'dmabuf'] True"),
-	   "one capture device (video0; the zcap node and out.json are no video*)");
+	   "one capture device (video0; video1 is no V4L2 device, the zcap node no video*)");
 	ok(strstr(out, "fourccs ['YUYV', 'Y16 ', 'Y16 -BE', 'MJPG']"),
 	   "every format, the big-endian twin named apart");
 	ok(strstr(out, "sizes [(640, 480, [[1, 30], [1, 15]]), (320, 240, [[1, 60]])]"),
