@@ -14,10 +14,11 @@
 # link needs besides the archive), LIBZCAP_SRCS, LIBZCAP_CFLAGS (what the
 # library's own sources need besides ZCAP_CFLAGS).
 
-LIBZCAP_VERSION := 0.1.0
-# zcap_version()'s string: zcap's one version, the one zcap.ko is packaged
-# under (dkms.conf), read as kernel/module.mk reads it.
+# zcap's one version, the one zcap.ko is packaged under (dkms.conf), read
+# as kernel/module.mk reads it: zcap_version()'s string, the library file's
+# version (the SONAME stays libzcap.so.0) and the GStreamer plugin's.
 ZCAP_PACKAGE_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$$/\1/p' $(TOP)/dkms.conf)
+LIBZCAP_VERSION := $(ZCAP_PACKAGE_VERSION)
 ZCAP_VERSION_CFLAGS := -DZCAP_PACKAGE_VERSION='"$(ZCAP_PACKAGE_VERSION)"'
 LIBZCAP_SONAME := libzcap.so.0
 LIBDIR ?= $(PREFIX)/lib
