@@ -96,11 +96,10 @@ void zcap_capture_explain_providers(FILE *f, enum zcap_provider p)
 		if (zcap_prov_check(dmabuf_providers[i], NULL, NULL, &c) < 0 ||
 		    c.state == ZCAP_PROV_OK)
 			continue;
-		fprintf(f, "%s: %s: %s%s%s\n", prog, c.name, c.why, c.fix[0] ? "; fix: " : "",
-			c.fix);
+		fprintf(f, "%s: %s: %s%s%s%s\n", prog, c.name, c.why, c.fix[0] ? "; fix: " : "",
+			c.fix, p == ZCAP_PROVIDER_AUTO || c.state == ZCAP_PROV_ABSENT ? "" :
+			" (or another --provider: auto, zcap, heap, udmabuf, memory)");
 	}
-	if (p != ZCAP_PROVIDER_AUTO)
-		fprintf(f, "%s: or another --provider (auto, zcap, heap, udmabuf, memory)\n", prog);
 }
 
 int zcap_capture_refused(FILE *f)

@@ -17,7 +17,8 @@
 
 #include "provcheck.h"
 
-#define INFO_MAX_FMTS 64
+/* Past these a driver is looping; vivid has 93 formats, 6 sizes each. */
+#define INFO_MAX_FMTS 1024
 #define INFO_MAX_SIZES 32
 #define INFO_MAX_IVALS 8
 
@@ -51,11 +52,15 @@ struct info_dev {
 	int reqbufs_err;	/* errno of REQBUFS(0); 0: bufcaps are valid */
 	uint32_t bufcaps;	/* V4L2_BUF_CAP_* */
 	uint32_t n_fmts;
-	struct info_fmt fmts[INFO_MAX_FMTS];
+	struct info_fmt *fmts;	/* n_fmts of them */
 };
 
-/* Read @path into @d (which the caller allocated: it is large). */
+/*
+ * Read @path into @d; info_dev_release() frees what it holds. Out of
+ * memory, the formats read so far are kept.
+ */
 void info_dev_read(const char *path, struct info_dev *d);
+void info_dev_release(struct info_dev *d);
 
 /*
  * The /dev/video* nodes under @root, video2 before video10, into @names

@@ -82,20 +82,33 @@ static void read_bufcaps(int fd, struct info_dev *d)
 
 static void read_capture(int fd, struct info_dev *d)
 {
-	struct info_fmt *f;
+	struct v4l2_fmtdesc desc;
+	struct info_fmt *more;
 
 	d->type = (d->caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE) ?
 		V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE : V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	read_bufcaps(fd, d);
-	for (d->n_fmts = 0; d->n_fmts < INFO_MAX_FMTS; d->n_fmts++) {
-		f = &d->fmts[d->n_fmts];
-		memset(&f->desc, 0, sizeof(f->desc));
-		f->desc.index = d->n_fmts;
-		f->desc.type = d->type;
-		if (ioctl(fd, VIDIOC_ENUM_FMT, &f->desc) < 0)
-			break;
-		read_sizes(fd, f);
+	while (d->n_fmts < INFO_MAX_FMTS) {
+		memset(&desc, 0, sizeof(desc));
+		desc.index = d->n_fmts;
+		desc.type = d->type;
+		if (ioctl(fd, VIDIOC_ENUM_FMT, &desc) < 0)
+			return;
+		more = realloc(d->fmts, (d->n_fmts + 1) * sizeof(*more));
+		if (!more)
+			return;
+		d->fmts = more;
+		d->fmts[d->n_fmts].desc = desc;
+		read_sizes(fd, &d->fmts[d->n_fmts]);
+		d->n_fmts++;
 	}
+}
+
+void info_dev_release(struct info_dev *d)
+{
+	free(d->fmts);
+	d->fmts = NULL;
+	d->n_fmts = 0;
 }
 
 void info_dev_read(const char *path, struct info_dev *d)
@@ -164,13 +177,14 @@ static int run_devices(const struct info_opts *o, const struct info_printer *p,
 {
 	char *names[256];
 	size_t n, i;
-	unsigned int found = 0;
+	unsigned int found = 0, listed = 0;
 
 	if (o->device) {
 		info_dev_read(o->device, d);
 		p->device(f, d, true);
 		/* Said why it is not one: no "none" after it. */
 		p->devices_end(f, 1);
+		info_dev_release(d);
 		return d->capture ? 0 : 1;
 	}
 	n = info_dev_list(o->root, names, sizeof(names) / sizeof(names[0]));
@@ -178,10 +192,11 @@ static int run_devices(const struct info_opts *o, const struct info_printer *p,
 		info_dev_read(names[i], d);
 		free(names[i]);
 		/* Not a capture node: not listed, unless it could not be asked. */
-		if (!d->open_err && !d->capture)
-			continue;
-		p->device(f, d, !found);
-		found += d->open_err ? 0 : 1;
+		if (d->open_err || d->capture) {
+			p->device(f, d, listed++ == 0);
+			found += d->open_err ? 0 : 1;
+		}
+		info_dev_release(d);
 	}
 	p->devices_end(f, found);
 	return 0;

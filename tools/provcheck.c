@@ -61,7 +61,7 @@ static void explain_missing(const struct prov_desc *d, struct zcap_prov_check *c
 		return;
 	}
 	snprintf(c->why, sizeof(c->why), "this kernel has no %s (%s is not set)", d->name, d->config);
-	snprintf(c->fix, sizeof(c->fix), "none here: another provider, or a kernel with %s", d->config);
+	snprintf(c->fix, sizeof(c->fix), "another --provider, or a kernel with %s", d->config);
 }
 
 static const struct prov_desc *find(enum zcap_provider p)

@@ -136,6 +136,10 @@ static void make_root(void)
 	put("dev/video0", NULL, 0666);
 	/* Not V4L2 (ENOTTY): not listed. */
 	put("dev/video1", NULL, 0666);
+	/* Cannot be opened: listed first (the shortest name), with why. */
+	snprintf(path, sizeof(path), "%s/dev/video", root);
+	if (symlink("gone", path) < 0)
+		perror(path);
 	put("dev/zcap", NULL, 0666);
 	put("sys/module/vivid/initstate", "live\n", 0644);
 	put("sys/module/videobuf2_common/parameters/debug", "0\n", 0644);
@@ -228,8 +232,9 @@ static char *report(const struct info_opts *o, const struct info_printer *p, int
 static const char *const py =
 	"import json,sys\n"
 	"d = json.load(open(sys.argv[1]))\n"
-	"v = d['devices'][0]\n"
+	"v = d['devices'][1]\n"
 	"print('version', d['version'])\n"
+	"print('unopenable', d['devices'][0]['path'].endswith('/dev/video'), d['devices'][0]['error'])\n"
 	"print('devices', len(d['devices']), v['driver'], v['memory'], v['dmabuf_import'])\n"
 	"print('fourccs', [f['fourcc'] for f in v['formats']])\n"
 	"y = v['formats'][0]\n"
@@ -259,8 +264,10 @@ static void test_json(void)
 	out[n] = '\0';
 	is(f ? WEXITSTATUS(pclose(f)) : -1, 0, "python3's json module reads --json");
 	tap_diag("%s", out);
-	ok(strstr(out, "devices 1 fake ['mmap', 'dmabuf'] True"),
-	   "one capture device (video0; video1 is no V4L2 device, the zcap node no video*)");
+	ok(strstr(out, "unopenable True No such file or directory"),
+	   "a node that cannot be opened is listed first, with why (and a comma after it)");
+	ok(strstr(out, "devices 2 fake ['mmap', 'dmabuf'] True"),
+	   "and the capture device (video1 is no V4L2 device, the zcap node no video*)");
 	ok(strstr(out, "fourccs ['YUYV', 'Y16 ', 'Y16 -BE', 'MJPG']"),
 	   "every format, the big-endian twin named apart");
 	ok(strstr(out, "sizes [(640, 480, [[1, 30], [1, 15]]), (320, 240, [[1, 60]])]"),

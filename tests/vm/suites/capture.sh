@@ -34,7 +34,7 @@ N=10
 # suite short under TCG (a late frame is only a counted drop).
 RATE="--fps 30"
 
-tap_plan 31
+tap_plan 37
 
 case $ZCAP_KVER in
 6.1.*) old_kernel=1 ;;
