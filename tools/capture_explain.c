@@ -85,7 +85,8 @@ static const enum zcap_provider dmabuf_providers[] = {
 	ZCAP_PROVIDER_ZCAP, ZCAP_PROVIDER_DMA_HEAP, ZCAP_PROVIDER_UDMABUF,
 };
 
-void zcap_capture_explain_providers(FILE *f, enum zcap_provider p)
+void zcap_capture_explain_providers(FILE *f, enum zcap_provider p, const char *root,
+				    const char *release)
 {
 	struct zcap_prov_check c;
 	size_t i;
@@ -93,11 +94,12 @@ void zcap_capture_explain_providers(FILE *f, enum zcap_provider p)
 	for (i = 0; i < sizeof(dmabuf_providers) / sizeof(dmabuf_providers[0]); i++) {
 		if (p != ZCAP_PROVIDER_AUTO && p != dmabuf_providers[i])
 			continue;
-		if (zcap_prov_check(dmabuf_providers[i], NULL, NULL, &c) < 0 ||
+		if (zcap_prov_check(dmabuf_providers[i], root, release, &c) < 0 ||
 		    c.state == ZCAP_PROV_OK)
 			continue;
+		/* A named provider: the others are a fix too, unless said. */
 		fprintf(f, "%s: %s: %s%s%s%s\n", prog, c.name, c.why, c.fix[0] ? "; fix: " : "",
-			c.fix, p == ZCAP_PROVIDER_AUTO || c.state == ZCAP_PROV_ABSENT ? "" :
+			c.fix, p == ZCAP_PROVIDER_AUTO || strstr(c.fix, "--provider") ? "" :
 			" (or another --provider: auto, zcap, heap, udmabuf, memory)");
 	}
 }

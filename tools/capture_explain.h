@@ -22,9 +22,11 @@ int zcap_capture_source_error(const struct zcap_capture_opts *o, int err);
 
 /*
  * Why no provider could serve: each one @p stands for (AUTO: all three),
- * what is the matter and the fix, to @f.
+ * what is the matter and the fix, to @f. @root and @release as for
+ * zcap_prov_check() (NULL: this machine).
  */
-void zcap_capture_explain_providers(FILE *f, enum zcap_provider p);
+void zcap_capture_explain_providers(FILE *f, enum zcap_provider p, const char *root,
+				    const char *release);
 
 /*
  * "refused:  ..." lines to @f for every provider whose device exists but

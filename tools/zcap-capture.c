@@ -188,7 +188,7 @@ static int set_up(struct capture *c)
 		/* A named provider's own errno (ENOENT, EACCES) or none at all. */
 		if (ret == ZCAP_E_NO_PROVIDER || ret == -ENOENT || ret == -EACCES ||
 		    ret == -EPERM || ret == -ENODEV)
-			zcap_capture_explain_providers(stderr, c->o.provider);
+			zcap_capture_explain_providers(stderr, c->o.provider, NULL, NULL);
 		return 1;
 	}
 	zcap_pin_format(zcap_filter_pin(c->src, ZCAP_PIN_OUTPUT, 0), &c->r.fmt);

@@ -7,6 +7,8 @@
  * unset or "dumb".
  */
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +46,42 @@ static void test_copy_why(void)
 	ok(zcap_capture_copy_why(NULL, buf, sizeof(buf)) < 0, "no facts: an error");
 }
 
+/* A root whose kernel has neither zcap.ko nor udmabuf (modules.dep empty). */
+static void test_explain_providers(void)
+{
+	char root[] = "/tmp/zcap-explain-XXXXXX", path[128], *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!mkdtemp(root))
+		return;
+	snprintf(path, sizeof(path), "%s/lib", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/lib/modules", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/lib/modules/R", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/lib/modules/R/modules.dep", root);
+	f = fopen(path, "w");
+	if (f)
+		fclose(f);
+	f = open_memstream(&out, &len);
+	zcap_capture_explain_providers(f, ZCAP_PROVIDER_ZCAP, root, "R");
+	zcap_capture_explain_providers(f, ZCAP_PROVIDER_UDMABUF, root, "R");
+	fclose(f);
+	ok(out && strstr(out, "zcap-capture: zcap: zcap.ko is not installed for this kernel; fix: install zcap-dkms") &&
+	   strstr(out, "then sudo modprobe zcap (or another --provider: auto, zcap, heap, udmabuf, memory)\n"),
+	   "--provider zcap on a kernel without it: how to install it, or another provider, one line");
+	ok(out && strstr(out, "udmabuf: this kernel has no udmabuf (CONFIG_UDMABUF is not set); fix: another --provider, or a kernel with CONFIG_UDMABUF\n"),
+	   "--provider udmabuf on a kernel without it: no modprobe, another provider said once");
+	ok(out && !strstr(out, "modprobe udmabuf"), "no 'modprobe udmabuf' where it cannot work");
+	tap_diag("%s", out ? out : "");
+	free(out);
+	snprintf(path, sizeof(path), "rm -rf %s", root);
+	if (system(path) != 0)
+		tap_diag("could not remove %s", root);
+}
+
 static void test_term(void)
 {
 	int pipefd[2], m, s = -1;
@@ -72,6 +110,7 @@ static void test_term(void)
 int main(void)
 {
 	test_copy_why();
+	test_explain_providers();
 	test_term();
 	return tap_done();
 }
