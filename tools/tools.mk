@@ -70,3 +70,34 @@ uninstall-tools:
 # The capture suite runs in every VM kernel; what it runs is built first.
 VM_SUITES += tests/vm/suites/capture.sh
 VM_PREREQS += vm-tests
+
+# The man pages (a host test of `make check`): groff and man find nothing
+# to warn about in Documentation/*.1 and *.7, and each tool's page names
+# every long option its --help lists. One TAP line a page.
+MAN_PAGES := $(sort $(wildcard $(TOP)/Documentation/*.1 $(TOP)/Documentation/*.7))
+
+.PHONY: man-check
+HOST_TESTS += man-check
+man-check: $(TOOLS_BINS) $(BUILD)/tools/zcap-bench
+	@mkdir -p $(BUILD)/results/host; \
+	tap=$(BUILD)/results/host/man-check.tap; n=0; status=0; \
+	printf 'TAP version 13\n1..%s\n' $(words $(MAN_PAGES)) >$$tap; \
+	for p in $(MAN_PAGES); do \
+		n=$$((n + 1)); page=$$(basename $$p); tool=$${page%.*}; \
+		warn=$$(LC_ALL=C.UTF-8 groff -man -ww -z $$p 2>&1; \
+			LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$p 2>&1 >/dev/null); \
+		missing=; \
+		if [ -x $(BUILD)/tools/$$tool ]; then \
+			for o in $$($(BUILD)/tools/$$tool --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do \
+				grep -qF -- "$$(printf '%s' "$$o" | sed 's/-/\\-/g')" $$p || missing="$$missing $$o"; \
+			done; \
+		fi; \
+		if [ -z "$$warn$$missing" ]; then \
+			echo "ok $$n $$page: no warning$$([ -x $(BUILD)/tools/$$tool ] && echo ', every option of --help')" >>$$tap; \
+		else \
+			echo "not ok $$n $$page" >>$$tap; status=1; \
+			printf '%s\n' "$$warn" | sed 's/^/# /' >>$$tap; \
+			[ -z "$$missing" ] || echo "# options of --help not in the page:$$missing" >>$$tap; \
+		fi; \
+	done; \
+	cat $$tap; exit $$status
