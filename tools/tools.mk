@@ -84,6 +84,9 @@ man-check: $(TOOLS_BINS) $(BUILD)/tools/zcap-bench
 	printf 'TAP version 13\n1..%s\n' $(words $(MAN_PAGES)) >$$tap; \
 	for p in $(MAN_PAGES); do \
 		n=$$((n + 1)); page=$$(basename $$p); tool=$${page%.*}; \
+		if ! command -v groff >/dev/null || ! command -v man >/dev/null; then \
+			echo "ok $$n $$page # SKIP no groff or man here (make deps)" >>$$tap; continue; \
+		fi; \
 		warn=$$(LC_ALL=C.UTF-8 groff -man -ww -z $$p 2>&1; \
 			LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$p 2>&1 >/dev/null); \
 		missing=; \
