@@ -14,7 +14,12 @@
 # link needs besides the archive), LIBZCAP_SRCS, LIBZCAP_CFLAGS (what the
 # library's own sources need besides ZCAP_CFLAGS).
 
-LIBZCAP_VERSION := 0.1.0
+# zcap's one version, the one zcap.ko is packaged under (dkms.conf), read
+# as kernel/module.mk reads it: zcap_version()'s string, the library file's
+# version (the SONAME stays libzcap.so.0) and the GStreamer plugin's.
+ZCAP_PACKAGE_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$$/\1/p' $(TOP)/dkms.conf)
+LIBZCAP_VERSION := $(ZCAP_PACKAGE_VERSION)
+ZCAP_VERSION_CFLAGS := -DZCAP_PACKAGE_VERSION='"$(ZCAP_PACKAGE_VERSION)"'
 LIBZCAP_SONAME := libzcap.so.0
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -39,6 +44,9 @@ $(BUILD)/lib/obj/%.o: $(TOP)/lib/%.c
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(LIBZCAP_OBJS:.o=.d)
+
+$(BUILD)/lib/obj/core/version.o: $(TOP)/dkms.conf
+$(BUILD)/lib/obj/core/version.o: LIBZCAP_CFLAGS += $(ZCAP_VERSION_CFLAGS)
 
 # -z defs: a missing function is a link error here, not in a user's program.
 $(LIBZCAP_SO): $(LIBZCAP_OBJS) $(LIBZCAP_MAP)

@@ -2,7 +2,13 @@
 /*
  * zcap-bench: what its parts share.
  *
- *   zcap-bench.c     options, the order of runs, the table, the CSV
+ *   zcap-bench.c     the order of runs: sizes, rounds, paths, pools
+ *   bench_opts.c     the command line
+ *   bench_device.c   the device: its name, sizes and rates, vivid's
+ *                    timestamps
+ *   bench_figures.c  what is reported: paths, figures, ratios
+ *   bench_report.c   the tables on standard output
+ *   bench_csv.c      the CSV
  *   bench_hooks.c    counting wrappers (malloc & co., memcpy, poll) linked
  *                    in with -Wl,--wrap, and the measurement window
  *   bench_kernel.c   kernel-side counters: zcap debugfs, kprobe events on
@@ -18,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <linux/videodev2.h>
 
 #include <zcap/zcap.h>
 
@@ -270,6 +278,108 @@ int bench_pool_begin(enum bench_provider p, uint64_t size, uint32_t count,
 int bench_pool_rep(struct bench_pool_result *r);
 void bench_pool_end(struct bench_pool_result *r);
 const char *bench_pool_name(enum bench_provider p);
+
+/* ---- bench_opts.c ------------------------------------------------------ */
+
+#define BENCH_PROG "zcap-bench"
+#define BENCH_MAX_SIZES 8
+
+struct bench_opts {
+	const char *device;
+	uint32_t w[BENCH_MAX_SIZES], h[BENCH_MAX_SIZES];
+	uint32_t n_sizes;
+	uint32_t frames, warmup, rounds;
+	uint32_t buffers;
+	uint32_t fps;		/* 0: the fastest the driver offers per size */
+	bool paths[BENCH_N_PATHS];
+	bool pools;
+	uint32_t pool_count, pool_reps;
+	int timeout_ms, path_timeout_s;
+	const char *csv;
+};
+
+/*
+ * Fill @o from the command line. --help prints the usage and exits 0; a
+ * usage error says what is wrong and exits 2.
+ */
+void bench_parse_opts(int argc, char **argv, struct bench_opts *o);
+
+/* ---- bench_device.c ---------------------------------------------------- */
+
+struct bench_dev {
+	char driver[16];
+	char card[32];
+	bool vivid;
+	struct v4l2_control tstamp;	/* vivid's Timestamp Source, to restore */
+	bool tstamp_set;
+};
+
+/* The device's fd, or a negative errno (-ENOTTY: not V4L2). */
+int bench_dev_open(const char *device, struct bench_dev *di);
+void bench_dev_restore(int fd, const struct bench_dev *di);
+void bench_dev_fastest_interval(int fd, uint32_t fourcc, uint32_t w, uint32_t h,
+				uint32_t *num, uint32_t *den);
+/* The driver's image size for that format and size, 0 if it wants another. */
+uint32_t bench_dev_sizeimage(int fd, uint32_t fourcc, uint32_t w, uint32_t h);
+
+/* ---- bench_figures.c --------------------------------------------------- */
+
+/* Everything measured at one size. */
+struct bench_size_run {
+	uint32_t w, h;
+	uint32_t sizeimage;
+	uint32_t fps_num, fps_den;
+	bool ran[BENCH_N_PATHS];
+	struct bench_result res[BENCH_N_PATHS];
+	bool pooled;
+	struct bench_pool_result pool[BENCH_N_POOLS];
+};
+
+extern const char *const bench_path_key[BENCH_N_PATHS];	/* -p, the CSV */
+extern const char *const bench_path_label[BENCH_N_PATHS];	/* the table */
+
+enum bench_fig_src { FIG_ALWAYS, FIG_MAP, FIG_VMAP, FIG_LAT };
+
+struct bench_figure {
+	const char *key;	/* CSV metric */
+	const char *h1, *h2;	/* table heading, two lines */
+	const char *unit;
+	int width, prec;
+	size_t off;		/* double in struct bench_result */
+	enum bench_fig_src src;
+};
+
+extern const struct bench_figure bench_figs[];
+extern const size_t bench_n_figs;
+
+struct bench_ratio {
+	enum bench_path num, den;
+	const char *label;
+};
+
+extern const struct bench_ratio bench_ratios[];
+extern const size_t bench_n_ratios;
+
+/* @f of path @p in @r; false when it has none (n/a). */
+bool bench_fig_value(const struct bench_figure *f, const struct bench_result *r,
+		     enum bench_path p, double *v);
+/* num/den as the table shows it: "-" for 0/0, "inf", "<0.01", "%.2f". */
+void bench_fmt_ratio(char *buf, size_t len, double num, double den);
+
+/* ---- bench_report.c ---------------------------------------------------- */
+
+/* What the run is, before any figure: kernel, device, how figures are taken. */
+void bench_print_header(const struct bench_opts *o, const char *kver,
+			const struct bench_dev *di, const char *kernel_why);
+void bench_print_size(const struct bench_opts *o, const struct bench_size_run *s);
+void bench_print_pools(const struct bench_opts *o, const struct bench_size_run *runs,
+		       uint32_t n);
+
+/* ---- bench_csv.c ------------------------------------------------------- */
+
+/* Every figure and ratio of @runs to the file @path; 0 or a negative errno. */
+int bench_write_csv(const char *path, const char *kver,
+		    const struct bench_size_run *runs, uint32_t n);
 
 /* ---- helpers ----------------------------------------------------------- */
 

@@ -265,13 +265,37 @@ static int open_vgem(void)
 	return -ENODEV;
 }
 
+/*
+ * The sg entry counts our kretprobe traced in @buf, one event per
+ * dma_buf_map_attachment(): their sum, the largest and how many. -EIO when
+ * an event has no count (the map failed or its table was unreadable).
+ */
+static int sg_counts(char *buf, uint32_t *total, uint32_t *max, uint32_t *seen)
+{
+	char *p, *q, *end;
+	uint32_t v;
+
+	for (p = strstr(buf, EV_MAPRET ":"); p; p = strstr(p + 1, EV_MAPRET ":")) {
+		q = strstr(p, "orig=");
+		end = NULL;
+		v = q ? (uint32_t)strtoul(q + 5, &end, 10) : 0;
+		if (!q || end == q + 5)
+			return -EIO;
+		*total += v;
+		if (v > *max)
+			*max = v;
+		(*seen)++;
+	}
+	return 0;
+}
+
 int bench_kernel_sg_entries(const int *fds, uint32_t n, uint32_t *total,
 			    uint32_t *max, char *why, size_t len)
 {
 	struct drm_prime_handle ph;
 	struct drm_gem_close gc;
-	uint32_t *handles, i, seen = 0, v;
-	char path[128], *buf, *p, *q, *end;
+	uint32_t *handles, i, seen = 0;
+	char path[128], *buf;
 	int vgem, ret = 0;
 	ssize_t got;
 
@@ -317,19 +341,10 @@ int bench_kernel_sg_entries(const int *fds, uint32_t n, uint32_t *total,
 		snprintf(why, len, "cannot read %s: %s", path, strerror(-ret));
 		goto out;
 	}
-	for (p = strstr(buf, EV_MAPRET ":"); p; p = strstr(p + 1, EV_MAPRET ":")) {
-		q = strstr(p, "orig=");
-		end = NULL;
-		v = q ? (uint32_t)strtoul(q + 5, &end, 10) : 0;
-		if (!q || end == q + 5) {
-			ret = -EIO;
-			snprintf(why, len, "dma_buf_map_attachment failed or its sg_table was unreadable");
-			goto out;
-		}
-		*total += v;
-		if (v > *max)
-			*max = v;
-		seen++;
+	ret = sg_counts(buf, total, max, &seen);
+	if (ret < 0) {
+		snprintf(why, len, "dma_buf_map_attachment failed or its sg_table was unreadable");
+		goto out;
 	}
 	if (seen != n) {
 		ret = -EIO;

@@ -104,23 +104,15 @@ static void provider_na(enum zcap_provider p, int err, struct bench_result *r)
 		bench_note(r->note, "%s: %s", zcap_provider_name(p), zcap_strerror(err));
 }
 
-int bench_run_libzcap(const struct bench_cfg *c, enum zcap_provider p,
-		      struct bench_result *r)
+/*
+ * The source on @p and the counting sink @ls in a new graph *@g. 0, or the
+ * error with r->note saying what failed.
+ */
+static int lib_graph(const struct bench_cfg *c, enum zcap_provider p, struct lib_sink *ls,
+		     struct zcap_graph **g, struct zcap_filter **src, struct bench_result *r)
 {
 	struct zcap_v4l2_source_config cfg;
-	struct zcap_filter_stats sst, kst;
-	struct zcap_allocator *alloc = NULL;
-	struct zcap_filter *src = NULL;
-	struct zcap_graph *g = NULL;
-	struct bench_window w;
-	struct lib_sink ls;
 	int ret;
-
-	memset(&ls, 0, sizeof(ls));
-	ret = bench_window_init(&w, c->warmup, c->frames);
-	if (ret < 0)
-		goto fail;
-	ls.w = &w;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.device = c->device;
@@ -134,29 +126,90 @@ int bench_run_libzcap(const struct bench_cfg *c, enum zcap_provider p,
 	cfg.provider = p;
 	cfg.timeout_ms = c->timeout_ms;
 
-	ret = zcap_graph_new(&g);
+	ret = zcap_graph_new(g);
 	if (ret < 0)
 		goto fail;
 	/* ZCAP_DEBUG shows libzcap's decisions for each path measured. */
-	zcap_tool_log_graph(g, "zcap-bench", 0);
-	ret = zcap_v4l2_source_new(&cfg, &src);
+	zcap_tool_log_graph(*g, "zcap-bench", 0);
+	ret = zcap_v4l2_source_new(&cfg, src);
 	if (ret < 0) {
 		bench_note(r->note, "V4L2 source on %s: %s", c->device, zcap_strerror(ret));
-		goto out_fail;
+		return ret;
 	}
-	ret = zcap_graph_add(g, src);
+	ret = zcap_graph_add(*g, *src);
 	if (ret < 0) {
-		zcap_filter_destroy(src);
+		zcap_filter_destroy(*src);
 		goto fail;
 	}
-	ret = lib_sink_new(&ls);
+	ret = lib_sink_new(ls);
 	if (ret < 0)
 		goto fail;
-	ret = zcap_graph_add(g, ls.filter);
+	ret = zcap_graph_add(*g, ls->filter);
 	if (ret < 0) {
-		zcap_filter_destroy(ls.filter);
+		zcap_filter_destroy(ls->filter);
 		goto fail;
 	}
+	return 0;
+fail:
+	bench_note(r->note, "%s", zcap_strerror(ret));
+	return ret;
+}
+
+/*
+ * Run the connected graph until the window is complete and add it to @r.
+ * true when it was; false with r->note saying why and *@ret the error.
+ */
+static bool lib_measure(const struct bench_cfg *c, struct zcap_graph *g,
+			struct zcap_filter *src, struct lib_sink *ls,
+			struct bench_window *w, struct bench_result *r, int *ret)
+{
+	struct zcap_filter_stats sst, kst;
+
+	*ret = zcap_graph_run(g);
+	if (*ret < 0) {
+		zcap_filter_get_stats(src, &sst);
+		bench_note(r->note, "run: %s%s%s", zcap_strerror(*ret),
+			   sst.note[0] ? ": " : "", sst.note);
+		return false;
+	}
+	*ret = zcap_graph_wait(g, c->path_timeout_s * 1000);
+	zcap_graph_stop(g);
+	zcap_filter_get_stats(src, &sst);
+	zcap_filter_get_stats(ls->filter, &kst);
+	if (!w->done) {
+		bench_note(r->note, "%u of %u frames in %d s: %s%s%s", w->seen,
+			   c->warmup + c->frames, c->path_timeout_s,
+			   zcap_strerror(*ret), sst.note[0] ? ": " : "", sst.note);
+		return false;
+	}
+	bench_result_add(r, w);
+	r->sum.lib_copied += sst.bytes_copied + kst.bytes_copied;
+	r->sum.lib_frames += (uint64_t)c->warmup + c->frames;
+	if (sst.bytes_copied && !r->note[0])
+		bench_note(r->note, "libzcap copied frames%s%s", sst.note[0] ? ": " : "",
+			   sst.note);
+	return true;
+}
+
+int bench_run_libzcap(const struct bench_cfg *c, enum zcap_provider p,
+		      struct bench_result *r)
+{
+	struct zcap_filter_stats sst;
+	struct zcap_allocator *alloc = NULL;
+	struct zcap_filter *src = NULL;
+	struct zcap_graph *g = NULL;
+	struct bench_window w;
+	struct lib_sink ls;
+	int ret;
+
+	memset(&ls, 0, sizeof(ls));
+	ret = bench_window_init(&w, c->warmup, c->frames);
+	if (ret < 0)
+		goto fail;
+	ls.w = &w;
+	ret = lib_graph(c, p, &ls, &g, &src, r);
+	if (ret < 0)
+		goto out_fail;
 	ret = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
 				 zcap_filter_pin(ls.filter, ZCAP_PIN_INPUT, 0), NULL);
 	if (ret < 0) {
@@ -176,31 +229,9 @@ int bench_run_libzcap(const struct bench_cfg *c, enum zcap_provider p,
 	snprintf(r->provider, sizeof(r->provider), "%s",
 		 zcap_provider_name(zcap_allocator_provider(alloc)));
 	r->buffers = zcap_allocator_count(alloc);
-
-	ret = zcap_graph_run(g);
-	if (ret < 0) {
-		zcap_filter_get_stats(src, &sst);
-		bench_note(r->note, "run: %s%s%s", zcap_strerror(ret),
-			   sst.note[0] ? ": " : "", sst.note);
-		goto out_fail;
-	}
-	ret = zcap_graph_wait(g, c->path_timeout_s * 1000);
-	zcap_graph_stop(g);
-	zcap_filter_get_stats(src, &sst);
-	zcap_filter_get_stats(ls.filter, &kst);
-	if (!w.done) {
-		bench_note(r->note, "%u of %u frames in %d s: %s%s%s", w.seen,
-			   c->warmup + c->frames, c->path_timeout_s,
-			   zcap_strerror(ret), sst.note[0] ? ": " : "", sst.note);
-		goto out_fail;
-	}
-	bench_result_add(r, &w);
-	r->sum.lib_copied += sst.bytes_copied + kst.bytes_copied;
-	r->sum.lib_frames += (uint64_t)c->warmup + c->frames;
-	if (sst.bytes_copied && !r->note[0])
-		bench_note(r->note, "libzcap copied frames%s%s", sst.note[0] ? ": " : "",
-			   sst.note);
-	goto out;
+	if (lib_measure(c, g, src, &ls, &w, r, &ret))
+		goto out;
+	goto out_fail;
 
 fail:
 	bench_note(r->note, "%s", zcap_strerror(ret));
@@ -366,16 +397,12 @@ static void raw_init(struct raw *rw, uint32_t memory)
 /* The application reads what it copied, so the copy cannot be elided. */
 static volatile unsigned char app_sink;
 
-static int raw_loop(struct raw *rw, const struct bench_cfg *c,
-		    struct bench_window *w, char *note)
+/* Every buffer queued, then STREAMON. */
+static int raw_start(struct raw *rw, char *note)
 {
 	uint32_t type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	int64_t deadline = bench_now_ns() + (int64_t)c->path_timeout_s * 1000000000LL;
-	struct pollfd pfd;
-	struct v4l2_buffer b;
-	uint32_t i, used;
-	bool done;
-	int ret, n;
+	uint32_t i;
+	int ret;
 
 	for (i = 0; i < rw->nbufs; i++) {
 		ret = raw_qbuf(rw, i);
@@ -390,6 +417,35 @@ static int raw_loop(struct raw *rw, const struct bench_cfg *c,
 		return ret;
 	}
 	rw->streaming = true;
+	return 0;
+}
+
+/* Path b: the frame of MMAP buffer @b copied into the application's memory. */
+static void app_copy(struct raw *rw, const struct v4l2_buffer *b)
+{
+	uint32_t used = b->bytesused;
+
+	if (used > rw->map_len[b->index])
+		used = (uint32_t)rw->map_len[b->index];
+	if (used > rw->sizeimage)
+		used = rw->sizeimage;
+	memcpy(rw->app, rw->map[b->index], used);
+	if (used)
+		app_sink = rw->app[used - 1] ^ rw->app[0];
+}
+
+static int raw_loop(struct raw *rw, const struct bench_cfg *c,
+		    struct bench_window *w, char *note)
+{
+	int64_t deadline = bench_now_ns() + (int64_t)c->path_timeout_s * 1000000000LL;
+	struct pollfd pfd;
+	struct v4l2_buffer b;
+	bool done;
+	int ret, n;
+
+	ret = raw_start(rw, note);
+	if (ret < 0)
+		return ret;
 	bench_hooks_capture_thread();
 
 	for (;;) {
@@ -424,16 +480,8 @@ static int raw_loop(struct raw *rw, const struct bench_cfg *c,
 				   rw->nbufs);
 			return -EPROTO;
 		}
-		if (rw->memory == V4L2_MEMORY_MMAP) {
-			used = b.bytesused;
-			if (used > rw->map_len[b.index])
-				used = (uint32_t)rw->map_len[b.index];
-			if (used > rw->sizeimage)
-				used = rw->sizeimage;
-			memcpy(rw->app, rw->map[b.index], used);
-			if (used)
-				app_sink = rw->app[used - 1] ^ rw->app[0];
-		}
+		if (rw->memory == V4L2_MEMORY_MMAP)
+			app_copy(rw, &b);
 		done = bench_window_frame(w, v4l2_time(&b), b.sequence,
 					  b.flags & V4L2_BUF_FLAG_ERROR);
 		if (done)

@@ -35,13 +35,18 @@ $(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(PNG_CFLAGS) -MMD -MP -c $< -o $@
 
 # --drm makes zcap-capture a DRM sink user: it links libzcap-drm.
-$(TOOLS_DIR)/zcap-capture: $(TOOLS_DIR)/zcap-capture.o $(TOOLS_DIR)/capture_opts.o \
-		$(TOOLS_DIR)/capsink.o $(TOOLS_DIR)/consumers.o $(TOOLS_DIR)/pngsnap.o \
-		$(TOOLS_DIR)/stopmsg.o $(TOOLS_DIR)/toollog.o $(LIBZCAP_DRM_A) $(LIBZCAP_A)
+ZCAP_CAPTURE_OBJS := $(addprefix $(TOOLS_DIR)/,zcap-capture.o capture_opts.o \
+	capture_summary.o capture_explain.o capsink.o consumers.o pngsnap.o stopmsg.o \
+	toollog.o toolopt.o provcheck.o kmod.o term.o)
+
+$(TOOLS_DIR)/zcap-capture: $(ZCAP_CAPTURE_OBJS) $(LIBZCAP_DRM_A) $(LIBZCAP_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_DRM_A) \
 		$(LIBZCAP_A) $(PNG_LIBS) $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS)
 
-$(TOOLS_DIR)/zcap-info: $(TOOLS_DIR)/zcap-info.o $(LIBZCAP_A)
+ZCAP_INFO_OBJS := $(addprefix $(TOOLS_DIR)/,zcap-info.o info_devices.o info_text.o \
+	info_json.o provcheck.o kmod.o toolopt.o)
+
+$(TOOLS_DIR)/zcap-info: $(ZCAP_INFO_OBJS) $(LIBZCAP_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_A) $(LIBZCAP_LIBS)
 
 $(VMTESTS_DIR)/%.o: $(TOP)/tests/vm/%.c
@@ -65,3 +70,37 @@ uninstall-tools:
 # The capture suite runs in every VM kernel; what it runs is built first.
 VM_SUITES += tests/vm/suites/capture.sh
 VM_PREREQS += vm-tests
+
+# The man pages (a host test of `make check`): groff and man find nothing
+# to warn about in Documentation/*.1 and *.7, and each tool's page names
+# every long option its --help lists. One TAP line a page.
+MAN_PAGES := $(sort $(wildcard $(TOP)/Documentation/*.1 $(TOP)/Documentation/*.7))
+
+.PHONY: man-check
+HOST_TESTS += man-check
+man-check: $(TOOLS_BINS) $(BUILD)/tools/zcap-bench
+	@mkdir -p $(BUILD)/results/host; \
+	tap=$(BUILD)/results/host/man-check.tap; n=0; status=0; \
+	printf 'TAP version 13\n1..%s\n' $(words $(MAN_PAGES)) >$$tap; \
+	for p in $(MAN_PAGES); do \
+		n=$$((n + 1)); page=$$(basename $$p); tool=$${page%.*}; \
+		if ! command -v groff >/dev/null || ! command -v man >/dev/null; then \
+			echo "ok $$n $$page # SKIP no groff or man here (make deps)" >>$$tap; continue; \
+		fi; \
+		warn=$$(LC_ALL=C.UTF-8 groff -man -ww -z $$p 2>&1; \
+			LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$p 2>&1 >/dev/null); \
+		missing=; \
+		if [ -x $(BUILD)/tools/$$tool ]; then \
+			for o in $$($(BUILD)/tools/$$tool --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do \
+				grep -qF -- "$$(printf '%s' "$$o" | sed 's/-/\\-/g')" $$p || missing="$$missing $$o"; \
+			done; \
+		fi; \
+		if [ -z "$$warn$$missing" ]; then \
+			echo "ok $$n $$page: no warning$$([ -x $(BUILD)/tools/$$tool ] && echo ', every option of --help')" >>$$tap; \
+		else \
+			echo "not ok $$n $$page" >>$$tap; status=1; \
+			printf '%s\n' "$$warn" | sed 's/^/# /' >>$$tap; \
+			[ -z "$$missing" ] || echo "# options of --help not in the page:$$missing" >>$$tap; \
+		fi; \
+	done; \
+	cat $$tap; exit $$status

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * zcap-capture: capture frames from a V4L2 device into dma-buf buffers,
- * write them to a file and/or a PNG, and say what it cost.
+ * write them to a file and/or a PNG, and say what it cost. Its parts: the
+ * command line (capture_opts.c), its sink (capsink.c), the consumers
+ * behind a tee (consumers.c), the summary (capture_summary.c) and what it
+ * says when something is not as asked (capture_explain.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,373 +23,340 @@
 #include <zcap/zcap.h>
 
 #include "capsink.h"
+#include "capture_explain.h"
 #include "capture_opts.h"
+#include "capture_summary.h"
 #include "consumers.h"
 #include "fourcc.h"
 #include "pngsnap.h"
 #include "stopmsg.h"
+#include "term.h"
 #include "toollog.h"
+
+/* The reader of the output went away: documented in zcap-capture(1). */
+#define EXIT_OUTPUT_CLOSED 3
 
 static const char *prog = ZCAP_CAPTURE_PROG;
 static volatile sig_atomic_t interrupted;
 
-/* ---- messages ---------------------------------------------------------- */
+struct capture {
+	struct zcap_capture_opts o;
+	struct zcap_capsink cs;
+	struct zcap_graph *g;
+	struct zcap_filter *src, *snk;
+	struct zcap_capture_result r;
+	FILE *out;		/* the summary's: stderr when frames go to stdout */
+	bool progress;		/* a progress line on stderr */
+	bool escapes;		/* ... that may use escape codes */
+};
 
-static void list_formats(const char *device)
-{
-	struct v4l2_capability cap;
-	struct v4l2_fmtdesc fd;
-	uint32_t type, caps;
-	char fcc[5];
-	int vfd;
-
-	vfd = open(device, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (vfd < 0)
-		return;
-	memset(&cap, 0, sizeof(cap));
-	if (ioctl(vfd, VIDIOC_QUERYCAP, &cap) < 0) {
-		close(vfd);
-		return;
-	}
-	caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps :
-							    cap.capabilities;
-	type = (caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE) ?
-		V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE : V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	fprintf(stderr, "%s: %s captures:\n", prog, device);
-	memset(&fd, 0, sizeof(fd));
-	fd.type = type;
-	for (fd.index = 0; ioctl(vfd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++)
-		fprintf(stderr, "  %-4s  %s\n", zcap_fourcc_str(fd.pixelformat, fcc),
-			(const char *)fd.description);
-	close(vfd);
-}
-
-/* Why no dma-buf provider could be opened, from what is on this machine. */
-static void explain_providers(enum zcap_provider p)
-{
-	if (p == ZCAP_PROVIDER_ZCAP || p == ZCAP_PROVIDER_AUTO) {
-		if (access("/dev/zcap", F_OK) < 0)
-			fprintf(stderr,
-				"%s: zcap.ko not loaded: sudo modprobe zcap, or --provider heap|udmabuf|memory\n",
-				prog);
-		else if (access("/dev/zcap", R_OK | W_OK) < 0)
-			fprintf(stderr,
-				"%s: /dev/zcap: permission denied: join group 'video' (the udev rule gives it the device), or --provider ...\n",
-				prog);
-	}
-	if (p == ZCAP_PROVIDER_DMA_HEAP) {
-		if (access("/dev/dma_heap/system", F_OK) < 0)
-			fprintf(stderr, "%s: /dev/dma_heap/system does not exist on this kernel\n", prog);
-		else if (access("/dev/dma_heap/system", R_OK) < 0)
-			fprintf(stderr, "%s: /dev/dma_heap/system: permission denied (often root only)\n", prog);
-	}
-	if (p == ZCAP_PROVIDER_UDMABUF) {
-		if (access("/dev/udmabuf", F_OK) < 0)
-			fprintf(stderr, "%s: /dev/udmabuf does not exist: sudo modprobe udmabuf\n", prog);
-		else if (access("/dev/udmabuf", R_OK | W_OK) < 0)
-			fprintf(stderr, "%s: /dev/udmabuf: permission denied\n", prog);
-	}
-}
-
-static int source_error(const struct zcap_capture_opts *o, int err)
-{
-	struct stat st;
-	char fcc[5];
-
-	switch (err) {
-	case -ENOENT:
-		fprintf(stderr, "%s: %s: no such device (is its driver loaded? see 'zcap-info')\n",
-			prog, o->device);
-		break;
-	case -EACCES:
-	case -EPERM:
-		fprintf(stderr, "%s: %s: permission denied (join group 'video')\n",
-			prog, o->device);
-		break;
-	case -ENOTTY:
-		fprintf(stderr, "%s: %s is not a V4L2 device\n", prog, o->device);
-		break;
-	case -EMEDIUMTYPE:
-		fprintf(stderr, "%s: %s is not a video capture device\n", prog, o->device);
-		break;
-	case ZCAP_E_TYPE_NOT_ACCEPTED:
-		fprintf(stderr, "%s: %s cannot capture %s\n", prog, o->device,
-			zcap_fourcc_str(o->fourcc, fcc));
-		list_formats(o->device);
-		break;
-	default:
-		if (stat(o->device, &st) == 0 && !S_ISCHR(st.st_mode))
-			fprintf(stderr, "%s: %s is not a device\n", prog, o->device);
-		else
-			fprintf(stderr, "%s: %s: %s\n", prog, o->device, zcap_strerror(err));
-	}
-	return 1;
-}
-
-static double ms(uint64_t ns)
-{
-	return (double)ns / 1e6;
-}
-
-static void on_sigint(int sig)
+static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
 }
 
-static void progress(const struct zcap_filter_stats *src, const struct zcap_filter_stats *snk,
-		     double secs)
+static double since(const struct timespec *t0)
 {
-	double fps = secs > 0 ? (double)src->frames / secs : 0;
-	double lat = snk->latency_samples ?
-		ms(snk->latency_ns_sum / snk->latency_samples) : 0;
+	struct timespec t1;
 
-	fprintf(stderr, "\r\033[K%.1f fps, %llu frames, %llu dropped, latency %.1f ms",
-		fps, (unsigned long long)src->frames, (unsigned long long)src->dropped, lat);
-	fflush(stderr);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-int main(int argc, char **argv)
+/*
+ * -f as the device spells it: "yuyv" is the device's YUYV. A device that
+ * cannot be asked is left to the source, which says why.
+ */
+static void resolve_format(struct zcap_capture_opts *o)
 {
-	struct zcap_v4l2_source_config cfg;
-	struct zcap_filter_stats sst, kst;
-	struct zcap_filter *src = NULL, *snk = NULL;
-	struct zcap_allocator *alloc = NULL;
-	struct zcap_graph *g = NULL;
-	struct zcap_capsink cs;
-	struct zcap_format fmt;
-	struct timespec t0, t1;
-	struct sigaction sa;
-	char desc[256], fcc[5], msg[512];
-	bool tty, done = false, consumers;
-	FILE *out;
-	int ret, status = 1;
-	uint32_t p;
-	struct zcap_capture_opts o;
+	struct v4l2_capability cap;
+	struct v4l2_fmtdesc fd;
+	uint32_t have[64], n = 0;
+	int vfd;
 
-	zcap_capture_parse_opts(argc, argv, &o);
-	memset(&cs, 0, sizeof(cs));
-	cs.fd = -1;
-	cs.png.path = o.png;
-	cs.flags = o.raw ? ZCAP_FILE_SINK_RAW : 0;
-	/* The summary must not mix with frames written to standard output. */
-	out = (o.output && !strcmp(o.output, "-")) ? stderr : stdout;
-	tty = !o.quiet && isatty(STDERR_FILENO);
+	if (!o->fourcc)
+		return;
+	vfd = open(o->device, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (vfd < 0)
+		return;
+	memset(&cap, 0, sizeof(cap));
+	if (ioctl(vfd, VIDIOC_QUERYCAP, &cap) == 0) {
+		memset(&fd, 0, sizeof(fd));
+		fd.type = ((cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps :
+			    cap.capabilities) & V4L2_CAP_VIDEO_CAPTURE_MPLANE) ?
+			V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE : V4L2_BUF_TYPE_VIDEO_CAPTURE;
+		for (fd.index = 0; n < 64 && ioctl(vfd, VIDIOC_ENUM_FMT, &fd) == 0; fd.index++)
+			have[n++] = fd.pixelformat;
+	}
+	close(vfd);
+	o->fourcc = zcap_tool_fourcc_match(o->fourcc, have, n);
+}
 
-	consumers = o.encode || o.passthrough || o.drm;
+static int open_output(struct capture *c)
+{
+	c->cs.fd = -1;
 	/* With --encode the encoder's file sink writes -o, not us. */
-	if (o.output && !o.encode) {
-		if (!strcmp(o.output, "-")) {
-			cs.fd = STDOUT_FILENO;
-		} else {
-			cs.fd = open(o.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-			if (cs.fd < 0) {
-				fprintf(stderr, "%s: %s: %s\n", prog, o.output, strerror(errno));
-				return 1;
-			}
-		}
+	if (!c->o.output || c->o.encode)
+		return 0;
+	if (!strcmp(c->o.output, "-")) {
+		c->cs.fd = STDOUT_FILENO;
+		return 0;
 	}
+	c->cs.fd = open(c->o.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (c->cs.fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, c->o.output, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.device = o.device;
-	cfg.fourcc = o.fourcc;
-	cfg.width = o.width;
-	cfg.height = o.height;
-	cfg.stride = o.stride;
-	cfg.fps = o.fps;
-	cfg.max_frames = o.frames;
-	cfg.extra_buffers = o.extra;
-	cfg.provider = o.provider;
-	cfg.timeout_ms = o.timeout_ms;
+/* The source and our sink in a graph; 0, or 1 once it said why not. */
+static int make_filters(struct capture *c)
+{
+	const struct zcap_capture_opts *o = &c->o;
+	struct zcap_v4l2_source_config cfg = {
+		.device = o->device, .fourcc = o->fourcc, .width = o->width,
+		.height = o->height, .stride = o->stride, .fps = o->fps,
+		.max_frames = o->frames, .extra_buffers = o->extra,
+		.provider = o->provider, .timeout_ms = o->timeout_ms,
+	};
+	int ret;
 
-	ret = zcap_graph_new(&g);
+	ret = zcap_graph_new(&c->g);
 	if (ret < 0)
-		goto err_msg;
-	zcap_tool_log_graph(g, prog, o.verbose);
-	ret = zcap_v4l2_source_new(&cfg, &src);
-	if (ret < 0) {
-		source_error(&o, ret);
-		goto out;
-	}
-	ret = zcap_graph_add(g, src);
-	if (ret < 0) {
-		zcap_filter_destroy(src);
-		goto err_msg;
-	}
-	ret = zcap_capsink_new(&cs, &snk);
+		goto err;
+	c->r.g = c->g;
+	zcap_tool_log_graph(c->g, prog, o->verbose);
+	ret = zcap_v4l2_source_new(&cfg, &c->src);
 	if (ret < 0)
-		goto err_msg;
-	ret = zcap_graph_add(g, snk);
+		return zcap_capture_source_error(o, ret);
+	ret = zcap_graph_add(c->g, c->src);
 	if (ret < 0) {
-		zcap_filter_destroy(snk);
-		goto err_msg;
+		zcap_filter_destroy(c->src);
+		goto err;
 	}
-	if (consumers) {
-		struct consumers_config cc = {
-			.encode_device = o.encode,
-			.encode_path = o.encode ? o.output : NULL,
-			.passthrough_device = o.passthrough,
-			.drm_device = o.drm,
-			.flags = o.force_copy ? ZCAP_CONSUMER_FORCE_COPY : 0,
-		};
-		struct zcap_pin *mine = zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0);
+	ret = zcap_capsink_new(&c->cs, &c->snk);
+	if (ret < 0)
+		goto err;
+	ret = zcap_graph_add(c->g, c->snk);
+	if (ret < 0) {
+		zcap_filter_destroy(c->snk);
+		goto err;
+	}
+	return 0;
+err:
+	fprintf(stderr, "%s: %s\n", prog, zcap_strerror(ret));
+	return 1;
+}
 
-		/* Our sink stays behind the tee for the PNG and the counts. */
-		ret = consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-				       &cc, &mine, 1);
-		if (ret > 0)
-			ret = 0;
-	} else {
-		ret = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-					 zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0), NULL);
-	}
+/* Source to sink, with the consumers behind a tee when asked. */
+static int connect_filters(struct capture *c)
+{
+	const struct zcap_capture_opts *o = &c->o;
+	struct zcap_pin *out = zcap_filter_pin(c->src, ZCAP_PIN_OUTPUT, 0);
+	struct zcap_pin *mine = zcap_filter_pin(c->snk, ZCAP_PIN_INPUT, 0);
+	struct consumers_config cc = {
+		.encode_device = o->encode,
+		.encode_path = o->encode ? o->output : NULL,
+		.passthrough_device = o->passthrough,
+		.drm_device = o->drm,
+		.flags = o->force_copy ? ZCAP_CONSUMER_FORCE_COPY : 0,
+	};
+	int ret;
+
+	if (!c->r.consumers)
+		return zcap_graph_connect(c->g, out, mine, NULL);
+	/* Our sink stays behind the tee for the PNG and the counts. */
+	ret = consumers_attach(c->g, out, &cc, &mine, 1);
+	return ret > 0 ? 0 : ret;
+}
+
+static int set_up(struct capture *c)
+{
+	char name[ZCAP_TOOL_FOURCC_LEN];
+	int ret;
+
+	if (make_filters(c))
+		return 1;
+	ret = connect_filters(c);
 	if (ret < 0) {
-		zcap_filter_get_stats(src, &sst);
+		zcap_filter_get_stats(c->src, &c->r.src);
 		fprintf(stderr, "%s: cannot set up buffers: %s\n", prog, zcap_strerror(ret));
-		if (sst.note[0])
-			fprintf(stderr, "%s: %s\n", prog, sst.note);
+		if (c->r.src.note[0])
+			fprintf(stderr, "%s: %s\n", prog, c->r.src.note);
 		/* A named provider's own errno (ENOENT, EACCES) or none at all. */
 		if (ret == ZCAP_E_NO_PROVIDER || ret == -ENOENT || ret == -EACCES ||
 		    ret == -EPERM || ret == -ENODEV)
-			explain_providers(o.provider);
-		goto out;
+			zcap_capture_explain_providers(stderr, c->o.provider, NULL, NULL);
+		return 1;
 	}
-	zcap_pin_format(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &fmt);
-	if (o.png && !zcap_png_supported(fmt.fourcc)) {
+	zcap_pin_format(zcap_filter_pin(c->src, ZCAP_PIN_OUTPUT, 0), &c->r.fmt);
+	if (c->o.png && !zcap_png_supported(c->r.fmt.fourcc)) {
 		fprintf(stderr, "%s: cannot make a PNG of %s frames (YUYV, UYVY, NV12, NV16, YUV420, RGB and GREY can)\n",
-			prog, zcap_fourcc_str(fmt.fourcc, fcc));
-		goto out;
+			prog, zcap_tool_fourcc_name(c->r.fmt.fourcc, name));
+		return 1;
 	}
-	zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &alloc);
+	zcap_pin_allocator(zcap_filter_pin(c->src, ZCAP_PIN_OUTPUT, 0), &c->r.alloc);
+	return 0;
+}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+static void progress(const struct capture *c, double secs)
+{
+	struct zcap_filter_stats src, snk;
+	double fps, lat;
 
-	if (!o.quiet) {
-		zcap_v4l2_source_describe(src, desc, sizeof(desc));
-		fprintf(out, "%s: %s\n", prog, desc);
-	}
+	zcap_filter_get_stats(c->src, &src);
+	zcap_filter_get_stats(c->snk, &snk);
+	fps = secs > 0 ? (double)src.frames / secs : 0;
+	lat = snk.latency_samples ? (double)(snk.latency_ns_sum / snk.latency_samples) / 1e6 : 0;
+	/* Without escape codes, spaces wipe what a longer line left. */
+	fprintf(stderr, "\r%s%.1f fps, %llu frames, %llu dropped, latency %.1f ms%s",
+		c->escapes ? "\033[K" : "", fps, (unsigned long long)src.frames,
+		(unsigned long long)src.dropped, lat, c->escapes ? "" : "    ");
+	fflush(stderr);
+}
+
+/*
+ * Run until the last frame, an error, Ctrl-C or a closed output; *@ended
+ * says whether the graph ended by itself. zcap_graph_wait()'s last answer.
+ */
+static int run(struct capture *c, bool *ended)
+{
+	struct zcap_filter_stats snk;
+	struct timespec t0;
+	int ret;
+
+	*ended = false;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = zcap_graph_run(g);
+	ret = zcap_graph_run(c->g);
 	if (ret < 0) {
-		zcap_filter_get_stats(src, &sst);
+		zcap_filter_get_stats(c->src, &c->r.src);
 		fprintf(stderr, "%s: cannot start capturing: %s\n", prog, zcap_strerror(ret));
-		if (sst.note[0])
-			fprintf(stderr, "%s: %s\n", prog, sst.note);
-		goto out;
+		if (c->r.src.note[0])
+			fprintf(stderr, "%s: %s\n", prog, c->r.src.note);
+		return ret;
 	}
 	while (!interrupted) {
-		ret = zcap_graph_wait(g, 250);
+		ret = zcap_graph_wait(c->g, 250);
 		if (ret != ZCAP_E_TIMEOUT) {
-			done = true;
+			*ended = true;
 			break;
 		}
-		if (tty) {
-			clock_gettime(CLOCK_MONOTONIC, &t1);
-			zcap_filter_get_stats(src, &sst);
-			zcap_filter_get_stats(snk, &kst);
-			progress(&sst, &kst, (double)(t1.tv_sec - t0.tv_sec) +
-				 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-		}
+		if (c->progress)
+			progress(c, since(&t0));
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	zcap_graph_stop(g);
+	c->r.secs = since(&t0);
+	zcap_graph_stop(c->g);
 	/* The first frame's PNG may still be encoding: its result is reported. */
-	zcap_capsink_png_finish(&cs);
-	if (tty)
-		fprintf(stderr, "\r\033[K");
+	zcap_capsink_png_finish(&c->cs);
+	if (c->progress)
+		fprintf(stderr, c->escapes ? "\r\033[K" : "\n");
+	zcap_filter_get_stats(c->src, &c->r.src);
+	zcap_filter_get_stats(c->snk, &snk);
+	c->r.snk = snk;
+	c->r.output_closed = snk.last_error == -EPIPE;
+	return ret;
+}
 
-	zcap_filter_get_stats(src, &sst);
-	zcap_filter_get_stats(snk, &kst);
+/* The exit status, saying on stderr what went wrong. */
+static int status_of(struct capture *c, int ret, bool ended)
+{
+	const struct zcap_filter_stats *src = &c->r.src, *snk = &c->r.snk;
+	char msg[512];
+	int status = 0;
+
+	if (c->r.output_closed) {
+		fprintf(stderr, "%s: the reader of %s closed it after %llu frames: stopped\n",
+			prog, !strcmp(c->o.output, "-") ? "standard output" : c->o.output,
+			(unsigned long long)snk->frames);
+		return EXIT_OUTPUT_CLOSED;
+	}
 	/* Stopped by Ctrl-C, or every requested frame came: both are success. */
-	status = 0;
-	if (done && ret < 0 && ret != ZCAP_E_END_OF_STREAM) {
-		zcap_capture_stop_message(prog, ret, sst.note, msg, sizeof(msg));
+	if (ended && ret < 0 && ret != ZCAP_E_END_OF_STREAM) {
+		zcap_capture_stop_message(prog, ret, src->note, msg, sizeof(msg));
 		fputs(msg, stderr);
 		status = 1;
 	}
 	/* Frames the device flagged bad were captured, and not written. */
-	if (o.frames && kst.frames + kst.errors < o.frames && !interrupted)
+	if (c->o.frames && snk->frames + snk->errors < c->o.frames && !interrupted)
 		status = 1;
-	if (kst.last_error) {
-		fprintf(stderr, "%s: writing %s: %s\n", prog, o.output ? o.output : "",
-			zcap_strerror(kst.last_error));
+	if (snk->last_error) {
+		fprintf(stderr, "%s: writing %s: %s\n", prog, c->o.output ? c->o.output : "",
+			zcap_strerror(snk->last_error));
 		status = 1;
 	}
-	if (o.png) {
-		if (!cs.png.taken) {
-			fprintf(stderr, "%s: no frame came for the PNG\n", prog);
-			status = 1;
-		} else if (cs.png.err) {
-			fprintf(stderr, "%s: %s: %s\n", prog, o.png, cs.png.msg);
-			status = 1;
-		}
+	if (c->o.png && !c->cs.png.taken) {
+		fprintf(stderr, "%s: no frame came for the PNG\n", prog);
+		status = 1;
+	} else if (c->o.png && c->cs.png.err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, c->o.png, c->cs.png.msg);
+		status = 1;
 	}
+	return status;
+}
 
-	if (!o.quiet) {
-		double secs = (double)(t1.tv_sec - t0.tv_sec) +
-			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+static void handle_signals(void)
+{
+	struct sigaction sa;
 
-		fprintf(out, "format:   %s %ux%u, %u plane%s in %u buffer%s:",
-			zcap_fourcc_str(fmt.fourcc, fcc), fmt.width, fmt.height,
-			fmt.n_planes, fmt.n_planes == 1 ? "" : "s",
-			fmt.n_mem, fmt.n_mem == 1 ? "" : "s");
-		/* A bitstream's frames have no lines: say how large one may be. */
-		for (p = 0; p < fmt.n_planes; p++)
-			if (fmt.flags & ZCAP_FORMAT_COMPRESSED)
-				fprintf(out, " compressed, up to %llu bytes",
-					(unsigned long long)fmt.planes[p].size);
-			else
-				fprintf(out, " stride %u", fmt.planes[p].stride);
-		fprintf(out, "\n");
-		fprintf(out, "frames:   %llu captured, %llu written, %llu dropped, %llu errors in %.1f s (%.1f fps)\n",
-			(unsigned long long)sst.frames, (unsigned long long)kst.frames,
-			(unsigned long long)(sst.dropped + kst.dropped),
-			(unsigned long long)(sst.errors),
-			secs, secs > 0 ? (double)sst.frames / secs : 0.0);
-		if (!o.encode)
-			fprintf(out, "written:  %llu bytes%s%s\n", (unsigned long long)kst.bytes,
-				o.output ? " to " : "", o.output ? o.output : " (no --output)");
-		fprintf(out, "copied:   %llu bytes by the CPU%s\n",
-			(unsigned long long)(sst.bytes_copied + kst.bytes_copied),
-			sst.bytes_copied + kst.bytes_copied ? "" : " (zero copy)");
-		fprintf(out, "provider: %s\n", alloc ? zcap_allocator_describe(alloc) :
-			(sst.provider[0] ? sst.provider : "none"));
-		if (kst.latency_samples)
-			fprintf(out, "latency:  avg %.2f ms, max %.2f ms over %llu frame%s (capture to write)\n",
-				ms(kst.latency_ns_sum / kst.latency_samples),
-				ms(kst.latency_ns_max),
-				(unsigned long long)kst.latency_samples,
-				kst.latency_samples == 1 ? "" : "s");
-		if (cs.stamped_after_write)
-			fprintf(out, "          %llu frame%s stamped after %s written: the driver's timestamps are not capture times\n",
-				(unsigned long long)cs.stamped_after_write,
-				cs.stamped_after_write == 1 ? "" : "s",
-				cs.stamped_after_write == 1 ? "it was" : "they were");
-		if (sst.note[0])
-			fprintf(out, "note:     %s\n", sst.note);
-		if (o.png && cs.png.taken && !cs.png.err)
-			fprintf(out, "png:      %s (%ux%u)\n", o.png, fmt.width, fmt.height);
-		if (consumers) {
-			fprintf(out, "filters:\n");
-			consumers_print_summary(g, out);
-		}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed output is an EPIPE to report, not a silent death. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int capture(struct capture *c)
+{
+	char desc[256];
+	bool ended;
+	int ret;
+
+	if (open_output(c) || set_up(c))
+		return 1;
+	handle_signals();
+	if (!c->o.quiet) {
+		zcap_v4l2_source_describe(c->src, desc, sizeof(desc));
+		fprintf(c->out, "%s: %s\n", prog, desc);
 	}
-	goto out;
+	ret = run(c, &ended);
+	if (ret < 0 && !ended && !interrupted)
+		return 1;
+	ret = status_of(c, ret, ended);
+	if (!c->o.quiet)
+		zcap_capture_summary(c->out, &c->r);
+	return ret;
+}
 
-err_msg:
-	fprintf(stderr, "%s: %s\n", prog, zcap_strerror(ret));
-out:
+int main(int argc, char **argv)
+{
+	struct capture c;
+	int status;
+
+	memset(&c, 0, sizeof(c));
+	zcap_capture_parse_opts(argc, argv, &c.o);
+	resolve_format(&c.o);
+	c.cs.png.path = c.o.png;
+	c.cs.flags = c.o.raw ? ZCAP_FILE_SINK_RAW : 0;
+	c.r.o = &c.o;
+	c.r.cs = &c.cs;
+	c.r.consumers = c.o.encode || c.o.passthrough || c.o.drm;
+	/* The summary must not mix with frames written to standard output. */
+	c.out = (c.o.output && !strcmp(c.o.output, "-")) ? stderr : stdout;
+	c.progress = !c.o.quiet && isatty(STDERR_FILENO);
+	c.escapes = zcap_tool_term_escapes(STDERR_FILENO, getenv("TERM"));
+	status = capture(&c);
 	/* Every way out joins the PNG worker (a no-op when it was joined). */
-	zcap_capsink_png_finish(&cs);
-	if (alloc)
-		zcap_allocator_unref(alloc);
-	zcap_graph_destroy(g);
-	if (cs.fd >= 0 && cs.fd != STDOUT_FILENO && close(cs.fd) < 0 && status == 0) {
-		fprintf(stderr, "%s: %s: %s\n", prog, o.output, strerror(errno));
+	zcap_capsink_png_finish(&c.cs);
+	if (c.r.alloc)
+		zcap_allocator_unref(c.r.alloc);
+	zcap_graph_destroy(c.g);
+	if (c.cs.fd >= 0 && c.cs.fd != STDOUT_FILENO && close(c.cs.fd) < 0 && status == 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, c.o.output, strerror(errno));
 		status = 1;
 	}
 	return status;

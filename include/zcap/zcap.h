@@ -14,8 +14,6 @@
 #include <zcap/v4l2_source.h>
 #include <zcap/sinks.h>
 #include <zcap/consumers.h>
-
-#define ZCAP_VERSION_MAJOR 0
-#define ZCAP_VERSION_MINOR 1
+#include <zcap/version.h>
 
 #endif /* ZCAP_ZCAP_H */

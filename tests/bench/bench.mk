@@ -22,7 +22,7 @@ comma := ,
 BENCH_DIR := $(BUILD)/bench
 BENCH_OBJDIR := $(BENCH_DIR)/obj
 BENCH_SRCS := $(TOP)/tools/zcap-bench.c $(sort $(wildcard $(TOP)/tools/bench_*.c)) \
-	$(TOP)/tools/toollog.c
+	$(TOP)/tools/toollog.c $(TOP)/tools/toolopt.c
 BENCH_OBJS := $(patsubst $(TOP)/tools/%.c,$(BENCH_OBJDIR)/%.o,$(BENCH_SRCS))
 BENCH_BIN := $(BUILD)/tools/zcap-bench
 BENCH_DRM_CFLAGS := $(or $(LIBDRM_CFLAGS),$(shell pkg-config --cflags libdrm 2>/dev/null),-I/usr/include/libdrm)

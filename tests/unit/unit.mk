@@ -28,6 +28,11 @@ $(UNIT_DIR)/lib/%.o: $(TOP)/lib/%.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
 
+# zcap_version()'s string (lib/lib.mk), and the file the test reads it from.
+$(UNIT_DIR)/lib/core/version.o: $(TOP)/dkms.conf
+$(UNIT_DIR)/lib/core/version.o: UNIT_CFLAGS += $(ZCAP_VERSION_CFLAGS)
+$(UNIT_DIR)/test_version: UNIT_CFLAGS += -DZCAP_DKMS_CONF='"$(TOP)/dkms.conf"'
+
 $(UNIT_LIB): $(UNIT_LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -40,10 +45,11 @@ $(UNIT_DIR)/test_%: $(TOP)/tests/unit/test_%.c $(UNIT_LIB)
 
 # zcap-capture's own parts (tools/), for the tests of them: built with the
 # same sanitizers, linked with libpng.
-UNIT_TOOL_OBJS := $(UNIT_DIR)/tools/capsink.o $(UNIT_DIR)/tools/pngsnap.o \
-	$(UNIT_DIR)/tools/stopmsg.o $(UNIT_DIR)/tools/toollog.o
-UNIT_TOOL_TESTS := $(UNIT_DIR)/test_capsink $(UNIT_DIR)/test_stopmsg \
-	$(UNIT_DIR)/test_toollog
+UNIT_TOOL_OBJS := $(addprefix $(UNIT_DIR)/tools/,capsink.o pngsnap.o stopmsg.o \
+	toollog.o toolopt.o kmod.o provcheck.o info_devices.o info_text.o info_json.o \
+	capture_explain.o term.o)
+UNIT_TOOL_TESTS := $(addprefix $(UNIT_DIR)/,test_capsink test_stopmsg test_toollog \
+	test_info test_toolopt test_capture_explain)
 
 $(UNIT_DIR)/tools/%.o: $(TOP)/tools/%.c
 	@mkdir -p $(@D)

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What zcap-bench reports, in one place for the table and the CSV: the
+ * paths' names, the figures of a path (where each comes from, how it is
+ * printed) and the ratios between paths.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "bench.h"
+
+const char *const bench_path_key[BENCH_N_PATHS] = {
+	[BENCH_PATH_A] = "a",
+	[BENCH_PATH_B] = "b",
+	[BENCH_PATH_C] = "c",
+	[BENCH_PATH_HEAP] = "heap",
+	[BENCH_PATH_UDMABUF] = "udmabuf",
+};
+
+const char *const bench_path_label[BENCH_N_PATHS] = {
+	[BENCH_PATH_A] = "a  libzcap, zcap",
+	[BENCH_PATH_B] = "b  MMAP + memcpy",
+	[BENCH_PATH_C] = "c  raw DMABUF, zcap",
+	[BENCH_PATH_HEAP] = "d  libzcap, dma-heap",
+	[BENCH_PATH_UDMABUF] = "d  libzcap, udmabuf",
+};
+
+#define FIG(k, a, b, u, w, p, f, s) \
+	{ k, a, b, u, w, p, offsetof(struct bench_result, f), s }
+
+const struct bench_figure bench_figs[] = {
+	FIG("fps", "fps", "", "frames/s", 6, 1, fps, FIG_ALWAYS),
+	FIG("user_us", "user", "us/fr", "us/frame", 7, 1, user_us, FIG_ALWAYS),
+	FIG("sys_us", "sys", "us/fr", "us/frame", 7, 1, sys_us, FIG_ALWAYS),
+	FIG("cpu_us", "cpu", "us/fr", "us/frame", 7, 1, cpu_us, FIG_ALWAYS),
+	FIG("poll_cpu_us", "in poll", "us/fr", "us/frame", 7, 1, wait_cpu_us, FIG_ALWAYS),
+	FIG("busy_us", "busy", "us/fr", "us/frame", 7, 1, busy_us, FIG_ALWAYS),
+	FIG("copied", "copied", "B/fr", "bytes/frame", 9, 0, copied, FIG_ALWAYS),
+	FIG("allocs", "allocs", "/fr", "calls/frame", 6, 2, allocs, FIG_ALWAYS),
+	FIG("map_calls", "map", "/fr", "calls/frame", 5, 2, kp_map, FIG_MAP),
+	FIG("vmap_calls", "vmap", "/fr", "calls/frame", 5, 2, kp_vmap, FIG_VMAP),
+	FIG("latency_avg_ms", "lat avg", "ms", "ms", 7, 2, lat_avg_ms, FIG_LAT),
+	FIG("latency_max_ms", "lat max", "ms", "ms", 7, 2, lat_max_ms, FIG_LAT),
+};
+const size_t bench_n_figs = sizeof(bench_figs) / sizeof(bench_figs[0]);
+
+/*
+ * map/vmap: the kprobe counts when there are kprobes (any exporter);
+ * otherwise zcap's debugfs, which only sees zcap's own dma-bufs.
+ */
+bool bench_fig_value(const struct bench_figure *f, const struct bench_result *r,
+		     enum bench_path p, double *v)
+{
+	bool zcap_buffers = p == BENCH_PATH_A || p == BENCH_PATH_C;
+
+	if (r->status != BENCH_OK)
+		return false;
+	switch (f->src) {
+	case FIG_MAP:
+		if (r->have_kprobe)
+			*v = r->kp_map;
+		else if (r->have_zcap && (zcap_buffers || p == BENCH_PATH_B))
+			*v = r->zcap_map;
+		else
+			return false;
+		return true;
+	case FIG_VMAP:
+		if (r->have_kprobe)
+			*v = r->kp_vmap;
+		else if (r->have_zcap && (zcap_buffers || p == BENCH_PATH_B))
+			*v = r->zcap_vmap;
+		else
+			return false;
+		return true;
+	case FIG_LAT:
+		if (!r->n_lat)
+			return false;
+		break;
+	case FIG_ALWAYS:
+		break;
+	}
+	*v = *(const double *)((const char *)r + f->off);
+	return true;
+}
+
+void bench_fmt_ratio(char *buf, size_t len, double num, double den)
+{
+	double q;
+
+	if (num == 0 && den == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (den == 0) {
+		snprintf(buf, len, "inf");
+		return;
+	}
+	q = num / den;
+	if (q > 0 && q < 0.01)
+		snprintf(buf, len, "<0.01");
+	else
+		snprintf(buf, len, "%.2f", q);
+}
+
+const struct bench_ratio bench_ratios[] = {
+	{ BENCH_PATH_A, BENCH_PATH_B, "a/b" },
+	{ BENCH_PATH_A, BENCH_PATH_C, "a/c" },
+	{ BENCH_PATH_A, BENCH_PATH_HEAP, "a/dma-heap" },
+	{ BENCH_PATH_A, BENCH_PATH_UDMABUF, "a/udmabuf" },
+};
+const size_t bench_n_ratios = sizeof(bench_ratios) / sizeof(bench_ratios[0]);
