@@ -15,7 +15,11 @@
  * CLOCK_THREAD_CPUTIME_ID before calling libc's.
  *
  * The table gives each path's median over the rounds and its ratio to
- * v4l2src io-mode=dmabuf measured in the same run.
+ * v4l2src io-mode=dmabuf measured in the same run. A fourth path, a live
+ * fakesrc pushing empty buffers through the same caps into fakesink, is
+ * GStreamer's own cost per buffer (the base source's loop, the pad push,
+ * the sink): the floor under every source element. Each element's own
+ * part is what it adds above that floor, also printed as a ratio.
  *
  *   zcap-gst-bench -d DEV [-s WxH] [-f FPS] [-n FRAMES] [-w WARMUP] [-r ROUNDS]
  */
@@ -34,10 +38,11 @@
 
 #include <gst/gst.h>
 
-enum { PATH_MMAP, PATH_DMABUF, PATH_ZCAP, N_PATHS };
+enum { PATH_MMAP, PATH_DMABUF, PATH_ZCAP, PATH_FLOOR, N_PATHS };
 
 static const char *const path_name[N_PATHS] = {
 	"v4l2src io-mode=mmap", "v4l2src io-mode=dmabuf", "zcapsrc",
+	"fakesrc (no device)",
 };
 
 /* One run's figures, written by the child as one line. */
@@ -130,7 +135,8 @@ static int run_child(int path, const char *dev, const char *caps, guint warmup,
 		     guint frames)
 {
 	static const char *const src[N_PATHS] = {
-		"v4l2src io-mode=mmap", "v4l2src io-mode=dmabuf", "zcapsrc",
+		"v4l2src io-mode=mmap device=%s", "v4l2src io-mode=dmabuf device=%s",
+		"zcapsrc device=%s", "fakesrc is-live=true sizetype=empty",
 	};
 	struct run r = { 0 };
 	struct window w = { .warmup = warmup, .total = warmup + frames, .r = &r };
@@ -141,9 +147,13 @@ static int run_child(int path, const char *dev, const char *caps, guint warmup,
 	struct rusage ru;
 	char *desc;
 
+	gchar *elem;
+
 	gst_init(NULL, NULL);
-	desc = g_strdup_printf("%s device=%s num-buffers=%u ! %s ! fakesink name=sink sync=false",
-			       src[path], dev, w.total, caps);
+	elem = path == PATH_FLOOR ? g_strdup(src[path]) : g_strdup_printf(src[path], dev);
+	desc = g_strdup_printf("%s num-buffers=%u ! %s ! fakesink name=sink sync=false",
+			       elem, w.total, caps);
+	g_free(elem);
 	p = gst_parse_launch(desc, &err);
 	g_free(desc);
 	if (!p) {
@@ -233,6 +243,20 @@ static void summarize(const struct run *runs, guint n, struct summary *s)
 	s->rss = median(rss, n);
 }
 
+/* What each element adds above GStreamer's own per-buffer cost. */
+static void print_floor(const struct summary *s)
+{
+	double floor = s[PATH_FLOOR].own, base = s[PATH_DMABUF].own - floor;
+
+	printf("\nabove the floor (own - fakesrc's %.3f ms; x = ratio to v4l2src io-mode=dmabuf's):\n",
+	       floor);
+	for (int p = 0; p < PATH_FLOOR; p++)
+		printf("%-24s %8.3f %6.2f\n", path_name[p], s[p].own - floor,
+		       base > 0 ? (s[p].own - floor) / base : 0);
+	printf("the floor is %.2fx v4l2src io-mode=dmabuf's own CPU: no source element can go below it\n",
+	       s[PATH_DMABUF].own > 0 ? floor / s[PATH_DMABUF].own : 0);
+}
+
 static void print_table(const struct summary *s, const char *dev, const char *caps,
 			guint warmup, guint frames, guint rounds)
 {
@@ -250,6 +274,7 @@ static void print_table(const struct summary *s, const char *dev, const char *ca
 		       b->own > 0 ? s[p].own / b->own : 0, s[p].wall, s[p].start,
 		       b->start > 0 ? s[p].start / b->start : 0, s[p].rss,
 		       b->rss > 0 ? s[p].rss / b->rss : 0);
+	print_floor(s);
 	printf("\ngoal: zcapsrc own CPU per frame <= 0.5x v4l2src io-mode=dmabuf: %.2fx, %s\n",
 	       b->own > 0 ? s[PATH_ZCAP].own / b->own : 0,
 	       b->own > 0 && s[PATH_ZCAP].own <= 0.5 * b->own ? "met" : "not met");
