@@ -37,6 +37,8 @@ struct bench_hooks {
 };
 
 void bench_hooks_read(struct bench_hooks *h);
+/* False in a zcap-bench built without the wrappers: every counter reads 0. */
+extern const bool bench_hooks_counting;
 /*
  * The calling thread is the one that waits for the driver: its time in
  * poll() is "waiting", everything else it does is "busy".

@@ -57,7 +57,8 @@ static const char *const path_label[BENCH_N_PATHS] = {
 
 /* ---- figures ----------------------------------------------------------- */
 
-enum fig_src { FIG_ALWAYS, FIG_MAP, FIG_VMAP, FIG_LAT };
+/* FIG_HOOKS: counted by the wrappers of bench_hooks.c, when it has them. */
+enum fig_src { FIG_ALWAYS, FIG_HOOKS, FIG_MAP, FIG_VMAP, FIG_LAT };
 
 struct figure {
 	const char *key;	/* CSV metric */
@@ -76,10 +77,10 @@ static const struct figure figs[] = {
 	FIG("user_us", "user", "us/fr", "us/frame", 7, 1, user_us, FIG_ALWAYS),
 	FIG("sys_us", "sys", "us/fr", "us/frame", 7, 1, sys_us, FIG_ALWAYS),
 	FIG("cpu_us", "cpu", "us/fr", "us/frame", 7, 1, cpu_us, FIG_ALWAYS),
-	FIG("poll_cpu_us", "in poll", "us/fr", "us/frame", 7, 1, wait_cpu_us, FIG_ALWAYS),
-	FIG("busy_us", "busy", "us/fr", "us/frame", 7, 1, busy_us, FIG_ALWAYS),
-	FIG("copied", "copied", "B/fr", "bytes/frame", 9, 0, copied, FIG_ALWAYS),
-	FIG("allocs", "allocs", "/fr", "calls/frame", 6, 2, allocs, FIG_ALWAYS),
+	FIG("poll_cpu_us", "in poll", "us/fr", "us/frame", 7, 1, wait_cpu_us, FIG_HOOKS),
+	FIG("busy_us", "busy", "us/fr", "us/frame", 7, 1, busy_us, FIG_HOOKS),
+	FIG("copied", "copied", "B/fr", "bytes/frame", 9, 0, copied, FIG_HOOKS),
+	FIG("allocs", "allocs", "/fr", "calls/frame", 6, 2, allocs, FIG_HOOKS),
 	FIG("map_calls", "map", "/fr", "calls/frame", 5, 2, kp_map, FIG_MAP),
 	FIG("vmap_calls", "vmap", "/fr", "calls/frame", 5, 2, kp_vmap, FIG_VMAP),
 	FIG("latency_avg_ms", "lat avg", "ms", "ms", 7, 2, lat_avg_ms, FIG_LAT),
@@ -117,6 +118,10 @@ static bool fig_value(const struct figure *f, const struct bench_result *r,
 		return true;
 	case FIG_LAT:
 		if (!r->n_lat)
+			return false;
+		break;
+	case FIG_HOOKS:
+		if (!bench_hooks_counting)
 			return false;
 		break;
 	case FIG_ALWAYS:
@@ -675,8 +680,9 @@ static int write_csv(const char *path, const char *kver, const struct size_run *
 				"frames");
 			csv_num(f, kver, "frame", s, path_key[p], "rounds", r->sum.windows,
 				"runs");
-			csv_num(f, kver, "frame", s, path_key[p], "work_cpu_us",
-				r->cpu_us - r->wait_cpu_us, "us/frame");
+			if (bench_hooks_counting)
+				csv_num(f, kver, "frame", s, path_key[p], "work_cpu_us",
+					r->cpu_us - r->wait_cpu_us, "us/frame");
 			csv_num(f, kver, "frame", s, path_key[p], "buffers", r->buffers, "buffers");
 			csv_row(f, kver, "frame", s, path_key[p], "provider", r->provider, "", NULL);
 			for (fi = 0; fi < N_FIGS; fi++) {
@@ -689,12 +695,14 @@ static int write_csv(const char *path, const char *kver, const struct size_run *
 			}
 			csv_num(f, kver, "frame", s, path_key[p], "latency_median_ms",
 				r->lat_med_ms, "ms");
-			csv_num(f, kver, "frame", s, path_key[p], "copy_calls", r->copy_calls,
-				"calls/frame");
-			csv_num(f, kver, "frame", s, path_key[p], "frees", r->frees,
-				"calls/frame");
-			csv_num(f, kver, "frame", s, path_key[p], "polls", r->polls,
-				"calls/frame");
+			if (bench_hooks_counting) {
+				csv_num(f, kver, "frame", s, path_key[p], "copy_calls",
+					r->copy_calls, "calls/frame");
+				csv_num(f, kver, "frame", s, path_key[p], "frees", r->frees,
+					"calls/frame");
+				csv_num(f, kver, "frame", s, path_key[p], "polls", r->polls,
+					"calls/frame");
+			}
 			if (r->have_zcap) {
 				csv_num(f, kver, "frame", s, path_key[p], "zcap_map_calls",
 					r->zcap_map, "calls/frame");
@@ -822,6 +830,9 @@ int main(int argc, char **argv)
 	else
 		printf("map/vmap: zcap debugfs%s (no kprobes: %s)\n",
 		       bench_kernel_have_zcap_stats() ? "" : " (unavailable)", why);
+	if (!bench_hooks_counting)
+		printf("in poll, busy, copied, allocs: not counted (a build without the counting\n"
+		       "wrappers: the build tree's zcap-bench has them)\n");
 	if (di.vivid)
 		printf("latency: from vivid's %s timestamp to the consumer having the frame\n",
 		       di.tstamp_set ? "start-of-frame" : "end-of-frame (could not switch to start)");
