@@ -10,6 +10,7 @@
 #   tests/vm/vm.mk        the QEMU rig: check, demo, bench in the VM
 #   tests/debug/debug.mk  the debug kernel: check-debug, soak
 #   lib/gst/gst.mk, tests/gst/gst.mk  the GStreamer plugin and its suite
+#   tests/pkg/pkg.mk      the Debian packages' test
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -74,15 +75,16 @@ $(DEPS_GOALS): deps
 -include $(TOP)/kernel/module.mk
 -include $(TOP)/lib/lib.mk
 -include $(TOP)/tools/tools.mk
+-include $(TOP)/debian/deb.mk
 -include $(TOP)/tests/unit/unit.mk
 -include $(TOP)/tests/selftests/selftests.mk
 -include $(TOP)/tests/fuzz/fuzz.mk
 -include $(TOP)/tests/faults/faults.mk
 -include $(TOP)/tests/bench/bench.mk
 -include $(TOP)/tests/gst/gst.mk
+-include $(TOP)/tests/pkg/pkg.mk
 -include $(TOP)/tests/vm/vm.mk
 -include $(TOP)/tests/debug/debug.mk
--include $(TOP)/debian/deb.mk
 
 # After the fragments' install-* and uninstall-* (their prerequisites): the
 # loader's cache, for a live install (no DESTDIR) by root.
