@@ -9,7 +9,8 @@
 #                    staged DKMS source for every kernel of $(PKG_KVERS):
 #                    TAP in $(BUILD)/results/host/pkg.tap
 #
-# `make check` runs it as a host test, then tests/vm/suites/pkg.sh in every
+# `make check` runs it as a host test (in the background beside the others:
+# HOST_TESTS_BG, tests/vm/vm.mk), then tests/vm/suites/pkg.sh in every
 # VM kernel: that DKMS-built module loaded, /dev/zcap's udev rule, a capture
 # with the packaged tools and libraries.
 
@@ -23,7 +24,7 @@ PKG_INPUTS := $(shell cd $(TOP) && git ls-files -- debian kernel lib include \
 	tools udev dkms.conf Kbuild Makefile Documentation completion 2>/dev/null)
 
 $(PKG_STAMP): $(addprefix $(TOP)/,$(PKG_INPUTS))
-	@$(MAKE) --no-print-directory deb
+	@$(MAKE) --no-print-directory deb-build
 	@touch $@
 
 .PHONY: pkg-check pkg-tap pkg-stage
@@ -31,7 +32,9 @@ pkg-stage: $(PKG_STAMP)
 
 pkg-check: pkg-tap
 
-HOST_TESTS += pkg-tap
+# In the background: building the packages and the module twice takes a
+# minute or two, mostly while the serial host tests leave a core idle.
+HOST_TESTS_BG += pkg-tap
 pkg-tap:
 	@mkdir -p $(BUILD)/results/host; \
 	tap=$(BUILD)/results/host/pkg.tap; log=$(BUILD)/results/host/pkg.log; \
