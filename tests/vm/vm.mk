@@ -88,7 +88,7 @@ endef
 check-installed:
 	@rm -rf $(BUILD)/results
 	@status=0; start=$$(date +%s); \
-	mkdir -p $(BUILD)/host-bg; \
+	rm -rf $(BUILD)/host-bg; mkdir -p $(BUILD)/host-bg; \
 	for t in $(HOST_TESTS_BG); do \
 		{ $(MAKE) --no-print-directory $$t >$(BUILD)/host-bg/$$t.out 2>&1; \
 		  echo $$? >$(BUILD)/host-bg/$$t.rc; } & \
