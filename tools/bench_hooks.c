@@ -13,7 +13,7 @@
  * Built with ZCAP_BENCH_NO_HOOKS (the zcap-bench that `make install` and the
  * Debian package install, linked against libzcap.so, which no --wrap could
  * reach anyway), it has no wrapper at all: bench_hooks_counting is false,
- * the counters read 0 and zcap-bench prints "-" for what they would give.
+ * the counters read 0 and zcap-bench prints "n/a" for what they would give.
  */
 #include <errno.h>
 #include <stdarg.h>
