@@ -4,11 +4,13 @@
 #   kernel/module.mk      zcap.ko for one or more kernels
 #   lib/lib.mk            libzcap.so, libzcap.a, zcap.pc
 #   tools/tools.mk        zcap-capture, zcap-bench, zcap-info
+#   debian/deb.mk         `make deb`: the Debian packages, and their test
 #   tests/unit/unit.mk    host unit tests (ASan + UBSan)
 #   tests/selftests/selftests.mk   kselftest suite for the module
 #   tests/vm/vm.mk        the QEMU rig: check, demo, bench in the VM
 #   tests/debug/debug.mk  the debug kernel: check-debug, soak
 #   lib/gst/gst.mk, tests/gst/gst.mk  the GStreamer plugin and its suite
+#   tests/pkg/pkg.mk      the Debian packages' test
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -33,16 +35,18 @@ endif
 endif
 KDIR ?= /lib/modules/$(KVER)/build
 
-.PHONY: all check demo bench fuzz check-debug soak install dkms clean lint \
-	lint-layers deps module unit selftests vm-check help
-all: module lib tools selftests
+.PHONY: all check demo bench fuzz check-debug soak install uninstall dkms \
+	clean lint lint-layers deps module unit selftests vm-check help deb
+# The selftests need Debian's kernel source tarball (their harness comes from
+# it): they are built where the checks need them (VM_PREREQS), not here.
+all: module lib tools
 
 # The library's layer check (lib/lib.mk) needs no kernel sources: named
 # first, it runs even where checkpatch and sparse cannot.
 lint: lint-layers
 
 help:
-	@echo "make            build module, library, tools, selftests"
+	@echo "make            build module, library, tools"
 	@echo "make check      every test: host unit tests, then the VM suites"
 	@echo "make demo       boot a VM and capture zero-copy from vivid"
 	@echo "make check-debug  selftests, fuzz, faults, capture and the fault-injection"
@@ -51,8 +55,11 @@ help:
 	@echo "make bench      zcap-bench in the VM"
 	@echo "make lint       the library's layers, then checkpatch + sparse on the module"
 	@echo "make lint-layers  only the layers (scripts/check-layers.sh; no kernel sources)"
-	@echo "make install    library, headers, tools (PREFIX=, DESTDIR=)"
-	@echo "make dkms       install the module source for DKMS"
+	@echo "make install    library, headers, tools, udev rule (PREFIX=, DESTDIR=)"
+	@echo "make uninstall  remove what make install installed (same PREFIX=, DESTDIR=)"
+	@echo "make dkms       install the module source for DKMS, build it for every kernel"
+	@echo "make uninstall-dkms  remove it from DKMS and /usr/src"
+	@echo "make deb        the Debian packages, in \$$(BUILD)/deb (debian/deb.mk)"
 	@echo "make deps       install missing Debian packages (root)"
 
 deps:
@@ -68,14 +75,23 @@ $(DEPS_GOALS): deps
 -include $(TOP)/kernel/module.mk
 -include $(TOP)/lib/lib.mk
 -include $(TOP)/tools/tools.mk
+-include $(TOP)/debian/deb.mk
 -include $(TOP)/tests/unit/unit.mk
 -include $(TOP)/tests/selftests/selftests.mk
 -include $(TOP)/tests/fuzz/fuzz.mk
 -include $(TOP)/tests/faults/faults.mk
 -include $(TOP)/tests/bench/bench.mk
 -include $(TOP)/tests/gst/gst.mk
+-include $(TOP)/tests/pkg/pkg.mk
 -include $(TOP)/tests/vm/vm.mk
 -include $(TOP)/tests/debug/debug.mk
+
+# After the fragments' install-* and uninstall-* (their prerequisites): the
+# loader's cache, for a live install (no DESTDIR) by root.
+install uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		echo ldconfig; ldconfig; \
+	fi
 
 clean:
 	rm -rf $(BUILD)

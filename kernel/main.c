@@ -194,4 +194,6 @@ module_exit(zcap_exit);
 
 MODULE_DESCRIPTION("Pools of dma-buf backed buffers for zero-copy video capture");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(ZCAP_MODULE_VERSION);
+MODULE_AUTHOR("The zcap authors");
 ZCAP_IMPORT_NS_DMA_BUF;

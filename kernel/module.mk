@@ -6,7 +6,9 @@
 #   make module        zcap.ko for $(KVER) (or KDIR=)
 #   make modules-all   zcap.ko for every kernel in $(KVERS_INSTALLED)
 #   make lint          checkpatch --strict and sparse, both must be clean
-#   make dkms          source to $(DESTDIR)/usr/src/zcap-<version>/
+#   make dkms          source to $(DESTDIR)/usr/src/zcap-<version>/, built by
+#                      dkms for every kernel with headers; the udev rule
+#   make uninstall-dkms  the reverse
 #
 # Each kernel gets its own output tree, $(BUILD)/kmod/<kver>/, holding a copy
 # of Kbuild, kernel/ and include/: builds for several kernels never share an
@@ -111,26 +113,55 @@ zcap-sparse-%: zcap-kmod-%
 
 # The source DKMS builds from: the top-level Kbuild (obj-m += kernel/), the
 # module sources and the uapi header. Registered with dkms only for a live
-# install (no DESTDIR) on a machine that has dkms. The udev rule that gives
-# /dev/zcap to group video goes with it.
+# install (no DESTDIR) on a machine that has dkms, and built and installed
+# for every kernel here that has its headers ($(KVERS_INSTALLED)), not only
+# the running one; dkms skips those dkms.conf's BUILD_EXCLUSIVE_KERNEL
+# excludes (older than 6.1; its exit status 77). The udev rule that gives
+# /dev/zcap to group video and to the seat's user goes with it, as with
+# `make install` (the Debian package zcap-dkms has both too).
 ZCAP_DKMS_SRC = $(DESTDIR)/usr/src/zcap-$(ZCAP_VERSION)
 ZCAP_UDEV_DIR ?= /lib/udev/rules.d
+ZCAP_UDEV_RULE := 70-zcap.rules
 
-dkms:
+.PHONY: install-udev uninstall-udev uninstall-dkms
+install: install-udev
+uninstall: uninstall-udev
+
+install-udev:
+	install -D -m 0644 $(TOP)/udev/$(ZCAP_UDEV_RULE) $(DESTDIR)$(ZCAP_UDEV_DIR)/$(ZCAP_UDEV_RULE)
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/udev ] && command -v udevadm >/dev/null; then \
+		udevadm control --reload-rules || true; \
+	fi
+
+uninstall-udev:
+	rm -f $(DESTDIR)$(ZCAP_UDEV_DIR)/$(ZCAP_UDEV_RULE)
+
+dkms: install-udev
 	@test -n "$(ZCAP_VERSION)" || { echo "dkms: no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
 	rm -rf $(ZCAP_DKMS_SRC)
 	install -d $(ZCAP_DKMS_SRC)/kernel $(ZCAP_DKMS_SRC)/include/uapi/linux
 	install -m 0644 $(TOP)/dkms.conf $(TOP)/Kbuild $(ZCAP_DKMS_SRC)/
 	install -m 0644 $(TOP)/kernel/Kbuild $(ZCAP_KMOD_SOURCES) $(ZCAP_DKMS_SRC)/kernel/
 	install -m 0644 $(TOP)/include/uapi/linux/zcap.h $(ZCAP_DKMS_SRC)/include/uapi/linux/
-	install -D -m 0644 $(TOP)/udev/70-zcap.rules $(DESTDIR)$(ZCAP_UDEV_DIR)/70-zcap.rules
 	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null; then \
 		set -e; \
 		dkms remove zcap/$(ZCAP_VERSION) --all >/dev/null 2>&1 || true; \
 		dkms add zcap/$(ZCAP_VERSION); \
-		dkms build zcap/$(ZCAP_VERSION); \
-		dkms install zcap/$(ZCAP_VERSION); \
+		for k in $(KVERS_INSTALLED); do \
+			rc=0; dkms install zcap/$(ZCAP_VERSION) -k $$k || rc=$$?; \
+			case $$rc in \
+			0) ;; \
+			77) echo "dkms: $$k: skipped (BUILD_EXCLUSIVE_KERNEL in dkms.conf)" ;; \
+			*) echo "dkms: $$k: failed ($$rc)" >&2; exit $$rc ;; \
+			esac; \
+		done; \
 	fi
+
+uninstall-dkms:
+	@if [ -z "$(DESTDIR)" ] && command -v dkms >/dev/null; then \
+		dkms remove zcap/$(ZCAP_VERSION) --all || true; \
+	fi
+	rm -rf $(ZCAP_DKMS_SRC)
 
 # `make check` runs the lint as a host test: one TAP line per tool, with the
 # findings as diagnostics when it fails.

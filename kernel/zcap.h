@@ -28,6 +28,13 @@ struct dma_buf;
 struct zcap_pool_create;
 
 /*
+ * The module's version, as modinfo shows it: PACKAGE_VERSION of dkms.conf
+ * and the Debian packages' upstream version (the packaging test checks all
+ * three agree).
+ */
+#define ZCAP_MODULE_VERSION	"0.1.0"
+
+/*
  * Metadata (buffer and attachment structs, page arrays, sg tables) grows
  * with the buffer and is charged like its pages, and like them it must fail
  * with ENOMEM rather than wake the OOM killer: a memory cgroup that leaves

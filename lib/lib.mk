@@ -21,7 +21,10 @@ ZCAP_PACKAGE_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$$/\1/p'
 LIBZCAP_VERSION := $(ZCAP_PACKAGE_VERSION)
 ZCAP_VERSION_CFLAGS := -DZCAP_PACKAGE_VERSION='"$(ZCAP_PACKAGE_VERSION)"'
 LIBZCAP_SONAME := libzcap.so.0
-LIBDIR ?= $(PREFIX)/lib
+# Debian's multiarch directory when dpkg-architecture (or gcc) knows it:
+# /usr/local/lib/x86_64-linux-gnu is in the loader's path there as well.
+ZCAP_MULTIARCH := $(or $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null),$(shell $(CC) -print-multiarch 2>/dev/null))
+LIBDIR ?= $(PREFIX)/lib$(if $(ZCAP_MULTIARCH),/$(ZCAP_MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
@@ -102,8 +105,10 @@ uninstall-lib:
 		$(DESTDIR)$(PKGCONFIGDIR)/zcap.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/zcap
 
-# Other fragments add their own install-* prerequisites the same way.
+# Other fragments add their own install-* and uninstall-* prerequisites the
+# same way; the top-level Makefile runs ldconfig after both.
 install: install-lib
+uninstall: uninstall-lib
 
 include $(TOP)/lib/drm/drm.mk
 include $(TOP)/lib/gst/gst.mk

@@ -45,6 +45,8 @@ struct bench_hooks {
 };
 
 void bench_hooks_read(struct bench_hooks *h);
+/* False in a zcap-bench built without the wrappers: every counter reads 0. */
+extern const bool bench_hooks_counting;
 /*
  * The calling thread is the one that waits for the driver: its time in
  * poll() is "waiting", everything else it does is "busy".
@@ -338,7 +340,8 @@ struct bench_size_run {
 extern const char *const bench_path_key[BENCH_N_PATHS];	/* -p, the CSV */
 extern const char *const bench_path_label[BENCH_N_PATHS];	/* the table */
 
-enum bench_fig_src { FIG_ALWAYS, FIG_MAP, FIG_VMAP, FIG_LAT };
+/* FIG_HOOKS: counted by the wrappers of bench_hooks.c, when it has them. */
+enum bench_fig_src { FIG_ALWAYS, FIG_HOOKS, FIG_MAP, FIG_VMAP, FIG_LAT };
 
 struct bench_figure {
 	const char *key;	/* CSV metric */

@@ -59,9 +59,11 @@ static void csv_figures(const struct csv *c, const struct bench_result *r, enum 
 			csv_row(c, fig->key, "", fig->unit, "n/a");
 	}
 	csv_num(c, "latency_median_ms", r->lat_med_ms, "ms");
-	csv_num(c, "copy_calls", r->copy_calls, "calls/frame");
-	csv_num(c, "frees", r->frees, "calls/frame");
-	csv_num(c, "polls", r->polls, "calls/frame");
+	if (bench_hooks_counting) {
+		csv_num(c, "copy_calls", r->copy_calls, "calls/frame");
+		csv_num(c, "frees", r->frees, "calls/frame");
+		csv_num(c, "polls", r->polls, "calls/frame");
+	}
 	if (r->have_zcap) {
 		csv_num(c, "zcap_map_calls", r->zcap_map, "calls/frame");
 		csv_num(c, "zcap_vmap_calls", r->zcap_vmap, "calls/frame");
@@ -85,7 +87,8 @@ static void csv_path(struct csv *c, enum bench_path p)
 	csv_row(c, "status", "ok", "", r->note);
 	csv_num(c, "frames", (double)r->sum.frames, "frames");
 	csv_num(c, "rounds", r->sum.windows, "runs");
-	csv_num(c, "work_cpu_us", r->cpu_us - r->wait_cpu_us, "us/frame");
+	if (bench_hooks_counting)
+		csv_num(c, "work_cpu_us", r->cpu_us - r->wait_cpu_us, "us/frame");
 	csv_num(c, "buffers", r->buffers, "buffers");
 	csv_row(c, "provider", r->provider, "", NULL);
 	csv_figures(c, r, p);

@@ -33,10 +33,10 @@ const struct bench_figure bench_figs[] = {
 	FIG("user_us", "user", "us/fr", "us/frame", 7, 1, user_us, FIG_ALWAYS),
 	FIG("sys_us", "sys", "us/fr", "us/frame", 7, 1, sys_us, FIG_ALWAYS),
 	FIG("cpu_us", "cpu", "us/fr", "us/frame", 7, 1, cpu_us, FIG_ALWAYS),
-	FIG("poll_cpu_us", "in poll", "us/fr", "us/frame", 7, 1, wait_cpu_us, FIG_ALWAYS),
-	FIG("busy_us", "busy", "us/fr", "us/frame", 7, 1, busy_us, FIG_ALWAYS),
-	FIG("copied", "copied", "B/fr", "bytes/frame", 9, 0, copied, FIG_ALWAYS),
-	FIG("allocs", "allocs", "/fr", "calls/frame", 6, 2, allocs, FIG_ALWAYS),
+	FIG("poll_cpu_us", "in poll", "us/fr", "us/frame", 7, 1, wait_cpu_us, FIG_HOOKS),
+	FIG("busy_us", "busy", "us/fr", "us/frame", 7, 1, busy_us, FIG_HOOKS),
+	FIG("copied", "copied", "B/fr", "bytes/frame", 9, 0, copied, FIG_HOOKS),
+	FIG("allocs", "allocs", "/fr", "calls/frame", 6, 2, allocs, FIG_HOOKS),
 	FIG("map_calls", "map", "/fr", "calls/frame", 5, 2, kp_map, FIG_MAP),
 	FIG("vmap_calls", "vmap", "/fr", "calls/frame", 5, 2, kp_vmap, FIG_VMAP),
 	FIG("latency_avg_ms", "lat avg", "ms", "ms", 7, 2, lat_avg_ms, FIG_LAT),
@@ -74,6 +74,10 @@ bool bench_fig_value(const struct bench_figure *f, const struct bench_result *r,
 		return true;
 	case FIG_LAT:
 		if (!r->n_lat)
+			return false;
+		break;
+	case FIG_HOOKS:
+		if (!bench_hooks_counting)
 			return false;
 		break;
 	case FIG_ALWAYS:

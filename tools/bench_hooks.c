@@ -9,6 +9,11 @@
  *
  * And the measurement window: snapshots of every counter, taken by the
  * consumer when it gets the first and the last frame of the window.
+ *
+ * Built with ZCAP_BENCH_NO_HOOKS (the zcap-bench that `make install` and the
+ * Debian package install, linked against libzcap.so, which no --wrap could
+ * reach anyway), it has no wrapper at all: bench_hooks_counting is false,
+ * the counters read 0 and zcap-bench prints "n/a" for what they would give.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -20,6 +25,9 @@
 #include <time.h>
 
 #include "bench.h"
+
+#ifndef ZCAP_BENCH_NO_HOOKS
+const bool bench_hooks_counting = true;
 
 static atomic_uint_fast64_t n_allocs, n_frees, n_copy_calls, n_copied;
 static atomic_uint_fast64_t n_wait_ns, n_wait_cpu_ns, n_waits;
@@ -91,6 +99,10 @@ void *__wrap_memmove(void *d, const void *s, size_t n)
 	return __real_memmove(d, s, n);
 }
 
+#else
+const bool bench_hooks_counting;
+#endif /* ZCAP_BENCH_NO_HOOKS */
+
 int64_t bench_now_ns(void)
 {
 	struct timespec ts;
@@ -99,6 +111,7 @@ int64_t bench_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+#ifndef ZCAP_BENCH_NO_HOOKS
 static int64_t thread_cpu_ns(void)
 {
 	struct timespec ts;
@@ -149,6 +162,16 @@ void bench_hooks_read(struct bench_hooks *h)
 	h->wait_cpu_ns = atomic_load_explicit(&n_wait_cpu_ns, memory_order_relaxed);
 	h->waits = atomic_load_explicit(&n_waits, memory_order_relaxed);
 }
+#else
+void bench_hooks_capture_thread(void)
+{
+}
+
+void bench_hooks_read(struct bench_hooks *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+#endif /* ZCAP_BENCH_NO_HOOKS */
 
 void bench_note(char *note, const char *fmt, ...)
 {

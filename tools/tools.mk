@@ -3,11 +3,17 @@
 # Command-line tools and the VM test programs of the capture path.
 #
 #   make tools           $(BUILD)/tools/zcap-capture, zcap-info, and the
-#                        programs the capture VM suite runs ($(BUILD)/vm-tests/)
-#   make install-tools   zcap-capture, zcap-info and their man page
+#                        programs the capture VM suite runs ($(BUILD)/vm-tests/);
+#                        and the same tools as they install, $(BUILD)/tools/dist/
+#   make install-tools   the tools of $(BUILD)/tools/dist/, every man page of
+#                        Documentation/ (*.1, *.7) and the bash completion
+#                        (completion/zcap) when the tree has them
 #
-# The tools link libzcap statically: a tool run from the build tree (or
-# inside the test VM, which shares it) needs no LD_LIBRARY_PATH.
+# The tools of $(BUILD)/tools/ link libzcap statically: a tool run from the
+# build tree (or inside the test VM, which shares it) needs no
+# LD_LIBRARY_PATH. Those that install ($(BUILD)/tools/dist/) link the shared
+# libraries (libzcap.so.0, libzcap-drm.so.0), so that a library update
+# reaches them, and carry no test hooks (tests/bench/bench.mk: zcap-bench).
 
 LIBZCAP_A ?= $(BUILD)/lib/libzcap.a
 LIBZCAP_LIBS ?= -lpthread
@@ -15,20 +21,28 @@ LIBZCAP_DRM_A ?= $(BUILD)/lib/libzcap-drm.a
 LIBZCAP_DRM_LIBS ?= -ldrm
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 PNG_CFLAGS := $(shell pkg-config --cflags libpng 2>/dev/null)
 PNG_LIBS := $(or $(shell pkg-config --libs libpng 2>/dev/null),-lpng)
 
 TOOLS_DIR := $(BUILD)/tools
 TOOLS_BINS := $(TOOLS_DIR)/zcap-capture $(TOOLS_DIR)/zcap-info
+TOOLS_DIST_DIR := $(TOOLS_DIR)/dist
+TOOLS_DIST_BINS := $(TOOLS_DIST_DIR)/zcap-capture $(TOOLS_DIST_DIR)/zcap-info
+TOOLS_MAN1 := $(wildcard $(TOP)/Documentation/*.1)
+TOOLS_MAN7 := $(wildcard $(TOP)/Documentation/*.7)
+TOOLS_COMPLETION := $(wildcard $(TOP)/completion/zcap)
 VMTESTS_DIR := $(BUILD)/vm-tests
 VMTESTS_SRCS := $(sort $(wildcard $(TOP)/tests/vm/capture_*.c))
 VMTESTS_BINS := $(patsubst $(TOP)/tests/vm/%.c,$(VMTESTS_DIR)/%,$(VMTESTS_SRCS))
 
-.PHONY: tools vm-tests install-tools uninstall-tools install
-tools: $(TOOLS_BINS) vm-tests
+.PHONY: tools tools-dist vm-tests install-tools uninstall-tools install uninstall
+tools: $(TOOLS_BINS) vm-tests tools-dist
+tools-dist: $(TOOLS_DIST_BINS)
 vm-tests: $(VMTESTS_BINS)
 install: install-tools
+uninstall: uninstall-tools
 
 $(TOOLS_DIR)/%.o: $(TOP)/tools/%.c
 	@mkdir -p $(@D)
@@ -49,6 +63,19 @@ ZCAP_INFO_OBJS := $(addprefix $(TOOLS_DIR)/,zcap-info.o info_devices.o info_text
 $(TOOLS_DIR)/zcap-info: $(ZCAP_INFO_OBJS) $(LIBZCAP_A)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_A) $(LIBZCAP_LIBS)
 
+# The installed ones: the same objects, against the shared libraries (their
+# SONAMEs become the DT_NEEDED entries).
+$(TOOLS_DIST_DIR)/zcap-capture: $(ZCAP_CAPTURE_OBJS) $(BUILD)/lib/libzcap-drm.so \
+		$(BUILD)/lib/libzcap.so
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD)/lib -lzcap-drm \
+		-lzcap $(PNG_LIBS) $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS)
+
+$(TOOLS_DIST_DIR)/zcap-info: $(ZCAP_INFO_OBJS) $(BUILD)/lib/libzcap.so
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD)/lib -lzcap \
+		$(LIBZCAP_LIBS)
+
 $(VMTESTS_DIR)/%.o: $(TOP)/tests/vm/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -I$(TOP)/tools -MMD -MP -c $< -o $@
@@ -58,14 +85,20 @@ $(VMTESTS_BINS): $(VMTESTS_DIR)/%: $(VMTESTS_DIR)/%.o $(LIBZCAP_A)
 
 -include $(TOOLS_DIR)/*.d $(VMTESTS_DIR)/*.d
 
-install-tools: $(TOOLS_BINS)
+install-tools: $(TOOLS_DIST_BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(TOOLS_BINS) $(DESTDIR)$(BINDIR)/
-	install -m 0644 $(TOP)/Documentation/zcap-capture.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0755 $(TOOLS_DIST_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(TOOLS_MAN1) $(DESTDIR)$(MANDIR)/man1/
+	$(if $(TOOLS_MAN7),install -d $(DESTDIR)$(MANDIR)/man7)
+	$(if $(TOOLS_MAN7),install -m 0644 $(TOOLS_MAN7) $(DESTDIR)$(MANDIR)/man7/)
+	$(if $(TOOLS_COMPLETION),install -D -m 0644 $(TOOLS_COMPLETION) \
+		$(DESTDIR)$(BASHCOMPDIR)/zcap)
 
 uninstall-tools:
-	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS_BINS))) \
-		$(DESTDIR)$(MANDIR)/man1/zcap-capture.1
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS_DIST_BINS))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(TOOLS_MAN1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(TOOLS_MAN7))) \
+		$(if $(TOOLS_COMPLETION),$(DESTDIR)$(BASHCOMPDIR)/zcap)
 
 # The capture suite runs in every VM kernel; what it runs is built first.
 VM_SUITES += tests/vm/suites/capture.sh

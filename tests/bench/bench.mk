@@ -16,7 +16,10 @@
 #
 # zcap-bench links libzcap statically, like the tools, and wraps the
 # allocator, memcpy/memmove and poll at link time, so that it counts what
-# its own code and libzcap call (tools/bench_hooks.c).
+# its own code and libzcap call (tools/bench_hooks.c). The one that `make
+# install` and the Debian package install, $(BUILD)/tools/dist/zcap-bench,
+# has no wrapper (bench_hooks.c built with ZCAP_BENCH_NO_HOOKS) and links
+# libzcap.so: it prints "-" for what only the wrappers count.
 
 comma := ,
 BENCH_DIR := $(BUILD)/bench
@@ -25,6 +28,9 @@ BENCH_SRCS := $(TOP)/tools/zcap-bench.c $(sort $(wildcard $(TOP)/tools/bench_*.c
 	$(TOP)/tools/toollog.c $(TOP)/tools/toolopt.c
 BENCH_OBJS := $(patsubst $(TOP)/tools/%.c,$(BENCH_OBJDIR)/%.o,$(BENCH_SRCS))
 BENCH_BIN := $(BUILD)/tools/zcap-bench
+BENCH_DIST_BIN := $(BUILD)/tools/dist/zcap-bench
+BENCH_DIST_OBJS := $(filter-out $(BENCH_OBJDIR)/bench_hooks.o,$(BENCH_OBJS)) \
+	$(BENCH_OBJDIR)/bench_hooks-nohooks.o
 BENCH_DRM_CFLAGS := $(or $(LIBDRM_CFLAGS),$(shell pkg-config --cflags libdrm 2>/dev/null),-I/usr/include/libdrm)
 BENCH_WRAP := $(addprefix -Wl$(comma)--wrap=,malloc calloc realloc free \
 	posix_memalign aligned_alloc strdup strndup memcpy memmove poll)
@@ -42,11 +48,13 @@ BENCH_PREREQS := $(if $(wildcard $(TOP)/kernel/module.mk),modules-all) zcap-benc
 
 .PHONY: zcap-bench bench-installed bench-plot install-bench uninstall-bench
 zcap-bench: $(BENCH_BIN)
+tools-dist: $(BENCH_DIST_BIN)
 install: install-bench
+uninstall: uninstall-bench
 
-install-bench: $(BENCH_BIN)
+install-bench: $(BENCH_DIST_BIN)
 	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(BENCH_BIN) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BENCH_DIST_BIN) $(DESTDIR)$(BINDIR)/
 
 uninstall-bench:
 	rm -f $(DESTDIR)$(BINDIR)/$(notdir $(BENCH_BIN))
@@ -55,12 +63,21 @@ $(BENCH_OBJDIR)/%.o: $(TOP)/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(BENCH_DRM_CFLAGS) -MMD -MP -c $< -o $@
 
--include $(BENCH_OBJS:.o=.d)
+$(BENCH_OBJDIR)/bench_hooks-nohooks.o: $(TOP)/tools/bench_hooks.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -DZCAP_BENCH_NO_HOOKS -MMD -MP -c $< -o $@
+
+-include $(BENCH_OBJS:.o=.d) $(BENCH_OBJDIR)/bench_hooks-nohooks.d
 
 $(BENCH_BIN): $(BENCH_OBJS) $(BENCH_LIBZCAP_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(BENCH_LIBZCAP_A) \
 		$(BENCH_LIBS) $(BENCH_WRAP)
+
+$(BENCH_DIST_BIN): $(BENCH_DIST_OBJS) $(BUILD)/lib/libzcap.so
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_DIST_OBJS) -L$(BUILD)/lib -lzcap \
+		$(BENCH_LIBS)
 
 # One boot per kernel. The rig's results share is $(BENCH_DIR)/vm/<kver>
 # rather than its default $(BUILD)/results/<kver>, which `make check` empties

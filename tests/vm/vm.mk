@@ -13,6 +13,11 @@
 #   HOST_TESTS += <target>                  run by `make check` on the host; it
 #               writes TAP to $(BUILD)/results/host/<name>.tap (and may leave
 #               the exit status in <name>.rc)
+#   HOST_TESTS_BG += <target>               the same, but started in the
+#               background before the others, for a long test that mostly
+#               waits on one core while the serial host tests use the other;
+#               its output is shown, and its failure counted, once the
+#               serial ones are done, before the VM prerequisites are built
 # On the command line: VM_KVERS="<kver>...", VM_SUITES="...", ZCAP_VM_ACCEL=kvm.
 # Results: $(BUILD)/results/<kver>/<suite>.{tap,log,dmesg,rc}, <suite>/,
 # console.log; `tests/vm/summary` counts them.
@@ -83,8 +88,18 @@ endef
 check-installed:
 	@rm -rf $(BUILD)/results
 	@status=0; start=$$(date +%s); \
+	rm -rf $(BUILD)/host-bg; mkdir -p $(BUILD)/host-bg; \
+	for t in $(HOST_TESTS_BG); do \
+		{ $(MAKE) --no-print-directory $$t >$(BUILD)/host-bg/$$t.out 2>&1; \
+		  echo $$? >$(BUILD)/host-bg/$$t.rc; } & \
+	done; \
 	for t in $(HOST_TESTS); do \
 		$(call vm_step,$$t,$(MAKE) --no-print-directory $$t); \
+	done; \
+	wait; \
+	for t in $(HOST_TESTS_BG); do \
+		cat $(BUILD)/host-bg/$$t.out; \
+		$(call vm_step,$$t,[ "$$(cat $(BUILD)/host-bg/$$t.rc 2>/dev/null)" = 0 ]); \
 	done; \
 	$(call vm_step,vm-prereqs,$(MAKE) --no-print-directory -k vm-prereqs); \
 	vmstatus=0; \
