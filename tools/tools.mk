@@ -92,13 +92,16 @@ install-tools: $(TOOLS_DIST_BINS)
 	$(if $(TOOLS_MAN7),install -d $(DESTDIR)$(MANDIR)/man7)
 	$(if $(TOOLS_MAN7),install -m 0644 $(TOOLS_MAN7) $(DESTDIR)$(MANDIR)/man7/)
 	$(if $(TOOLS_COMPLETION),install -D -m 0644 $(TOOLS_COMPLETION) \
-		$(DESTDIR)$(BASHCOMPDIR)/zcap)
+		$(DESTDIR)$(BASHCOMPDIR)/zcap-capture)
+	$(if $(TOOLS_COMPLETION),ln -sf zcap-capture $(DESTDIR)$(BASHCOMPDIR)/zcap-info)
+	$(if $(TOOLS_COMPLETION),ln -sf zcap-capture $(DESTDIR)$(BASHCOMPDIR)/zcap-bench)
 
 uninstall-tools:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS_DIST_BINS))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(TOOLS_MAN1))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(TOOLS_MAN7))) \
-		$(if $(TOOLS_COMPLETION),$(DESTDIR)$(BASHCOMPDIR)/zcap)
+		$(if $(TOOLS_COMPLETION),$(addprefix $(DESTDIR)$(BASHCOMPDIR)/,zcap-capture \
+			zcap-info zcap-bench))
 
 # The capture suite runs in every VM kernel; what it runs is built first.
 VM_SUITES += tests/vm/suites/capture.sh
