@@ -97,6 +97,19 @@ int zcapi_sample_mem_id(const struct zcap_sample *s, uint32_t mem,
 	return 0;
 }
 
+int zcapi_sample_set_format_valid(struct zcap_sample *s,
+				  const struct zcap_format *fmt)
+{
+	/* A layout that does not fit the buffer would send readers past it. */
+	if (fmt->n_mem != s->n_mem)
+		return -EINVAL;
+	for (uint32_t m = 0; m < fmt->n_mem; m++)
+		if (fmt->mem_size[m] > s->blocks[m].length)
+			return -EINVAL;
+	s->fmt = *fmt;
+	return 0;
+}
+
 int zcap_sample_set_format(struct zcap_sample *s, const struct zcap_format *fmt)
 {
 	int ret;
@@ -106,14 +119,7 @@ int zcap_sample_set_format(struct zcap_sample *s, const struct zcap_format *fmt)
 	ret = zcap_format_validate(fmt);
 	if (ret)
 		return ret;
-	/* A layout that does not fit the buffer would send readers past it. */
-	if (fmt->n_mem != s->n_mem)
-		return -EINVAL;
-	for (uint32_t m = 0; m < fmt->n_mem; m++)
-		if (fmt->mem_size[m] > s->blocks[m].length)
-			return -EINVAL;
-	s->fmt = *fmt;
-	return 0;
+	return zcapi_sample_set_format_valid(s, fmt);
 }
 
 const struct zcap_format *zcap_sample_format(const struct zcap_sample *s)

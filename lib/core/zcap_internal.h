@@ -238,6 +238,13 @@ ZCAP_INTERNAL void zcapi_allocator_set_recycle(struct zcap_allocator *a,
 					       int (*recycle)(void *ctx,
 							      struct zcap_sample *s),
 					       void *ctx);
+/*
+ * zcap_sample_set_format() for a layout zcap_format_validate() passed
+ * already (a source's, the same frame after frame): only whether it fits
+ * @s's buffers is checked.
+ */
+ZCAP_INTERNAL int zcapi_sample_set_format_valid(struct zcap_sample *s,
+						const struct zcap_format *fmt);
 /* Sample metadata back to "nothing set", for a fresh get_buffer. */
 ZCAP_INTERNAL void zcapi_sample_reset(struct zcap_sample *s);
 /*

@@ -57,6 +57,8 @@ struct v4l2_src {
 	/* Streaming thread (or the pumping caller) only. */
 	int64_t last_frame;		/* the frame clock: when the last frame came */
 	bool frame_came;		/* since the last wait: wait the whole timeout */
+	bool fmt_checked;		/* checked_fmt passed zcap_format_validate() */
+	struct zcap_format checked_fmt;
 	uint64_t delivered;
 	uint32_t last_seq;
 	bool have_seq;

@@ -106,7 +106,16 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 		 */
 		zcapi_fmt_add_data_offset(&sf, m, doff);
 	}
-	zcap_sample_set_format(s, &sf);
+	/*
+	 * The layout is the same frame after frame (the driver's data
+	 * offsets do not change): validated once, not per frame.
+	 */
+	if (src->fmt_checked && !memcmp(&sf, &src->checked_fmt, sizeof(sf))) {
+		zcapi_sample_set_format_valid(s, &sf);
+	} else if (!zcap_sample_set_format(s, &sf)) {
+		src->checked_fmt = sf;
+		src->fmt_checked = true;
+	}
 
 	if (!driver_time(b, &t)) {
 		/* A copied or unknown clock says nothing about capture time here. */
@@ -470,6 +479,7 @@ int zcapi_v4l2_stream_start(struct v4l2_src *src)
 	src->have_seq = false;
 	src->pending_discont = false;
 	src->ended = 0;
+	src->fmt_checked = false;
 	src->last_frame = now_ns();
 
 	ret = queue_all(src);
