@@ -97,6 +97,7 @@ why=$(has zcap-dkms /usr/src/zcap-0.1.0/dkms.conf /usr/src/zcap-0.1.0/Kbuild \
 		/lib/udev/rules.d/70-zcap.rules &&
 	has libzcap0 "/usr/lib/$ma/libzcap.so.0.1.0" "/usr/lib/$ma/libzcap.so.0" &&
 	has libzcap-dev /usr/include/zcap/zcap.h /usr/include/zcap/linux-zcap.h \
+		/usr/include/zcap/version.h \
 		"/usr/lib/$ma/libzcap.so" "/usr/lib/$ma/libzcap.a" "/usr/lib/$ma/pkgconfig/zcap.pc" &&
 	has libzcap-drm0 "/usr/lib/$ma/libzcap-drm.so.0" &&
 	has libzcap-drm-dev /usr/include/zcap/drm.h "/usr/lib/$ma/libzcap-drm.a" \
@@ -105,9 +106,13 @@ why=$(has zcap-dkms /usr/src/zcap-0.1.0/dkms.conf /usr/src/zcap-0.1.0/Kbuild \
 	has libzcap-gst-dev /usr/include/zcap/gst.h "/usr/lib/$ma/pkgconfig/zcap-gst.pc" &&
 	has gstreamer1.0-zcap "$plugindir/libgstzcap.so" &&
 	has zcap-tools /usr/bin/zcap-capture /usr/bin/zcap-info /usr/bin/zcap-bench \
-		/usr/share/man/man1/zcap-capture.1.gz)
+		/usr/share/man/man1/zcap-capture.1.gz /usr/share/man/man1/zcap-info.1.gz \
+		/usr/share/man/man1/zcap-bench.1.gz /usr/share/man/man7/zcap.7.gz \
+		/usr/share/bash-completion/completions/zcap-capture \
+		/usr/share/bash-completion/completions/zcap-info \
+		/usr/share/bash-completion/completions/zcap-bench)
 if [ $? -eq 0 ]; then
-	tap_pass "each package holds its files (module source and udev rule, libraries in /usr/lib/$ma, plugin in $plugindir, tools and man pages)"
+	tap_pass "each package holds its files (module source and udev rule, libraries in /usr/lib/$ma, plugin in $plugindir, tools, man pages, bash completion by each tool's name)"
 else
 	tap_fail "each package holds its files"
 	tap_diag "$why"
