@@ -337,15 +337,14 @@ void zcapi_v4l2_stream_end(struct v4l2_src *src, int ret)
 }
 
 /*
- * Wait for the device, a buffer coming back to the allocator or a stop
- * request, at most until the frame clock runs out and at most @max_ms
- * (-1: no such bound). Returns poll's count (0: timed out) or -errno;
+ * Wait for the device (@queued buffers queued), a buffer coming back to
+ * the allocator or a stop request, at most until the frame clock runs out
+ * and at most @max_ms (-1: no such bound). Returns poll's count (0: timed out) or -errno;
  * *@dev gets the device's revents, *@stop whether a stop was asked.
  */
-static int wait_event(struct v4l2_src *src, int64_t timeout_ns, int max_ms,
-		      short *dev, bool *stop)
+static int wait_event(struct v4l2_src *src, uint32_t queued, int64_t timeout_ns,
+		      int max_ms, short *dev, bool *stop)
 {
-	uint32_t queued = zcapi_v4l2q_queued(&src->q);
 	struct pollfd pfd[3] = {
 		{ .fd = src->stop_fd, .events = POLLIN },
 		/*
@@ -389,21 +388,28 @@ static int check_stall(struct v4l2_src *src, int64_t timeout_ns)
 int zcapi_v4l2_stream_turn(struct v4l2_src *src, int max_ms)
 {
 	int64_t timeout_ns = (int64_t)src->cfg.timeout_ms * 1000000LL;
-	uint32_t was_queued;
+	uint32_t queued = zcapi_v4l2q_queued(&src->q);
 	bool stop, failed;
 	short dev;
 	int ret, n;
 
-	if (zcapi_v4l2q_is_dmabuf(&src->q)) {
-		was_queued = zcapi_v4l2q_queued(&src->q);
+	/*
+	 * Buffers released in this thread or another went back to the
+	 * driver already (recycle()): the free list has some only when the
+	 * queue is not full.
+	 */
+	if (zcapi_v4l2q_is_dmabuf(&src->q) && queued < src->nbufs) {
+		uint32_t before = queued;
+
 		ret = queue_free(src);
 		if (ret < 0)
 			return ret;
+		queued = zcapi_v4l2q_queued(&src->q);
 		/* The frame clock starts when the driver has a buffer again. */
-		if (!was_queued && zcapi_v4l2q_queued(&src->q))
+		if (!before && queued)
 			src->last_frame = now_ns();
 	}
-	n = wait_event(src, timeout_ns, max_ms, &dev, &stop);
+	n = wait_event(src, queued, timeout_ns, max_ms, &dev, &stop);
 	if (n == -EINTR)
 		return 0;
 	if (n < 0)
