@@ -1,24 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * V4L2's side of formats: the driver's v4l2_format as a zcap_format, its
- * data offsets, and the ioctl wrapper.
+ * V4L2's side of formats: the driver's v4l2_format as a zcap_format and
+ * its data offsets (the ioctl wrapper is inline, in v4l2_fmt.h).
  */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "v4l2_fmt.h"
-
-int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg)
-{
-	int r;
-
-	do {
-		r = ioctl(fd, req, arg);
-	} while (r < 0 && errno == EINTR);
-	return r < 0 ? -errno : 0;
-}
 
 static uint32_t div_up(uint32_t a, uint32_t b)
 {

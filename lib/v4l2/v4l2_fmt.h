@@ -8,8 +8,10 @@
 #ifndef ZCAP_LIB_V4L2_FMT_H
 #define ZCAP_LIB_V4L2_FMT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 
 #include <linux/videodev2.h>
 
@@ -42,7 +44,19 @@ ZCAP_HIDDEN int zcapi_fmt_from_v4l2(const struct v4l2_format *vf,
 ZCAP_HIDDEN void zcapi_fmt_add_data_offset(struct zcap_format *f, uint32_t mem,
 					   uint32_t doff);
 
-/* ioctl that retries EINTR; returns 0 or -errno. */
-ZCAP_HIDDEN int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg);
+/*
+ * ioctl that retries EINTR; returns 0 or -errno. Inline: every DQBUF and
+ * QBUF of a frame goes through it, and a call into another object for a
+ * loop around one syscall is not worth its file on the frame's walk.
+ */
+static inline int zcapi_v4l2_ioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	do {
+		r = ioctl(fd, req, arg);
+	} while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : 0;
+}
 
 #endif /* ZCAP_LIB_V4L2_FMT_H */

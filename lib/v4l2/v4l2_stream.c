@@ -104,7 +104,8 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 		 * (vivid does, on purpose); the offset travels with the sample
 		 * (Documentation/users.md, lost offsets and strides).
 		 */
-		zcapi_fmt_add_data_offset(&sf, m, doff);
+		if (doff)
+			zcapi_fmt_add_data_offset(&sf, m, doff);
 	}
 	/*
 	 * The layout is the same frame after frame (the driver's data
