@@ -11,6 +11,7 @@
 #   tests/debug/debug.mk  the debug kernel: check-debug, soak
 #   lib/gst/gst.mk, tests/gst/gst.mk  the GStreamer plugin and its suite
 #   tests/pkg/pkg.mk      the Debian packages' test
+#   tests/install/install.mk  make install / uninstall into a staging root
 
 SHELL := /bin/bash
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -83,6 +84,7 @@ $(DEPS_GOALS): deps
 -include $(TOP)/tests/bench/bench.mk
 -include $(TOP)/tests/gst/gst.mk
 -include $(TOP)/tests/pkg/pkg.mk
+-include $(TOP)/tests/install/install.mk
 -include $(TOP)/tests/vm/vm.mk
 -include $(TOP)/tests/debug/debug.mk
 
