@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Small helpers of the core that belong to no one object: time limits for
- * condition waits, and the page size. Every layer of the library may use
+ * Small helpers of the core that belong to no one object: the monotonic
+ * clock, time limits for condition waits, and the page size. Every layer of the library may use
  * them, so they live here rather than in the allocator that used them
  * first (which made the providers depend on the allocator and back).
  */
@@ -9,6 +9,14 @@
 #include <unistd.h>
 
 #include "zcap_internal.h"
+
+int64_t zcapi_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 void zcapi_deadline(struct timespec *ts, int ms)
 {

@@ -55,6 +55,8 @@ static inline bool zcapi_is_pow2(uint64_t v)
 
 /* lib/core/util.c. Monotonic deadline @ms from now, for pthread_cond_timedwait. */
 ZCAP_INTERNAL void zcapi_deadline(struct timespec *ts, int ms);
+/* CLOCK_MONOTONIC in nanoseconds: the clock of V4L2's timestamps. */
+ZCAP_INTERNAL int64_t zcapi_now_ns(void);
 /* pthread condition variable on CLOCK_MONOTONIC. */
 ZCAP_INTERNAL int zcapi_cond_init(pthread_cond_t *c);
 

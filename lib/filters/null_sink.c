@@ -17,6 +17,8 @@
 
 #include <zcap/zcap.h>
 
+#include "core/zcap_internal.h"
+
 
 #define MAX_HELD 32
 
@@ -36,14 +38,6 @@ struct null_sink {
 	struct held *q;			/* ring of held samples, oldest first */
 	uint32_t q_cap, q_head, q_len;
 };
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /*
  * Release the oldest held sample. Called with ns->lock held; drops it for
@@ -73,7 +67,7 @@ static void *release_thread(void *arg)
 			continue;
 		}
 		t = ns->q[ns->q_head].release_ns;
-		if (now_ns() < t) {
+		if (zcapi_now_ns() < t) {
 			ts.tv_sec = t / 1000000000LL;
 			ts.tv_nsec = t % 1000000000LL;
 			pthread_cond_timedwait(&ns->cond, &ns->lock, &ts);
@@ -116,7 +110,7 @@ static int hold(struct null_sink *ns, struct zcap_sample *s)
 	}
 	i = (ns->q_head + ns->q_len) % ns->q_cap;
 	ns->q[i].s = zcap_sample_ref(s);
-	ns->q[i].release_ns = now_ns() + (int64_t)ns->hold_ms * 1000000LL;
+	ns->q[i].release_ns = zcapi_now_ns() + (int64_t)ns->hold_ms * 1000000LL;
 	ns->q_len++;
 	pthread_cond_signal(&ns->cond);
 	pthread_mutex_unlock(&ns->lock);

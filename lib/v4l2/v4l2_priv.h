@@ -89,6 +89,12 @@ ZCAP_HIDDEN void zcapi_v4l2_stream_stop(struct v4l2_src *src);
  */
 #define ZCAPI_V4L2_STOP 2
 ZCAP_HIDDEN int zcapi_v4l2_stream_turn(struct v4l2_src *src, int max_ms);
+/*
+ * The stop eventfd, which wakes whoever takes the turns (the streaming
+ * thread, or a pump, for which it is also the interrupt): @on sets it,
+ * else it is cleared.
+ */
+ZCAP_HIDDEN void zcapi_v4l2_stop_signal(struct v4l2_src *src, bool on);
 /* Say how streaming ended (a turn's 1 or error) to the pin and the graph. */
 ZCAP_HIDDEN void zcapi_v4l2_stream_end(struct v4l2_src *src, int ret);
 

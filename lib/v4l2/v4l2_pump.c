@@ -13,17 +13,13 @@
  * the stop eventfd doubles as the interrupt, since a stop is one.
  */
 #include <errno.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "core/zcap_internal.h"
 #include "v4l2_priv.h"
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return zcapi_now_ns() / 1000000;
 }
 
 /* Turns until a frame went downstream, @timeout_ms passed, or it ended. */
@@ -75,16 +71,9 @@ int zcap_v4l2_source_pump(struct zcap_filter *f, int timeout_ms)
 int zcap_v4l2_source_interrupt(struct zcap_filter *f, bool on)
 {
 	struct v4l2_src *src = zcapi_v4l2_src_of(f);
-	uint64_t v = 1;
 
 	if (!src || !(src->cfg.flags & ZCAP_V4L2_SOURCE_CALLER_THREAD))
 		return -EINVAL;
-	if (on) {
-		/* Cannot fail short of a counter at 2^64 - 2. */
-		(void)!write(src->stop_fd, &v, sizeof(v));
-		return 0;
-	}
-	while (read(src->stop_fd, &v, sizeof(v)) == sizeof(v))
-		;
+	zcapi_v4l2_stop_signal(src, on);
 	return 0;
 }

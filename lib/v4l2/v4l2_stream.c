@@ -30,19 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/zcap_internal.h"
 #include "v4l2_priv.h"
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int device_error(int err)
 {
@@ -120,7 +111,7 @@ static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 
 	if (!driver_time(b, &t)) {
 		/* A copied or unknown clock says nothing about capture time here. */
-		t = now_ns();
+		t = zcapi_now_ns();
 		if (!src->warned_clock) {
 			src->warned_clock = true;
 			zcapi_v4l2_note(src, "driver timestamps are not CLOCK_MONOTONIC; using dequeue time");
@@ -293,7 +284,7 @@ static int handle_frames(struct v4l2_src *src, bool drain)
 		 * has one, as a clock read can be a syscall (under TCG it is).
 		 */
 		if (!driver_time(&b, &src->last_frame))
-			src->last_frame = now_ns();
+			src->last_frame = zcapi_now_ns();
 		src->frame_came = true;
 		if (!b.sample) {
 			ret = mmap_frame(src, &b);
@@ -363,7 +354,7 @@ static int wait_event(struct v4l2_src *src, uint32_t queued, int64_t timeout_ns,
 		/* A frame just came: the whole timeout, with no clock read. */
 		wait_ms = src->cfg.timeout_ms;
 	} else if (queued) {
-		int64_t left = src->last_frame + timeout_ns - now_ns();
+		int64_t left = src->last_frame + timeout_ns - zcapi_now_ns();
 
 		wait_ms = left > 0 ? (int)((left + 999999) / 1000000) : 0;
 	}
@@ -379,7 +370,7 @@ static int wait_event(struct v4l2_src *src, uint32_t queued, int64_t timeout_ns,
 /* A wait that timed out: an error once the frame clock ran out. */
 static int check_stall(struct v4l2_src *src, int64_t timeout_ns)
 {
-	if (!zcapi_v4l2q_queued(&src->q) || now_ns() - src->last_frame < timeout_ns)
+	if (!zcapi_v4l2q_queued(&src->q) || zcapi_now_ns() - src->last_frame < timeout_ns)
 		return 0;
 	zcapi_v4l2_note(src, "no frame from %s in %d ms", src->device,
 			src->cfg.timeout_ms);
@@ -408,7 +399,7 @@ int zcapi_v4l2_stream_turn(struct v4l2_src *src, int max_ms)
 		queued = zcapi_v4l2q_queued(&src->q);
 		/* The frame clock starts when the driver has a buffer again. */
 		if (!before && queued)
-			src->last_frame = now_ns();
+			src->last_frame = zcapi_now_ns();
 	}
 	n = wait_event(src, queued, timeout_ns, max_ms, &dev, &stop);
 	if (n == -EINTR)
@@ -444,6 +435,19 @@ static void *stream_thread(void *arg)
 	return NULL;
 }
 
+void zcapi_v4l2_stop_signal(struct v4l2_src *src, bool on)
+{
+	uint64_t v = 1;
+
+	if (on) {
+		/* Cannot fail short of a counter at 2^64 - 2. */
+		(void)!write(src->stop_fd, &v, sizeof(v));
+		return;
+	}
+	while (read(src->stop_fd, &v, sizeof(v)) == sizeof(v))
+		;
+}
+
 /* The releasing holder's QBUF (zcapi_allocator_set_recycle()). */
 static int recycle(void *ctx, struct zcap_sample *s)
 {
@@ -474,20 +478,18 @@ static int queue_all(struct v4l2_src *src)
 
 int zcapi_v4l2_stream_start(struct v4l2_src *src)
 {
-	uint64_t v;
 	int ret;
 
 	if (src->streaming)
 		return 0;
 	/* A stop request left over from the last run must not end this one. */
-	while (read(src->stop_fd, &v, sizeof(v)) == sizeof(v))
-		;
+	zcapi_v4l2_stop_signal(src, false);
 	src->delivered = 0;
 	src->have_seq = false;
 	src->pending_discont = false;
 	src->ended = 0;
 	src->fmt_checked = false;
-	src->last_frame = now_ns();
+	src->last_frame = zcapi_now_ns();
 
 	ret = queue_all(src);
 	if (!ret) {
@@ -526,8 +528,6 @@ int zcapi_v4l2_stream_start(struct v4l2_src *src)
  */
 void zcapi_v4l2_stream_stop(struct v4l2_src *src)
 {
-	uint64_t one = 1;
-
 	/* Buffers released from here on go to the free list, not to src. */
 	if (src->alloc)
 		zcapi_allocator_set_recycle(src->alloc, NULL, NULL);
@@ -540,8 +540,7 @@ void zcapi_v4l2_stream_stop(struct v4l2_src *src)
 			 */
 			pthread_detach(src->thread);
 		} else {
-			/* Cannot fail short of a counter at 2^64 - 2. */
-			(void)!write(src->stop_fd, &one, sizeof(one));
+			zcapi_v4l2_stop_signal(src, true);
 			pthread_join(src->thread, NULL);
 		}
 		src->thread_started = false;
@@ -551,7 +550,7 @@ void zcapi_v4l2_stream_stop(struct v4l2_src *src)
 	 * and no other starts before STREAMOFF: the lock is held across it.
 	 */
 	if (src->cfg.flags & ZCAP_V4L2_SOURCE_CALLER_THREAD)
-		(void)!write(src->stop_fd, &one, sizeof(one));
+		zcapi_v4l2_stop_signal(src, true);
 	pthread_mutex_lock(&src->pump_lock);
 	if (src->streaming) {
 		zcapi_v4l2q_streamoff(&src->q);
