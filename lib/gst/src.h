@@ -37,7 +37,10 @@ struct _GstZcapSrc {
 	gboolean clock_monotonic;	/* clock_seen runs on CLOCK_MONOTONIC */
 	gboolean logged_layout;		/* the first frame's layout logged */
 
-	/* The sink callback's queue: samples from the zcap source's thread. */
+	/*
+	 * The sink callback's queue: samples delivered while create() pumps
+	 * the caller-driven source (also unlock()'s flag and the end).
+	 */
 	GMutex lock;
 	GQueue queue;			/* struct zcap_gst_item * */
 	gboolean flushing;		/* unlock(): create() returns FLUSHING */

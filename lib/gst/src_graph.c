@@ -4,11 +4,11 @@
  * with zcap_sink_new(), whose callback queues each sample (with a
  * reference) for create(). The source is caller-driven: create() pumps
  * it, so the callback runs in create()'s thread, and GStreamer's release
- * of a buffer requeues it in whatever thread frees it. The sink's requirements are downstream's
- * ALLOCATION answer: the buffers it holds at once (plus the one in
- * flight here) and its alignment, so the source sizes its buffers from
- * what GStreamer will hold, as DirectShow's DecideBufferSize does from
- * GetAllocatorRequirements.
+ * of a buffer requeues it in whatever thread frees it. The sink's
+ * requirements are downstream's ALLOCATION answer: the buffers it holds
+ * at once (plus the one in flight here) and its alignment, so the source
+ * sizes its buffers from what GStreamer will hold, as DirectShow's
+ * DecideBufferSize does from GetAllocatorRequirements.
  *
  * The library's log goes to GStreamer's "zcap" debug category at the
  * matching level.
