@@ -57,6 +57,13 @@
 /* ---- vkms's CRCs, read as they come: the kernel keeps only 128 ---- */
 
 #define CRC_DISTINCT_MAX 256
+#define CRC_RING 256
+
+/* One line of vkms's crc/data: the vblank and the CRC of what it showed. */
+struct crc_entry {
+	uint64_t frame;
+	uint32_t crc;
+};
 
 struct crc_reader {
 	int fd;
@@ -65,7 +72,7 @@ struct crc_reader {
 	bool stop;
 	int err;
 	uint64_t n;		/* entries read */
-	uint32_t last;		/* the newest CRC */
+	struct crc_entry ring[CRC_RING];	/* entry i at ring[i % CRC_RING] */
 	uint32_t distinct[CRC_DISTINCT_MAX];
 	uint32_t n_distinct;
 	bool count_distinct;
@@ -81,7 +88,8 @@ static void *crc_thread(void *arg)
 	char line[256];
 
 	for (;;) {
-		unsigned int frame, crc;
+		unsigned long long frame;
+		unsigned int crc;
 		ssize_t n;
 		uint32_t i;
 
@@ -97,9 +105,10 @@ static void *crc_thread(void *arg)
 			return NULL;
 		}
 		line[n] = '\0';
-		if (sscanf(line, "%x %x", &frame, &crc) == 2) {
+		if (sscanf(line, "%llx %x", &frame, &crc) == 2) {
+			c->ring[c->n % CRC_RING].frame = frame;
+			c->ring[c->n % CRC_RING].crc = crc;
 			c->n++;
-			c->last = crc;
 			for (i = 0; c->count_distinct && i < c->n_distinct; i++)
 				if (c->distinct[i] == crc)
 					break;
@@ -180,20 +189,21 @@ static void sleep_ms(int ms)
 }
 
 /*
- * The CRC of what is on screen now: skip @settle entries after this
- * call (the flip may land on the next vblank), then take @same equal
- * ones in a row. 0 on success.
+ * The CRC of what is on screen now: the first @same equal entries in a
+ * row for vblanks after @after. vkms computes CRCs in a worker that can
+ * fall vblanks behind and then adds the late ones in a burst, and this
+ * reader can lag too: counting entries from "now" could take the last
+ * frame's; the vblank each entry is for cannot. 0 on success.
  */
-static int crc_settled(struct crc_reader *c, unsigned int settle,
+static int crc_settled(struct crc_reader *c, uint64_t after,
 		       unsigned int same, uint32_t *out)
 {
-	uint64_t start, seen;
 	uint32_t prev = 0, run = 0;
+	uint64_t next;
 	int waited = 0;
 
 	pthread_mutex_lock(&c->lock);
-	start = c->n;
-	seen = c->n;
+	next = c->n > CRC_RING ? c->n - CRC_RING : 0;
 	pthread_mutex_unlock(&c->lock);
 	while (waited < 30000) {
 		pthread_mutex_lock(&c->lock);
@@ -203,12 +213,15 @@ static int crc_settled(struct crc_reader *c, unsigned int settle,
 			pthread_mutex_unlock(&c->lock);
 			return e;
 		}
-		if (c->n != seen) {
-			seen = c->n;
-			if (seen > start + settle) {
-				run = (run && c->last == prev) ? run + 1 : 1;
-				prev = c->last;
-			}
+		if (next + CRC_RING < c->n)
+			next = c->n - CRC_RING;	/* overrun: keep the newest */
+		for (; next < c->n && run < same; next++) {
+			const struct crc_entry *e = &c->ring[next % CRC_RING];
+
+			if (e->frame <= after)
+				continue;
+			run = (run && e->crc == prev) ? run + 1 : 1;
+			prev = e->crc;
 		}
 		pthread_mutex_unlock(&c->lock);
 		if (run >= same) {
@@ -219,6 +232,16 @@ static int crc_settled(struct crc_reader *c, unsigned int settle,
 		waited += 5;
 	}
 	return -ETIMEDOUT;
+}
+
+/* The CRTC's vblank count now: CRC entries after it show the present state. */
+static uint64_t crtc_now(int fd, uint32_t crtc_id)
+{
+	uint64_t seq = 0;
+
+	if (drmCrtcGetSequence(fd, crtc_id, &seq, NULL))
+		die("DRM_IOCTL_CRTC_GET_SEQUENCE", -errno);
+	return seq;
 }
 
 /* ---- buffers ---------------------------------------------------------- */
@@ -426,7 +449,8 @@ static int show_copy(int fd, struct crc_reader *crc, uint32_t plane_id,
 		r = -errno;
 		goto out_fb;
 	}
-	r = crc_settled(crc, 2, 3, out_crc);
+	/* The blocking SetPlane returned after the flip's vblank. */
+	r = crc_settled(crc, crtc_now(fd, crtc_id), 3, out_crc);
 out_fb:
 	/* Removing a framebuffer on screen turns the plane off. */
 	drmModeRmFB(fd, id);
@@ -681,7 +705,7 @@ int main(int argc, char **argv)
 		dmabuf_sync(dfd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 		munmap(map, len);
 
-		r = crc_settled(&crc, 0, 3, &crc_shown);
+		r = crc_settled(&crc, crtc_now(qfd, crtc_id), 3, &crc_shown);
 		if (r)
 			die("CRC of the shown frame", r);
 		r = show_copy(info.fd, &crc, plane_id, crtc_id, fb, pix, false,
