@@ -42,6 +42,7 @@ struct bench_hooks {
 	uint64_t wait_ns;	/* time the capture thread spent in poll() */
 	uint64_t wait_cpu_ns;	/* CPU time it used in there */
 	uint64_t waits;		/* its poll() calls */
+	uint64_t ioctl_ns;	/* time the capture thread spent in ioctl() */
 };
 
 void bench_hooks_read(struct bench_hooks *h);
@@ -65,6 +66,7 @@ char *__real_strndup(const char *s, size_t n);
 void *__real_memcpy(void *d, const void *s, size_t n);
 void *__real_memmove(void *d, const void *s, size_t n);
 int __real_poll(struct pollfd *fds, nfds_t n, int timeout);
+int __real_ioctl(int fd, unsigned long req, ...);
 
 void *__wrap_malloc(size_t n);
 void *__wrap_calloc(size_t n, size_t sz);
@@ -77,6 +79,7 @@ char *__wrap_strndup(const char *s, size_t n);
 void *__wrap_memcpy(void *d, const void *s, size_t n);
 void *__wrap_memmove(void *d, const void *s, size_t n);
 int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
+int __wrap_ioctl(int fd, unsigned long req, ...);
 
 /* ---- bench_kernel.c --------------------------------------------------- */
 
@@ -184,7 +187,7 @@ enum bench_path {
 struct bench_sums {
 	uint32_t windows;
 	uint64_t frames;
-	int64_t wall_ns, wait_ns, wait_cpu_ns, cpu_ns, user_us, sys_us;
+	int64_t wall_ns, wait_ns, wait_cpu_ns, ioctl_ns, cpu_ns, user_us, sys_us;
 	uint64_t copied, copy_calls, allocs, frees, polls;
 	bool zcap, kprobe;		/* every window had these counters */
 	uint64_t zcap_map, zcap_vmap, kp_map, kp_vmap;
@@ -211,6 +214,8 @@ struct bench_result {
 	double user_us, sys_us, cpu_us;
 	double wait_cpu_us;	/* CPU time spent inside poll() */
 	double busy_us;		/* wall time outside poll() */
+	double ioctl_us;	/* of it, inside ioctl() (the driver, its lock) */
+	double code_us;		/* the rest: the program's and the library's code */
 	double copied;		/* bytes through memcpy/memmove */
 	double copy_calls, allocs, frees, polls;
 	bool have_zcap, have_kprobe;

@@ -35,6 +35,8 @@ const struct bench_figure bench_figs[] = {
 	FIG("cpu_us", "cpu", "us/fr", "us/frame", 7, 1, cpu_us, FIG_ALWAYS),
 	FIG("poll_cpu_us", "in poll", "us/fr", "us/frame", 7, 1, wait_cpu_us, FIG_HOOKS),
 	FIG("busy_us", "busy", "us/fr", "us/frame", 7, 1, busy_us, FIG_HOOKS),
+	FIG("ioctl_us", "ioctl", "us/fr", "us/frame", 7, 1, ioctl_us, FIG_HOOKS),
+	FIG("code_us", "code", "us/fr", "us/frame", 7, 1, code_us, FIG_HOOKS),
 	FIG("copied", "copied", "B/fr", "bytes/frame", 9, 0, copied, FIG_HOOKS),
 	FIG("allocs", "allocs", "/fr", "calls/frame", 6, 2, allocs, FIG_HOOKS),
 	FIG("map_calls", "map", "/fr", "calls/frame", 5, 2, kp_map, FIG_MAP),

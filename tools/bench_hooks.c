@@ -30,7 +30,7 @@
 const bool bench_hooks_counting = true;
 
 static atomic_uint_fast64_t n_allocs, n_frees, n_copy_calls, n_copied;
-static atomic_uint_fast64_t n_wait_ns, n_wait_cpu_ns, n_waits;
+static atomic_uint_fast64_t n_wait_ns, n_wait_cpu_ns, n_waits, n_ioctl_ns;
 static _Thread_local bool capture_thread;
 
 #define COUNT(c, v) atomic_fetch_add_explicit(&(c), (v), memory_order_relaxed)
@@ -147,6 +147,31 @@ int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
 	return ret;
 }
 
+/*
+ * The capture thread's time in ioctl(): DQBUF and QBUF, and whatever
+ * waits there for the driver's lock (vivid fills a frame holding the
+ * lock QBUF and DQBUF take). Busy time less this is the code's own.
+ */
+int __wrap_ioctl(int fd, unsigned long req, ...)
+{
+	void *arg;
+	va_list ap;
+	int64_t t0;
+	int ret, err;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!capture_thread)
+		return __real_ioctl(fd, req, arg);
+	t0 = bench_now_ns();
+	ret = __real_ioctl(fd, req, arg);
+	err = errno;
+	COUNT(n_ioctl_ns, (uint64_t)(bench_now_ns() - t0));
+	errno = err;
+	return ret;
+}
+
 void bench_hooks_capture_thread(void)
 {
 	capture_thread = true;
@@ -161,6 +186,7 @@ void bench_hooks_read(struct bench_hooks *h)
 	h->wait_ns = atomic_load_explicit(&n_wait_ns, memory_order_relaxed);
 	h->wait_cpu_ns = atomic_load_explicit(&n_wait_cpu_ns, memory_order_relaxed);
 	h->waits = atomic_load_explicit(&n_waits, memory_order_relaxed);
+	h->ioctl_ns = atomic_load_explicit(&n_ioctl_ns, memory_order_relaxed);
 }
 #else
 void bench_hooks_capture_thread(void)
@@ -320,6 +346,7 @@ void bench_result_add(struct bench_result *r, const struct bench_window *w)
 	t->wall_ns += DELTA(mono_ns);
 	t->wait_ns += DELTA(h.wait_ns);
 	t->wait_cpu_ns += DELTA(h.wait_cpu_ns);
+	t->ioctl_ns += DELTA(h.ioctl_ns);
 	t->cpu_ns += DELTA(cpu_ns);
 	t->user_us += DELTA(user_us);
 	t->sys_us += DELTA(sys_us);
@@ -367,6 +394,8 @@ void bench_result_finish(struct bench_result *r)
 	r->cpu_us = (double)t->cpu_ns / n / 1e3;
 	r->wait_cpu_us = (double)t->wait_cpu_ns / n / 1e3;
 	r->busy_us = (double)(t->wall_ns - t->wait_ns) / n / 1e3;
+	r->ioctl_us = (double)t->ioctl_ns / n / 1e3;
+	r->code_us = r->busy_us - r->ioctl_us;
 	r->copied = (double)t->copied / n;
 	r->copy_calls = (double)t->copy_calls / n;
 	r->allocs = (double)t->allocs / n;

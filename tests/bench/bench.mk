@@ -33,7 +33,7 @@ BENCH_DIST_OBJS := $(filter-out $(BENCH_OBJDIR)/bench_hooks.o,$(BENCH_OBJS)) \
 	$(BENCH_OBJDIR)/bench_hooks-nohooks.o
 BENCH_DRM_CFLAGS := $(or $(LIBDRM_CFLAGS),$(shell pkg-config --cflags libdrm 2>/dev/null),-I/usr/include/libdrm)
 BENCH_WRAP := $(addprefix -Wl$(comma)--wrap=,malloc calloc realloc free \
-	posix_memalign aligned_alloc strdup strndup memcpy memmove poll)
+	posix_memalign aligned_alloc strdup strndup memcpy memmove poll ioctl)
 BENCH_LIBZCAP_A := $(BUILD)/lib/libzcap.a
 BENCH_LIBS := $(or $(LIBZCAP_LIBS),-lpthread)
 
