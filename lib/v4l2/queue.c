@@ -87,11 +87,12 @@ static void buf_init(const struct zcapi_v4l2q *q, struct v4l2_buffer *b,
 		     struct v4l2_plane *planes, uint32_t index)
 {
 	memset(b, 0, sizeof(*b));
-	memset(planes, 0, sizeof(*planes) * VIDEO_MAX_PLANES);
 	b->type = q->type;
 	b->memory = q->memory;
 	b->index = index;
 	if (q->mplane) {
+		/* Per frame: a single-planar queue has no planes to clear. */
+		memset(planes, 0, sizeof(*planes) * VIDEO_MAX_PLANES);
 		b->m.planes = planes;
 		b->length = VIDEO_MAX_PLANES;
 	}
@@ -325,7 +326,7 @@ static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
 		return ZCAP_E_WRONG_STATE;
 	if (zcap_sample_n_mem(s) < q->n_planes)
 		return -EINVAL;
-	memset(vp, 0, sizeof(vp));
+	memset(vp, 0, q->n_planes * sizeof(*vp));
 	for (p = 0; p < q->n_planes; p++) {
 		r = zcapi_v4l2q_sample_plane(q, s, p, &vp[p], &ino[p]);
 		if (r)

@@ -59,6 +59,7 @@ struct v4l2_src {
 	bool frame_came;		/* since the last wait: wait the whole timeout */
 	bool fmt_checked;		/* checked_fmt passed zcap_format_validate() */
 	struct zcap_format checked_fmt;
+	uint32_t checked_doff[ZCAP_MAX_PLANES];	/* data offsets it was made with */
 	uint64_t delivered;
 	uint32_t last_seq;
 	bool have_seq;

@@ -74,40 +74,54 @@ static bool driver_time(const struct zcapi_v4l2q_done *b, int64_t *t)
 	return true;
 }
 
+/*
+ * The bytes used of each block of @s, and its layout: the stream's, with
+ * the data offsets the driver gave this frame. The driver may start the
+ * data past the start of the buffer (vivid does, on purpose); the offset
+ * travels with the sample (Documentation/users.md, lost offsets and
+ * strides). Returns the payload.
+ */
+static uint64_t fill_layout(struct v4l2_src *src, struct zcap_sample *s,
+			    const struct zcapi_v4l2q_done *b)
+{
+	uint32_t doff[ZCAP_MAX_PLANES] = { 0 }, n_mem = src->fmt.n_mem, m;
+	uint64_t payload = 0;
+	struct zcap_format sf;
+
+	for (m = 0; m < n_mem; m++) {
+		uint32_t used = b->bytesused[m];
+
+		doff[m] = b->data_offset[m] > used ? used : b->data_offset[m];
+		zcap_sample_set_bytesused(s, m, used);
+		payload += used - doff[m];
+	}
+	/*
+	 * The offsets are the same frame after frame: the layout made of
+	 * them is built and validated once, not per frame.
+	 */
+	if (src->fmt_checked && !memcmp(doff, src->checked_doff, sizeof(doff))) {
+		zcapi_sample_set_format_valid(s, &src->checked_fmt);
+		return payload;
+	}
+	sf = src->sample_fmt;
+	for (m = 0; m < n_mem; m++)
+		if (doff[m])
+			zcapi_fmt_add_data_offset(&sf, m, doff[m]);
+	if (!zcap_sample_set_format(s, &sf)) {
+		src->checked_fmt = sf;
+		memcpy(src->checked_doff, doff, sizeof(doff));
+		src->fmt_checked = true;
+	}
+	return payload;
+}
+
 static void fill_sample(struct v4l2_src *src, struct zcap_sample *s,
 			const struct zcapi_v4l2q_done *b, uint64_t *payload)
 {
-	struct zcap_format sf = src->sample_fmt;
-	uint32_t flags = 0, m, seq = b->sequence;
+	uint32_t flags = 0, seq = b->sequence;
 	int64_t t;
 
-	*payload = 0;
-	for (m = 0; m < src->fmt.n_mem; m++) {
-		uint32_t used = b->bytesused[m];
-		uint32_t doff = b->data_offset[m];
-
-		if (doff > used)
-			doff = used;
-		zcap_sample_set_bytesused(s, m, used);
-		*payload += used - doff;
-		/*
-		 * The driver may start the data past the start of the buffer
-		 * (vivid does, on purpose); the offset travels with the sample
-		 * (Documentation/users.md, lost offsets and strides).
-		 */
-		if (doff)
-			zcapi_fmt_add_data_offset(&sf, m, doff);
-	}
-	/*
-	 * The layout is the same frame after frame (the driver's data
-	 * offsets do not change): validated once, not per frame.
-	 */
-	if (src->fmt_checked && !memcmp(&sf, &src->checked_fmt, sizeof(sf))) {
-		zcapi_sample_set_format_valid(s, &sf);
-	} else if (!zcap_sample_set_format(s, &sf)) {
-		src->checked_fmt = sf;
-		src->fmt_checked = true;
-	}
+	*payload = fill_layout(src, s, b);
 
 	if (!driver_time(b, &t)) {
 		/* A copied or unknown clock says nothing about capture time here. */
