@@ -23,7 +23,7 @@ void bench_print_header(const struct bench_opts *o, const char *kver,
 		printf("map/vmap: zcap debugfs%s (no kprobes: %s)\n",
 		       bench_kernel_have_zcap_stats() ? "" : " (unavailable)", kernel_why);
 	if (!bench_hooks_counting)
-		printf("in poll, busy, copied, allocs: not counted (a build without the counting\n"
+		printf("in poll, busy, ioctl, code, copied, allocs: not counted (a build without the counting\n"
 		       "wrappers: the build tree's zcap-bench has them)\n");
 	if (di->vivid)
 		printf("latency: from vivid's %s timestamp to the consumer having the frame\n",
