@@ -27,15 +27,13 @@ G_DEFINE_TYPE(GstZcapAllocator, gst_zcap_allocator, GST_TYPE_DMABUF_ALLOCATOR)
 GST_DEBUG_CATEGORY_STATIC(zcap_allocator_debug);
 #define GST_CAT_DEFAULT zcap_allocator_debug
 
-static GQuark sample_quark(void)
-{
-	return g_quark_from_static_string("GstZcapSample");
-}
-
-static GQuark block_quark(void)
-{
-	return g_quark_from_static_string("GstZcapBlock");
-}
+/*
+ * The qdata keys, made in class_init: a zcap memory exists only once the
+ * class does, and g_quark_from_static_string() takes a global lock and a
+ * hash lookup, twice per frame otherwise.
+ */
+static GQuark sample_quark;
+static GQuark block_quark;
 
 GstMemory *gst_zcap_allocator_wrap(GstAllocator *alloc, struct zcap_sample *s,
 				   guint mem)
@@ -52,10 +50,10 @@ GstMemory *gst_zcap_allocator_wrap(GstAllocator *alloc, struct zcap_sample *s,
 	if (!gm)
 		return NULL;
 	gst_memory_resize(gm, m.offset, m.length);
-	gst_mini_object_set_qdata(GST_MINI_OBJECT(gm), sample_quark(),
+	gst_mini_object_set_qdata(GST_MINI_OBJECT(gm), sample_quark,
 				  zcap_sample_ref(s),
 				  (GDestroyNotify)zcap_sample_unref);
-	gst_mini_object_set_qdata(GST_MINI_OBJECT(gm), block_quark(),
+	gst_mini_object_set_qdata(GST_MINI_OBJECT(gm), block_quark,
 				  GUINT_TO_POINTER(mem + 1), NULL);
 	return gm;
 }
@@ -78,7 +76,7 @@ struct zcap_sample *gst_zcap_memory_get_sample(GstMemory *mem)
 	if (!gst_is_zcap_memory(mem))
 		return NULL;
 	return gst_mini_object_get_qdata(GST_MINI_OBJECT(wrapped_memory(mem)),
-					 sample_quark());
+					 sample_quark);
 }
 
 guint gst_zcap_memory_get_block(GstMemory *mem)
@@ -88,7 +86,7 @@ guint gst_zcap_memory_get_block(GstMemory *mem)
 	if (!gst_is_zcap_memory(mem))
 		return 0;
 	b = gst_mini_object_get_qdata(GST_MINI_OBJECT(wrapped_memory(mem)),
-				      block_quark());
+				      block_quark);
 	return b ? GPOINTER_TO_UINT(b) - 1 : 0;
 }
 
@@ -148,6 +146,8 @@ static GstMemory *zcap_alloc(GstAllocator *alloc, gsize size,
 static void gst_zcap_allocator_class_init(GstZcapAllocatorClass *klass)
 {
 	GST_ALLOCATOR_CLASS(klass)->alloc = zcap_alloc;
+	sample_quark = g_quark_from_static_string("GstZcapSample");
+	block_quark = g_quark_from_static_string("GstZcapBlock");
 	GST_DEBUG_CATEGORY_INIT(zcap_allocator_debug, "zcapallocator", 0,
 				"zcap dma-buf memory");
 }

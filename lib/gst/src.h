@@ -42,13 +42,14 @@ struct _GstZcapSrc {
 	 * the caller-driven source (also unlock()'s flag and the end).
 	 */
 	GMutex lock;
-	GQueue queue;			/* struct zcap_gst_item * */
+	GQueue queue;			/* of zcap_gst_item.link */
 	gboolean flushing;		/* unlock(): create() returns FLUSHING */
 	gboolean eos;			/* the source ended its stream */
 };
 
 /* One queued sample, with its layout copied while it was valid. */
 struct zcap_gst_item {
+	GList link;			/* in the queue; data is the item */
 	struct zcap_sample *s;		/* a reference */
 	struct zcap_format fmt;
 	gboolean has_fmt;
@@ -58,6 +59,8 @@ struct zcap_gst_item {
 gboolean zcap_gst_src_graph_start(GstZcapSrc *self, GError **error);
 void zcap_gst_src_graph_stop(GstZcapSrc *self);
 void zcap_gst_item_free(struct zcap_gst_item *it);
+/* The oldest queued item, or NULL. Under self->lock. */
+struct zcap_gst_item *zcap_gst_item_pop(GstZcapSrc *self);
 /* The zcap source's note and statistics, for messages. */
 void zcap_gst_src_graph_stats(GstZcapSrc *self, struct zcap_filter_stats *st);
 

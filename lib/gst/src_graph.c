@@ -23,6 +23,13 @@ void zcap_gst_item_free(struct zcap_gst_item *it)
 	g_free(it);
 }
 
+struct zcap_gst_item *zcap_gst_item_pop(GstZcapSrc *self)
+{
+	GList *l = g_queue_pop_head_link(&self->queue);
+
+	return l ? l->data : NULL;
+}
+
 static int sink_receive(void *user, struct zcap_sample *s,
 			struct zcap_sink_frame *fr)
 {
@@ -40,7 +47,9 @@ static int sink_receive(void *user, struct zcap_sample *s,
 		it->fmt = *fr->fmt;
 		it->has_fmt = TRUE;
 	}
-	g_queue_push_tail(&self->queue, it);
+	/* The link is the item's own: no list node allocated per frame. */
+	it->link.data = it;
+	g_queue_push_tail_link(&self->queue, &it->link);
 	g_mutex_unlock(&self->lock);
 	return 0;
 }
@@ -50,7 +59,7 @@ static void drop_queued(GstZcapSrc *self)
 	struct zcap_gst_item *it;
 
 	g_mutex_lock(&self->lock);
-	while ((it = g_queue_pop_head(&self->queue)))
+	while ((it = zcap_gst_item_pop(self)))
 		zcap_gst_item_free(it);
 	g_mutex_unlock(&self->lock);
 }

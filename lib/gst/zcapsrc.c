@@ -278,7 +278,7 @@ static GstFlowReturn stream_error(GstZcapSrc *self, int err)
 static gboolean queued_item(GstZcapSrc *self, struct zcap_gst_item **out,
 			    GstFlowReturn *fr)
 {
-	*out = g_queue_pop_head(&self->queue);
+	*out = zcap_gst_item_pop(self);
 	*fr = GST_FLOW_OK;
 	if (*out)
 		return TRUE;
