@@ -32,7 +32,9 @@ struct _GstZcapSrc {
 	uint64_t next_seq;		/* sequence expected next */
 	guint64 pushed, lost;		/* frames, for QoS messages */
 	gint streaming;			/* atomic: the graph runs (src_graph.c's log) */
-	gboolean warned_copy;		/* said once that frames are copied */
+	/* Said once per start, each: why frames are copied. */
+	gboolean warned_no_dmabuf;	/* no provider: libzcap copies */
+	gboolean warned_layout;		/* downstream needs the default layout */
 	GstClock *clock_seen;		/* the clock last asked about, a reference */
 	gboolean clock_monotonic;	/* clock_seen runs on CLOCK_MONOTONIC */
 	gboolean logged_layout;		/* the first frame's layout logged */

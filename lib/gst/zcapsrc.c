@@ -115,7 +115,8 @@ static gboolean zcap_gst_src_start(GstBaseSrc *bsrc)
 	g_free(device);
 	self->have_request = FALSE;
 	self->flushing = FALSE;
-	self->warned_copy = FALSE;
+	self->warned_no_dmabuf = FALSE;
+	self->warned_layout = FALSE;
 	self->logged_layout = FALSE;
 	return TRUE;
 }
@@ -415,14 +416,14 @@ static GstBuffer *make_buffer(GstZcapSrc *self, struct zcap_gst_item *it)
 	zbuf = zcap_gst_buffer_wrap(self->alloc, it->s, fmt, &self->rq);
 	if (!zbuf)
 		return NULL;
-	if (!self->warned_copy && !gst_is_zcap_memory(gst_buffer_peek_memory(zbuf, 0))) {
-		self->warned_copy = TRUE;
+	if (!self->warned_no_dmabuf && !gst_is_zcap_memory(gst_buffer_peek_memory(zbuf, 0))) {
+		self->warned_no_dmabuf = TRUE;
 		GST_WARNING_OBJECT(self, "no dma-buf provider served the capture: each frame is copied");
 	}
 	if (self->downstream_meta || zcap_gst_layout_is_default(zbuf, &self->rq))
 		return zbuf;
-	if (!self->warned_copy) {
-		self->warned_copy = TRUE;
+	if (!self->warned_layout) {
+		self->warned_layout = TRUE;
 		GST_INFO_OBJECT(self, "downstream takes no GstVideoMeta and the device's layout is not GStreamer's default: each frame is copied");
 	}
 	copy = zcap_gst_buffer_copy_default(zbuf, &self->rq);
