@@ -33,16 +33,21 @@ void zcap_sample_unref(struct zcap_sample *s)
 		return;
 	/*
 	 * A holder that forgot cpu_end must not leave the buffer in CPU
-	 * access for the device that gets it next.
+	 * access for the device that gets it next. With the last reference
+	 * gone no one can begin access any more, and the decrement above
+	 * made every earlier holder's begin and end visible: cpu_open says
+	 * whether there is anything to end, without the lock every frame.
 	 */
-	pthread_mutex_lock(&s->cpu_lock);
-	if (s->cpu_depth) {
-		s->cpu_depth = 0;
-		atomic_store(&s->cpu_open, false);
-		zcapi_sample_sync(s, DMA_BUF_SYNC_END | sync_flags(s->cpu_access));
-		s->cpu_access = 0;
+	if (atomic_load(&s->cpu_open)) {
+		pthread_mutex_lock(&s->cpu_lock);
+		if (s->cpu_depth) {
+			s->cpu_depth = 0;
+			atomic_store(&s->cpu_open, false);
+			zcapi_sample_sync(s, DMA_BUF_SYNC_END | sync_flags(s->cpu_access));
+			s->cpu_access = 0;
+		}
+		pthread_mutex_unlock(&s->cpu_lock);
 	}
-	pthread_mutex_unlock(&s->cpu_lock);
 	/* Release may free @s (a decommit completing): read it first. */
 	a = s->alloc;
 	zcapi_allocator_release(a, s);

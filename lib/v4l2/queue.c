@@ -53,6 +53,14 @@ void zcapi_v4l2q_fini(struct zcapi_v4l2q *q)
  * and waking whoever waits for a free buffer. Returns the sample the slot
  * held, for the caller to hand on or release outside the lock.
  */
+/* Under the lock, which orders the writers: no read-modify-write needed. */
+static void queued_add(struct zcapi_v4l2q *q, int d)
+{
+	uint32_t n = atomic_load_explicit(&q->n_queued, memory_order_relaxed);
+
+	atomic_store_explicit(&q->n_queued, n + (uint32_t)d, memory_order_relaxed);
+}
+
 static struct zcap_sample *slot_set(struct zcapi_v4l2q *q,
 				    struct zcapi_v4l2q_slot *sl,
 				    enum zcapi_v4l2q_state to,
@@ -61,10 +69,10 @@ static struct zcap_sample *slot_set(struct zcapi_v4l2q *q,
 	struct zcap_sample *had = sl->sample;
 
 	if (sl->state == QUEUED)
-		q->n_queued--;
+		queued_add(q, -1);
 	sl->sample = NULL;
 	if (to == QUEUED) {
-		q->n_queued++;
+		queued_add(q, 1);
 		sl->last_used = ++q->clock;
 		sl->sample = s;
 	} else if (to == FREE && sl->state != FREE) {
@@ -505,12 +513,7 @@ int zcapi_v4l2q_dequeue(struct zcapi_v4l2q *q, struct zcapi_v4l2q_done *d)
 
 uint32_t zcapi_v4l2q_queued(struct zcapi_v4l2q *q)
 {
-	uint32_t n;
-
-	pthread_mutex_lock(&q->lock);
-	n = q->n_queued;
-	pthread_mutex_unlock(&q->lock);
-	return n;
+	return atomic_load_explicit(&q->n_queued, memory_order_relaxed);
 }
 
 bool zcapi_v4l2q_is_dmabuf(const struct zcapi_v4l2q *q)

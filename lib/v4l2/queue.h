@@ -38,6 +38,7 @@
 #define ZCAP_LIB_V4L2_QUEUE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/time.h>
@@ -88,7 +89,11 @@ struct zcapi_v4l2q {
 	/* Allocator buffers past the grant, taken and kept unused (park). */
 	struct zcap_sample **parked;
 	uint32_t n_parked;
-	uint32_t n_queued;
+	/*
+	 * Written under the lock; read without it by zcapi_v4l2q_queued(),
+	 * once per frame, which a lock would only make as stale.
+	 */
+	_Atomic uint32_t n_queued;
 	bool streaming;
 	uint64_t clock;		/* QBUFs so far: last_used's clock */
 	struct zcapi_v4l2q_stats stats;
