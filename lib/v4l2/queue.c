@@ -46,13 +46,6 @@ void zcapi_v4l2q_fini(struct zcapi_v4l2q *q)
 	pthread_mutex_destroy(&q->lock);
 }
 
-/*
- * Every state change of a slot, under the lock, with what goes with it:
- * the count of queued buffers, the clock of the cache, the sample a
- * DMABUF slot holds while QUEUED (@s, a reference the slot takes over),
- * and waking whoever waits for a free buffer. Returns the sample the slot
- * held, for the caller to hand on or release outside the lock.
- */
 /* Under the lock, which orders the writers: no read-modify-write needed. */
 static void queued_add(struct zcapi_v4l2q *q, int d)
 {
@@ -61,6 +54,13 @@ static void queued_add(struct zcapi_v4l2q *q, int d)
 	atomic_store_explicit(&q->n_queued, n + (uint32_t)d, memory_order_relaxed);
 }
 
+/*
+ * Every state change of a slot, under the lock, with what goes with it:
+ * the count of queued buffers, the clock of the cache, the sample a
+ * DMABUF slot holds while QUEUED (@s, a reference the slot takes over),
+ * and waking whoever waits for a free buffer. Returns the sample the slot
+ * held, for the caller to hand on or release outside the lock.
+ */
 static struct zcap_sample *slot_set(struct zcapi_v4l2q *q,
 				    struct zcapi_v4l2q_slot *sl,
 				    enum zcapi_v4l2q_state to,
