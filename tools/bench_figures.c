@@ -47,33 +47,33 @@ const struct bench_figure bench_figs[] = {
 const size_t bench_n_figs = sizeof(bench_figs) / sizeof(bench_figs[0]);
 
 /*
- * map/vmap: the kprobe counts when there are kprobes (any exporter);
- * otherwise zcap's debugfs, which only sees zcap's own dma-bufs.
+ * map/vmap: the kprobe count @kprobe when there are kprobes (any exporter);
+ * otherwise zcap's debugfs count @debugfs, which only sees zcap's own
+ * dma-bufs.
  */
+static bool map_calls(const struct bench_result *r, enum bench_path p,
+		      double kprobe, double debugfs, double *v)
+{
+	if (r->have_kprobe)
+		*v = kprobe;
+	else if (r->have_zcap && (p == BENCH_PATH_A || p == BENCH_PATH_B ||
+				  p == BENCH_PATH_C))
+		*v = debugfs;
+	else
+		return false;
+	return true;
+}
+
 bool bench_fig_value(const struct bench_figure *f, const struct bench_result *r,
 		     enum bench_path p, double *v)
 {
-	bool zcap_buffers = p == BENCH_PATH_A || p == BENCH_PATH_C;
-
 	if (r->status != BENCH_OK)
 		return false;
 	switch (f->src) {
 	case FIG_MAP:
-		if (r->have_kprobe)
-			*v = r->kp_map;
-		else if (r->have_zcap && (zcap_buffers || p == BENCH_PATH_B))
-			*v = r->zcap_map;
-		else
-			return false;
-		return true;
+		return map_calls(r, p, r->kp_map, r->zcap_map, v);
 	case FIG_VMAP:
-		if (r->have_kprobe)
-			*v = r->kp_vmap;
-		else if (r->have_zcap && (zcap_buffers || p == BENCH_PATH_B))
-			*v = r->zcap_vmap;
-		else
-			return false;
-		return true;
+		return map_calls(r, p, r->kp_vmap, r->zcap_vmap, v);
 	case FIG_LAT:
 		if (!r->n_lat)
 			return false;
