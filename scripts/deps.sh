@@ -17,8 +17,9 @@ set -euo pipefail
 # whole source of the debug kernel (tests/debug/), which bc, flex, bison,
 # libelf-dev (objtool) and libssl-dev build. The GStreamer plugin builds
 # against GStreamer's development files; its suite runs stock elements
-# (gst-launch-1.0, v4l2src, v4l2fwhtenc, filesink) around it. `make deb`
-# and its test (tests/pkg/) need dpkg-buildpackage, debhelper with dh_dkms,
+# (gst-launch-1.0, v4l2src, v4l2fwhtenc, filesink) around it. valgrind's
+# lackey counts what one frame touches (tests/bench/frame_cost_trace.sh,
+# in make check and make bench). `make deb` and its test (tests/pkg/) need dpkg-buildpackage, debhelper with dh_dkms,
 # dkms (to build the module from the packaged source) and lintian.
 PACKAGES=(
 	gcc gcc-multilib make pkg-config sparse
@@ -28,7 +29,7 @@ PACKAGES=(
 	v4l-utils
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-	gnuplot-nox
+	gnuplot-nox valgrind
 	dpkg-dev debhelper dh-dkms dkms lintian
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 linux-source-6.12

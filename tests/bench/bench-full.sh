@@ -11,11 +11,12 @@
 . "$ZCAP_TOP/tests/vm/tap.sh"
 . "$ZCAP_TOP/tests/bench/setup.sh"
 
-tap_plan 4
+tap_plan 5
 if ! bench_setup; then
 	tap_fail "set up zcap.ko, vivid and vgem"
 	tap_fail "zcap-bench"
 	tap_fail "zcap-gst-bench"
+	tap_fail "frame-cost"
 	tap_fail "nothing leaked"
 	bench_teardown
 	tap_done
@@ -51,6 +52,16 @@ else
 	tap_diag "$(cat "$ZCAP_RESULTS/gst-bench.err")"
 fi
 tap_diag "$(cat "$ZCAP_RESULTS/gst-bench.txt")"
+
+# libzcap's own cost per frame on a fake camera, hot and cold, against the
+# bare loop (tests/bench/frame_cost.c): no driver in it, so it shows what
+# the emulated CPU makes of the code alone.
+if "$ZCAP_BUILD/bench/frame-cost" >"$ZCAP_RESULTS/frame-cost.txt" 2>&1; then
+	tap_pass "frame-cost: both paths, hot and cold"
+else
+	tap_fail "frame-cost"
+fi
+tap_diag "$(cat "$ZCAP_RESULTS/frame-cost.txt")"
 bench_leaks
 bench_teardown
 tap_done

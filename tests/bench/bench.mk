@@ -43,7 +43,7 @@ BENCH_KVERS ?= $(foreach v,$(filter 6.1.% 6.12.%,$(KVERS_INSTALLED)),$(if \
 BENCH_SUITE := tests/bench/bench-full.sh
 BENCH_GNUPLOT ?= gnuplot
 # What the VM needs: the module for every kernel, and the tool.
-BENCH_PREREQS := $(if $(wildcard $(TOP)/kernel/module.mk),modules-all) zcap-bench
+BENCH_PREREQS := $(if $(wildcard $(TOP)/kernel/module.mk),modules-all) zcap-bench frame-cost
 
 
 .PHONY: zcap-bench bench-installed bench-plot install-bench uninstall-bench
@@ -79,6 +79,51 @@ $(BENCH_DIST_BIN): $(BENCH_DIST_OBJS) $(BUILD)/lib/libzcap.so
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_DIST_OBJS) -L$(BUILD)/lib -lzcap \
 		$(BENCH_LIBS)
 
+# frame-cost (tests/bench/frame_cost.c): libzcap's own cost per frame,
+# hot and cold, against the bare DMABUF loop on the unit tests' fake
+# camera; tests/bench/frame_cost_trace.sh counts what one frame of each
+# touches (valgrind's lackey). `make bench` runs both on the host and the
+# timing in every kernel's VM too; `make check` runs a short one of each.
+FRAME_COST_BIN := $(BENCH_DIR)/frame-cost
+FRAME_COST_TRACE := $(TOP)/tests/bench/frame_cost_trace.sh
+
+.PHONY: frame-cost bench-frame-cost frame-cost-check
+frame-cost: $(FRAME_COST_BIN)
+
+$(FRAME_COST_BIN): $(TOP)/tests/bench/frame_cost.c $(BENCH_LIBZCAP_A)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBZCAP_CFLAGS) -I$(TOP)/tests/unit -MMD -MP \
+		-o $@ $< $(BENCH_LIBZCAP_A) $(BENCH_LIBS)
+
+-include $(FRAME_COST_BIN).d
+
+# The host's figures, kept in $(BENCH_DIR) beside the VMs'.
+bench-frame-cost: $(FRAME_COST_BIN)
+	@set -e; $(FRAME_COST_BIN) | tee $(BENCH_DIR)/frame-cost-host.txt; echo; \
+	$(FRAME_COST_TRACE) $(FRAME_COST_BIN) | tee $(BENCH_DIR)/frame-cost-trace.txt
+
+# For `make check`: both run, and say what they must (a count, not a speed).
+HOST_TESTS += frame-cost-check
+frame-cost-check: $(FRAME_COST_BIN)
+	@mkdir -p $(BUILD)/results/host; \
+	tap=$(BUILD)/results/host/frame-cost.tap; \
+	printf 'TAP version 13\n1..2\n' >$$tap; status=0; \
+	if out=$$($(FRAME_COST_BIN) -n 20 -r 1 2>&1) && \
+	   echo "$$out" | grep -q '^hot ' && echo "$$out" | grep -q '^cold '; then \
+		echo "ok 1 - frame-cost: both paths, hot and cold" >>$$tap; \
+	else \
+		echo "not ok 1 - frame-cost: both paths, hot and cold" >>$$tap; status=1; \
+	fi; \
+	echo "$$out" | sed 's/^/# /' >>$$tap; \
+	if out=$$($(FRAME_COST_TRACE) $(FRAME_COST_BIN) 2>&1) && \
+	   echo "$$out" | grep -q '^distinct instructions '; then \
+		echo "ok 2 - frame-cost trace: every frame of both paths counted" >>$$tap; \
+	else \
+		echo "not ok 2 - frame-cost trace: every frame of both paths counted" >>$$tap; status=1; \
+	fi; \
+	echo "$$out" | sed 's/^/# /' >>$$tap; \
+	cat $$tap; exit $$status
+
 # One boot per kernel. The rig's results share is $(BENCH_DIR)/vm/<kver>
 # rather than its default $(BUILD)/results/<kver>, which `make check` empties
 # when it starts; the figures are copied from there next to each other.
@@ -89,7 +134,8 @@ bench-installed:
 	@test -n "$(strip $(BENCH_KVERS))" || { echo "bench: no Debian 6.1 or 6.12 kernel is installed (make deps)" >&2; exit 1; }
 	@status=0; start=$$(date +%s); mkdir -p $(BENCH_DIR); \
 	rm -f $(BENCH_DIR)/bench*.csv $(BENCH_DIR)/bench*.txt $(BENCH_DIR)/gst-bench*.txt \
-		$(BENCH_DIR)/bench.png; \
+		$(BENCH_DIR)/frame-cost*.txt $(BENCH_DIR)/bench.png; \
+	$(MAKE) --no-print-directory bench-frame-cost >/dev/null || status=1; \
 	for k in $(BENCH_KVERS); do \
 		BUILD=$(BUILD) ZCAP_VM_MEMORY_DEBUG=0 $(VM_RUN) -v -o $(BENCH_DIR)/vm/$$k $$k $(BENCH_SUITE) || status=1; \
 		r=$(BENCH_DIR)/vm/$$k/bench-full; \
@@ -97,6 +143,7 @@ bench-installed:
 			cp $$r/bench.csv $(BENCH_DIR)/bench-$$k.csv; \
 			cp $$r/bench.txt $(BENCH_DIR)/bench-$$k.txt; \
 			[ ! -s $$r/gst-bench.txt ] || cp $$r/gst-bench.txt $(BENCH_DIR)/gst-bench-$$k.txt; \
+			[ ! -s $$r/frame-cost.txt ] || cp $$r/frame-cost.txt $(BENCH_DIR)/frame-cost-$$k.txt; \
 		else \
 			echo "bench: $$k: no figures (see $(BENCH_DIR)/vm/$$k/bench-full.tap)" >&2; \
 			status=1; \
@@ -107,6 +154,10 @@ bench-installed:
 	for k in $(BENCH_KVERS); do \
 		[ -s $(BENCH_DIR)/bench-$$k.txt ] && cat $(BENCH_DIR)/bench-$$k.txt && echo; \
 		[ -s $(BENCH_DIR)/gst-bench-$$k.txt ] && cat $(BENCH_DIR)/gst-bench-$$k.txt && echo; \
+		[ -s $(BENCH_DIR)/frame-cost-$$k.txt ] && echo "$$k:" && cat $(BENCH_DIR)/frame-cost-$$k.txt && echo; \
+	done; \
+	for f in frame-cost-host frame-cost-trace; do \
+		[ -s $(BENCH_DIR)/$$f.txt ] && echo "host:" && cat $(BENCH_DIR)/$$f.txt && echo; \
 	done; \
 	echo "bench: done in $$(( $$(date +%s) - start )) s; tables, CSV and plot in $(BENCH_DIR)/"; \
 	ls -l $(BENCH_DIR)/bench* 2>/dev/null | sed 's/^/  /'; \

@@ -151,6 +151,7 @@ static inline bool fake_buf_ioctl(const struct fake_buf_ops *ops, unsigned long 
 
 #include <stdarg.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 /* The test's device: answer @req (with FAKE_V4L2_SHIM, fake_dev.lock held). */
 static int fake_ioctl(unsigned long req, void *arg);

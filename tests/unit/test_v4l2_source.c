@@ -31,121 +31,11 @@
 
 #define FAKE_V4L2_SHIM
 #include "fake_v4l2.h"
+#include "fake_camera.h"
 #include "helpers.h"
 #include "tap.h"
 
-#define W	64
-#define H	48
-#define SIZE	(W * H * 2)
-#define SPAN	8192		/* a buffer's place in the memfd: whole pages */
-#define MAXB	16
 #define FRAMES	12
-
-static struct {
-	int mfd;
-	uint32_t max_grant;	/* REQBUFS grants at most this */
-	bool no_dmabuf;		/* REQBUFS(DMABUF) is EINVAL */
-	uint32_t count, memory, seq, reqbufs0;
-	bool streaming;
-	uint32_t fifo[MAXB], n;
-	int fd[MAXB];
-	uint32_t eagain;	/* DQBUFs that found nothing while streaming */
-} dev;
-
-static int fake_reqbufs(struct v4l2_requestbuffers *r)
-{
-	uint32_t max = dev.max_grant ? dev.max_grant : MAXB;
-
-	if (r->count && r->memory == V4L2_MEMORY_DMABUF && dev.no_dmabuf)
-		return fake_fail(EINVAL);
-	dev.reqbufs0 += !r->count;
-	dev.n = 0;
-	dev.memory = r->memory;
-	r->count = r->count > max ? max : r->count;
-	dev.count = r->count;
-	return 0;
-}
-
-static int fake_querybuf(struct v4l2_buffer *b)
-{
-	if (b->index >= dev.count || dev.memory != V4L2_MEMORY_MMAP)
-		return fake_fail(EINVAL);
-	b->length = SIZE;
-	b->m.offset = b->index * SPAN;
-	return 0;
-}
-
-static int fake_qbuf(struct v4l2_buffer *b)
-{
-	if (b->index >= dev.count || b->memory != dev.memory)
-		return fake_fail(EINVAL);
-	for (uint32_t i = 0; i < dev.n; i++)
-		if (dev.fifo[i] == b->index)
-			return fake_fail(EINVAL);
-	if (b->memory == V4L2_MEMORY_DMABUF && b->length < SIZE)
-		return fake_fail(EINVAL);
-	dev.fd[b->index] = b->memory == V4L2_MEMORY_DMABUF ? b->m.fd : -1;
-	dev.fifo[dev.n++] = b->index;
-	return 0;
-}
-
-/* The oldest queued buffer comes back with its sequence in it. */
-static int fake_dqbuf(struct v4l2_buffer *b)
-{
-	uint32_t i, seq = dev.seq;
-	ssize_t w;
-
-	if (!dev.streaming || !dev.n) {
-		dev.eagain += dev.streaming;
-		return fake_fail(EAGAIN);
-	}
-	i = dev.fifo[0];
-	memmove(dev.fifo, dev.fifo + 1, --dev.n * sizeof(*dev.fifo));
-	if (dev.memory == V4L2_MEMORY_DMABUF)
-		w = pwrite(dev.fd[i], &seq, sizeof(seq), 0);
-	else
-		w = pwrite(dev.mfd, &seq, sizeof(seq), (off_t)i * SPAN);
-	if (w != sizeof(seq))
-		tap_diag("writing the frame failed");
-	b->index = i;
-	b->sequence = dev.seq++;
-	b->flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
-	b->bytesused = SIZE;
-	b->length = SIZE;
-	return 0;
-}
-
-static const struct fake_buf_ops buf_ops = {
-	.reqbufs = fake_reqbufs,
-	.querybuf = fake_querybuf,
-	.qbuf = fake_qbuf,
-	.dqbuf = fake_dqbuf,
-};
-
-static int fake_ioctl(unsigned long req, void *arg)
-{
-	int r;
-
-	if (fake_buf_ioctl(&buf_ops, req, arg, &r) ||
-	    fake_yuyv_camera_ioctl(req, arg, W, H, &r))
-		return r;
-	switch (req) {
-	case VIDIOC_STREAMON:
-	case VIDIOC_STREAMOFF:
-		dev.streaming = req == VIDIOC_STREAMON;
-		if (!dev.streaming)
-			dev.n = 0;
-		return 0;
-	default:
-		return fake_fail(EINVAL);	/* ENUM_FMT, G_PARM, G_CTRL: none */
-	}
-}
-
-/* A frame is ready whenever a buffer is queued and streaming is on. */
-static short fake_revents(short events)
-{
-	return dev.streaming && dev.n ? POLLIN & events : 0;
-}
 
 /* ---- a sink that checks each frame's sequence in its bytes ------------ */
 
@@ -216,18 +106,8 @@ static const struct zcap_sink_config sink_cfg = { .name = "sink" };
 
 static void dev_reset(void)
 {
-	struct stat st;
-
-	pthread_mutex_lock(&fake_dev.lock);
-	dev.count = dev.memory = dev.seq = dev.reqbufs0 = dev.n = dev.eagain = 0;
-	dev.max_grant = 0;
-	dev.no_dmabuf = dev.streaming = false;
-	dev.mfd = memfd_create("fake-camera", MFD_CLOEXEC);
-	if (ftruncate(dev.mfd, (off_t)MAXB * SPAN))
-		tap_diag("ftruncate failed");
-	fstat(dev.mfd, &st);
-	fake_dev.ino = st.st_ino;
-	pthread_mutex_unlock(&fake_dev.lock);
+	if (fake_camera_reset() < 0)
+		tap_diag("cannot make the fake camera's memfd");
 	memset(&sink, 0, sizeof(sink));
 }
 
