@@ -19,8 +19,9 @@ set -euo pipefail
 # against GStreamer's development files; its suite runs stock elements
 # (gst-launch-1.0, v4l2src, v4l2fwhtenc, filesink) around it. valgrind's
 # lackey counts what one frame touches (tests/bench/frame_cost_trace.sh,
-# in make check and make bench). `make deb` and its test (tests/pkg/) need dpkg-buildpackage, debhelper with dh_dkms,
-# dkms (to build the module from the packaged source) and lintian.
+# in make check and make bench). `make deb` and its test (tests/pkg/)
+# need dpkg-buildpackage, debhelper with dh_dkms, dkms (to build the
+# module from the packaged source) and lintian.
 PACKAGES=(
 	gcc gcc-multilib make pkg-config sparse
 	bc flex bison libelf-dev libssl-dev
