@@ -34,8 +34,10 @@ LIBZCAP_OBJS := $(patsubst $(TOP)/lib/%.c,$(BUILD)/lib/obj/%.o,$(LIBZCAP_SRCS))
 LIBZCAP_SO := $(BUILD)/lib/libzcap.so.$(LIBZCAP_VERSION)
 LIBZCAP_A := $(BUILD)/lib/libzcap.a
 LIBZCAP_PC := $(BUILD)/lib/zcap.pc
-# Across layers, sources include "<layer>/<file>.h" from lib/.
-LIBZCAP_CFLAGS := -I$(TOP)/lib
+# Across layers, sources include "<layer>/<file>.h" from lib/. No one may
+# interpose the library's own functions on it (-fno-semantic-interposition):
+# its calls to its exported accessors can then be inlined in libzcap.so too.
+LIBZCAP_CFLAGS := -I$(TOP)/lib -fno-semantic-interposition
 LIBZCAP_LIBS := -lpthread
 LIBZCAP_MAP := $(TOP)/lib/libzcap.map
 

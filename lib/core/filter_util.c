@@ -58,6 +58,8 @@ void zcapi_filter_set_provider(struct zcap_filter *f,
 {
 	struct zcap_filter_stats *st = zcap_filter_stats_lock(f);
 
+	if (!st)
+		return;
 	snprintf(st->provider, sizeof(st->provider), "%s",
 		 zcap_provider_name(zcap_allocator_provider(a)));
 	zcap_filter_stats_unlock(f);

@@ -84,6 +84,8 @@ static const struct zcap_input_pin_ops out_in_ops = {
 
 static void out_teardown(struct out_sink *o)
 {
+	if (!o)
+		return;
 	atomic_store(&o->streaming, false);
 	zcapi_v4l2c_stop_thread(&o->c);
 	/* STREAMOFF gives every buffer back; the held samples go with it. */

@@ -50,11 +50,10 @@ static inline bool pc_fill(struct zcap_sample *s, bool check)
 	if (zcap_sample_cpu_begin(s, check ? ZCAP_ACCESS_READ : ZCAP_ACCESS_WRITE))
 		return false;
 	for (uint32_t m = 0; m < zcap_sample_n_mem(s); m++) {
-		struct zcap_mem mem;
+		struct zcap_mem mem = { .fd = -1 };
 		uint8_t *p = zcap_sample_data(s, m);
 
-		zcap_sample_mem(s, m, &mem);
-		if (!p)
+		if (!p || zcap_sample_mem(s, m, &mem))
 			good = false;
 		for (uint64_t i = 0; p && i < mem.length; i++) {
 			if (!check)
@@ -72,11 +71,12 @@ static inline bool pc_fill(struct zcap_sample *s, bool check)
 static inline bool pc_check_own_map(struct zcap_sample *s, uint32_t m)
 {
 	struct dma_buf_sync sync = { .flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ };
-	struct zcap_mem mem;
+	struct zcap_mem mem = { .fd = -1 };
 	uint8_t *p;
 	bool good = true;
 
-	zcap_sample_mem(s, m, &mem);
+	if (zcap_sample_mem(s, m, &mem))
+		return false;
 	p = mmap(NULL, mem.offset + mem.length, PROT_READ, MAP_SHARED, mem.fd, 0);
 	if (p == MAP_FAILED)
 		return false;
@@ -155,10 +155,10 @@ static inline bool provider_contract(enum zcap_provider p)
 			continue;
 		}
 		for (uint32_t m = 0; m < PC_NMEM; m++) {
-			struct zcap_mem mem;
+			struct zcap_mem mem = { .fd = -1 };
 			int fl, fdfl;
 
-			zcap_sample_mem(s[i], m, &mem);
+			good &= !zcap_sample_mem(s[i], m, &mem);
 			fds[zcap_sample_index(s[i])][m] = mem.fd;
 			fl = fcntl(mem.fd, F_GETFL);
 			fdfl = fcntl(mem.fd, F_GETFD);
@@ -182,9 +182,9 @@ static inline bool provider_contract(enum zcap_provider p)
 	for (int i = 0; i < PC_COUNT; i++) {
 		zcap_allocator_get_buffer(a, 0, &s[i]);
 		for (uint32_t m = 0; s[i] && m < PC_NMEM; m++) {
-			struct zcap_mem mem;
+			struct zcap_mem mem = { .fd = -1 };
 
-			zcap_sample_mem(s[i], m, &mem);
+			good &= !zcap_sample_mem(s[i], m, &mem);
 			good &= fds[zcap_sample_index(s[i])][m] == mem.fd;
 		}
 	}
