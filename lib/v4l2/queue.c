@@ -75,7 +75,7 @@ static struct zcap_sample *slot_set(struct zcapi_v4l2q *q,
 		queued_add(q, 1);
 		sl->last_used = ++q->clock;
 		sl->sample = s;
-	} else if (to == FREE && sl->state != FREE) {
+	} else if (to == FREE && sl->state != FREE && q->waiters) {
 		pthread_cond_broadcast(&q->changed);
 	}
 	sl->state = to;
@@ -334,7 +334,6 @@ static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
 		return ZCAP_E_WRONG_STATE;
 	if (zcap_sample_n_mem(s) < q->n_planes)
 		return -EINVAL;
-	memset(vp, 0, q->n_planes * sizeof(*vp));
 	for (p = 0; p < q->n_planes; p++) {
 		r = zcapi_v4l2q_sample_plane(q, s, p, &vp[p], &ino[p]);
 		if (r)
@@ -379,6 +378,7 @@ static int wait_free(struct zcapi_v4l2q *q, int timeout_ms)
 {
 	struct timespec until;
 	uint32_t i;
+	int r;
 
 	zcapi_deadline(&until, timeout_ms);
 	for (;;) {
@@ -387,7 +387,10 @@ static int wait_free(struct zcapi_v4l2q *q, int timeout_ms)
 				return (int)i;
 		if (!q->streaming)
 			return ZCAP_E_WRONG_STATE;
-		if (pthread_cond_timedwait(&q->changed, &q->lock, &until) == ETIMEDOUT)
+		q->waiters++;
+		r = pthread_cond_timedwait(&q->changed, &q->lock, &until);
+		q->waiters--;
+		if (r == ETIMEDOUT)
 			return ZCAP_E_TIMEOUT;
 	}
 }

@@ -99,6 +99,12 @@ struct zcapi_v4l2q {
 	struct zcapi_v4l2q_stats stats;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;	/* a slot became FREE, or streaming stopped */
+	/*
+	 * Threads in wait_free() (an MMAP output queue's copy): a slot
+	 * freed per frame wakes no one in a capture queue, and a broadcast
+	 * without a waiter is still code run per frame.
+	 */
+	uint32_t waiters;
 };
 
 /* What DQBUF returned. */

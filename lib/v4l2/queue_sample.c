@@ -16,6 +16,15 @@
 #include "core/zcap_internal.h"
 #include "queue.h"
 
+/* @a and @b name the same @n dma-bufs (a loop: n is 1 nearly always). */
+static bool same_ino(const ino_t *a, const ino_t *b, uint32_t n)
+{
+	for (uint32_t p = 0; p < n; p++)
+		if (a[p] != b[p])
+			return false;
+	return true;
+}
+
 /*
  * The index of dma-bufs @ino: theirs (a hit), else one never used, else
  * the least recently queued free one (evicted: the driver drops its old
@@ -23,9 +32,8 @@
  */
 int zcapi_v4l2q_cache_find(struct zcapi_v4l2q *q, const ino_t *ino)
 {
-	size_t size = q->n_planes * sizeof(*ino);
 	int fresh = -1, lru = -1;
-	uint32_t i;
+	uint32_t i, p;
 
 	for (i = 0; i < q->count; i++) {
 		struct zcapi_v4l2q_slot *sl = &q->slots[i];
@@ -33,7 +41,7 @@ int zcapi_v4l2q_cache_find(struct zcapi_v4l2q *q, const ino_t *ino)
 		if (!sl->bound) {
 			if (fresh < 0)
 				fresh = (int)i;
-		} else if (!memcmp(sl->ino, ino, size)) {
+		} else if (same_ino(sl->ino, ino, q->n_planes)) {
 			/* Busy: the same dma-buf twice in the driver. */
 			if (sl->state != ZCAPI_V4L2Q_FREE)
 				return -EBUSY;
@@ -51,7 +59,8 @@ int zcapi_v4l2q_cache_find(struct zcapi_v4l2q *q, const ino_t *ino)
 		q->stats.evictions++;
 	}
 	q->stats.misses++;
-	memcpy(q->slots[fresh].ino, ino, size);
+	for (p = 0; p < q->n_planes; p++)
+		q->slots[fresh].ino[p] = ino[p];
 	q->slots[fresh].bound = true;
 	return fresh;
 }
@@ -77,53 +86,53 @@ static uint64_t out_payload(const struct zcap_sample *s, uint32_t mem,
 }
 
 /*
- * The inode of block @p's dma-buf: the one its allocator recorded at
- * commit (no syscall), else fstat of its fd.
+ * The inode of dma-buf block @b: the one its allocator recorded at commit
+ * (no syscall), else fstat of its fd.
  */
-static int plane_ino(const struct zcap_sample *s, uint32_t p, int fd, ino_t *ino)
+static int block_ino(const struct zcapi_block *b, ino_t *ino)
 {
-	uint64_t dev, id;
 	struct stat st;
 
-	if (!zcapi_sample_mem_id(s, p, &dev, &id)) {
-		*ino = (ino_t)id;
+	if (b->ino) {
+		*ino = (ino_t)b->ino;
 		return 0;
 	}
-	if (fstat(fd, &st))
+	if (fstat(b->fd, &st))
 		return -EBADF;
 	*ino = st.st_ino;
 	return 0;
 }
 
 /*
- * Block @p of @s as a V4L2 plane. Capture: the whole block, which must
- * start the dma-buf, and the same length every time (vb2 keeps a
- * dma-buf's mapping only when dma-buf and length are unchanged). Output:
- * the payload, where V4L2's bytesused counts the data offset too.
+ * Block @p of @s as a V4L2 plane (@vp all set). Capture: the whole block,
+ * which must start the dma-buf, and the same length every time (vb2 keeps
+ * a dma-buf's mapping only when dma-buf and length are unchanged).
+ * Output: the payload, where V4L2's bytesused counts the data offset too.
+ * The block is read in place: this runs for every buffer the driver gets.
  */
 int zcapi_v4l2q_sample_plane(const struct zcapi_v4l2q *q, struct zcap_sample *s,
 			      uint32_t p, struct v4l2_plane *vp, ino_t *ino)
 {
-	struct zcap_mem mem;
+	const struct zcapi_block *b;
 	uint64_t off = 0, len;
-	int r;
 
-	r = zcap_sample_mem(s, p, &mem);
-	if (r)
-		return r;
-	if (mem.fd < 0 || plane_ino(s, p, mem.fd, ino))
+	if (p >= s->n_mem)
+		return -EINVAL;
+	b = &s->blocks[p];
+	if (b->fd < 0 || block_ino(b, ino))
 		return -EBADF;
-	vp->m.fd = mem.fd;
+	memset(vp, 0, sizeof(*vp));
+	vp->m.fd = b->fd;
 	if (!q->output) {
-		vp->length = (uint32_t)mem.length;
-		return mem.offset ? -EINVAL : 0;
+		vp->length = (uint32_t)b->length;
+		return b->offset ? -EINVAL : 0;
 	}
 	len = out_payload(s, p, &off);
 	/* Single-planar V4L2 has no data offset. */
-	if (!q->mplane && (mem.offset || off))
+	if (!q->mplane && (b->offset || off))
 		return -EINVAL;
-	vp->data_offset = (uint32_t)(mem.offset + off);
-	vp->bytesused = (uint32_t)(mem.offset + off + len);
+	vp->data_offset = (uint32_t)(b->offset + off);
+	vp->bytesused = (uint32_t)(b->offset + off + len);
 	return 0;
 }
 

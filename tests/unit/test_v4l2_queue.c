@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -443,6 +444,72 @@ static void test_output_copy(void)
 	close(fake_fd);
 }
 
+struct copy_wait {
+	struct zcapi_v4l2q *q;
+	struct zcap_sample *s;
+	int ret;
+};
+
+static void *copy_waiting(void *arg)
+{
+	struct copy_wait *w = arg;
+	uint64_t copied = 0;
+
+	w->ret = zcapi_v4l2q_queue_copy(w->q, w->s, 10000, &copied);
+	return NULL;
+}
+
+/*
+ * A copy that waits for a free buffer is woken by the DQBUF that frees
+ * one (a slot freed with no one waiting wakes no one). The fake device is
+ * only touched by one thread at a time: the waiter is asleep in the queue
+ * while this thread dequeues, and is joined before anything else.
+ */
+static void test_output_copy_waits(void)
+{
+	struct zcap_alloc_props p = props_1(1, 4096);
+	struct zcapi_v4l2q_done d;
+	struct zcap_allocator *a;
+	struct copy_wait w = { 0 };
+	struct zcapi_v4l2q q;
+	uint64_t copied = 0;
+	uint32_t waiters = 0;
+	pthread_t t;
+
+	zcap_allocator_new_memory(&a);
+	zcap_allocator_set_properties(a, &p, NULL);
+	zcap_allocator_commit(a);
+	zcap_allocator_get_buffer(a, 0, &w.s);
+	zcap_sample_set_bytesused(w.s, 0, 100);
+	dev_reset();
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
+	zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, 2, 1);
+	zcapi_v4l2q_streamon(&q);
+	zcapi_v4l2q_queue_copy(&q, w.s, 0, &copied);
+	zcapi_v4l2q_queue_copy(&q, w.s, 0, &copied);
+	w.q = &q;
+	if (!ok(!pthread_create(&t, NULL, copy_waiting, &w), "a copy waits for a free buffer"))
+		goto out;
+	for (int i = 0; i < 1000 && !waiters; i++) {
+		usleep(1000);
+		pthread_mutex_lock(&q.lock);
+		waiters = q.waiters;
+		pthread_mutex_unlock(&q.lock);
+	}
+	ok(waiters == 1, "it is waiting in the queue (%u waiter)", waiters);
+	zcapi_v4l2q_dequeue(&q, &d);
+	pthread_join(t, NULL);
+	is(w.ret, 0, "the DQBUF that freed a buffer woke it: copied and queued");
+	pthread_mutex_lock(&q.lock);
+	is(q.waiters, 0, "no one waits after");
+	pthread_mutex_unlock(&q.lock);
+out:
+	zcapi_v4l2q_fini(&q);
+	zcap_sample_unref(w.s);
+	done_with(a);
+	close(fake_fd);
+}
+
 /* Six allocator buffers, four slots: two parked until release. */
 static void test_parking(void)
 {
@@ -542,6 +609,7 @@ int main(void)
 	test_many_slots();
 	test_cache_eviction();
 	test_output_copy();
+	test_output_copy_waits();
 	test_parking();
 	test_errors();
 	return tap_done();
