@@ -24,8 +24,12 @@ CC ?= cc
 # files (source, queue, sample, pin, sink), and inlining across them takes
 # a fifth of the distinct instructions a frame runs, which is what a frame
 # costs when it starts cold (Documentation/benchmarks.md, frame-cost).
-# Fat objects: libzcap.a also links into programs built without it.
-CFLAGS ?= -O2 -g -flto=auto -ffat-lto-objects
+# Fat objects: libzcap.a also links into programs built without it. Only
+# where the compiler takes both flags (GCC 10 or later; clang before 17
+# has no fat objects).
+ZCAP_LTO := $(shell $(CC) -flto=auto -ffat-lto-objects -x c -c /dev/null \
+	-o /dev/null 2>/dev/null && echo -flto=auto -ffat-lto-objects)
+CFLAGS ?= -O2 -g $(ZCAP_LTO)
 ZCAP_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC \
 	-I$(TOP)/include -I$(TOP)/include/uapi
 
