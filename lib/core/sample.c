@@ -90,18 +90,6 @@ int zcap_sample_mem(const struct zcap_sample *s, uint32_t mem,
 	return 0;
 }
 
-int zcapi_sample_mem_id(const struct zcap_sample *s, uint32_t mem,
-			uint64_t *dev, uint64_t *ino)
-{
-	if (!s || !dev || !ino || mem >= s->n_mem)
-		return -EINVAL;
-	if (!s->blocks[mem].ino)
-		return -ENOENT;
-	*dev = s->blocks[mem].dev;
-	*ino = s->blocks[mem].ino;
-	return 0;
-}
-
 int zcapi_sample_set_format_valid(struct zcap_sample *s,
 				  const struct zcap_format *fmt)
 {

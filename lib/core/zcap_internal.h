@@ -249,13 +249,6 @@ ZCAP_INTERNAL int zcapi_sample_set_format_valid(struct zcap_sample *s,
 						const struct zcap_format *fmt);
 /* Sample metadata back to "nothing set", for a fresh get_buffer. */
 ZCAP_INTERNAL void zcapi_sample_reset(struct zcap_sample *s);
-/*
- * The identity of block @mem of @s's dma-buf (recorded at commit): 0 and
- * *ino, *dev set, or -ENOENT when unknown (then fstat the fd), -EINVAL on
- * a bad block.
- */
-ZCAP_INTERNAL int zcapi_sample_mem_id(const struct zcap_sample *s, uint32_t mem,
-				      uint64_t *dev, uint64_t *ino);
 /* Sync @flags on every dma-buf of @s. */
 ZCAP_INTERNAL int zcapi_sample_sync(struct zcap_sample *s, uint64_t flags);
 
