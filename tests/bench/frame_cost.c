@@ -39,6 +39,7 @@
 #include "fake_v4l2.h"
 #include "fake_camera.h"
 #include "helpers.h"
+#include "median.h"
 
 #define EVICT_BYTES	(16u << 20)
 #define TRACE_FRAMES	20
@@ -240,19 +241,6 @@ static int run_lib(const struct run *r)
 
 /* ---- the table ------------------------------------------------------------ */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 /* One path on a new fake camera; its median per frame in *@med. */
 static int measure(int (*path)(const struct run *), const struct run *r, double *med)
 {
@@ -264,7 +252,7 @@ static int measure(int (*path)(const struct run *), const struct run *r, double 
 	close(dev.mfd);
 	fake_dev.ino = 0;
 	if (!ret && !r->trace)
-		*med = median(r->us, r->frames);
+		*med = bench_median(r->us, r->frames);
 	return ret;
 }
 

@@ -38,6 +38,8 @@
 
 #include <gst/gst.h>
 
+#include "median.h"
+
 enum { PATH_MMAP, PATH_DMABUF, PATH_ZCAP, PATH_FLOOR, N_PATHS };
 
 static const char *const path_name[N_PATHS] = {
@@ -205,20 +207,6 @@ static int spawn(const char *self, int path, const char *dev, const char *caps,
 	return pclose(f) == 0 && found ? 0 : -EIO;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The median of @n values, sorted in place. */
-static double median(double *v, guint n)
-{
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 struct summary {
 	double cpu, poll, own, wall, start, rss;
 };
@@ -235,12 +223,12 @@ static void summarize(const struct run *runs, guint n, struct summary *s)
 		start[i] = runs[i].start_ms;
 		rss[i] = runs[i].rss_kb;
 	}
-	s->cpu = median(cpu, n);
-	s->poll = median(poll, n);
-	s->own = median(own, n);
-	s->wall = median(wall, n);
-	s->start = median(start, n);
-	s->rss = median(rss, n);
+	s->cpu = bench_median(cpu, n);
+	s->poll = bench_median(poll, n);
+	s->own = bench_median(own, n);
+	s->wall = bench_median(wall, n);
+	s->start = bench_median(start, n);
+	s->rss = bench_median(rss, n);
 }
 
 /* What each element adds above GStreamer's own per-buffer cost. */

@@ -18,7 +18,7 @@ $(GST_CHECK): $(TOP)/tests/gst/gst_check.c $(BUILD)/lib/libzcap-gst.so
 # The GStreamer peer of `make bench` (tests/bench/gst_bench.c): it defines
 # poll and ppoll, exported so that GStreamer's calls reach them.
 GST_BENCH := $(BUILD)/vm-tests/zcap-gst-bench
-$(GST_BENCH): $(TOP)/tests/bench/gst_bench.c
+$(GST_BENCH): $(TOP)/tests/bench/gst_bench.c $(TOP)/tests/bench/median.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(GST_CFLAGS) -rdynamic -o $@ $< \
 		$(GST_LIBS) -ldl
