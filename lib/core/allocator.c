@@ -76,6 +76,7 @@ int zcapi_allocator_new(const struct zcapi_provider *p, const char *describe,
 		goto err_mutex;
 	atomic_init(&a->refs, 1);
 	atomic_init(&a->map_calls, 0);
+	atomic_init(&a->fmt_tags, 0);
 	a->prov = *p;
 	snprintf(a->describe, sizeof(a->describe), "%s",
 		 describe ? describe : p->desc);
@@ -434,6 +435,24 @@ static bool recycled(struct zcap_allocator *a, struct zcap_sample *s)
 	return false;
 }
 
+int zcapi_allocator_requeue_own(struct zcap_allocator *a,
+				struct zcap_sample *s,
+				int (*requeue)(void *ctx, struct zcap_sample *s),
+				void *ctx)
+{
+	int r = -EAGAIN;
+
+	/* As the release would: not while committing, not in CPU access. */
+	zcapi_allocator_lock(a);
+	if (a->committed && a->recycle && atomic_load(&s->refs) == 1 &&
+	    !atomic_load(&s->cpu_open)) {
+		zcapi_sample_reset(s);
+		r = requeue(ctx, s);
+	}
+	zcapi_allocator_unlock(a);
+	return r;
+}
+
 void zcapi_allocator_release(struct zcap_allocator *a, struct zcap_sample *s)
 {
 	struct zcapi_generation *g = NULL;
@@ -456,6 +475,11 @@ void zcapi_allocator_release(struct zcap_allocator *a, struct zcap_sample *s)
 	}
 	zcapi_allocator_unlock(a);
 	generation_free(a, g);
+}
+
+uint64_t zcapi_allocator_fmt_tag(struct zcap_allocator *a)
+{
+	return atomic_fetch_add(&a->fmt_tags, 1) + 1;
 }
 
 int zcap_allocator_wait_fd(struct zcap_allocator *a)

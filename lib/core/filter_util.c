@@ -10,6 +10,7 @@
 #include <zcap/error.h>
 
 #include "filter_util.h"
+#include "zcap_internal.h"
 
 void zcapi_filter_vnote(struct zcap_filter *f, const char *fmt, va_list ap)
 {
@@ -103,35 +104,13 @@ uint64_t zcapi_sample_payload(const struct zcap_sample *s,
 			      const struct zcap_format *fmt, uint32_t mem,
 			      uint64_t *off)
 {
-	uint64_t used = zcap_sample_bytesused(s, mem), start = used;
-	bool any = false;
-	uint32_t p;
+	uint64_t used = zcap_sample_bytesused(s, mem);
+	uint64_t start = fmt ? zcapi_fmt_mem_start(fmt, mem) : 0;
 
-	/* Where the first plane of the block starts: the data offset. */
-	for (p = 0; fmt && p < fmt->n_planes && p < ZCAP_MAX_PLANES; p++) {
-		if (fmt->planes[p].mem != mem)
-			continue;
-		if (!any || fmt->planes[p].offset < start)
-			start = fmt->planes[p].offset;
-		any = true;
-	}
-	if (!any)
-		start = 0;
 	if (start > used)
 		start = used;
 	*off = start;
 	return used - start;
-}
-
-uint64_t zcapi_sample_bytes(const struct zcap_sample *s)
-{
-	const struct zcap_format *fmt = zcap_sample_format(s);
-	uint64_t bytes = 0, off;
-	uint32_t m;
-
-	for (m = 0; m < zcap_sample_n_mem(s); m++)
-		bytes += zcapi_sample_payload(s, fmt, m, &off);
-	return bytes;
 }
 
 void zcapi_allocator_set(struct zcap_allocator **slot,

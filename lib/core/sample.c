@@ -14,6 +14,7 @@
 
 #include <linux/dma-buf.h>
 
+#include "filter_util.h"
 #include "zcap_internal.h"
 
 static uint64_t sync_flags(uint32_t access);
@@ -56,7 +57,7 @@ void zcap_sample_unref(struct zcap_sample *s)
 
 void zcapi_sample_reset(struct zcap_sample *s)
 {
-	memset(&s->fmt, 0, sizeof(s->fmt));
+	s->has_fmt = false;
 	memset(s->bytesused, 0, sizeof(s->bytesused));
 	s->time_ns = 0;
 	s->sequence = 0;
@@ -90,16 +91,43 @@ int zcap_sample_mem(const struct zcap_sample *s, uint32_t mem,
 	return 0;
 }
 
+/* Where the data of block @mem starts under @fmt: its lowest plane offset. */
+uint64_t zcapi_fmt_mem_start(const struct zcap_format *fmt, uint32_t mem)
+{
+	uint64_t start = UINT64_MAX;
+
+	for (uint32_t p = 0; p < fmt->n_planes && p < ZCAP_MAX_PLANES; p++)
+		if (fmt->planes[p].mem == mem && fmt->planes[p].offset < start)
+			start = fmt->planes[p].offset;
+	return start == UINT64_MAX ? 0 : start;
+}
+
 int zcapi_sample_set_format_valid(struct zcap_sample *s,
 				  const struct zcap_format *fmt)
 {
+	return zcapi_sample_set_format_tagged(s, fmt, 0);
+}
+
+int zcapi_sample_set_format_tagged(struct zcap_sample *s,
+				   const struct zcap_format *fmt, uint64_t tag)
+{
+	uint32_t m;
+
+	if (tag && s->fmt_tag == tag) {
+		s->has_fmt = true;
+		return 0;
+	}
 	/* A layout that does not fit the buffer would send readers past it. */
 	if (fmt->n_mem != s->n_mem)
 		return -EINVAL;
-	for (uint32_t m = 0; m < fmt->n_mem; m++)
+	for (m = 0; m < fmt->n_mem; m++)
 		if (fmt->mem_size[m] > s->blocks[m].length)
 			return -EINVAL;
 	s->fmt = *fmt;
+	for (m = 0; m < ZCAP_MAX_PLANES; m++)
+		s->mem_start[m] = m < fmt->n_mem ? zcapi_fmt_mem_start(fmt, m) : 0;
+	s->fmt_tag = tag;
+	s->has_fmt = true;
 	return 0;
 }
 
@@ -117,7 +145,25 @@ int zcap_sample_set_format(struct zcap_sample *s, const struct zcap_format *fmt)
 
 const struct zcap_format *zcap_sample_format(const struct zcap_sample *s)
 {
-	return s ? &s->fmt : NULL;
+	static const struct zcap_format none;
+
+	if (!s)
+		return NULL;
+	return s->has_fmt ? &s->fmt : &none;
+}
+
+uint64_t zcapi_sample_bytes(const struct zcap_sample *s)
+{
+	uint64_t bytes = 0;
+
+	/* Without a layout, every block's data starts at its beginning. */
+	for (uint32_t m = 0; m < s->n_mem; m++) {
+		uint64_t start = s->has_fmt ? s->mem_start[m] : 0;
+
+		if (s->bytesused[m] > start)
+			bytes += s->bytesused[m] - start;
+	}
+	return bytes;
 }
 
 int zcap_sample_set_bytesused(struct zcap_sample *s, uint32_t mem,

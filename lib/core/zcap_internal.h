@@ -160,8 +160,17 @@ struct zcap_sample {
 	uint32_t cpu_access;		/* ZCAP_ACCESS_* of every open begin */
 	atomic_bool cpu_open;		/* cpu_depth > 0, for zcap_sample_data() */
 
-	/* Producer's metadata, reset by get_buffer. */
+	/*
+	 * Producer's metadata, reset when the buffer is released. The layout
+	 * itself stays with the buffer, with where each block's data starts
+	 * under it and its tag (zcapi_sample_set_format_tagged()): a source
+	 * gives a buffer the same layout frame after frame, and copying it
+	 * for every frame was the largest single piece of a frame's path.
+	 */
+	bool has_fmt;			/* fmt is the current frame's layout */
+	uint64_t fmt_tag;		/* 0: fmt was set untagged */
 	struct zcap_format fmt;
+	uint64_t mem_start[ZCAP_MAX_PLANES];
 	uint64_t bytesused[ZCAP_MAX_PLANES];
 	int64_t time_ns;
 	uint64_t sequence;
@@ -188,6 +197,7 @@ struct zcap_allocator {
 	struct zcap_alloc_props props;	/* granted */
 	bool committed;
 	uint64_t commit_gen;		/* bumped by every commit and decommit */
+	atomic_ullong fmt_tags;		/* the last layout tag handed out */
 	struct zcapi_generation *gen;	/* NULL when no memory is held */
 	uint32_t outstanding;
 
@@ -247,6 +257,36 @@ ZCAP_INTERNAL void zcapi_allocator_set_recycle(struct zcap_allocator *a,
  */
 ZCAP_INTERNAL int zcapi_sample_set_format_valid(struct zcap_sample *s,
 						const struct zcap_format *fmt);
+/*
+ * The recycler's path without the release, for a producer that holds the
+ * only reference to @s and knows where it goes: under the lock, while
+ * committed with a recycler and @s in no CPU access (what
+ * zcap_sample_unref() would check), @s's metadata is reset and
+ * @requeue(@ctx, @s) takes its own reference. The caller then drops its
+ * own, which is no longer the last; -EAGAIN (or @requeue's error) leaves
+ * that unref to do the release as usual.
+ */
+ZCAP_INTERNAL int zcapi_allocator_requeue_own(struct zcap_allocator *a,
+					      struct zcap_sample *s,
+					      int (*requeue)(void *ctx,
+							     struct zcap_sample *s),
+					      void *ctx);
+/*
+ * A new tag for a layout that the samples of @a will be given, unchanged,
+ * with zcapi_sample_set_format_tagged(): never 0, never one handed out
+ * before by @a (whose samples are the only ones it can meet).
+ */
+ZCAP_INTERNAL uint64_t zcapi_allocator_fmt_tag(struct zcap_allocator *a);
+/*
+ * zcapi_sample_set_format_valid() of @fmt, known by @tag: a buffer that
+ * had that layout before keeps it, with no copy and no check.
+ */
+ZCAP_INTERNAL int zcapi_sample_set_format_tagged(struct zcap_sample *s,
+						 const struct zcap_format *fmt,
+						 uint64_t tag);
+/* Where block @mem's data starts under @fmt: its lowest plane's offset, or 0. */
+ZCAP_INTERNAL uint64_t zcapi_fmt_mem_start(const struct zcap_format *fmt,
+					   uint32_t mem);
 /* Sample metadata back to "nothing set", for a fresh get_buffer. */
 ZCAP_INTERNAL void zcapi_sample_reset(struct zcap_sample *s);
 /* Sync @flags on every dma-buf of @s. */

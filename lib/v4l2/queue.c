@@ -318,29 +318,71 @@ static void qbuf_init(const struct zcapi_v4l2q *q, struct v4l2_buffer *b,
 }
 
 /*
- * QBUF @s at its index; with @busy_only, only while streaming with other
- * buffers queued (-EAGAIN otherwise), checked under the lock with the QBUF.
+ * A QBUF of @s's dma-bufs into @b (its index left to the caller), *@ino
+ * their identities, for the cache.
  */
-static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
-			bool busy_only)
+static int sample_buffer(const struct zcapi_v4l2q *q, struct zcap_sample *s,
+			 struct v4l2_buffer *b, struct v4l2_plane *planes,
+			 ino_t *ino)
 {
-	struct v4l2_plane vp[VIDEO_MAX_PLANES], planes[VIDEO_MAX_PLANES];
-	ino_t ino[ZCAP_MAX_PLANES] = { 0 };
-	struct v4l2_buffer b;
+	struct v4l2_plane vp;
 	uint32_t p;
-	int idx, r;
+	int r;
 
 	if (q->memory != V4L2_MEMORY_DMABUF)
 		return ZCAP_E_WRONG_STATE;
 	if (zcap_sample_n_mem(s) < q->n_planes)
 		return -EINVAL;
+	qbuf_init(q, b, planes, 0, s);
 	for (p = 0; p < q->n_planes; p++) {
-		r = zcapi_v4l2q_sample_plane(q, s, p, &vp[p], &ino[p]);
+		r = zcapi_v4l2q_sample_plane(q, s, p, q->mplane ? &planes[p] : &vp,
+					     &ino[p]);
 		if (r)
 			return r;
 	}
+	if (!q->mplane) {
+		b->m.fd = vp.m.fd;
+		b->length = vp.length;
+		b->bytesused = vp.bytesused;
+	}
+	return 0;
+}
+
+/* Streaming with other buffers queued, as a recycled buffer needs. Under the lock. */
+static bool busy(const struct zcapi_v4l2q *q)
+{
+	return q->streaming && q->n_queued;
+}
+
+/* Capture: @s's QBUF @b at slot @sl, for zcapi_v4l2q_requeue_sample(). */
+static void slot_remember(const struct zcapi_v4l2q *q,
+			  struct zcapi_v4l2q_slot *sl, const struct v4l2_buffer *b,
+			  const struct v4l2_plane *planes,
+			  const struct zcap_sample *s)
+{
+	sl->last_sample = s;
+	sl->last_buf = *b;
+	if (q->mplane)
+		memcpy(sl->last_planes, planes, q->n_planes * sizeof(*planes));
+}
+
+/*
+ * QBUF @s at its index; with @busy_only, only while busy() (-EAGAIN
+ * otherwise), checked under the lock with the QBUF.
+ */
+static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
+			bool busy_only)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	ino_t ino[ZCAP_MAX_PLANES];
+	struct v4l2_buffer b;
+	int idx, r;
+
+	r = sample_buffer(q, s, &b, planes, ino);
+	if (r)
+		return r;
 	pthread_mutex_lock(&q->lock);
-	if (busy_only && (!q->streaming || !q->n_queued)) {
+	if (busy_only && !busy(q)) {
 		r = -EAGAIN;
 		goto out;
 	}
@@ -349,15 +391,42 @@ static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
 		r = idx;
 		goto out;
 	}
-	qbuf_init(q, &b, planes, (uint32_t)idx, s);
+	b.index = (uint32_t)idx;
+	/* As given, before QBUF writes the buffer's state back into it. */
+	if (!q->output)
+		slot_remember(q, &q->slots[idx], &b, planes, s);
+	r = qbuf(q, &b, FREE, s);
+	if (r)
+		q->slots[idx].last_sample = NULL;
+out:
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+int zcapi_v4l2q_requeue_sample(struct zcapi_v4l2q *q, uint32_t index,
+			       struct zcap_sample *s)
+{
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct zcapi_v4l2q_slot *sl;
+	struct v4l2_buffer b;
+	int r = -EAGAIN;
+
+	pthread_mutex_lock(&q->lock);
+	if (!busy(q) || index >= q->count)
+		goto out;
+	sl = &q->slots[index];
+	if (sl->state != FREE || !s || sl->last_sample != s)
+		goto out;
+	b = sl->last_buf;
 	if (q->mplane) {
-		memcpy(planes, vp, q->n_planes * sizeof(*vp));
-	} else {
-		b.m.fd = vp[0].m.fd;
-		b.length = vp[0].length;
-		b.bytesused = vp[0].bytesused;
+		memcpy(planes, sl->last_planes, q->n_planes * sizeof(*planes));
+		b.m.planes = planes;
 	}
 	r = qbuf(q, &b, FREE, s);
+	if (!r) {
+		q->stats.hits++;
+		q->stats.requeues++;
+	}
 out:
 	pthread_mutex_unlock(&q->lock);
 	return r;

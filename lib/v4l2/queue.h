@@ -61,12 +61,22 @@ struct zcapi_v4l2q_slot {
 	ino_t ino[ZCAP_MAX_PLANES];
 	uint64_t last_used;		/* DMABUF: when last queued, for eviction */
 	struct zcap_sample *sample;	/* DMABUF: the sample, while QUEUED */
+	/*
+	 * Capture DMABUF: the sample last queued here (not a reference:
+	 * only compared) and that QBUF, which it takes again as it is
+	 * (zcapi_v4l2q_requeue_sample()); NULL once other dma-bufs are
+	 * bound here.
+	 */
+	const struct zcap_sample *last_sample;
+	struct v4l2_buffer last_buf;
+	struct v4l2_plane last_planes[ZCAP_MAX_PLANES];
 	void *map[ZCAP_MAX_PLANES];	/* MMAP: the driver's buffer */
 	size_t map_len[ZCAP_MAX_PLANES];
 };
 
 struct zcapi_v4l2q_stats {
 	uint64_t hits;		/* DMABUF: a dma-buf back at its index */
+	uint64_t requeues;	/* of those, by zcapi_v4l2q_requeue_sample() */
 	uint64_t misses;	/* a dma-buf bound to an index (an import) */
 	uint64_t evictions;	/* of those, at an index another dma-buf had */
 };
@@ -166,6 +176,14 @@ int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s);
  * wait fd) only when the queue was empty.
  */
 int zcapi_v4l2q_recycle(struct zcapi_v4l2q *q, struct zcap_sample *s);
+/*
+ * Capture DMABUF: recycle @s at @index, the slot it was dequeued from,
+ * with the QBUF it had there, nothing looked up or built: -EAGAIN unless
+ * streaming with other buffers queued and @s the last sample queued there.
+ * For the dequeuing thread, which knows both.
+ */
+int zcapi_v4l2q_requeue_sample(struct zcapi_v4l2q *q, uint32_t index,
+			       struct zcap_sample *s);
 /*
  * Output MMAP: wait up to @timeout_ms for a free buffer (ZCAP_E_TIMEOUT;
  * ZCAP_E_WRONG_STATE when not streaming), copy @s's payload to its start,

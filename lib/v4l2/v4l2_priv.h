@@ -60,6 +60,7 @@ struct v4l2_src {
 	bool fmt_checked;		/* checked_fmt passed zcap_format_validate() */
 	struct zcap_format checked_fmt;
 	uint32_t checked_doff[ZCAP_MAX_PLANES];	/* data offsets it was made with */
+	uint64_t fmt_tag;		/* checked_fmt's (zcapi_sample_set_format_tagged) */
 	uint64_t delivered;
 	uint32_t last_seq;
 	bool have_seq;

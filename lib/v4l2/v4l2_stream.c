@@ -100,7 +100,7 @@ static uint64_t fill_layout(struct v4l2_src *src, struct zcap_sample *s,
 	 * them is built and validated once, not per frame.
 	 */
 	if (src->fmt_checked && !memcmp(doff, src->checked_doff, sizeof(doff))) {
-		zcapi_sample_set_format_valid(s, &src->checked_fmt);
+		zcapi_sample_set_format_tagged(s, &src->checked_fmt, src->fmt_tag);
 		return payload;
 	}
 	sf = src->sample_fmt;
@@ -110,6 +110,7 @@ static uint64_t fill_layout(struct v4l2_src *src, struct zcap_sample *s,
 	if (!zcap_sample_set_format(s, &sf)) {
 		src->checked_fmt = sf;
 		memcpy(src->checked_doff, doff, sizeof(doff));
+		src->fmt_tag = zcapi_allocator_fmt_tag(src->alloc);
 		src->fmt_checked = true;
 	}
 	return payload;
@@ -270,6 +271,35 @@ static int mmap_frame(struct v4l2_src *src, const struct zcapi_v4l2q_done *b)
 	return 0;
 }
 
+struct requeue_at {
+	struct v4l2_src *src;
+	uint32_t index;
+};
+
+static int requeue_at(void *ctx, struct zcap_sample *s)
+{
+	struct requeue_at *at = ctx;
+
+	return zcapi_v4l2q_requeue_sample(&at->src->q, at->index, s);
+}
+
+/*
+ * Done with dequeued DMABUF sample @s. When no one downstream kept it (a
+ * sink that consumed it in place), it goes back at @index, the slot it
+ * came from, at once: where its release would send it through the
+ * allocator, the recycler and the cache, with none of them to run
+ * (GStreamer's v4l2 pool queues a buffer back from its release alike).
+ * Either way the source's reference goes.
+ */
+static void release_frame(struct v4l2_src *src, struct zcap_sample *s,
+			  uint32_t index)
+{
+	struct requeue_at at = { .src = src, .index = index };
+
+	zcapi_allocator_requeue_own(src->alloc, s, requeue_at, &at);
+	zcap_sample_unref(s);
+}
+
 /*
  * Dequeue a finished buffer, or with @drain every one. Returns 0, 1 at
  * the end of the stream, or an error that ends streaming. One per wakeup
@@ -309,7 +339,10 @@ static int handle_frames(struct v4l2_src *src, bool drain)
 		/* DMABUF: the sample the driver filled, ours to hand on. */
 		fill_sample(src, b.sample, &b, &payload);
 		eos = deliver(src, b.sample, payload, 0);
-		zcap_sample_unref(b.sample);
+		if (eos)
+			zcap_sample_unref(b.sample);
+		else
+			release_frame(src, b.sample, b.index);
 		if (eos)
 			return 1;
 		if (!drain)

@@ -15,6 +15,7 @@
 #include <zcap/error.h>
 #include <zcap/sample.h>
 
+#include "core/filter_util.h"
 #include "helpers.h"
 #include "tap.h"
 
@@ -247,6 +248,122 @@ static void test_samples(void)
 	   "sample usable after the user's last allocator unref");
 	zcap_sample_unref(s);	/* frees the allocator: ASan checks */
 	ok(1, "last sample unref frees the allocator");
+}
+
+/*
+ * A tagged layout stays with the buffer: the same tag again takes no copy
+ * (what a source gives every frame), the sample still reads "no layout"
+ * between holders, and anything set untagged, or another tag, replaces it.
+ */
+static void test_tagged_layout(void)
+{
+	struct zcap_allocator *a = mem_alloc(1, 4096);
+	struct zcap_format f = { .fourcc = ZCAP_FOURCC('G', 'R', 'E', 'Y'), .width = 64, .height = 32 };
+	struct zcap_format g;
+	struct zcap_sample *s;
+	uint64_t tag, tag2;
+
+	zcap_allocator_commit(a);
+	tag = zcapi_allocator_fmt_tag(a);
+	tag2 = zcapi_allocator_fmt_tag(a);
+	ok(tag && tag2 && tag != tag2, "tags: never 0, never the same twice");
+	zcap_format_layout(&f, NULL);
+	f.planes[0].offset = 64;	/* a driver's data offset */
+	f.mem_size[0] = 64 + 64 * 32;
+	zcap_allocator_get_buffer(a, 0, &s);
+	zcap_sample_set_bytesused(s, 0, 64 + 64 * 32);
+	is(zcapi_sample_set_format_tagged(s, &f, tag), 0, "tagged layout set");
+	is((long)zcapi_sample_bytes(s), 64 * 32, "payload: bytes used past the data offset");
+	zcap_sample_unref(s);
+	zcap_allocator_get_buffer(a, 0, &s);
+	is(zcap_sample_format(s)->n_planes, 0, "released and taken again: no layout");
+	is((long)zcapi_sample_bytes(s), 0, "and no payload");
+	g = f;
+	g.planes[0].offset = 0;		/* what a copy would take */
+	is(zcapi_sample_set_format_tagged(s, &g, tag), 0, "the same tag again");
+	ok(zcap_sample_format(s)->planes[0].offset == 64, "the buffer's layout kept, not copied");
+	zcap_sample_set_bytesused(s, 0, 100);
+	is((long)zcapi_sample_bytes(s), 36, "its data offset still counted");
+	is(zcapi_sample_set_format_tagged(s, &g, tag2), 0, "another tag");
+	ok(zcap_sample_format(s)->planes[0].offset == 0 &&
+	   zcapi_sample_bytes(s) == 100, "copied, with its own data start");
+	is(zcap_sample_set_format(s, &f), 0, "set untagged");
+	is(zcapi_sample_set_format_tagged(s, &g, tag2), 0, "then the earlier tag");
+	ok(zcap_sample_format(s)->planes[0].offset == 0, "copied again: untagged forgot the tag");
+	g.mem_size[0] = 8192;
+	is(zcapi_sample_set_format_tagged(s, &g, tag), -EINVAL,
+	   "a new tag is checked against the buffer");
+	zcap_sample_unref(s);
+	zcap_allocator_unref(a);
+}
+
+struct requeue_rec {
+	int calls, ret;
+	uint64_t seq;
+};
+
+static int requeue_rec(void *ctx, struct zcap_sample *s)
+{
+	struct requeue_rec *r = ctx;
+
+	r->calls++;
+	r->seq = zcap_sample_sequence(s);
+	if (!r->ret)
+		zcap_sample_ref(s);	/* kept, as a queue keeps it */
+	return r->ret;
+}
+
+static int recycle_never(void *ctx, struct zcap_sample *s)
+{
+	(void)ctx;
+	(void)s;
+	return -EAGAIN;
+}
+
+/*
+ * The only holder hands its sample on with no release, as its release
+ * would: only while committed with a recycler, the sample not shared and
+ * not in CPU access; its metadata reset first.
+ */
+static void test_requeue_own(void)
+{
+	struct zcap_allocator *a = mem_alloc(2, 4096);
+	struct requeue_rec r = { 0 };
+	struct zcap_sample *s;
+
+	zcap_allocator_commit(a);
+	zcap_allocator_get_buffer(a, 0, &s);
+	zcap_sample_set_sequence(s, 9);
+	is(zcapi_allocator_requeue_own(a, s, requeue_rec, &r), -EAGAIN,
+	   "no recycler: not requeued");
+	zcapi_allocator_set_recycle(a, recycle_never, NULL);
+	zcap_sample_ref(s);
+	is(zcapi_allocator_requeue_own(a, s, requeue_rec, &r), -EAGAIN,
+	   "a second holder: not requeued");
+	zcap_sample_unref(s);
+	zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
+	is(zcapi_allocator_requeue_own(a, s, requeue_rec, &r), -EAGAIN,
+	   "in CPU access: not requeued");
+	zcap_sample_cpu_end(s);
+	is(r.calls, 0, "requeue never called so far");
+	is(zcapi_allocator_requeue_own(a, s, requeue_rec, &r), 0, "the only holder: requeued");
+	ok(r.calls == 1 && r.seq == 0, "once, its metadata reset before");
+	zcap_sample_unref(s);
+	ok(zcap_allocator_outstanding(a) == 1 && zcap_allocator_free_count(a) == 1,
+	   "the caller's reference dropped: the requeuer holds it, still out");
+	r.ret = -EBUSY;
+	zcap_sample_set_sequence(s, 9);
+	is(zcapi_allocator_requeue_own(a, s, requeue_rec, &r), -EBUSY,
+	   "requeue's error returned");
+	zcap_sample_unref(s);
+	is(zcap_allocator_free_count(a), 2, "then the unref releases it as usual");
+	zcap_allocator_get_buffer(a, 0, &s);
+	zcap_allocator_decommit(a);
+	is(zcapi_allocator_requeue_own(a, s, requeue_rec, &r), -EAGAIN,
+	   "decommitted: not requeued");
+	zcap_sample_unref(s);
+	zcapi_allocator_set_recycle(a, NULL, NULL);
+	zcap_allocator_unref(a);
 }
 
 static void test_memory_layout(void)
@@ -656,6 +773,8 @@ int main(void)
 	test_life();
 	test_index();
 	test_samples();
+	test_tagged_layout();
+	test_requeue_own();
 	test_memory_layout();
 	test_cpu_access();
 	test_decommit_outstanding();

@@ -101,6 +101,11 @@ static int fake_qbuf(struct v4l2_buffer *b)
 	dev.last_qbuf = *b;
 	if (V4L2_TYPE_IS_MULTIPLANAR(b->type))
 		memcpy(dev.last_planes, b->m.planes, b->length * sizeof(*b->m.planes));
+	/* vb2 writes the buffer's state back into the caller's struct. */
+	b->flags |= V4L2_BUF_FLAG_QUEUED | V4L2_BUF_FLAG_MAPPED;
+	if (V4L2_TYPE_IS_MULTIPLANAR(b->type))
+		for (uint32_t p = 0; p < b->length; p++)
+			b->m.planes[p].bytesused = 1;
 	return 0;
 }
 
@@ -599,6 +604,109 @@ static void test_errors(void)
 	close(fake_fd);
 }
 
+/*
+ * Capture DMABUF: a dequeued sample queued again at its own index, with
+ * the QBUF it had there (as given, not as vb2 wrote it back), and only
+ * while that is still its slot and other buffers are queued.
+ */
+static void test_requeue_sample(void)
+{
+	struct zcap_allocator *a = committed(3, 2);
+	struct zcapi_v4l2q_done d, d2;
+	struct zcapi_v4l2q q;
+	uint64_t hits;
+
+	dev_reset();
+	dev.planes = 2;
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
+	zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 3, 2);
+	zcapi_v4l2q_fill(&q, a);
+	zcapi_v4l2q_streamon(&q);
+	zcapi_v4l2q_dequeue(&q, &d);
+	hits = q.stats.hits;
+	memset(&dev.last_qbuf, 0xff, sizeof(dev.last_qbuf));
+	ok(!zcapi_v4l2q_requeue_sample(&q, d.index, d.sample) &&
+	   dev.last_qbuf.index == d.index && zcapi_v4l2q_queued(&q) == 3 &&
+	   q.stats.hits == hits + 1 && q.stats.requeues == 1,
+	   "requeued at index %u: a hit, three queued", d.index);
+	ok(dev.last_qbuf.length == 2 && !dev.last_qbuf.flags &&
+	   dev.last_planes[0].m.fd == fd_of(d.sample, 0) &&
+	   dev.last_planes[1].m.fd == fd_of(d.sample, 1) &&
+	   dev.last_planes[1].length == 4096 && !dev.last_planes[0].bytesused,
+	   "its QBUF as first given: both dma-bufs whole, no flags written back");
+	zcap_sample_unref(d.sample);
+	is(free_buffers(a, 3), 0, "the queue holds it: nothing free");
+
+	zcapi_v4l2q_dequeue(&q, &d);
+	zcapi_v4l2q_dequeue(&q, &d2);
+	is(zcapi_v4l2q_requeue_sample(&q, d.index, d2.sample), -EAGAIN,
+	   "another sample at that index: refused");
+	zcapi_v4l2q_requeue_sample(&q, d2.index, d2.sample);
+	zcap_sample_unref(d2.sample);
+	zcapi_v4l2q_dequeue(&q, &d2);
+	zcap_sample_unref(d2.sample);
+	zcapi_v4l2q_dequeue(&q, &d2);
+	zcap_sample_unref(d2.sample);
+	is(zcapi_v4l2q_requeue_sample(&q, d.index, d.sample), -EAGAIN,
+	   "nothing queued: refused (the allocator's free list wakes the thread)");
+	zcap_sample_unref(d.sample);
+	zcapi_v4l2q_streamoff(&q);
+	is(free_buffers(a, 3), 3, "every sample back");
+	zcapi_v4l2q_fini(&q);
+	done_with(a);
+	close(fake_fd);
+}
+
+/* Requeue after the slot's dma-bufs changed: evicted, or a QBUF that failed. */
+static void test_requeue_rebound(void)
+{
+	struct zcap_allocator *a = committed(3, 2);
+	struct zcapi_v4l2q_done d;
+	struct zcap_sample *s[3];
+	struct zcapi_v4l2q q;
+	uint32_t ia;
+
+	for (int i = 0; i < 3; i++)
+		zcap_allocator_get_buffer(a, 0, &s[i]);
+	dev_reset();
+	dev.planes = 2;
+	dev.max_grant = 2;
+	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
+	zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 3, 2);
+	zcapi_v4l2q_queue_sample(&q, s[0]);
+	ia = dev.last_qbuf.index;
+	zcapi_v4l2q_queue_sample(&q, s[1]);
+	zcapi_v4l2q_streamon(&q);
+	zcapi_v4l2q_dequeue(&q, &d);			/* A */
+	zcap_sample_unref(d.sample);
+	zcapi_v4l2q_queue_sample(&q, s[2]);		/* C evicts A */
+	zcapi_v4l2q_dequeue(&q, &d);			/* B */
+	zcapi_v4l2q_requeue_sample(&q, d.index, s[1]);
+	zcap_sample_unref(d.sample);
+	zcapi_v4l2q_dequeue(&q, &d);			/* C, at A's index */
+	ok(d.sample == s[2] && d.index == ia, "C dequeued from A's old index");
+	is(zcapi_v4l2q_requeue_sample(&q, ia, s[0]), -EAGAIN,
+	   "A at the index C took: refused");
+	ok(!zcapi_v4l2q_requeue_sample(&q, ia, s[2]), "C there: taken");
+	zcap_sample_unref(d.sample);
+
+	zcapi_v4l2q_dequeue(&q, &d);			/* B */
+	dev.fail_qbuf = EIO;
+	is(zcapi_v4l2q_queue_sample(&q, s[1]), -EIO, "B's QBUF fails");
+	dev.fail_qbuf = 0;
+	is(zcapi_v4l2q_requeue_sample(&q, d.index, s[1]), -EAGAIN,
+	   "after a failed QBUF the slot's saved one is forgotten");
+	ok(!zcapi_v4l2q_queue_sample(&q, s[1]), "the cache's path takes it");
+	zcap_sample_unref(d.sample);
+	for (int i = 0; i < 3; i++)
+		zcap_sample_unref(s[i]);
+	zcapi_v4l2q_streamoff(&q);
+	is(free_buffers(a, 3), 3, "STREAMOFF: every sample back");
+	zcapi_v4l2q_fini(&q);
+	done_with(a);
+	close(fake_fd);
+}
+
 int main(void)
 {
 	test_capture_mmap(V4L2_BUF_TYPE_VIDEO_CAPTURE, 1);
@@ -607,6 +715,8 @@ int main(void)
 	test_identity_once();
 	test_many_slots();
 	test_cache_eviction();
+	test_requeue_sample();
+	test_requeue_rebound();
 	test_output_copy();
 	test_output_copy_waits();
 	test_parking();

@@ -34,6 +34,7 @@
 #include "fake_camera.h"
 #include "helpers.h"
 #include "tap.h"
+#include "v4l2/v4l2_priv.h"
 
 #define FRAMES	12
 
@@ -146,6 +147,11 @@ static void capture(const char *name, bool copy, const char *note)
 	zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &a);
 	is(zcap_graph_wait(g, 10000), 0, "%s: the stream ends after %u frames", name, FRAMES);
 	zcap_graph_stop(g);
+	/* A sink that keeps nothing: the source queues each frame back itself. */
+	if (!copy)
+		ok(zcapi_v4l2_src_of(src)->q.stats.requeues >= FRAMES / 2,
+		   "%s: frames queued again at their index by the source (%llu)", name,
+		   (unsigned long long)zcapi_v4l2_src_of(src)->q.stats.requeues);
 	zcap_filter_get_stats(src, &st);
 	ok(sink.got == FRAMES && !sink.bad && st.frames == FRAMES,
 	   "%s: every frame delivered, in order, its own bytes (%u got, %u bad)",
@@ -243,6 +249,8 @@ static void pump(void)
 	ok(!sink.not_requeued, "pump: a released buffer is queued again by its release (%u were not)",
 	   sink.not_requeued);
 	ok(!dev.eagain, "pump: no DQBUF found nothing (%u did)", dev.eagain);
+	is((long)zcapi_v4l2_src_of(src)->q.stats.requeues, 0,
+	   "pump: a held frame is not queued again by the source");
 	is(zcap_graph_wait(g, 0), 0, "pump: the graph saw the end of the stream");
 	sink_release_held();
 	zcap_graph_stop(g);
