@@ -523,27 +523,38 @@ void zcapi_v4l2q_put(struct zcapi_v4l2q *q, uint32_t index)
 
 /* ---- DQBUF --------------------------------------------------------------- */
 
+/*
+ * What DQBUF said of @b, in *@d: its first n_planes entries of each array
+ * (no more: this runs for every frame). A plane the driver did not report
+ * reads as empty.
+ */
 static void done_init(const struct zcapi_v4l2q *q, const struct v4l2_buffer *b,
 		      struct zcapi_v4l2q_done *d)
 {
 	uint32_t p;
 
-	memset(d, 0, sizeof(*d));
 	d->index = b->index;
 	d->flags = b->flags;
 	d->sequence = b->sequence;
 	d->field = b->field;
 	d->timestamp = b->timestamp;
 	d->n_planes = q->n_planes;
+	d->sample = NULL;
 	if (!q->mplane) {
 		d->bytesused[0] = b->bytesused;
+		d->data_offset[0] = 0;
 		d->length[0] = b->length;
+		d->map[0] = NULL;
 		return;
 	}
-	for (p = 0; p < q->n_planes && p < b->length; p++) {
-		d->bytesused[p] = b->m.planes[p].bytesused;
-		d->data_offset[p] = b->m.planes[p].data_offset;
-		d->length[p] = b->m.planes[p].length;
+	for (p = 0; p < q->n_planes; p++) {
+		const struct v4l2_plane *vp = &b->m.planes[p];
+		bool given = p < b->length;
+
+		d->bytesused[p] = given ? vp->bytesused : 0;
+		d->data_offset[p] = given ? vp->data_offset : 0;
+		d->length[p] = given ? vp->length : 0;
+		d->map[p] = NULL;
 	}
 }
 

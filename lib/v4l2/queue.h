@@ -117,7 +117,7 @@ struct zcapi_v4l2q {
 	uint32_t waiters;
 };
 
-/* What DQBUF returned. */
+/* What DQBUF returned; each array's first n_planes entries are set. */
 struct zcapi_v4l2q_done {
 	uint32_t index;
 	uint32_t flags;		/* V4L2_BUF_FLAG_* */

@@ -85,6 +85,7 @@ static uint64_t fill_layout(struct v4l2_src *src, struct zcap_sample *s,
 			    const struct zcapi_v4l2q_done *b)
 {
 	uint32_t doff[ZCAP_MAX_PLANES] = { 0 }, n_mem = src->fmt.n_mem, m;
+	bool same = src->fmt_checked;
 	uint64_t payload = 0;
 	struct zcap_format sf;
 
@@ -92,6 +93,7 @@ static uint64_t fill_layout(struct v4l2_src *src, struct zcap_sample *s,
 		uint32_t used = b->bytesused[m];
 
 		doff[m] = b->data_offset[m] > used ? used : b->data_offset[m];
+		same &= doff[m] == src->checked_doff[m];
 		zcap_sample_set_bytesused(s, m, used);
 		payload += used - doff[m];
 	}
@@ -99,7 +101,7 @@ static uint64_t fill_layout(struct v4l2_src *src, struct zcap_sample *s,
 	 * The offsets are the same frame after frame: the layout made of
 	 * them is built and validated once, not per frame.
 	 */
-	if (src->fmt_checked && !memcmp(doff, src->checked_doff, sizeof(doff))) {
+	if (same) {
 		zcapi_sample_set_format_tagged(s, &src->checked_fmt, src->fmt_tag);
 		return payload;
 	}
