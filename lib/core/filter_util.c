@@ -10,7 +10,6 @@
 #include <zcap/error.h>
 
 #include "filter_util.h"
-#include "zcap_internal.h"
 
 void zcapi_filter_vnote(struct zcap_filter *f, const char *fmt, va_list ap)
 {
@@ -100,17 +99,38 @@ void zcapi_stats_frame(struct zcap_filter *f, const struct zcap_sample *s,
 	zcap_filter_stats_unlock(f);
 }
 
+/* Where block @mem's data starts under @fmt: its lowest plane's offset, or 0. */
+static uint64_t fmt_mem_start(const struct zcap_format *fmt, uint32_t mem)
+{
+	uint64_t start = UINT64_MAX;
+
+	for (uint32_t p = 0; p < fmt->n_planes && p < ZCAP_MAX_PLANES; p++)
+		if (fmt->planes[p].mem == mem && fmt->planes[p].offset < start)
+			start = fmt->planes[p].offset;
+	return start == UINT64_MAX ? 0 : start;
+}
+
 uint64_t zcapi_sample_payload(const struct zcap_sample *s,
 			      const struct zcap_format *fmt, uint32_t mem,
 			      uint64_t *off)
 {
 	uint64_t used = zcap_sample_bytesused(s, mem);
-	uint64_t start = fmt ? zcapi_fmt_mem_start(fmt, mem) : 0;
+	uint64_t start = fmt ? fmt_mem_start(fmt, mem) : 0;
 
 	if (start > used)
 		start = used;
 	*off = start;
 	return used - start;
+}
+
+uint64_t zcapi_sample_bytes(const struct zcap_sample *s)
+{
+	const struct zcap_format *fmt = zcap_sample_format(s);
+	uint64_t bytes = 0, off;
+
+	for (uint32_t m = 0; m < zcap_sample_n_mem(s); m++)
+		bytes += zcapi_sample_payload(s, fmt, m, &off);
+	return bytes;
 }
 
 void zcapi_allocator_set(struct zcap_allocator **slot,

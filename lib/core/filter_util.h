@@ -61,10 +61,7 @@ uint64_t zcapi_sample_payload(const struct zcap_sample *s,
 			      const struct zcap_format *fmt, uint32_t mem,
 			      uint64_t *off);
 
-/*
- * The payload across @s's memory blocks, as laid out by its own format
- * (sample.c: where each block's data starts is kept with the layout).
- */
+/* The payload across @s's memory blocks, as laid out by its own format. */
 uint64_t zcapi_sample_bytes(const struct zcap_sample *s);
 
 /* Hold @a (may be NULL) in *@slot instead of what it held. */

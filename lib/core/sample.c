@@ -14,7 +14,6 @@
 
 #include <linux/dma-buf.h>
 
-#include "filter_util.h"
 #include "zcap_internal.h"
 
 static uint64_t sync_flags(uint32_t access);
@@ -91,17 +90,6 @@ int zcap_sample_mem(const struct zcap_sample *s, uint32_t mem,
 	return 0;
 }
 
-/* Where the data of block @mem starts under @fmt: its lowest plane offset. */
-uint64_t zcapi_fmt_mem_start(const struct zcap_format *fmt, uint32_t mem)
-{
-	uint64_t start = UINT64_MAX;
-
-	for (uint32_t p = 0; p < fmt->n_planes && p < ZCAP_MAX_PLANES; p++)
-		if (fmt->planes[p].mem == mem && fmt->planes[p].offset < start)
-			start = fmt->planes[p].offset;
-	return start == UINT64_MAX ? 0 : start;
-}
-
 int zcapi_sample_set_format_valid(struct zcap_sample *s,
 				  const struct zcap_format *fmt)
 {
@@ -124,8 +112,6 @@ int zcapi_sample_set_format_tagged(struct zcap_sample *s,
 		if (fmt->mem_size[m] > s->blocks[m].length)
 			return -EINVAL;
 	s->fmt = *fmt;
-	for (m = 0; m < ZCAP_MAX_PLANES; m++)
-		s->mem_start[m] = m < fmt->n_mem ? zcapi_fmt_mem_start(fmt, m) : 0;
 	s->fmt_tag = tag;
 	s->has_fmt = true;
 	return 0;
@@ -150,20 +136,6 @@ const struct zcap_format *zcap_sample_format(const struct zcap_sample *s)
 	if (!s)
 		return NULL;
 	return s->has_fmt ? &s->fmt : &none;
-}
-
-uint64_t zcapi_sample_bytes(const struct zcap_sample *s)
-{
-	uint64_t bytes = 0;
-
-	/* Without a layout, every block's data starts at its beginning. */
-	for (uint32_t m = 0; m < s->n_mem; m++) {
-		uint64_t start = s->has_fmt ? s->mem_start[m] : 0;
-
-		if (s->bytesused[m] > start)
-			bytes += s->bytesused[m] - start;
-	}
-	return bytes;
 }
 
 int zcap_sample_set_bytesused(struct zcap_sample *s, uint32_t mem,

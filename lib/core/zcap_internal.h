@@ -162,15 +162,14 @@ struct zcap_sample {
 
 	/*
 	 * Producer's metadata, reset when the buffer is released. The layout
-	 * itself stays with the buffer, with where each block's data starts
-	 * under it and its tag (zcapi_sample_set_format_tagged()): a source
+	 * itself stays with the buffer, with its tag
+	 * (zcapi_sample_set_format_tagged()): a source
 	 * gives a buffer the same layout frame after frame, and copying it
 	 * for every frame was the largest single piece of a frame's path.
 	 */
 	bool has_fmt;			/* fmt is the current frame's layout */
 	uint64_t fmt_tag;		/* 0: fmt was set untagged */
 	struct zcap_format fmt;
-	uint64_t mem_start[ZCAP_MAX_PLANES];
 	uint64_t bytesused[ZCAP_MAX_PLANES];
 	int64_t time_ns;
 	uint64_t sequence;
@@ -284,9 +283,6 @@ ZCAP_INTERNAL uint64_t zcapi_allocator_fmt_tag(struct zcap_allocator *a);
 ZCAP_INTERNAL int zcapi_sample_set_format_tagged(struct zcap_sample *s,
 						 const struct zcap_format *fmt,
 						 uint64_t tag);
-/* Where block @mem's data starts under @fmt: its lowest plane's offset, or 0. */
-ZCAP_INTERNAL uint64_t zcapi_fmt_mem_start(const struct zcap_format *fmt,
-					   uint32_t mem);
 /* Sample metadata back to "nothing set", for a fresh get_buffer. */
 ZCAP_INTERNAL void zcapi_sample_reset(struct zcap_sample *s);
 /* Sync @flags on every dma-buf of @s. */
