@@ -44,10 +44,14 @@ int zcap_graph_run(struct zcap_graph *g);
 /* Stop every filter (sources first); every buffer is back after it. */
 int zcap_graph_stop(struct zcap_graph *g);
 /*
- * Wait until every source posted end of stream, one posted an error, or
- * timeout_ms passed (< 0: forever). Returns 0 at the end of stream, the
- * error, or ZCAP_E_TIMEOUT; ZCAP_E_NO_SOURCE at once when the last
- * zcap_graph_run() found no source (or the graph never ran).
+ * Wait until the stream reached its end in every sink (DirectShow's
+ * EC_COMPLETE: each filter with no output pins and a connected input had
+ * end of stream on every connected input, after every frame before it;
+ * in a graph without such a filter, every source posted end of stream),
+ * a filter posted an error, or timeout_ms passed (< 0: forever). Returns
+ * 0 at the end of the stream, the error, or ZCAP_E_TIMEOUT;
+ * ZCAP_E_NO_SOURCE at once when the last zcap_graph_run() found no source
+ * (or the graph never ran).
  */
 int zcap_graph_wait(struct zcap_graph *g, int timeout_ms);
 

@@ -235,6 +235,54 @@ static int pins_active(struct zcap_filter *f)
 	return ret;
 }
 
+/* Leaving STOPPED: a new stream, whose end is still to come. */
+static void eos_clear(struct zcap_filter *f)
+{
+	pthread_mutex_lock(&f->lock);
+	for (uint32_t i = 0; i < f->n_pins; i++)
+		f->pins[i]->eos = false;
+	f->eos_posted = false;
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Under f->lock: every connected input pin has had end of stream. */
+static bool inputs_ended(const struct zcap_filter *f)
+{
+	bool any = false;
+
+	for (uint32_t i = 0; i < f->n_pins; i++) {
+		struct zcap_pin *p = f->pins[i];
+		bool connected;
+
+		if (p->dir != ZCAP_PIN_INPUT)
+			return false;	/* not a renderer: its outputs carry it on */
+		zcapi_pin_lock(p);
+		connected = p->peer != NULL;
+		zcapi_pin_unlock(p);
+		if (connected && !p->eos)
+			return false;
+		any |= connected;
+	}
+	return any;
+}
+
+void zcapi_filter_input_ended(struct zcap_pin *in)
+{
+	struct zcap_filter *f = in->filter;
+	bool post;
+
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->lock);
+	in->eos = true;
+	post = !f->eos_posted && inputs_ended(f);
+	f->eos_posted |= post;
+	pthread_mutex_unlock(&f->lock);
+	/* Outside the lock: the graph's handler takes the graph's, then ours. */
+	if (post)
+		zcap_filter_post_event(f, ZCAP_E_END_OF_STREAM);
+}
+
 /* Under state_lock: a failed start must not leave anything half up. */
 static int stop_locked(struct zcap_filter *f)
 {
@@ -266,6 +314,8 @@ static int pause_locked(struct zcap_filter *f)
 	}
 	/* Before the op: a source requests device buffers of its allocator. */
 	ret = pins_active(f);
+	if (!ret)
+		eos_clear(f);
 	if (ret)
 		return ret;
 	/* Marked paused first so that the op's stop on failure runs. */

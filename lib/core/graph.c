@@ -15,7 +15,8 @@
 
 struct graph_entry {
 	struct zcap_filter *f;
-	bool source;		/* no input pins: its end of stream is awaited */
+	bool source;		/* no input pins */
+	bool renderer;		/* no output pins, an input connected */
 	bool ended;		/* posted end of stream since the last run */
 };
 
@@ -265,6 +266,19 @@ static bool graph_has_source(struct zcap_graph *g)
 	return found;
 }
 
+/* A filter with no output pins and a connected input: a sink of the graph. */
+static bool is_renderer(struct zcap_filter *f)
+{
+	uint32_t i, n = zcap_filter_n_pins(f, ZCAP_PIN_INPUT);
+
+	if (zcap_filter_n_pins(f, ZCAP_PIN_OUTPUT))
+		return false;
+	for (i = 0; i < n; i++)
+		if (zcap_pin_peer(zcap_filter_pin(f, ZCAP_PIN_INPUT, i)))
+			return true;
+	return false;
+}
+
 int zcap_graph_run(struct zcap_graph *g)
 {
 	struct zcap_filter **order;
@@ -279,6 +293,7 @@ int zcap_graph_run(struct zcap_graph *g)
 	for (i = 0; i < g->n; i++) {
 		g->e[i].ended = false;
 		g->e[i].source = !zcap_filter_n_pins(g->e[i].f, ZCAP_PIN_INPUT);
+		g->e[i].renderer = is_renderer(g->e[i].f);
 	}
 	g->error = 0;
 	pthread_mutex_unlock(&g->lock);
@@ -303,23 +318,31 @@ int zcap_graph_run(struct zcap_graph *g)
 }
 
 /*
- * Under g->lock: 0 when every source ended, the error, or 1 to go on
- * waiting. No source at all is never an end of stream: no frame came.
+ * Under g->lock: 0 when every renderer ended (DirectShow's EC_COMPLETE:
+ * the last frame reached every sink), or in a graph without one every
+ * source; the error; or 1 to go on waiting. No source at all is never an
+ * end of stream: no frame came.
  */
 static int graph_done(struct zcap_graph *g)
 {
-	bool any = false;
+	bool any_src = false, any_rend = false, srcs_ended = true;
 
 	if (g->error)
 		return g->error;
 	for (uint32_t i = 0; i < g->n; i++) {
-		if (!g->e[i].source)
-			continue;
-		if (!g->e[i].ended)
-			return 1;
-		any = true;
+		if (g->e[i].renderer) {
+			if (!g->e[i].ended)
+				return 1;
+			any_rend = true;
+		}
+		if (g->e[i].source) {
+			srcs_ended &= g->e[i].ended;
+			any_src = true;
+		}
 	}
-	return any ? 0 : ZCAP_E_NO_SOURCE;
+	if (!any_src)
+		return ZCAP_E_NO_SOURCE;
+	return any_rend || srcs_ended ? 0 : 1;
 }
 
 int zcap_graph_wait(struct zcap_graph *g, int timeout_ms)

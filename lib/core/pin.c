@@ -287,9 +287,11 @@ int zcap_pin_end_of_stream(struct zcap_pin *in)
 
 	if (ret)
 		return ret;
-	if (!in->ops.in.end_of_stream)
-		return 0;
-	return in->ops.in.end_of_stream(in);
+	if (in->ops.in.end_of_stream)
+		ret = in->ops.in.end_of_stream(in);
+	/* Every frame before it was received: a renderer is done with them. */
+	zcapi_filter_input_ended(in);
+	return ret;
 }
 
 /* ---------------------------------------------------------------------

@@ -308,6 +308,8 @@ struct zcap_pin {
 	/* input: the notified allocator; output: the decided one */
 	struct zcap_allocator *allocator;
 	bool read_only;
+	/* Input: end of stream received since its filter left STOPPED (filter lock). */
+	bool eos;
 };
 
 /* Where a filter's or a graph's log lines go. */
@@ -337,6 +339,7 @@ struct zcap_filter {
 	zcap_event_fn event_fn;
 	void *event_data;
 	struct zcap_graph *graph;
+	bool eos_posted;		/* a renderer's end of stream, since it left STOPPED (lock) */
 };
 
 /* A pin's lock (pin.c, pin_connect.c): peer, fmt, allocator. */
@@ -349,6 +352,13 @@ static inline void zcapi_pin_unlock(const struct zcap_pin *pin)
 {
 	pthread_mutex_unlock((pthread_mutex_t *)&pin->lock);
 }
+
+/*
+ * Input pin @in received end of stream (after its op ran). A renderer (a
+ * filter with no output pins) posts ZCAP_E_END_OF_STREAM once each of its
+ * connected input pins has, as DirectShow's renderers send EC_COMPLETE.
+ */
+ZCAP_INTERNAL void zcapi_filter_input_ended(struct zcap_pin *in);
 
 /* No filter is a stopped one: a pin on its own takes nothing. */
 static inline bool zcapi_filter_stopped(const struct zcap_filter *f)

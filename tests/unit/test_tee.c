@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <zcap/consumers.h>
@@ -20,6 +21,8 @@
 struct sink_ctl {
 	int received;
 	int block_first_ms;	/* the first receive blocks this long */
+	atomic_int done;	/* receives returned */
+	atomic_int done_at_eos;	/* done when end of stream came */
 };
 
 static int sink_receive(void *user, struct zcap_sample *s,
@@ -31,10 +34,21 @@ static int sink_receive(void *user, struct zcap_sample *s,
 	(void)fr;
 	if (!c->received++ && c->block_first_ms)
 		sleep_ms(c->block_first_ms);
+	atomic_fetch_add(&c->done, 1);
 	return 0;
 }
 
-static const struct zcap_sink_ops sink_ops = { .receive = sink_receive };
+static int sink_eos(void *user)
+{
+	struct sink_ctl *c = user;
+
+	atomic_store(&c->done_at_eos, atomic_load(&c->done));
+	return 0;
+}
+
+static const struct zcap_sink_ops sink_ops = {
+	.receive = sink_receive, .end_of_stream = sink_eos,
+};
 static const struct zcap_sink_config sink_cfg = { .name = "sink" };
 
 struct rig {
@@ -129,9 +143,50 @@ static void test_push_enomem(void)
 	rig_fini(&r);
 }
 
+/*
+ * The graph's end (EC_COMPLETE) waits for every branch: the source's end
+ * of stream passes the tee at once, but a slow branch still has its last
+ * frame, and the wait returns only once that sink had it and the end.
+ */
+static void test_wait_for_branches(void)
+{
+	struct zcap_graph *g;
+	struct rig r;
+	int64_t t0;
+
+	rig_init(&r, 2, 4);
+	r.c[0].block_first_ms = 300;
+	zcap_graph_new(&g);
+	zcap_graph_add(g, r.src);
+	zcap_graph_add(g, r.tee);
+	zcap_graph_add(g, r.sink[0]);
+	zcap_graph_add(g, r.sink[1]);
+	/* rig_init() ran them by hand: the graph runs them now. */
+	zcap_filter_stop(r.tee);
+	zcap_filter_stop(r.sink[0]);
+	zcap_filter_stop(r.sink[1]);
+	is(zcap_graph_run(g), 0, "source, tee and two sinks run");
+	send(&r, 1);
+	zcap_pin_deliver_end_of_stream(r.src_out);
+	zcap_filter_post_event(r.src, ZCAP_E_END_OF_STREAM);
+	t0 = now_ms();
+	is(zcap_graph_wait(g, 5000), 0, "the graph ends");
+	ok(atomic_load(&r.c[0].done) == 1 && atomic_load(&r.c[0].done_at_eos) == 1 &&
+	   atomic_load(&r.c[1].done_at_eos) == 1,
+	   "after both sinks had the frame, then the end of stream");
+	ok(now_ms() - t0 >= 200, "the slow branch's 300 ms included (%lld ms)",
+	   (long long)(now_ms() - t0));
+	zcap_graph_stop(g);
+	is(free_buffers(r.a, 4), 4, "every buffer is back");
+	zcap_graph_destroy(g);
+	zcap_allocator_decommit(r.a);
+	zcap_allocator_unref(r.a);
+}
+
 int main(void)
 {
 	test_stop_enomem();
 	test_push_enomem();
+	test_wait_for_branches();
 	return tap_done();
 }

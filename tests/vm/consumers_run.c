@@ -826,10 +826,10 @@ static int mode_drm(const struct opts *o)
 	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
 	consumers_print_summary(g, stdout);
 	/*
-	 * After the stop: the graph's end of stream is the source's, and the
-	 * tee's branch may still have been in the checker with the last
-	 * frame (a make check saw 14 of 15 counted). The lock as well: the
-	 * counts change together under it.
+	 * After the stop, under the lock: the counts change together under
+	 * it. (Before the graph's end waited for every sink, a tee's branch
+	 * could still be in the checker with the last frame after the wait:
+	 * a make check saw 14 of 15 counted.)
 	 */
 	pthread_mutex_lock(&c->lock);
 	tally.checked = c->drm_checked;
