@@ -69,8 +69,8 @@ fi
 
 # 4: capture -> pool -> DRM sink -> vkms's primary plane
 if [ -n "$card" ] && [ -n "$cap" ] &&
-	"$ZCAP_BUILD/vm-tests/kms_check" -c "$cap" -d "$card" \
-		-r "$dri/crtc-0/crc" -n "$FRAMES" >"$R/kms_check.out" 2>&1; then
+	run_watched 90 "$R/kms_check.out" "$ZCAP_BUILD/vm-tests/kms_check" \
+		-c "$cap" -d "$card" -r "$dri/crtc-0/crc" -n "$FRAMES"; then
 	tap_pass "DRM sink on vkms: every frame shown from its pool buffer, CRC of the captured pixels"
 else
 	tap_fail "DRM sink on vkms (exit status $?)"
@@ -79,8 +79,8 @@ sed 's/^/#     /' "$R/kms_check.out" 2>/dev/null
 
 # 5: the same with the CRTC off: the sink sets the mode with its first frame
 if [ -n "$card" ] && [ -n "$cap" ] &&
-	"$ZCAP_BUILD/vm-tests/kms_check" -o -c "$cap" -d "$card" \
-		-r "$dri/crtc-0/crc" -n "$FRAMES" >"$R/kms_check_off.out" 2>&1; then
+	run_watched 90 "$R/kms_check_off.out" "$ZCAP_BUILD/vm-tests/kms_check" \
+		-o -c "$cap" -d "$card" -r "$dri/crtc-0/crc" -n "$FRAMES"; then
 	tap_pass "DRM sink on vkms with the CRTC off: it sets the mode, shows every frame, turns it off"
 else
 	tap_fail "DRM sink on vkms with the CRTC off (exit status $?)"
