@@ -18,6 +18,64 @@ bin=${1:?usage: $0 FRAME_COST_BINARY [LOG]}
 log=${2:-${TMPDIR:-/tmp}/frame-cost-lackey.$$}
 command -v valgrind >/dev/null || { echo "frame-cost trace: valgrind not found (make deps)" >&2; exit 1; }
 
+# by_file BIN MARKER ADDRS: where the distinct instructions of ADDRS (one
+# hex address a line, the last libzcap frame's) come from: each source
+# file, by BIN's debug information (addr2line; with link-time inlining an
+# instruction belongs to the file of its source line, not to the function
+# it was inlined into), and what runs outside BIN (libc's locks, poll and
+# ioctl stubs). The library's part is the walk of one frame that
+# Documentation/design.md describes, counted instead of read.
+by_file() {
+	if ! command -v addr2line >/dev/null || ! command -v nm >/dev/null; then
+		echo "frame-cost trace: no addr2line or nm (binutils): no files" >&2
+		return 0
+	fi
+	sym=$(nm "$1" | awk '$3 == "frame_cost_marker" { print $1 }')
+	last=$(nm -n "$1" | awk '$2 ~ /^[tTwW]$/ { a = $1 } END { print a }')
+	if [ -z "$sym" ] || [ -z "$last" ]; then
+		echo "frame-cost trace: no symbols in $1" >&2
+		return 1
+	fi
+	# A position-independent BIN is loaded at a bias: where the marker
+	# is, less where the file puts it. Past the last function's start
+	# plus a page is outside BIN.
+	awk -v bias=$((0x$2 - 0x$sym)) -v end=$((0x$last + 4096)) \
+	    -v inside="$3.inside" '
+	function hexval(h,    i, v) {
+		v = 0
+		for (i = 1; i <= length(h); i++)
+			v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+		return v
+	}
+	{
+		off = hexval($1) - bias
+		if (off >= 0 && off < end)
+			printf "%x\n", off > inside
+		else
+			outside++
+	}
+	END { print outside + 0 }' "$3" >"$3.outside"
+	addr2line -e "$1" <"$3.inside" |
+	awk -v outside="$(cat "$3.outside")" -v top="$(pwd)/" '
+	{
+		f = $0
+		sub(/:[0-9?]+( \(discriminator [0-9]+\))?$/, "", f)
+		if (index(f, top) == 1)
+			f = substr(f, length(top) + 1)
+		if (f == "??")
+			f = "(no source line: PLT stubs)"
+		n[f]++
+		total++
+	}
+	END {
+		printf "libzcap frame, distinct instructions by source file (%d in the program, %d outside it: libc, ld.so)\n", total, outside
+		for (f in n)
+			printf "%6d  %s\n", n[f], f | "sort -rn"
+		close("sort -rn")
+	}'
+	rm -f "$3.inside" "$3.outside"
+}
+
 out=$(valgrind --tool=lackey --trace-mem=yes --log-file="$log" "$bin" --trace)
 marker=$(echo "$out" | sed -n 's/^marker 0x0*//p')
 [ -n "$marker" ] || { echo "frame-cost trace: no marker address from $bin" >&2; exit 1; }
@@ -26,7 +84,8 @@ marker=$(echo "$out" | sed -n 's/^marker 0x0*//p')
 # " S addr,size", " M addr,size" (data). Every other store to the marker
 # starts a frame; the first half of the frames are the bare loop's.
 status=0
-awk -v marker="$marker" -v frames=20 '
+addrs=$log.addrs
+awk -v marker="$marker" -v frames=20 -v addrs="$addrs" '
 function hexval(h,    i, v) {
 	v = 0
 	for (i = 1; i <= length(h); i++)
@@ -34,8 +93,12 @@ function hexval(h,    i, v) {
 	return v
 }
 function line_of(a) { return int(hexval(a) / 64) }
-function close_frame(    p) {
+function close_frame(    p, x) {
 	p = n_frames <= frames ? 1 : 2
+	# The distinct instructions of the last libzcap frame, for by_file.
+	if (n_frames == 2 * frames && addrs != "")
+		for (x in di)
+			print x > addrs
 	# The last frame of each path: all are alike once warm (see min/max).
 	last_i[p] = n_i; last_d[p] = n_di; last_c[p] = n_cl; last_l[p] = n_dl
 	if (!(p in min_d) || n_di < min_d[p]) min_d[p] = n_di
@@ -78,5 +141,6 @@ END {
 	printf "distinct instructions over the frames: bare %d-%d, libzcap %d-%d\n",
 		min_d[1], max_d[1], min_d[2], max_d[2]
 }' "$log" || status=$?
-[ -n "${2:-}" ] || rm -f "$log"
+[ $status -ne 0 ] || by_file "$bin" "$marker" "$addrs" || status=$?
+[ -n "${2:-}" ] || rm -f "$log" "$addrs"
 exit $status
