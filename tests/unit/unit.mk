@@ -74,6 +74,27 @@ unit: unit-build
 
 HOST_TESTS += unit
 
+# The tests whose library code runs in more than one thread (streaming
+# threads, recyclers from sinks' threads, waits for free buffers), again
+# under ThreadSanitizer: a data race or a lock-order inversion between the
+# allocator's and a queue's locks fails them. ASan and TSan do not mix:
+# the library is built a second time, with its own tree under
+# $(BUILD)/tsan.
+UNIT_TSAN_TESTS := allocator graph m2m_encoder outq sink tee v4l2_queue \
+	v4l2_source v4l2_unplug
+UNIT_TSAN_DIR := $(BUILD)/tsan/unit
+UNIT_TSAN_BINS := $(addprefix $(UNIT_TSAN_DIR)/test_,$(UNIT_TSAN_TESTS))
+
+.PHONY: unit-tsan
+unit-tsan:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan \
+		UNIT_SAN="-fsanitize=thread -fno-omit-frame-pointer" $(UNIT_TSAN_BINS)
+	@mkdir -p $(BUILD)/results/host
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		$(TOP)/tests/unit/run-tap $(BUILD)/results/host/unit-tsan.tap $(UNIT_TSAN_BINS)
+
+HOST_TESTS += unit-tsan
+
 # ---------------------------------------------------------------------
 # VM test of the dma-buf providers, linked statically against libzcap.a
 # so that the guest runs exactly this build.
