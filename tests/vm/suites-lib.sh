@@ -72,28 +72,29 @@ insmod_zcap() {
 # its threads is waiting for (wchan, and the kernel stack where the
 # kernel shows it) goes into OUT before it is killed, and the status is
 # 124, as timeout(1) gives. Without this a hung program leaves only the
-# rig's "stopped responding" and the suite's allowance spent.
+# rig's "stopped responding" and the suite's allowance spent. Its
+# variables are rw_*: sh has no locals, and suites use $out, $n, $pid.
 run_watched() {
-	secs=$1 out=$2
+	rw_secs=$1 rw_out=$2
 	shift 2
-	"$@" >"$out" 2>&1 &
-	pid=$!
-	n=0
-	while kill -0 "$pid" 2>/dev/null && [ $n -lt $((secs * 10)) ]; do
+	"$@" >"$rw_out" 2>&1 &
+	rw_pid=$!
+	rw_n=0
+	while kill -0 "$rw_pid" 2>/dev/null && [ $rw_n -lt $((rw_secs * 10)) ]; do
 		sleep 0.1
-		n=$((n + 1))
+		rw_n=$((rw_n + 1))
 	done
-	if kill -0 "$pid" 2>/dev/null; then
+	if kill -0 "$rw_pid" 2>/dev/null; then
 		{
-			echo "hung: $* still running after $secs s; its threads:"
-			for t in /proc/"$pid"/task/*; do
+			echo "hung: $* still running after $rw_secs s; its threads:"
+			for t in /proc/"$rw_pid"/task/*; do
 				echo "thread ${t##*/} $(cat "$t/comm" 2>/dev/null) in $(cat "$t/wchan" 2>/dev/null)"
 				sed 's/^/    /' "$t/stack" 2>/dev/null
 			done
-		} >>"$out"
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		} >>"$rw_out"
+		kill -9 "$rw_pid" 2>/dev/null
+		wait "$rw_pid" 2>/dev/null
 		return 124
 	fi
-	wait "$pid"
+	wait "$rw_pid"
 }
