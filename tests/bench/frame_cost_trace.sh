@@ -19,7 +19,7 @@ log=${2:-${TMPDIR:-/tmp}/frame-cost-lackey.$$}
 command -v valgrind >/dev/null || { echo "frame-cost trace: valgrind not found (make deps)" >&2; exit 1; }
 
 # by_file BIN MARKER ADDRS: where the distinct instructions of ADDRS (one
-# hex address a line, the last libzcap frame's) come from: each source
+# address a line, in decimal, the last libzcap frame's) come from: each source
 # file, by BIN's debug information (addr2line; with link-time inlining an
 # instruction belongs to the file of its source line, not to the function
 # it was inlined into), and what runs outside BIN (libc's locks, poll and
@@ -41,14 +41,8 @@ by_file() {
 	# plus a page is outside BIN.
 	awk -v bias=$((0x$2 - 0x$sym)) -v end=$((0x$last + 4096)) \
 	    -v inside="$3.inside" '
-	function hexval(h,    i, v) {
-		v = 0
-		for (i = 1; i <= length(h); i++)
-			v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-		return v
-	}
 	{
-		off = hexval($1) - bias
+		off = $1 - bias
 		if (off >= 0 && off < end)
 			printf "%x\n", off > inside
 		else
@@ -98,7 +92,7 @@ function close_frame(    p, x) {
 	# The distinct instructions of the last libzcap frame, for by_file.
 	if (n_frames == 2 * frames && addrs != "")
 		for (x in di)
-			print x > addrs
+			printf "%.0f\n", hexval(x) > addrs
 	# The last frame of each path: all are alike once warm (see min/max).
 	last_i[p] = n_i; last_d[p] = n_di; last_c[p] = n_cl; last_l[p] = n_dl
 	if (!(p in min_d) || n_di < min_d[p]) min_d[p] = n_di
