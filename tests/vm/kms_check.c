@@ -85,9 +85,9 @@ struct crc_reader {
 
 /*
  * Whether the reader was asked to stop, waiting at most @ms for an entry
- * to read. Never a blocking read(): 6.1's vkms adds no CRC entry while no
- * plane is on (kms_check turns the primary plane off when it removes its
- * copy's framebuffer), and a reader blocked in read() then never returns.
+ * to read. Never a blocking read(): a reader blocked there returns only
+ * when vkms adds an entry, which it does per vblank of a lit CRTC only,
+ * and crc_stop() would wait on vkms for as long as none comes.
  */
 static bool crc_wait(struct crc_reader *c, int ms)
 {
