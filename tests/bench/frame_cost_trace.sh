@@ -90,7 +90,7 @@ function line_of(a) { return int(hexval(a) / 64) }
 function close_frame(    p, x) {
 	p = n_frames <= frames ? 1 : 2
 	# The distinct instructions of the last libzcap frame, for by_file.
-	if (n_frames == 2 * frames && addrs != "")
+	if (n_frames == 2 * frames)
 		for (x in di)
 			printf "%.0f\n", hexval(x) > addrs
 	# The last frame of each path: all are alike once warm (see min/max).
