@@ -16,12 +16,14 @@ $(GST_CHECK): $(TOP)/tests/gst/gst_check.c $(BUILD)/lib/libzcap-gst.so
 		$(shell pkg-config --libs gstreamer-app-1.0)
 
 # The GStreamer peer of `make bench` (tests/bench/gst_bench.c): it defines
-# poll and ppoll, exported so that GStreamer's calls reach them.
+# poll and ppoll, exported so that GStreamer's calls reach them. Linked to
+# libzcap for its DQBUF+QBUF path, which captures into libzcap's dma-bufs.
 GST_BENCH := $(BUILD)/vm-tests/zcap-gst-bench
-$(GST_BENCH): $(TOP)/tests/bench/gst_bench.c $(TOP)/tests/bench/median.h
+$(GST_BENCH): $(TOP)/tests/bench/gst_bench.c $(TOP)/tests/bench/median.h \
+		$(BUILD)/lib/libzcap.so
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(GST_CFLAGS) -rdynamic -o $@ $< \
-		$(GST_LIBS) -ldl
+		-L$(BUILD)/lib -lzcap $(GST_LIBS) -ldl
 
 .PHONY: gst-tests
 gst-tests: $(GST_CHECK) $(GST_BENCH) lib-gst

@@ -322,10 +322,11 @@ fi
 # The GStreamer peer of `make bench`, briefly, so that it cannot rot.
 if "$ZCAP_BUILD/vm-tests/zcap-gst-bench" -d "$sp" -s 320x180 -n 10 -w 3 -r 1 \
 		>"$out/gst-bench.txt" 2>&1 && grep -q "^goal: " "$out/gst-bench.txt" &&
-		grep -q "^the floor is " "$out/gst-bench.txt"; then
-	tap_pass "zcap-gst-bench: v4l2src (mmap, dmabuf) and zcapsrc measured"
+		grep -q "^the floor is " "$out/gst-bench.txt" &&
+		grep -q "^the ioctls alone are " "$out/gst-bench.txt"; then
+	tap_pass "zcap-gst-bench: v4l2src (mmap, dmabuf), zcapsrc and the ioctls alone measured"
 else
-	tap_fail "zcap-gst-bench: v4l2src (mmap, dmabuf) and zcapsrc measured"
+	tap_fail "zcap-gst-bench: v4l2src (mmap, dmabuf), zcapsrc and the ioctls alone measured"
 fi
 tap_diag "$(cat "$out/gst-bench.txt")"
 
