@@ -59,6 +59,16 @@ GstAllocator *gst_zcap_allocator_new(enum zcap_provider provider,
 GstMemory *gst_zcap_allocator_wrap(GstAllocator *alloc, struct zcap_sample *s,
 				   guint mem);
 
+/*
+ * As gst_zcap_allocator_wrap(), but the memory holds no reference to @s:
+ * for a pool that keeps its memories from frame to frame and holds the
+ * sample itself while a memory is in use (zcapsrc's buffer cache does,
+ * from the memory's dispose). gst_zcap_memory_get_sample() returns @s,
+ * which is valid only while the caller holds it.
+ */
+GstMemory *gst_zcap_allocator_wrap_unowned(GstAllocator *alloc,
+					   struct zcap_sample *s, guint mem);
+
 /* Is @mem memory of a GstZcapAllocator? */
 gboolean gst_is_zcap_memory(GstMemory *mem);
 

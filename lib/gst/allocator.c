@@ -35,8 +35,9 @@ GST_DEBUG_CATEGORY_STATIC(zcap_allocator_debug);
 static GQuark sample_quark;
 static GQuark block_quark;
 
-GstMemory *gst_zcap_allocator_wrap(GstAllocator *alloc, struct zcap_sample *s,
-				   guint mem)
+/* Block @mem of @s as memory; with @owned, holding a reference to @s. */
+static GstMemory *wrap_block(GstAllocator *alloc, struct zcap_sample *s,
+			     guint mem, gboolean owned)
 {
 	struct zcap_mem m;
 	GstMemory *gm;
@@ -50,12 +51,28 @@ GstMemory *gst_zcap_allocator_wrap(GstAllocator *alloc, struct zcap_sample *s,
 	if (!gm)
 		return NULL;
 	gst_memory_resize(gm, m.offset, m.length);
-	gst_mini_object_set_qdata(GST_MINI_OBJECT(gm), sample_quark,
-				  zcap_sample_ref(s),
-				  (GDestroyNotify)zcap_sample_unref);
+	if (owned)
+		gst_mini_object_set_qdata(GST_MINI_OBJECT(gm), sample_quark,
+					  zcap_sample_ref(s),
+					  (GDestroyNotify)zcap_sample_unref);
+	else
+		gst_mini_object_set_qdata(GST_MINI_OBJECT(gm), sample_quark, s,
+					  NULL);
 	gst_mini_object_set_qdata(GST_MINI_OBJECT(gm), block_quark,
 				  GUINT_TO_POINTER(mem + 1), NULL);
 	return gm;
+}
+
+GstMemory *gst_zcap_allocator_wrap(GstAllocator *alloc, struct zcap_sample *s,
+				   guint mem)
+{
+	return wrap_block(alloc, s, mem, TRUE);
+}
+
+GstMemory *gst_zcap_allocator_wrap_unowned(GstAllocator *alloc,
+					   struct zcap_sample *s, guint mem)
+{
+	return wrap_block(alloc, s, mem, FALSE);
 }
 
 /* The memory that carries the qdata: @mem itself, or what it was shared from. */

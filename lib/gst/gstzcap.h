@@ -80,6 +80,21 @@ GstBuffer *zcap_gst_buffer_wrap(GstAllocator *alloc, struct zcap_sample *s,
 				const struct zcap_format *fmt,
 				const struct zcap_gst_request *rq);
 /*
+ * Block @m of @s as memory @mem holds it: a raw frame's bytes to the end
+ * of its last line, a coded frame's bytes used. FALSE when the sample's
+ * byte count does not fit the block.
+ */
+gboolean zcap_gst_memory_trim(GstMemory *mem, struct zcap_sample *s,
+			      const struct zcap_format *fmt,
+			      const struct zcap_gst_request *rq, guint m);
+/*
+ * @buf's GstVideoMeta for @fmt (plane offsets counted from @base, each
+ * memory's start in the buffer): updated in place, or added.
+ */
+gboolean zcap_gst_buffer_set_meta(GstBuffer *buf, const gsize *base,
+				  const struct zcap_format *fmt,
+				  const struct zcap_gst_request *rq);
+/*
  * Is @zbuf (from zcap_gst_buffer_wrap) in GStreamer's default layout for
  * @rq, so that a consumer without GstVideoMeta reads it right?
  */
@@ -88,6 +103,22 @@ gboolean zcap_gst_layout_is_default(GstBuffer *zbuf,
 /* A copy of @zbuf in GStreamer's default layout, in system memory. */
 GstBuffer *zcap_gst_buffer_copy_default(GstBuffer *zbuf,
 					const struct zcap_gst_request *rq);
+
+/* ---- src_cache.c: zcapsrc's GstBuffers, kept from frame to frame -------- */
+
+struct zcap_gst_cache;
+/* A cache of buffers over the samples of one stream; @alloc a GstZcapAllocator. */
+struct zcap_gst_cache *zcap_gst_cache_new(GstAllocator *alloc);
+/*
+ * As zcap_gst_buffer_wrap(), from @s's buffer of the frame before when
+ * there is one. NULL for a sample that is not all dma-bufs (wrap it
+ * then), or a frame that does not fit its blocks.
+ */
+GstBuffer *zcap_gst_cache_buffer(struct zcap_gst_cache *c, struct zcap_sample *s,
+				 const struct zcap_format *fmt,
+				 const struct zcap_gst_request *rq);
+/* The stream is over: the caller's reference goes; buffers still out are freed when back. */
+void zcap_gst_cache_close(struct zcap_gst_cache *c);
 
 /* ---- bufferpool.c ------------------------------------------------------ */
 

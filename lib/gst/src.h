@@ -27,6 +27,7 @@ struct _GstZcapSrc {
 	guint downstream_min;		/* buffers downstream holds at once */
 	struct zcap_layout_constraints layout;	/* downstream's alignment */
 	GstAllocator *alloc;		/* GstZcapAllocator wrapping samples */
+	struct zcap_gst_cache *cache;	/* the stream's buffers (src_cache.c) */
 	struct zcap_graph *graph;
 	struct zcap_filter *source;	/* in graph */
 	uint64_t next_seq;		/* sequence expected next */

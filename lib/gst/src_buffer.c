@@ -10,6 +10,8 @@
  * stride, a padded height) it gets a copy in that layout, as v4l2src
  * gives it.
  */
+#include <string.h>
+
 #include "gstzcap.h"
 
 /*
@@ -50,13 +52,19 @@ static gboolean trim_coded(GstMemory *mem, struct zcap_sample *s,
 	return TRUE;
 }
 
-static gboolean add_meta(GstBuffer *buf, const gsize *base,
-			 const struct zcap_format *fmt,
-			 const struct zcap_gst_request *rq)
+/*
+ * Every plane's offset (counted across the buffer's memories from @base)
+ * and stride in @buf's GstVideoMeta: the one it has (a cached buffer's,
+ * kept from frame to frame), or a new one.
+ */
+gboolean zcap_gst_buffer_set_meta(GstBuffer *buf, const gsize *base,
+				  const struct zcap_format *fmt,
+				  const struct zcap_gst_request *rq)
 {
 	gsize offsets[GST_VIDEO_MAX_PLANES] = { 0 };
 	gint strides[GST_VIDEO_MAX_PLANES] = { 0 };
 	guint n = fmt->n_planes;
+	GstVideoMeta *vm;
 
 	if (n != GST_VIDEO_INFO_N_PLANES(&rq->info))
 		return FALSE;
@@ -64,10 +72,31 @@ static gboolean add_meta(GstBuffer *buf, const gsize *base,
 		offsets[p] = base[fmt->planes[p].mem] + fmt->planes[p].offset;
 		strides[p] = fmt->planes[p].stride;
 	}
-	return gst_buffer_add_video_meta_full(buf, GST_VIDEO_FRAME_FLAG_NONE,
-					      GST_VIDEO_INFO_FORMAT(&rq->info),
-					      rq->width, rq->height, n, offsets,
-					      strides) != NULL;
+	vm = gst_buffer_get_video_meta(buf);
+	if (!vm)
+		return gst_buffer_add_video_meta_full(buf, GST_VIDEO_FRAME_FLAG_NONE,
+						      GST_VIDEO_INFO_FORMAT(&rq->info),
+						      rq->width, rq->height, n,
+						      offsets, strides) != NULL;
+	vm->flags = GST_VIDEO_FRAME_FLAG_NONE;
+	vm->format = GST_VIDEO_INFO_FORMAT(&rq->info);
+	vm->width = rq->width;
+	vm->height = rq->height;
+	vm->n_planes = n;
+	memcpy(vm->offset, offsets, sizeof(vm->offset));
+	memcpy(vm->stride, strides, sizeof(vm->stride));
+	gst_video_alignment_reset(&vm->alignment);
+	return TRUE;
+}
+
+gboolean zcap_gst_memory_trim(GstMemory *mem, struct zcap_sample *s,
+			      const struct zcap_format *fmt,
+			      const struct zcap_gst_request *rq, guint m)
+{
+	if (rq->compressed)
+		return trim_coded(mem, s, fmt, m);
+	trim_raw(mem, fmt, m);
+	return TRUE;
 }
 
 /*
@@ -105,9 +134,7 @@ GstBuffer *zcap_gst_buffer_wrap(GstAllocator *alloc, struct zcap_sample *s,
 
 		if (!mem)
 			goto fail;
-		if (!rq->compressed)
-			trim_raw(mem, fmt, m);
-		else if (!trim_coded(mem, s, fmt, m)) {
+		if (!zcap_gst_memory_trim(mem, s, fmt, rq, m)) {
 			gst_memory_unref(mem);
 			goto fail;
 		}
@@ -115,7 +142,8 @@ GstBuffer *zcap_gst_buffer_wrap(GstAllocator *alloc, struct zcap_sample *s,
 		total += gst_memory_get_sizes(mem, NULL, NULL);
 		gst_buffer_append_memory(buf, mem);
 	}
-	if (!rq->compressed && (!fmt || !fmt->n_planes || !add_meta(buf, base, fmt, rq)))
+	if (!rq->compressed && (!fmt || !fmt->n_planes ||
+				!zcap_gst_buffer_set_meta(buf, base, fmt, rq)))
 		goto fail;
 	return buf;
 fail:

@@ -195,6 +195,7 @@ gboolean zcap_gst_src_graph_start(GstZcapSrc *self, GError **error)
 	g_mutex_lock(&self->lock);
 	self->eos = FALSE;
 	g_mutex_unlock(&self->lock);
+	self->cache = zcap_gst_cache_new(self->alloc);
 	ret = make_graph(self, &src, &sink);
 	if (!ret)
 		ret = zcap_graph_connect(self->graph,
@@ -224,19 +225,23 @@ gboolean zcap_gst_src_graph_start(GstZcapSrc *self, GError **error)
 
 void zcap_gst_src_graph_stop(GstZcapSrc *self)
 {
-	if (!self->graph)
-		return;
-	g_atomic_int_set(&self->streaming, 0);
-	/*
-	 * The source stops first, so nothing is queued after it; then the
-	 * sink, whose stop (sink_release) drops what is still queued.
-	 */
-	zcap_graph_stop(self->graph);
-	g_mutex_lock(&self->lock);
-	self->source = NULL;
-	g_mutex_unlock(&self->lock);
-	zcap_graph_destroy(self->graph);
-	self->graph = NULL;
+	if (self->graph) {
+		g_atomic_int_set(&self->streaming, 0);
+		/*
+		 * The source stops first, so nothing is queued after it; then
+		 * the sink, whose stop (sink_release) drops what is still queued.
+		 */
+		zcap_graph_stop(self->graph);
+		g_mutex_lock(&self->lock);
+		self->source = NULL;
+		g_mutex_unlock(&self->lock);
+		zcap_graph_destroy(self->graph);
+		self->graph = NULL;
+	}
+	/* Buffers still downstream keep it (and their samples) until freed. */
+	if (self->cache)
+		zcap_gst_cache_close(self->cache);
+	self->cache = NULL;
 }
 
 void zcap_gst_src_graph_stats(GstZcapSrc *self, struct zcap_filter_stats *st)

@@ -413,7 +413,9 @@ static GstBuffer *make_buffer(GstZcapSrc *self, struct zcap_gst_item *it)
 	GstBuffer *zbuf, *copy;
 
 	log_layout(self, it->s, fmt);
-	zbuf = zcap_gst_buffer_wrap(self->alloc, it->s, fmt, &self->rq);
+	zbuf = zcap_gst_cache_buffer(self->cache, it->s, fmt, &self->rq);
+	if (!zbuf)
+		zbuf = zcap_gst_buffer_wrap(self->alloc, it->s, fmt, &self->rq);
 	if (!zbuf)
 		return NULL;
 	if (!self->warned_no_dmabuf && !gst_is_zcap_memory(gst_buffer_peek_memory(zbuf, 0))) {

@@ -9,6 +9,10 @@
  *                           the buffers follow the new caps
  *   gst_check alloc         GstZcapAllocator on its own: a dma-buf per
  *                           gst_allocator_alloc(), written and read back
+ *   gst_check cache DEV     zcapsrc's buffers come round again (the same
+ *                           GstBuffer for the same zcap buffer), and a
+ *                           zcap buffer whose memory a copy still shares
+ *                           is not captured into until the copy is gone
  *
  * Each prints what it saw and "result ok", or "fail: why" and exits 1.
  * The suite reads zcap.ko's debugfs around it.
@@ -20,6 +24,8 @@
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
+
+#include <zcap/sample.h>
 
 #include <zcap/gst.h>
 
@@ -181,6 +187,99 @@ static int check_renegotiate(const char *dev)
 	return ret;
 }
 
+#define CACHE_FRAMES 24
+
+/* The zcap buffer (its sample's index) behind @b's first memory; -1: not zcap. */
+static int zcap_index(GstBuffer *b)
+{
+	struct zcap_sample *zs = gst_zcap_memory_get_sample(gst_buffer_peek_memory(b, 0));
+
+	return zs ? (int)zcap_sample_index(zs) : -1;
+}
+
+/*
+ * CACHE_FRAMES frames, each buffer marked (qdata) and released, while
+ * @kept (>= 0) is the index a copy still holds: it must not come. Returns
+ * how many buffers carried the mark already, or -1 on failure.
+ */
+static int cache_round(GstElement *p, GQuark mark, int kept, int *kept_seen)
+{
+	int marked = 0;
+
+	for (int i = 0; i < CACHE_FRAMES; i++) {
+		GstSample *s = pull(p);
+		GstBuffer *b = s ? gst_sample_get_buffer(s) : NULL;
+		int idx = b ? zcap_index(b) : -1;
+
+		if (idx < 0) {
+			if (s)
+				gst_sample_unref(s);
+			fail("no zcap buffer");
+			return -1;
+		}
+		if (idx == kept)
+			++*kept_seen;
+		if (gst_mini_object_get_qdata(GST_MINI_OBJECT(b), mark))
+			marked++;
+		gst_mini_object_set_qdata(GST_MINI_OBJECT(b), mark, GINT_TO_POINTER(1), NULL);
+		gst_sample_unref(s);
+	}
+	return marked;
+}
+
+static int check_cache(const char *dev)
+{
+	GstElement *p = pipeline(dev, "video/x-raw,format=YUY2,width=320,height=180,framerate=30/1");
+	GQuark mark = g_quark_from_static_string("gst-check-mark");
+	int kept, seen = 0, again = 0, marked, ret = 1;
+	GstSample *first;
+	GstBuffer *copy;
+
+	if (!p)
+		return fail("no pipeline");
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	first = pull(p);
+	if (!first || (kept = zcap_index(gst_sample_get_buffer(first))) < 0) {
+		fail("no first zcap buffer");
+		goto out;
+	}
+	/* A shallow copy shares the memories: their zcap buffer stays ours. */
+	copy = gst_buffer_copy(gst_sample_get_buffer(first));
+	gst_mini_object_set_qdata(GST_MINI_OBJECT(gst_sample_get_buffer(first)), mark,
+				  GINT_TO_POINTER(1), NULL);
+	gst_sample_unref(first);
+	first = NULL;
+	marked = cache_round(p, mark, kept, &seen);
+	gst_buffer_unref(copy);
+	if (marked < 0)
+		goto out;
+	if (seen) {
+		fail("a zcap buffer was captured into while a copy shared its memory");
+		goto out;
+	}
+	printf("%d frames while a copy held zcap buffer %d: not one into it\n",
+	       CACHE_FRAMES, kept);
+	marked = cache_round(p, mark, kept, &again);
+	if (marked < 0)
+		goto out;
+	printf("then %d frames: zcap buffer %d came %d time(s); %d of %d were GstBuffers of a frame before\n",
+	       CACHE_FRAMES, kept, again, marked, CACHE_FRAMES);
+	if (!again)
+		fail("the copied zcap buffer never came back");
+	else if (marked != CACHE_FRAMES)
+		fail("a buffer was made anew for a zcap buffer seen before");
+	else
+		ret = 0;
+out:
+	if (first)
+		gst_sample_unref(first);
+	gst_element_set_state(p, GST_STATE_NULL);
+	gst_object_unref(p);
+	if (!ret)
+		printf("result ok\n");
+	return ret;
+}
+
 static int check_alloc(void)
 {
 	GError *err = NULL;
@@ -229,6 +328,8 @@ int main(int argc, char **argv)
 		return check_renegotiate(argv[2]);
 	if (argc == 2 && !strcmp(argv[1], "alloc"))
 		return check_alloc();
-	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc\n", argv[0]);
+	if (argc == 3 && !strcmp(argv[1], "cache"))
+		return check_cache(argv[2]);
+	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc | cache DEV\n", argv[0]);
 	return 2;
 }

@@ -32,7 +32,7 @@ HD="video/x-raw,format=YUY2,width=1280,height=720"
 # Runs whose GStreamer log must hold no warning from our elements.
 clean_runs=()
 
-tap_plan 23
+tap_plan 24
 
 # gst NAME ARGS...: gst-launch-1.0 ARGS with our categories at DEBUG and
 # every other at WARNING; output in $out/NAME.out, log in NAME.gstlog.
@@ -309,6 +309,17 @@ else
 	tap_fail "run, stop, run with other caps: each buffer as its caps say"
 	tap_diag "$(cat "$out/renegotiate.out")"
 fi
+
+GST_DEBUG='*:2,zcap*:5' GST_DEBUG_FILE=$out/cache.gstlog \
+	timeout 120 "$check" cache "$sp" >"$out/cache.out" 2>&1
+rc=$?
+clean_runs+=(cache)
+if [ $rc -eq 0 ] && grep -q "result ok" "$out/cache.out" && gauges_zero; then
+	tap_pass "zcapsrc's buffers come round again; a zcap buffer a copy shares is not captured into until the copy is gone"
+else
+	tap_fail "zcapsrc's buffers come round again; a zcap buffer a copy shares is not captured into until the copy is gone"
+fi
+tap_diag "$(cat "$out/cache.out")"
 
 pools0=$(gauge pools_created)
 if "$check" alloc >"$out/alloc.out" 2>&1 && grep -q "result ok" "$out/alloc.out" &&
