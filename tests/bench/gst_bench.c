@@ -17,10 +17,11 @@
  *
  * The table gives each path's median over the rounds and its ratio to
  * v4l2src io-mode=dmabuf measured in the same run. A fourth path, a live
- * fakesrc pushing empty buffers through the same caps into fakesink, is
- * GStreamer's own cost per buffer (the base source's loop, the pad push,
- * the sink): the floor under every source element. Each element's own
- * part is what it adds above that floor, also printed as a ratio.
+ * fakesrc pushing empty buffers through the same caps into fakesink at the
+ * same rate (paced by a sleep at fakesink, see pace()), is GStreamer's own
+ * cost per buffer (the base source's loop, the pad push, the sink): the
+ * floor under every source element. Each element's own part is what it
+ * adds above that floor, also printed as a ratio.
  *
  * A fifth path has no GStreamer at all (no gst_init, so its start-up is
  * not comparable): the bare loop of what zcapsrc's kernel side does per
@@ -131,6 +132,7 @@ struct window {
 	guint seen, warmup, total;
 	long long cpu0, poll0, wall0;
 	long long start_cpu;
+	long long pace_ns, next_ns;	/* the floor's frame interval; its next frame */
 	struct run *r;
 };
 
@@ -153,11 +155,39 @@ static void count_frame(struct window *w)
 	}
 }
 
+/*
+ * The floor's buffers come at the device's rate, not back to back: the
+ * streaming thread sleeps until the next frame is due, as the device
+ * paths wait for vivid. Under TCG a frame whose code last ran a frame
+ * interval ago costs several times one that runs again at once
+ * (Documentation/benchmarks.md, frame-cost), so an unpaced floor would
+ * be the cost of hot code under paths that run cold.
+ */
+static void pace(struct window *w)
+{
+	struct timespec t;
+	long long t0;
+
+	if (!w->pace_ns)
+		return;
+	if (!w->next_ns)
+		w->next_ns = cpu_ns(CLOCK_MONOTONIC);
+	w->next_ns += w->pace_ns;
+	t.tv_sec = w->next_ns / 1000000000LL;
+	t.tv_nsec = w->next_ns % 1000000000LL;
+	/* The sleep and the wakeup are waiting, as a device path's poll() is. */
+	t0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
+		;
+	poll_cpu_ns += cpu_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+}
+
 static GstPadProbeReturn on_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
 	(void)pad;
 	(void)info;
 	count_frame(data);
+	pace(data);
 	return GST_PAD_PROBE_OK;
 }
 
@@ -180,7 +210,10 @@ static int run_gst(const struct job *j)
 		"zcapsrc device=%s", "fakesrc is-live=true sizetype=empty",
 	};
 	struct run r = { 0 };
-	struct window w = { .warmup = j->warmup, .total = j->warmup + j->frames, .r = &r };
+	struct window w = {
+		.warmup = j->warmup, .total = j->warmup + j->frames, .r = &r,
+		.pace_ns = j->path == PATH_FLOOR ? 1000000000LL / j->fps : 0,
+	};
 	GError *err = NULL;
 	GstElement *p, *sink;
 	GstMessage *msg;
