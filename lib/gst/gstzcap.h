@@ -117,6 +117,11 @@ struct zcap_gst_cache *zcap_gst_cache_new(GstAllocator *alloc);
 GstBuffer *zcap_gst_cache_buffer(struct zcap_gst_cache *c, struct zcap_sample *s,
 				 const struct zcap_format *fmt,
 				 const struct zcap_gst_request *rq);
+/*
+ * Does GStreamer hold every zcap buffer of @s's allocator but @s (some
+ * memory of each still in use), so that the device has none to fill?
+ */
+gboolean zcap_gst_cache_held_all(struct zcap_gst_cache *c, struct zcap_sample *s);
 /* The stream is over: the caller's reference goes; buffers still out are freed when back. */
 void zcap_gst_cache_close(struct zcap_gst_cache *c);
 

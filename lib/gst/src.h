@@ -36,6 +36,8 @@ struct _GstZcapSrc {
 	/* Said once per start, each: why frames are copied. */
 	gboolean warned_no_dmabuf;	/* no provider: libzcap copies */
 	gboolean warned_layout;		/* downstream needs the default layout */
+	gboolean warned_held;		/* downstream held every buffer */
+	guint64 copied_out;		/* frames copied for that, since start */
 	GstClock *clock_seen;		/* the clock last asked about, a reference */
 	gboolean clock_monotonic;	/* clock_seen runs on CLOCK_MONOTONIC */
 	gboolean logged_layout;		/* the first frame's layout logged */
@@ -46,6 +48,7 @@ struct _GstZcapSrc {
 	 */
 	GMutex lock;
 	GQueue queue;			/* of zcap_gst_item.link */
+	GQueue spare;			/* items done with, for the frames to come */
 	gboolean flushing;		/* unlock(): create() returns FLUSHING */
 	gboolean eos;			/* the source ended its stream */
 };
@@ -61,7 +64,10 @@ struct zcap_gst_item {
 /* src_graph.c */
 gboolean zcap_gst_src_graph_start(GstZcapSrc *self, GError **error);
 void zcap_gst_src_graph_stop(GstZcapSrc *self);
-void zcap_gst_item_free(struct zcap_gst_item *it);
+/* Done with @it: its sample's reference goes, the item is kept for another. */
+void zcap_gst_item_done(GstZcapSrc *self, struct zcap_gst_item *it);
+/* Every spare item freed (finalize). */
+void zcap_gst_items_free(GstZcapSrc *self);
 /* The oldest queued item, or NULL. Under self->lock. */
 struct zcap_gst_item *zcap_gst_item_pop(GstZcapSrc *self);
 /* The zcap source's note and statistics, for messages. */

@@ -37,6 +37,7 @@ struct cache_slot {
 	GstMemory *mem[ZCAP_MAX_PLANES];
 	gboolean out[ZCAP_MAX_PLANES];
 	GstBuffer *idle;			/* the slot's buffer, back */
+	gboolean held;				/* some memory of it is out */
 };
 
 struct zcap_gst_cache {
@@ -45,6 +46,7 @@ struct zcap_gst_cache {
 	gboolean closed;
 	GstAllocator *alloc;			/* a GstZcapAllocator */
 	GHashTable *slots;			/* zcap_sample * -> cache_slot */
+	guint held;				/* slots held downstream */
 };
 
 static GQuark slot_quark;			/* a memory's or buffer's slot */
@@ -93,6 +95,18 @@ static void tie(GstMiniObject *obj, struct cache_slot *sl,
 	obj->dispose = dispose;
 }
 
+/* Is any memory of @sl out? Counted in the cache. Under its lock. */
+static void slot_update_held(struct cache_slot *sl)
+{
+	gboolean held = FALSE;
+
+	for (guint b = 0; b < sl->n_mem; b++)
+		held |= sl->out[b];
+	if (held != sl->held)
+		sl->cache->held += held ? 1 : -1;
+	sl->held = held;
+}
+
 /*
  * A memory's last reference is gone: GStreamer is done with its bytes.
  * Its hold on the sample goes (the last one requeues the buffer); the
@@ -113,6 +127,7 @@ static gboolean memory_dispose(GstMiniObject *obj)
 		return TRUE;
 	}
 	sl->out[b] = FALSE;
+	slot_update_held(sl);
 	keep = !sl->cache->closed &&
 	       !GST_MEMORY_FLAG_IS_SET(mem, GST_MEMORY_FLAG_READONLY);
 	if (keep)
@@ -269,6 +284,9 @@ static GstBuffer *take(struct cache_slot *sl, GstMemory **mem)
 		}
 		zcap_sample_ref(sl->s);
 	}
+	g_mutex_lock(&sl->cache->lock);
+	slot_update_held(sl);
+	g_mutex_unlock(&sl->cache->lock);
 	return buf ? buf : slot_buffer(sl);
 }
 
@@ -323,6 +341,26 @@ GstBuffer *zcap_gst_cache_buffer(struct zcap_gst_cache *c, struct zcap_sample *s
 		return buf;
 	gst_buffer_unref(buf);
 	return NULL;
+}
+
+/*
+ * Would the device be left with no buffer to fill if @s, just captured,
+ * went downstream as it is? GStreamer holds every other one: a sink that
+ * keeps buffers it never declared (filesink gathers 64 KiB before it
+ * writes: a few small JPEGs), an application that keeps what it pulls.
+ * Capture would stop until one came back, and with such a sink none does.
+ */
+gboolean zcap_gst_cache_held_all(struct zcap_gst_cache *c, struct zcap_sample *s)
+{
+	struct zcap_allocator *a = zcap_sample_allocator(s);
+	guint held;
+
+	if (!c || !a)
+		return FALSE;
+	g_mutex_lock(&c->lock);
+	held = c->held;
+	g_mutex_unlock(&c->lock);
+	return held + 1 >= zcap_allocator_count(a);
 }
 
 /*

@@ -17,10 +17,34 @@
 
 #define GST_CAT_DEFAULT zcap_gst_debug
 
-void zcap_gst_item_free(struct zcap_gst_item *it)
+/*
+ * Items are kept for the next frames rather than freed: a frame then
+ * allocates nothing here. One or two are queued at a time (create() takes
+ * each as the pump delivers it).
+ */
+static void item_done_locked(GstZcapSrc *self, struct zcap_gst_item *it)
 {
 	zcap_sample_unref(it->s);
-	g_free(it);
+	it->s = NULL;
+	g_queue_push_tail_link(&self->spare, &it->link);
+}
+
+void zcap_gst_item_done(GstZcapSrc *self, struct zcap_gst_item *it)
+{
+	/* Perhaps the last reference: requeued outside the element's lock. */
+	zcap_sample_unref(it->s);
+	it->s = NULL;
+	g_mutex_lock(&self->lock);
+	g_queue_push_tail_link(&self->spare, &it->link);
+	g_mutex_unlock(&self->lock);
+}
+
+void zcap_gst_items_free(GstZcapSrc *self)
+{
+	GList *l;
+
+	while ((l = g_queue_pop_head_link(&self->spare)))
+		g_free(l->data);
 }
 
 struct zcap_gst_item *zcap_gst_item_pop(GstZcapSrc *self)
@@ -35,18 +59,19 @@ static int sink_receive(void *user, struct zcap_sample *s,
 {
 	GstZcapSrc *self = user;
 	struct zcap_gst_item *it;
+	GList *l;
 
 	g_mutex_lock(&self->lock);
 	if (self->flushing) {
 		g_mutex_unlock(&self->lock);
 		return 0;	/* going away: the sample goes straight back */
 	}
-	it = g_new0(struct zcap_gst_item, 1);
+	l = g_queue_pop_head_link(&self->spare);
+	it = l ? l->data : g_new0(struct zcap_gst_item, 1);
 	it->s = zcap_sample_ref(s);
-	if (fr->fmt) {
+	it->has_fmt = fr->fmt != NULL;
+	if (fr->fmt)
 		it->fmt = *fr->fmt;
-		it->has_fmt = TRUE;
-	}
 	/* The link is the item's own: no list node allocated per frame. */
 	it->link.data = it;
 	g_queue_push_tail_link(&self->queue, &it->link);
@@ -60,7 +85,7 @@ static void drop_queued(GstZcapSrc *self)
 
 	g_mutex_lock(&self->lock);
 	while ((it = zcap_gst_item_pop(self)))
-		zcap_gst_item_free(it);
+		item_done_locked(self, it);
 	g_mutex_unlock(&self->lock);
 }
 

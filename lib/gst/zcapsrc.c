@@ -117,6 +117,8 @@ static gboolean zcap_gst_src_start(GstBaseSrc *bsrc)
 	self->flushing = FALSE;
 	self->warned_no_dmabuf = FALSE;
 	self->warned_layout = FALSE;
+	self->warned_held = FALSE;
+	self->copied_out = 0;
 	self->logged_layout = FALSE;
 	return TRUE;
 }
@@ -127,6 +129,9 @@ static gboolean zcap_gst_src_stop(GstBaseSrc *bsrc)
 
 	/* Buffers still downstream keep their samples: they outlive the graph. */
 	zcap_gst_src_graph_stop(self);
+	if (self->copied_out)
+		GST_INFO_OBJECT(self, "%" G_GUINT64_FORMAT " frame(s) copied: downstream held every other buffer",
+				self->copied_out);
 	zcap_gst_probe_clear(&self->probe);
 	gst_clear_object(&self->clock_seen);
 	self->have_request = FALSE;
@@ -407,9 +412,28 @@ static void log_layout(GstZcapSrc *self, struct zcap_sample *s,
 				fmt->planes[p].offset, fmt->planes[p].stride);
 }
 
+/*
+ * @zbuf's bytes in system memory; @zbuf goes, and its zcap buffer back to
+ * the device, which downstream left with no other (zcap_gst_cache_held_all()),
+ * as v4l2src copies when its pool runs dry.
+ */
+static GstBuffer *copy_out(GstZcapSrc *self, GstBuffer *zbuf)
+{
+	GstBuffer *copy = gst_buffer_copy_deep(zbuf);
+
+	gst_buffer_unref(zbuf);
+	self->copied_out++;
+	if (!self->warned_held) {
+		self->warned_held = TRUE;
+		GST_INFO_OBJECT(self, "downstream holds every buffer but one: frames are copied until it lets one go (extra-buffers avoids it)");
+	}
+	return copy;
+}
+
 static GstBuffer *make_buffer(GstZcapSrc *self, struct zcap_gst_item *it)
 {
 	const struct zcap_format *fmt = it->has_fmt ? &it->fmt : zcap_sample_format(it->s);
+	gboolean held_all = zcap_gst_cache_held_all(self->cache, it->s);
 	GstBuffer *zbuf, *copy;
 
 	log_layout(self, it->s, fmt);
@@ -423,7 +447,7 @@ static GstBuffer *make_buffer(GstZcapSrc *self, struct zcap_gst_item *it)
 		GST_WARNING_OBJECT(self, "no dma-buf provider served the capture: each frame is copied");
 	}
 	if (self->downstream_meta || zcap_gst_layout_is_default(zbuf, &self->rq))
-		return zbuf;
+		return held_all ? copy_out(self, zbuf) : zbuf;
 	if (!self->warned_layout) {
 		self->warned_layout = TRUE;
 		GST_INFO_OBJECT(self, "downstream takes no GstVideoMeta and the device's layout is not GStreamer's default: each frame is copied");
@@ -449,17 +473,17 @@ static GstFlowReturn zcap_gst_src_create(GstPushSrc *psrc, GstBuffer **outbuf)
 			break;
 		/* A frame the device gave up on may not even have a size. */
 		if (!(zcap_sample_flags(it->s) & ZCAP_SAMPLE_ERROR)) {
-			zcap_gst_item_free(it);
+			zcap_gst_item_done(self, it);
 			GST_ELEMENT_ERROR(self, STREAM, FAILED,
 					  ("Could not make a buffer of a frame from '%s'",
 					   self->device), (NULL));
 			return GST_FLOW_ERROR;
 		}
 		GST_INFO_OBJECT(self, "dropped a frame the device flagged bad");
-		zcap_gst_item_free(it);
+		zcap_gst_item_done(self, it);
 	}
 	set_buffer_meta(self, buf, it->s);
-	zcap_gst_item_free(it);
+	zcap_gst_item_done(self, it);
 	*outbuf = buf;
 	return GST_FLOW_OK;
 }
@@ -509,6 +533,7 @@ static void zcap_gst_src_finalize(GObject *obj)
 	g_free(self->device);
 	gst_clear_object(&self->clock_seen);
 	gst_object_unref(self->alloc);
+	zcap_gst_items_free(self);
 	g_mutex_clear(&self->lock);
 	G_OBJECT_CLASS(zcap_gst_src_parent_class)->finalize(obj);
 }
@@ -575,6 +600,7 @@ static void zcap_gst_src_init(GstZcapSrc *self)
 	gst_object_ref_sink(self->alloc);
 	g_mutex_init(&self->lock);
 	g_queue_init(&self->queue);
+	g_queue_init(&self->spare);
 	gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
 	gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
 }

@@ -9,6 +9,9 @@
  *                           the buffers follow the new caps
  *   gst_check alloc         GstZcapAllocator on its own: a dma-buf per
  *                           gst_allocator_alloc(), written and read back
+ *   gst_check hoard DEV     an appsink that keeps every buffer it is given,
+ *                           more than zcapsrc has: frames keep coming (as
+ *                           copies once the device is down to one buffer)
  *   gst_check cache DEV     zcapsrc's buffers come round again (the same
  *                           GstBuffer for the same zcap buffer), and a
  *                           zcap buffer whose memory a copy still shares
@@ -280,6 +283,47 @@ out:
 	return ret;
 }
 
+#define HOARD 12
+
+/* Keep HOARD samples, never letting one go until the end. */
+static int check_hoard(const char *dev)
+{
+	char *desc = g_strdup_printf("zcapsrc device=%s ! video/x-raw,format=YUY2,width=320,height=180,"
+				     "framerate=30/1 ! appsink name=sink sync=false max-buffers=0", dev);
+	GstElement *p = gst_parse_launch(desc, NULL);
+	GstSample *kept[HOARD];
+	int n, zcap = 0, ret = 1;
+
+	g_free(desc);
+	if (!p)
+		return fail("no pipeline");
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	for (n = 0; n < HOARD; n++) {
+		GstBuffer *b;
+
+		kept[n] = pull(p);
+		if (!kept[n])
+			break;
+		b = gst_sample_get_buffer(kept[n]);
+		zcap += gst_is_zcap_memory(gst_buffer_peek_memory(b, 0));
+	}
+	printf("%d of %d frames while every one was kept: %d zcap dma-bufs, %d copies\n",
+	       n, HOARD, zcap, n - zcap);
+	if (n < HOARD)
+		fail("capture stopped: every buffer held downstream");
+	else if (!zcap || zcap == n)
+		fail("expected zero copy first, then copies");
+	else
+		ret = 0;
+	gst_element_set_state(p, GST_STATE_NULL);
+	gst_object_unref(p);
+	while (n--)
+		gst_sample_unref(kept[n]);
+	if (!ret)
+		printf("result ok\n");
+	return ret;
+}
+
 static int check_alloc(void)
 {
 	GError *err = NULL;
@@ -330,6 +374,8 @@ int main(int argc, char **argv)
 		return check_alloc();
 	if (argc == 3 && !strcmp(argv[1], "cache"))
 		return check_cache(argv[2]);
-	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc | cache DEV\n", argv[0]);
+	if (argc == 3 && !strcmp(argv[1], "hoard"))
+		return check_hoard(argv[2]);
+	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc | cache DEV | hoard DEV\n", argv[0]);
 	return 2;
 }

@@ -32,7 +32,7 @@ HD="video/x-raw,format=YUY2,width=1280,height=720"
 # Runs whose GStreamer log must hold no warning from our elements.
 clean_runs=()
 
-tap_plan 24
+tap_plan 25
 
 # gst NAME ARGS...: gst-launch-1.0 ARGS with our categories at DEBUG and
 # every other at WARNING; output in $out/NAME.out, log in NAME.gstlog.
@@ -320,6 +320,17 @@ else
 	tap_fail "zcapsrc's buffers come round again; a zcap buffer a copy shares is not captured into until the copy is gone"
 fi
 tap_diag "$(cat "$out/cache.out")"
+
+GST_DEBUG='*:2,zcap*:5' GST_DEBUG_FILE=$out/hoard.gstlog \
+	timeout 120 "$check" hoard "$sp" >"$out/hoard.out" 2>&1
+rc=$?
+clean_runs+=(hoard)
+if [ $rc -eq 0 ] && grep -q "result ok" "$out/hoard.out" && gauges_zero; then
+	tap_pass "an appsink keeping every buffer: frames keep coming, zero copy first, copies once the device is down to one buffer"
+else
+	tap_fail "an appsink keeping every buffer: frames keep coming, zero copy first, then copies"
+fi
+tap_diag "$(cat "$out/hoard.out")"
 
 pools0=$(gauge pools_created)
 if "$check" alloc >"$out/alloc.out" 2>&1 && grep -q "result ok" "$out/alloc.out" &&

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# zcap-vm-timeout: 480
 #
 # zcap on a real camera driver: the emulated USB camera
 # (tests/vm/uvc-gadget.sh) through uvcvideo, captured by zcap-capture and
@@ -9,6 +10,7 @@
 #    whole JPEGs that decode), 0 bytes copied by libzcap, the drops the
 #    summary counts equal to the gaps in the camera's frame numbers;
 #  - the same bytes as v4l2-ctl's capture of the same stream;
+#  - GStreamer: zcapsrc into filesink, YUYV and MJPEG, every frame intact;
 #  - the dma-bufs mapped once per buffer (uvcvideo imports through vmap:
 #    debugfs vmap_calls stop growing after the first round);
 #  - frame-interval negotiation (--fps reaches the camera's commit);
@@ -17,7 +19,6 @@
 #    "capture stopped: device disconnected", frames written whole,
 #    everything freed; replugged: a new capture works;
 #  - a camera that stops sending: the stall timeout says so.
-# zcap-vm-timeout: 420
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
 . "$ZCAP_TOP/tests/vm/uvc-gadget.sh"
@@ -30,7 +31,7 @@ out=$ZCAP_RESULTS
 # Frames go to the guest's tmpfs (9p cannot write from a dma-buf mapping).
 tmp=$(mktemp -d /tmp/uvc-capture.XXXXXX)
 
-tap_plan 21
+tap_plan 24
 
 # summary NAME KEY: the rest of zcap-capture's summary line "KEY: ...".
 summary() {
@@ -195,6 +196,45 @@ ct_capture YUYV 640x480 10
 ct_capture YUYV 1280x720 5
 ct_capture MJPEG 640x480 10
 ct_capture MJPEG 1280x720 8
+
+# GStreamer on the real driver: zcapsrc into filesink, each buffer one
+# frame in zcap.ko's dma-bufs (an MJPEG one exactly its bytes used, so
+# zcapsrc's buffers, kept from frame to frame, are sized anew for every
+# JPEG): every frame intact and in order, nothing from zcap in
+# GStreamer's log at WARNING or above.
+gst_capture() {
+	local fmt=$1 size=$2 n=$3 caps name="gst-$1-$2" rc res crc bad
+	if [ ! -e "$ZCAP_BUILD/lib/gstreamer-1.0/libgstzcap.so" ] ||
+		! command -v gst-launch-1.0 >/dev/null; then
+		tap_skip "zcapsrc $fmt $size" "no GStreamer plugin in this build"
+		return
+	fi
+	caps="video/x-raw,format=YUY2,width=${size%x*},height=${size#*x}"
+	[ "$fmt" = MJPEG ] && caps="image/jpeg,width=${size%x*},height=${size#*x}"
+	GST_PLUGIN_PATH=$ZCAP_BUILD/lib/gstreamer-1.0 LD_LIBRARY_PATH=$ZCAP_BUILD/lib \
+		GST_REGISTRY=$tmp/registry.bin GST_DEBUG='*:2,zcap*:4' \
+		GST_DEBUG_FILE=$out/$name.gstlog GST_DEBUG_NO_COLOR=1 \
+		timeout 180 gst-launch-1.0 zcapsrc device="$cam" provider=zcap num-buffers="$n" ! \
+		"$caps" ! filesink location="$tmp/$name.raw" >"$out/$name.out" 2>&1
+	rc=$?
+	res=$("$check" --format "$fmt" --size "$size" --expect "$n" "$tmp/$name.raw" 2>&1)
+	crc=$?
+	bad=$(grep -hE ' (WARN|ERROR|FIXME) +(zcap|zcapallocator) |<zcapsrc[0-9]*>.* (WARN|ERROR) |CRITICAL' \
+		"$out/$name.gstlog" "$out/$name.out" 2>/dev/null | head -3)
+	if [ $rc -eq 0 ] && [ $crc -eq 0 ] && [ -z "$bad" ] &&
+		grep -q "Got EOS from element" "$out/$name.out"; then
+		tap_pass "zcapsrc $fmt $size into filesink: $n frames intact and in order ($res)"
+	else
+		tap_fail "zcapsrc $fmt $size into filesink: $n frames intact and in order"
+		tap_diag "exit $rc, check $crc: $res" "$bad" "$(tail -n 15 "$out/$name.out")"
+		cp "$tmp/$name.raw" "$out/" 2>/dev/null
+	fi
+	rm -f "$tmp/$name.raw"
+}
+
+gst_capture YUYV 640x480 10
+gst_capture MJPEG 640x480 12
+gst_capture MJPEG 1280x720 8
 
 # --fps reaches the camera: its commit carries the interval asked for.
 "$capture" -d "$cam" -f YUYV -s 640x480 --fps 15 -n 5 --provider zcap \
