@@ -310,27 +310,24 @@ else
 	tap_diag "$(cat "$out/renegotiate.out")"
 fi
 
-GST_DEBUG='*:2,zcap*:5' GST_DEBUG_FILE=$out/cache.gstlog \
-	timeout 120 "$check" cache "$sp" >"$out/cache.out" 2>&1
-rc=$?
-clean_runs+=(cache)
-if [ $rc -eq 0 ] && grep -q "result ok" "$out/cache.out" && gauges_zero; then
-	tap_pass "zcapsrc's buffers come round again; a zcap buffer a copy shares is not captured into until the copy is gone"
-else
-	tap_fail "zcapsrc's buffers come round again; a zcap buffer a copy shares is not captured into until the copy is gone"
-fi
-tap_diag "$(cat "$out/cache.out")"
+# gst_check_run NAME WHAT: `gst_check NAME` on the single-planar device,
+# its GStreamer log checked at the end: "result ok" and every gauge at 0.
+gst_check_run() {
+	local name=$1 what=$2 rc
+	GST_DEBUG='*:2,zcap*:5' GST_DEBUG_FILE=$out/$name.gstlog \
+		timeout 120 "$check" "$name" "$sp" >"$out/$name.out" 2>&1
+	rc=$?
+	clean_runs+=("$name")
+	if [ $rc -eq 0 ] && grep -q "result ok" "$out/$name.out" && gauges_zero; then
+		tap_pass "$what"
+	else
+		tap_fail "$what"
+	fi
+	tap_diag "$(cat "$out/$name.out")"
+}
 
-GST_DEBUG='*:2,zcap*:5' GST_DEBUG_FILE=$out/hoard.gstlog \
-	timeout 120 "$check" hoard "$sp" >"$out/hoard.out" 2>&1
-rc=$?
-clean_runs+=(hoard)
-if [ $rc -eq 0 ] && grep -q "result ok" "$out/hoard.out" && gauges_zero; then
-	tap_pass "an appsink keeping every buffer: frames keep coming, zero copy first, copies once the device is down to one buffer"
-else
-	tap_fail "an appsink keeping every buffer: frames keep coming, zero copy first, then copies"
-fi
-tap_diag "$(cat "$out/hoard.out")"
+gst_check_run cache "zcapsrc's buffers come round again; a zcap buffer a copy shares is not captured into until the copy is gone"
+gst_check_run hoard "an appsink keeping every buffer: frames keep coming, zero copy first, copies once the device is down to one buffer"
 
 pools0=$(gauge pools_created)
 if "$check" alloc >"$out/alloc.out" 2>&1 && grep -q "result ok" "$out/alloc.out" &&
