@@ -22,13 +22,6 @@
  * allocates nothing here. One or two are queued at a time (create() takes
  * each as the pump delivers it).
  */
-static void item_done_locked(GstZcapSrc *self, struct zcap_gst_item *it)
-{
-	zcap_sample_unref(it->s);
-	it->s = NULL;
-	g_queue_push_tail_link(&self->spare, &it->link);
-}
-
 void zcap_gst_item_done(GstZcapSrc *self, struct zcap_gst_item *it)
 {
 	/* Perhaps the last reference: requeued outside the element's lock. */
@@ -79,14 +72,23 @@ static int sink_receive(void *user, struct zcap_sample *s,
 	return 0;
 }
 
+/*
+ * The queue is taken whole under the lock and its samples unreferenced
+ * outside it, as zcap_gst_item_done() does: a last reference requeues
+ * the buffer (QBUF, the allocator's recycler), which has no business
+ * under the element's lock, on which create() waits.
+ */
 static void drop_queued(GstZcapSrc *self)
 {
-	struct zcap_gst_item *it;
+	GQueue q;
+	GList *l;
 
 	g_mutex_lock(&self->lock);
-	while ((it = zcap_gst_item_pop(self)))
-		item_done_locked(self, it);
+	q = self->queue;
+	g_queue_init(&self->queue);
 	g_mutex_unlock(&self->lock);
+	while ((l = g_queue_pop_head_link(&q)))
+		zcap_gst_item_done(self, l->data);
 }
 
 static void sink_release(void *user)

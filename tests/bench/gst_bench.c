@@ -469,7 +469,7 @@ static int bare_frame(struct bare *b, struct window *w)
 	return bare_qbuf(b, buf.index);
 }
 
-/* Undo what bare_open() to bare_start() did, in reverse; -EIO if an ioctl failed. */
+/* Undo what run_ioctl() set up, in reverse; -EIO if an ioctl failed. */
 static int bare_close(struct bare *b)
 {
 	struct v4l2_requestbuffers req = {
