@@ -69,6 +69,18 @@ int zcap_v4l2_source_pump(struct zcap_filter *f, int timeout_ms);
  */
 int zcap_v4l2_source_interrupt(struct zcap_filter *f, bool on);
 
+/*
+ * Streaming: how many of its allocator's samples the source fills, that
+ * is how many can be downstream at once. Importing dma-bufs, those the
+ * driver granted (REQBUFS may grant fewer than the allocator has; the
+ * rest stay idle); copying from the driver's own buffers, every one of
+ * the allocator's. ZCAP_E_WRONG_STATE when not streaming, -EINVAL for a
+ * filter that is not a V4L2 source. Call it in the thread that receives
+ * the source's frames (a sink's callback, or the one that pumps): the
+ * figure is set before the first frame.
+ */
+int zcap_v4l2_source_buffers(struct zcap_filter *f);
+
 /* Open and query only: the driver name and card, for messages. */
 int zcap_v4l2_source_describe(struct zcap_filter *f, char *buf, uint32_t len);
 

@@ -118,10 +118,11 @@ GstBuffer *zcap_gst_cache_buffer(struct zcap_gst_cache *c, struct zcap_sample *s
 				 const struct zcap_format *fmt,
 				 const struct zcap_gst_request *rq);
 /*
- * Does GStreamer hold every zcap buffer of @s's allocator but @s (some
- * memory of each still in use), so that the device has none to fill?
+ * Of @in_use buffers going round, does GStreamer hold every one but the
+ * frame just captured (some memory of each still in use), so that the
+ * device has none to fill?
  */
-gboolean zcap_gst_cache_held_all(struct zcap_gst_cache *c, struct zcap_sample *s);
+gboolean zcap_gst_cache_held_all(struct zcap_gst_cache *c, guint in_use);
 /* The stream is over: the caller's reference goes; buffers still out are freed when back. */
 void zcap_gst_cache_close(struct zcap_gst_cache *c);
 

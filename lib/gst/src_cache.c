@@ -237,8 +237,10 @@ static struct cache_slot *find_slot(struct zcap_gst_cache *c, struct zcap_sample
 	sl = g_hash_table_lookup(c->slots, s);
 	g_mutex_unlock(&c->lock);
 	if (sl) {
+		if (n != sl->n_mem)
+			return NULL;
 		for (guint b = 0; b < n; b++)
-			if (zm[b].fd != sl->fd[b] || n != sl->n_mem)
+			if (zm[b].fd != sl->fd[b])
 				return NULL;
 		return sl;
 	}
@@ -344,23 +346,23 @@ GstBuffer *zcap_gst_cache_buffer(struct zcap_gst_cache *c, struct zcap_sample *s
 }
 
 /*
- * Would the device be left with no buffer to fill if @s, just captured,
- * went downstream as it is? GStreamer holds every other one: a sink that
- * keeps buffers it never declared (filesink gathers 64 KiB before it
- * writes: a few small JPEGs), an application that keeps what it pulls.
- * Capture would stop until one came back, and with such a sink none does.
+ * Would the device be left with no buffer to fill if the frame just
+ * captured went downstream as it is, @in_use buffers going round?
+ * GStreamer holds every other one: a sink that keeps buffers it never
+ * declared (filesink gathers 64 KiB before it writes: a few small JPEGs),
+ * an application that keeps what it pulls. Capture would stop until one
+ * came back, and with such a sink none does.
  */
-gboolean zcap_gst_cache_held_all(struct zcap_gst_cache *c, struct zcap_sample *s)
+gboolean zcap_gst_cache_held_all(struct zcap_gst_cache *c, guint in_use)
 {
-	struct zcap_allocator *a = zcap_sample_allocator(s);
 	guint held;
 
-	if (!c || !a)
+	if (!c || !in_use)
 		return FALSE;
 	g_mutex_lock(&c->lock);
 	held = c->held;
 	g_mutex_unlock(&c->lock);
-	return held + 1 >= zcap_allocator_count(a);
+	return held + 1 >= in_use;
 }
 
 /*

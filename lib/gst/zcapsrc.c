@@ -430,10 +430,24 @@ static GstBuffer *copy_out(GstZcapSrc *self, GstBuffer *zbuf)
 	return copy;
 }
 
+/*
+ * The buffers going round: those the driver granted, which may be fewer
+ * than the allocator has (the rest stay idle); a figure of this thread,
+ * which pumps.
+ */
+static guint buffers_in_use(GstZcapSrc *self, struct zcap_sample *s)
+{
+	int n = zcap_v4l2_source_buffers(self->source);
+
+	if (n > 0)
+		return (guint)n;
+	return zcap_sample_allocator(s) ? zcap_allocator_count(zcap_sample_allocator(s)) : 0;
+}
+
 static GstBuffer *make_buffer(GstZcapSrc *self, struct zcap_gst_item *it)
 {
 	const struct zcap_format *fmt = it->has_fmt ? &it->fmt : zcap_sample_format(it->s);
-	gboolean held_all = zcap_gst_cache_held_all(self->cache, it->s);
+	gboolean held_all = zcap_gst_cache_held_all(self->cache, buffers_in_use(self, it->s));
 	GstBuffer *zbuf, *copy;
 
 	log_layout(self, it->s, fmt);

@@ -528,6 +528,19 @@ struct v4l2_src *zcapi_v4l2_src_of(struct zcap_filter *f)
 	return src && src->filter == f ? src : NULL;
 }
 
+int zcap_v4l2_source_buffers(struct zcap_filter *f)
+{
+	struct v4l2_src *src = zcapi_v4l2_src_of(f);
+
+	if (!src)
+		return -EINVAL;
+	if (!src->streaming || !src->nbufs)
+		return ZCAP_E_WRONG_STATE;
+	if (!zcapi_v4l2q_is_dmabuf(&src->q))
+		return (int)zcap_allocator_count(src->alloc);
+	return (int)src->nbufs;
+}
+
 int zcap_v4l2_source_describe(struct zcap_filter *f, char *buf, uint32_t len)
 {
 	struct v4l2_src *src = zcapi_v4l2_src_of(f);

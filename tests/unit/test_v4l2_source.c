@@ -13,6 +13,7 @@
  * - a driver without DMABUF (REQBUFS EINVAL): MMAP and a counted copy,
  *   with the note that says so;
  * - an allocator of plain memory: MMAP and a counted copy;
+ * - in each, zcap_v4l2_source_buffers(): what the source fills;
  * - caller-driven (zcap_v4l2_source_pump): each frame delivered in the
  *   pumping thread, a released buffer queued again by its release, no
  *   DQBUF for nothing, interrupt and the end of the stream as returns.
@@ -48,6 +49,9 @@ static struct {
 	struct zcap_sample *held;
 	pthread_t thread;
 	uint32_t other_thread, not_requeued;
+	/* zcap_v4l2_source_buffers() of src, asked at the first frame. */
+	struct zcap_filter *src;
+	int buffers;
 } sink;
 
 /* Drop the frame held since the last one: the driver must have it at once. */
@@ -82,6 +86,8 @@ static int sink_receive(void *user, struct zcap_sample *s, struct zcap_sink_fram
 
 	(void)user;
 	(void)fr;
+	if (sink.src && !sink.buffers)
+		sink.buffers = zcap_v4l2_source_buffers(sink.src);
 	zcap_sample_cpu_begin(s, ZCAP_ACCESS_READ);
 	d = zcap_sample_data(s, 0);
 	if (d && f)
@@ -140,6 +146,9 @@ static void capture(const char *name, bool copy, const char *note)
 	in = zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0);
 	zcap_graph_add(g, snk);
 	r = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), in, NULL);
+	is(zcap_v4l2_source_buffers(src), ZCAP_E_WRONG_STATE,
+	   "%s: the buffers in use, asked before streaming: wrong state", name);
+	sink.src = src;
 	if (!r)
 		r = zcap_graph_run(g);
 	if (!is(r, 0, "%s: connected and streaming", name))
@@ -147,6 +156,12 @@ static void capture(const char *name, bool copy, const char *note)
 	zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &a);
 	is(zcap_graph_wait(g, 10000), 0, "%s: the stream ends after %u frames", name, FRAMES);
 	zcap_graph_stop(g);
+	/* Importing, what REQBUFS granted; copying, the allocator's. */
+	is(sink.buffers, dev.max_grant && !copy ? (int)dev.max_grant : (int)zcap_allocator_count(a),
+	   "%s: the buffers in use, as the first frame's sink asked", name);
+	is(zcap_v4l2_source_buffers(src), ZCAP_E_WRONG_STATE,
+	   "%s: the buffers in use, asked after the stop: wrong state", name);
+	is(zcap_v4l2_source_buffers(snk), -EINVAL, "%s: a sink has no V4L2 buffers: -EINVAL", name);
 	/* A sink that keeps nothing: the source queues each frame back itself. */
 	if (!copy)
 		ok(zcapi_v4l2_src_of(src)->q.stats.requeues >= FRAMES / 2,
@@ -249,6 +264,8 @@ static void pump(void)
 	ok(!sink.not_requeued, "pump: a released buffer is queued again by its release (%u were not)",
 	   sink.not_requeued);
 	ok(!dev.eagain, "pump: no DQBUF found nothing (%u did)", dev.eagain);
+	is(zcap_v4l2_source_buffers(src), (int)zcap_allocator_count(a),
+	   "pump: every one of the allocator's buffers in use, asked in the pumping thread");
 	is((long)zcapi_v4l2_src_of(src)->q.stats.requeues, 0,
 	   "pump: a held frame is not queued again by the source");
 	is(zcap_graph_wait(g, 0), 0, "pump: the graph saw the end of the stream");
