@@ -5,8 +5,8 @@
 # `frame-cost --trace` under valgrind's lackey, which logs every
 # instruction and every load and store, and counts, per frame (between
 # two stores to frame-cost's marker), the instructions executed, the
-# distinct instructions, and the distinct 64-byte lines of code and of
-# data. A count, not a timing: the same on every run of the same build.
+# distinct instructions, and the distinct 64-byte lines and 4 KiB pages
+# of code and of data (a page is what a TLB entry covers). A count, not a timing: the same on every run of the same build.
 # Benchmarks.md says why distinct instructions are what a frame costs
 # when it starts cold.
 #
@@ -87,6 +87,7 @@ function hexval(h,    i, v) {
 	return v
 }
 function line_of(a) { return int(hexval(a) / 64) }
+function page_of(a) { return int(hexval(a) / 4096) }
 function close_frame(    p, x) {
 	p = n_frames <= frames ? 1 : 2
 	# The distinct instructions of the last libzcap frame, for by_file.
@@ -95,6 +96,7 @@ function close_frame(    p, x) {
 			printf "%.0f\n", hexval(x) > addrs
 	# The last frame of each path: all are alike once warm (see min/max).
 	last_i[p] = n_i; last_d[p] = n_di; last_c[p] = n_cl; last_l[p] = n_dl
+	last_cp[p] = n_cp; last_dp[p] = n_dp
 	if (!(p in min_d) || n_di < min_d[p]) min_d[p] = n_di
 	if (!(p in max_d) || n_di > max_d[p]) max_d[p] = n_di
 }
@@ -105,8 +107,8 @@ function close_frame(    p, x) {
 			close_frame()
 		} else {
 			n_frames++
-			n_i = n_di = n_cl = n_dl = 0
-			split("", di); split("", cl); split("", dl)
+			n_i = n_di = n_cl = n_dl = n_cp = n_dp = 0
+			split("", di); split("", cl); split("", dl); split("", cp); split("", dp)
 		}
 		in_frame = !in_frame
 		next
@@ -115,10 +117,16 @@ function close_frame(    p, x) {
 		next
 	if ($1 == "I") {
 		n_i++
-		if (!(a in di)) { di[a] = 1; n_di++; c = line_of(a); if (!(c in cl)) { cl[c] = 1; n_cl++ } }
+		if (!(a in di)) {
+			di[a] = 1; n_di++
+			c = line_of(a); if (!(c in cl)) { cl[c] = 1; n_cl++ }
+			c = page_of(a); if (!(c in cp)) { cp[c] = 1; n_cp++ }
+		}
 	} else if ($1 == "L" || $1 == "S" || $1 == "M") {
 		d = line_of(a)
 		if (!(d in dl)) { dl[d] = 1; n_dl++ }
+		d = page_of(a)
+		if (!(d in dp)) { dp[d] = 1; n_dp++ }
 	}
 }
 END {
@@ -132,6 +140,8 @@ END {
 	printf "%-24s %9d %9d %7.2f\n", "distinct instructions", last_d[1], last_d[2], last_d[2] / last_d[1]
 	printf "%-24s %9d %9d %7.2f\n", "code lines (64 B)", last_c[1], last_c[2], last_c[2] / last_c[1]
 	printf "%-24s %9d %9d %7.2f\n", "data lines (64 B)", last_l[1], last_l[2], last_l[2] / last_l[1]
+	printf "%-24s %9d %9d %7.2f\n", "code pages (4 KiB)", last_cp[1], last_cp[2], last_cp[2] / last_cp[1]
+	printf "%-24s %9d %9d %7.2f\n", "data pages (4 KiB)", last_dp[1], last_dp[2], last_dp[2] / last_dp[1]
 	printf "distinct instructions over the frames: bare %d-%d, libzcap %d-%d\n",
 		min_d[1], max_d[1], min_d[2], max_d[2]
 }' "$log" || status=$?
