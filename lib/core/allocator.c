@@ -359,6 +359,7 @@ int zcap_allocator_get_buffer(struct zcap_allocator *a, int timeout_ms,
 		}
 		if (a->gen->n_free) {
 			*out = take(a, &a->gen->samples[a->gen->free_q[0]]);
+			ret = 0;	/* even if the wait had just timed out */
 			break;
 		}
 		if (ret == ETIMEDOUT || !timeout_ms) {

@@ -598,6 +598,49 @@ static void test_blocking(void)
 	zcap_allocator_unref(a);
 }
 
+/* A release that holds the allocator's lock past a waiter's deadline. */
+static int recycle_slowly(void *ctx, struct zcap_sample *s)
+{
+	(void)s;
+	sleep_ms(*(int *)ctx);
+	return -EAGAIN;	/* to the free list, as with no recycler */
+}
+
+/*
+ * A timed wait that runs out while a buffer comes back: the condition
+ * wait returns ETIMEDOUT once it has the lock again, the buffer is free
+ * by then and is taken. That is a success, 0 with the sample; it was
+ * ETIMEDOUT (positive) with the sample, which callers checking for
+ * nonzero leaked.
+ */
+static void test_timeout_with_buffer(void)
+{
+	struct zcap_allocator *a = mem_alloc(1, 64);
+	struct waiter w = { .a = a, .timeout = 50 };
+	struct zcap_sample *s;
+	int hold_ms = 200;
+	pthread_t th;
+
+	zcap_allocator_commit(a);
+	zcap_allocator_get_buffer(a, 0, &s);
+	zcapi_allocator_set_recycle(a, recycle_slowly, &hold_ms);
+	pthread_create(&th, NULL, wait_buffer, &w);
+	while (!atomic_load(&w.started))
+		sleep_ms(1);
+	sleep_ms(20);
+	/* Holds the lock from about 20 ms to 220 ms: the deadline passes. */
+	zcap_sample_unref(s);
+	pthread_join(th, NULL);
+	is(w.ret, 0, "a timed wait whose deadline passed as a buffer came back: 0");
+	ok(w.s && zcap_sample_index(w.s) == 0, "with the buffer");
+	zcapi_allocator_set_recycle(a, NULL, NULL);
+	if (w.s)
+		zcap_sample_unref(w.s);
+	is(a->outstanding, 0u, "and it went back: nothing outstanding");
+	zcap_allocator_decommit(a);
+	zcap_allocator_unref(a);
+}
+
 static void test_wait_fd(void)
 {
 	struct zcap_allocator *a = mem_alloc(2, 64);
@@ -779,6 +822,7 @@ int main(void)
 	test_cpu_access();
 	test_decommit_outstanding();
 	test_blocking();
+	test_timeout_with_buffer();
 	test_wait_fd();
 	test_wait_fd_concurrent();
 	test_alloc_failure();
