@@ -316,6 +316,8 @@ int zcap_drm_sink_new(const struct zcap_drm_sink_config *cfg,
 	char name[64];
 	int r;
 
+	if (!out)
+		return -EINVAL;
 	*out = NULL;
 	if (!cfg || !cfg->device)
 		return -EINVAL;

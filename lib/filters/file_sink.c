@@ -306,10 +306,11 @@ int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
 	struct file_sink *fs;
 	int ret;
 
+	if (out)
+		*out = NULL;
 	if (!cfg || !out || (!cfg->path && cfg->fd < 0) ||
 	    (cfg->flags & ~ZCAP_FILE_SINK_RAW))
 		return -EINVAL;
-	*out = NULL;
 	fs = calloc(1, sizeof(*fs));
 	if (!fs)
 		return -ENOMEM;

@@ -508,6 +508,8 @@ int zcap_tee_new(uint32_t n_outputs, struct zcap_filter **out)
 	uint32_t i;
 	int r;
 
+	if (!out)
+		return -EINVAL;
 	*out = NULL;
 	if (!n_outputs || n_outputs > TEE_MAX_OUTPUTS)
 		return -EINVAL;

@@ -393,6 +393,8 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 	char name[64];
 	int r;
 
+	if (!out)
+		return -EINVAL;
 	*out = NULL;
 	if (!cfg || !cfg->device)
 		return -EINVAL;

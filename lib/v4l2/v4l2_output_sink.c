@@ -187,6 +187,8 @@ int zcap_v4l2_output_sink_new(const struct zcap_v4l2_output_config *cfg,
 	char name[64];
 	int r;
 
+	if (!out)
+		return -EINVAL;
 	*out = NULL;
 	if (!cfg || !cfg->device)
 		return -EINVAL;

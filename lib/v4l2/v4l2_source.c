@@ -459,9 +459,11 @@ int zcap_v4l2_source_new(const struct zcap_v4l2_source_config *cfg,
 	struct zcap_filter *f = NULL;
 	int ret;
 
-	if (!cfg || !cfg->device || !out)
+	if (!out)
 		return -EINVAL;
 	*out = NULL;
+	if (!cfg || !cfg->device)
+		return -EINVAL;
 	if (cfg->flags & ~ZCAP_V4L2_SOURCE_CALLER_THREAD)
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(cfg->reserved) / sizeof(cfg->reserved[0]); i++)
