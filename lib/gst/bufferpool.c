@@ -29,9 +29,9 @@ struct _GstZcapBufferPool {
 	gboolean add_meta;
 	guint size, min, max;
 
-	GMutex lock;			/* zallocs, n_allocated: acquire may race */
+	GMutex lock;			/* zallocs, n_samples: acquire may race */
 	GPtrArray *zallocs;		/* struct zcap_allocator *, committed */
-	guint n_allocated;
+	guint n_samples;		/* in all of them */
 };
 
 G_DEFINE_TYPE(GstZcapBufferPool, zcap_gst_buffer_pool, GST_TYPE_BUFFER_POOL)
@@ -83,6 +83,7 @@ static gboolean zcap_pool_set_config(GstBufferPool *pool, GstStructure *config)
 static struct zcap_allocator *new_zalloc(GstZcapBufferPool *self, guint count)
 {
 	struct zcap_alloc_props props = { .count = count, .n_mem = 1, .size = { self->size } };
+	struct zcap_alloc_props got;
 	struct zcap_allocator *za;
 	int ret;
 
@@ -91,7 +92,7 @@ static struct zcap_allocator *new_zalloc(GstZcapBufferPool *self, guint count)
 		GST_ERROR_OBJECT(self, "no dma-buf provider: %s", zcap_strerror(ret));
 		return NULL;
 	}
-	ret = zcap_allocator_set_properties(za, &props, NULL);
+	ret = zcap_allocator_set_properties(za, &props, &got);
 	if (!ret)
 		ret = zcap_allocator_commit(za);
 	if (ret) {
@@ -100,13 +101,20 @@ static struct zcap_allocator *new_zalloc(GstZcapBufferPool *self, guint count)
 		zcap_allocator_unref(za);
 		return NULL;
 	}
-	GST_INFO_OBJECT(self, "%u buffers of %u bytes from %s", count, self->size,
+	GST_INFO_OBJECT(self, "%u buffers of %u bytes from %s", got.count, self->size,
 			zcap_allocator_describe(za));
 	g_ptr_array_add(self->zallocs, za);
+	self->n_samples += got.count;
 	return za;
 }
 
-/* A free sample: from an allocator that has one, else a new allocator. */
+/*
+ * A free sample: from an allocator that has one, else a new allocator.
+ * With a maximum, the first allocator holds that many. More are needed
+ * only when the pool dropped a buffer whose memory lives on elsewhere
+ * (GstBufferPool frees a returned buffer whose memory is shared): one
+ * more buffer then stands in for it.
+ */
 static struct zcap_sample *take_sample(GstZcapBufferPool *self)
 {
 	struct zcap_allocator *za;
@@ -116,8 +124,15 @@ static struct zcap_sample *take_sample(GstZcapBufferPool *self)
 	for (guint i = 0; i < self->zallocs->len; i++)
 		if (!zcap_allocator_get_buffer(g_ptr_array_index(self->zallocs, i), 0, &s))
 			return s;
-	count = self->max ? self->max - self->n_allocated : MAX(self->min, 2);
-	za = new_zalloc(self, MAX(count, 1));
+	if (!self->max)
+		count = MAX(self->min, 2);
+	else if (self->n_samples < self->max)
+		count = self->max - self->n_samples;
+	else
+		count = 1;
+	GST_DEBUG_OBJECT(self, "no free buffer in %u allocator(s) of %u buffers: %u more",
+			 self->zallocs->len, self->n_samples, count);
+	za = new_zalloc(self, count);
 	if (!za || zcap_allocator_get_buffer(za, 0, &s))
 		return NULL;
 	return s;
@@ -133,8 +148,6 @@ static GstFlowReturn zcap_pool_alloc_buffer(GstBufferPool *pool, GstBuffer **out
 
 	g_mutex_lock(&self->lock);
 	s = take_sample(self);
-	if (s)
-		self->n_allocated++;
 	g_mutex_unlock(&self->lock);
 
 	if (!s)
@@ -167,7 +180,7 @@ static void free_zallocs(GstZcapBufferPool *self)
 		zcap_allocator_unref(za);
 	}
 	g_ptr_array_set_size(self->zallocs, 0);
-	self->n_allocated = 0;
+	self->n_samples = 0;
 	g_mutex_unlock(&self->lock);
 }
 

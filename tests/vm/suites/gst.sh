@@ -34,7 +34,7 @@ clean_runs=()
 # What a run's log may warn of, by the run's name: what it provokes.
 declare -A expect_warn=()
 
-tap_plan 26
+tap_plan 27
 
 # gst NAME ARGS...: gst-launch-1.0 ARGS with our categories at DEBUG and
 # every other at WARNING; output in $out/NAME.out, log in NAME.gstlog.
@@ -329,6 +329,7 @@ gst_check_run() {
 }
 
 gst_check_run cache "zcapsrc's buffers come round again; a zcap buffer a copy shares is not captured into until the copy is gone"
+gst_check_run pool-shared "zcappool's pool, at most 2 buffers: each buffer it drops because a copy shares its memory costs one zcap buffer more"
 gst_check_run hoard "an appsink keeping every buffer: frames keep coming, zero copy first, copies once the device is down to one buffer"
 # Before 6.8 vb2 grants 32 of the 35 buffers asked; libzcap warns of it.
 expect_warn[hoard-many]='the driver granted [0-9]+ of [0-9]+ buffers; using'
