@@ -19,7 +19,13 @@ struct _GstZcapSrc {
 	gint timeout_ms;
 	guint stride;
 
-	/* Between start and stop (the streaming thread's, and set_caps'). */
+	/*
+	 * Between start and stop (the streaming thread's, and set_caps'):
+	 * the device this run opened, a copy, for the property may change
+	 * while it runs; what it can do, whose caps (only) a caps query
+	 * from any thread reads, so they change under the object lock.
+	 */
+	gchar *run_device;
 	struct zcap_gst_probe probe;
 	struct zcap_gst_request rq;
 	gboolean have_request;

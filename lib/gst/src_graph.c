@@ -159,7 +159,7 @@ static int make_source(GstZcapSrc *self, struct zcap_filter **out)
 	int ret;
 
 	GST_OBJECT_LOCK(self);
-	cfg.device = self->device;
+	cfg.device = self->run_device;
 	cfg.provider = self->provider;
 	cfg.extra_buffers = self->extra_buffers;
 	cfg.timeout_ms = self->timeout_ms;
@@ -244,7 +244,7 @@ gboolean zcap_gst_src_graph_start(GstZcapSrc *self, GError **error)
 	if (src)
 		zcap_filter_get_stats(src, &st);
 	g_set_error(error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-		    "cannot capture from %s: %s%s%s", self->device,
+		    "cannot capture from %s: %s%s%s", self->run_device,
 		    zcap_strerror(ret), st.note[0] ? "; " : "", st.note);
 	zcap_gst_src_graph_stop(self);
 	return FALSE;

@@ -94,13 +94,14 @@ static void zcap_gst_src_get_property(GObject *obj, guint id, GValue *value,
 static gboolean zcap_gst_src_start(GstBaseSrc *bsrc)
 {
 	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+	struct zcap_gst_probe probe;
 	GError *err = NULL;
 	gchar *device;
 
 	GST_OBJECT_LOCK(self);
 	device = g_strdup(self->device);
 	GST_OBJECT_UNLOCK(self);
-	if (!zcap_gst_probe(device, &self->probe, &err)) {
+	if (!zcap_gst_probe(device, &probe, &err)) {
 		/* The probe chose the code (NOT_FOUND, OPEN_READ_WRITE, SETTINGS). */
 		gst_element_message_full(GST_ELEMENT(self), GST_MESSAGE_ERROR,
 					 err->domain, err->code, g_strdup(err->message),
@@ -110,9 +111,12 @@ static gboolean zcap_gst_src_start(GstBaseSrc *bsrc)
 		g_free(device);
 		return FALSE;
 	}
-	GST_INFO_OBJECT(self, "%s (%s): %" GST_PTR_FORMAT, device,
-			self->probe.card, self->probe.caps);
-	g_free(device);
+	GST_INFO_OBJECT(self, "%s (%s): %" GST_PTR_FORMAT, device, probe.card,
+			probe.caps);
+	GST_OBJECT_LOCK(self);
+	self->probe = probe;
+	self->run_device = device;
+	GST_OBJECT_UNLOCK(self);
 	self->have_request = FALSE;
 	self->flushing = FALSE;
 	self->warned_no_dmabuf = FALSE;
@@ -126,13 +130,21 @@ static gboolean zcap_gst_src_start(GstBaseSrc *bsrc)
 static gboolean zcap_gst_src_stop(GstBaseSrc *bsrc)
 {
 	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+	struct zcap_gst_probe probe;
+	gchar *device;
 
 	/* Buffers still downstream keep their samples: they outlive the graph. */
 	zcap_gst_src_graph_stop(self);
 	if (self->copied_out)
 		GST_INFO_OBJECT(self, "%" G_GUINT64_FORMAT " frame(s) copied: downstream held every other buffer",
 				self->copied_out);
-	zcap_gst_probe_clear(&self->probe);
+	GST_OBJECT_LOCK(self);
+	probe = self->probe;
+	memset(&self->probe, 0, sizeof(self->probe));
+	device = g_steal_pointer(&self->run_device);
+	GST_OBJECT_UNLOCK(self);
+	zcap_gst_probe_clear(&probe);
+	g_free(device);
 	gst_clear_object(&self->clock_seen);
 	self->have_request = FALSE;
 	return TRUE;
@@ -144,9 +156,10 @@ static GstCaps *zcap_gst_src_get_caps(GstBaseSrc *bsrc, GstCaps *filter)
 	GstCaps *caps;
 
 	/* Before start the device is not open: what any device could give. */
-	if (self->probe.caps)
-		caps = gst_caps_ref(self->probe.caps);
-	else
+	GST_OBJECT_LOCK(self);
+	caps = self->probe.caps ? gst_caps_ref(self->probe.caps) : NULL;
+	GST_OBJECT_UNLOCK(self);
+	if (!caps)
 		caps = gst_pad_get_pad_template_caps(GST_BASE_SRC_PAD(bsrc));
 	if (filter) {
 		GstCaps *tmp = gst_caps_intersect_full(filter, caps,
@@ -271,11 +284,11 @@ static GstFlowReturn stream_error(GstZcapSrc *self, int err)
 	zcap_gst_src_graph_stats(self, &st);
 	if (err == ZCAP_E_DISCONNECTED || err == -ENODEV || err == -ENXIO)
 		GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
-				  ("Device '%s' was disconnected.", self->device),
+				  ("Device '%s' was disconnected.", self->run_device),
 				  ("%s", st.note));
 	else
 		GST_ELEMENT_ERROR(self, RESOURCE, READ,
-				  ("Could not read from '%s': %s", self->device,
+				  ("Could not read from '%s': %s", self->run_device,
 				   zcap_strerror(err)), ("%s", st.note));
 	return GST_FLOW_ERROR;
 }
@@ -490,7 +503,7 @@ static GstFlowReturn zcap_gst_src_create(GstPushSrc *psrc, GstBuffer **outbuf)
 			zcap_gst_item_done(self, it);
 			GST_ELEMENT_ERROR(self, STREAM, FAILED,
 					  ("Could not make a buffer of a frame from '%s'",
-					   self->device), (NULL));
+					   self->run_device), (NULL));
 			return GST_FLOW_ERROR;
 		}
 		GST_INFO_OBJECT(self, "dropped a frame the device flagged bad");
