@@ -15,6 +15,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -140,7 +141,8 @@ static long zcap_pool_export(struct zcap_pool *pool,
 	else
 		return -EINVAL;
 
-	buf = pool->bufs[req.index];
+	/* A user index: no speculative load past the array either. */
+	buf = pool->bufs[array_index_nospec(req.index, pool->count)];
 
 	/*
 	 * dma_buf_fd() would install the fd at once. Reserve it instead, and
