@@ -387,11 +387,24 @@ static void zcap_vmap_sync(struct zcap_buffer *buf, bool for_cpu)
 	}
 }
 
+/*
+ * The dma-buf core waits for the buffer's fences only after this returns,
+ * and a device still writing (a fence an importer attached) would then be
+ * synced for the CPU too early: wait first, as the core does (a CPU write
+ * waits for readers too), interruptibly.
+ */
 static int zcap_dmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 					enum dma_data_direction dir)
 {
+	bool write = dir == DMA_BIDIRECTIONAL || dir == DMA_TO_DEVICE;
 	struct zcap_buffer *buf = dmabuf->priv;
 	struct zcap_attachment *a;
+	long ret;
+
+	ret = dma_resv_wait_timeout(dmabuf->resv, dma_resv_usage_rw(write),
+				    true, MAX_SCHEDULE_TIMEOUT);
+	if (ret < 0)
+		return ret;
 
 	atomic64_inc(&zcap_stats.cpu_access_calls);
 

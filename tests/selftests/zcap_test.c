@@ -1871,6 +1871,123 @@ TEST_F(vgem, held_after_zcap_fds_closed)
 	EXPECT_EQ(0, ret) TH_LOG("after GEM_CLOSE: %s", diff);
 }
 
+/*
+ * vgem's fence uapi (the kernel's include/uapi/drm/vgem_drm.h, which
+ * libdrm does not install): a fence on a GEM object's reservation, which
+ * for an imported object is the dma-buf's, signalled by hand (or by vgem
+ * after 10 s).
+ */
+struct zt_vgem_fence_attach {
+	uint32_t handle;
+	uint32_t flags;
+	uint32_t out_fence;
+	uint32_t pad;
+};
+
+struct zt_vgem_fence_signal {
+	uint32_t fence;
+	uint32_t flags;
+};
+
+#define ZT_VGEM_FENCE_WRITE	0x1
+#define ZT_IOCTL_VGEM_FENCE_ATTACH \
+	DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct zt_vgem_fence_attach)
+#define ZT_IOCTL_VGEM_FENCE_SIGNAL \
+	DRM_IOW(DRM_COMMAND_BASE + 0x2, struct zt_vgem_fence_signal)
+
+struct sync_call {
+	int fd;
+	uint64_t flags;
+	int ret;
+	atomic_int done;
+};
+
+static void *sync_call_run(void *arg)
+{
+	struct sync_call *c = arg;
+
+	c->ret = zt_sync(c->fd, c->flags);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+/*
+ * SYNC_START with @flags while a vgem fence (@fence_flags) is pending on
+ * @handle: it must still wait after 300 ms, with no cache sync counted,
+ * and return 0 with one counted once the fence is signalled.
+ */
+static void expect_sync_waits(struct __test_metadata *_metadata, int drm,
+			      uint32_t handle, uint32_t fence_flags, int fd,
+			      uint64_t flags)
+{
+	struct zt_vgem_fence_attach att = { .handle = handle, .flags = fence_flags };
+	struct sync_call c = { .fd = fd, .flags = DMA_BUF_SYNC_START | flags };
+	struct zt_vgem_fence_signal sig = { 0 };
+	struct zt_stats before, during, after;
+	pthread_t th;
+
+	ASSERT_EQ(0, ioctl(drm, ZT_IOCTL_VGEM_FENCE_ATTACH, &att))
+		TH_LOG("VGEM_FENCE_ATTACH: %s", strerror(errno));
+	ASSERT_EQ(0, zt_stats_read(&before));
+	ASSERT_EQ(0, pthread_create(&th, NULL, sync_call_run, &c));
+	usleep(300 * 1000);
+	ASSERT_EQ(0, zt_stats_read(&during));
+	EXPECT_EQ(0, atomic_load(&c.done))
+		TH_LOG("SYNC_START returned while a device still had the buffer");
+	EXPECT_EQ(before.v[ZT_CPU_ACCESS_CALLS], during.v[ZT_CPU_ACCESS_CALLS])
+		TH_LOG("the caches were synced before the fence signalled");
+	sig.fence = att.out_fence;
+	EXPECT_EQ(0, ioctl(drm, ZT_IOCTL_VGEM_FENCE_SIGNAL, &sig));
+	EXPECT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(0, c.ret);
+	ASSERT_EQ(0, zt_stats_read(&after));
+	EXPECT_EQ(before.v[ZT_CPU_ACCESS_CALLS] + 1, after.v[ZT_CPU_ACCESS_CALLS]);
+	EXPECT_EQ(0, zt_sync(fd, DMA_BUF_SYNC_END | flags));
+}
+
+/*
+ * A device's access still pending on the buffer, as an importer's fence
+ * on the reservation: SYNC_START waits for it before zcap syncs the
+ * caches for the CPU (the dma-buf core waits too, but only after the
+ * exporter's sync). A CPU read waits for a pending write; a CPU write
+ * for a pending read too, while a CPU read passes a pending read.
+ */
+TEST_F(vgem, sync_waits_for_fences)
+{
+	const size_t size = 16 * self->page;
+	struct zt_vgem_fence_attach att = { 0 };
+	struct zt_vgem_fence_signal sig = { 0 };
+	struct zt_stats before, after;
+	uint32_t handle;
+	int pool, fd;
+
+	pool = zt_pool_create(self->dev, size, 1, 0);
+	ASSERT_LE(0, pool);
+	fd = zt_export(pool, 0, RW_CLOEXEC, NULL);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, drmPrimeFDToHandle(self->drm, fd, &handle))
+		TH_LOG("PRIME import: %s", strerror(errno));
+
+	expect_sync_waits(_metadata, self->drm, handle, ZT_VGEM_FENCE_WRITE, fd,
+			  DMA_BUF_SYNC_READ);
+	expect_sync_waits(_metadata, self->drm, handle, 0, fd, DMA_BUF_SYNC_WRITE);
+
+	/* A pending read does not hold up a CPU read. */
+	att.handle = handle;
+	ASSERT_EQ(0, ioctl(self->drm, ZT_IOCTL_VGEM_FENCE_ATTACH, &att));
+	ASSERT_EQ(0, zt_stats_read(&before));
+	EXPECT_EQ(0, zt_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+	EXPECT_EQ(0, zt_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+	ASSERT_EQ(0, zt_stats_read(&after));
+	EXPECT_EQ(before.v[ZT_CPU_ACCESS_CALLS] + 2, after.v[ZT_CPU_ACCESS_CALLS]);
+	sig.fence = att.out_fence;
+	EXPECT_EQ(0, ioctl(self->drm, ZT_IOCTL_VGEM_FENCE_SIGNAL, &sig));
+
+	EXPECT_EQ(0, drmCloseBufferHandle(self->drm, handle));
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(0, close(pool));
+}
+
 /* ------------------------------ vivid ------------------------------ */
 
 #define VIVID_MAX_BUFS	8
