@@ -352,6 +352,14 @@ static int handle_frames(struct v4l2_src *src, bool drain)
 	}
 }
 
+/* Was a stop asked (and not yet taken back by a new run)? */
+static bool stop_asked(struct v4l2_src *src)
+{
+	struct pollfd pfd = { .fd = src->stop_fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) == 1;
+}
+
 void zcapi_v4l2_stream_end(struct v4l2_src *src, int ret)
 {
 	struct zcap_filter_stats *st;
@@ -361,7 +369,13 @@ void zcapi_v4l2_stream_end(struct v4l2_src *src, int ret)
 		zcap_filter_post_event(src->filter, ZCAP_E_END_OF_STREAM);
 		return;
 	}
-	if (ret >= 0 || ret == ZCAP_E_NOT_COMMITTED)
+	/*
+	 * NOT_COMMITTED: the stop decommitted the allocator under us, which
+	 * is no error. Without a stop, someone else did (a filter downstream
+	 * stopped on its own, the application): the stream is over, and
+	 * whoever waits for the graph must hear it.
+	 */
+	if (ret >= 0 || (ret == ZCAP_E_NOT_COMMITTED && stop_asked(src)))
 		return;
 	st = zcap_filter_stats_lock(src->filter);
 	st->last_error = ret;
@@ -372,6 +386,10 @@ void zcapi_v4l2_stream_end(struct v4l2_src *src, int ret)
 	 */
 	if (ret == ZCAP_E_DISCONNECTED)
 		snprintf(st->note, sizeof(st->note), "%s was disconnected",
+			 src->device);
+	else if (ret == ZCAP_E_NOT_COMMITTED)
+		snprintf(st->note, sizeof(st->note),
+			 "the allocator was decommitted while %s streamed",
 			 src->device);
 	zcap_filter_stats_unlock(src->filter);
 	zcap_filter_post_event(src->filter, ret);

@@ -281,6 +281,60 @@ out:
 	fake_dev.ino = 0;
 }
 
+/*
+ * The allocator decommitted while the source streams, with no stop (a
+ * filter downstream stopped on its own, or the application did it): the
+ * stream ends with NOT_COMMITTED, which the graph's wait returns, and the
+ * note says why. The source's thread used to end without a word, and the
+ * wait waited for ever.
+ */
+static void decommitted(void)
+{
+	struct zcap_v4l2_source_config cfg = { .timeout_ms = 5000 };
+	struct zcap_filter *src = NULL, *snk = NULL;
+	struct zcap_allocator *a = NULL;
+	struct zcap_filter_stats st = { 0 };
+	struct zcap_graph *g;
+	char path[64];
+	int r, waited;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
+	cfg.device = path;
+	zcap_graph_new(&g);
+	r = zcap_v4l2_source_new(&cfg, &src);
+	if (!is(r, 0, "decommitted: the fake camera opens"))
+		goto out;
+	zcap_graph_add(g, src);
+	zcap_sink_new(&sink_cfg, &sink_ops, NULL, &snk);
+	zcap_graph_add(g, snk);
+	r = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+			       zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0), NULL);
+	if (!r)
+		r = zcap_graph_run(g);
+	if (!is(r, 0, "decommitted: streaming, no frame limit"))
+		goto out;
+	zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &a);
+	for (waited = 0; waited < 5000 && st.frames < 3; waited++) {
+		sleep_ms(1);
+		zcap_filter_get_stats(src, &st);
+	}
+	zcap_allocator_decommit(a);
+	is(zcap_graph_wait(g, 3000), ZCAP_E_NOT_COMMITTED,
+	   "decommitted under the running source after %llu frames: the graph's wait returns NOT_COMMITTED",
+	   (unsigned long long)st.frames);
+	zcap_filter_get_stats(src, &st);
+	ok(strstr(st.note, "the allocator was decommitted while"), "and the note says why: %s",
+	   st.note);
+	zcap_graph_stop(g);
+	ok(zcap_allocator_outstanding(a) == 0 && fake_live_maps("memfd:fake-camera") == 0,
+	   "stopped: every buffer back, nothing mapped");
+out:
+	zcap_allocator_unref(a);
+	zcap_graph_destroy(g);
+	close(dev.mfd);
+	fake_dev.ino = 0;
+}
+
 int main(void)
 {
 	dev_reset();
@@ -296,5 +350,7 @@ int main(void)
 	capture("plain memory", true, NULL);
 	dev_reset();
 	pump();
+	dev_reset();
+	decommitted();
 	return tap_done();
 }
