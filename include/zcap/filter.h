@@ -107,6 +107,14 @@ void zcap_filter_vlog(struct zcap_filter *f, enum zcap_log_level level,
 /*
  * Events from a filter's streaming thread to whoever runs the graph:
  * end of stream (err 0 or ZCAP_E_END_OF_STREAM) or a fatal error.
+ *
+ * The handler runs on that streaming thread (a sink's events on its
+ * source's), under the filter's event lock: it must return promptly and
+ * must not stop, pause, run or destroy the filter, its graph or a filter
+ * upstream of it, since stopping them joins the very thread it runs on.
+ * Hand the event to another thread instead, as the graph does (its
+ * handler records the event for zcap_graph_wait()). DirectShow asks the
+ * same of a streaming thread that notifies the filter graph manager.
  */
 typedef void (*zcap_event_fn)(struct zcap_filter *f, int err, void *data);
 void zcap_filter_set_event_handler(struct zcap_filter *f, zcap_event_fn fn,

@@ -601,10 +601,11 @@ void zcapi_v4l2_stream_stop(struct v4l2_src *src)
 	if (src->thread_started) {
 		if (pthread_equal(pthread_self(), src->thread)) {
 			/*
-			 * An event handler stops us from our own thread: posting
-			 * the event is the thread's last use of src, so letting
-			 * it finish on its own is safe; joining would deadlock.
+			 * An event handler stops us from our own thread, which
+			 * filter.h forbids: joining would deadlock. Let it end
+			 * on its own at its next wait, told to stop.
 			 */
+			zcapi_v4l2_stop_signal(src, true);
 			pthread_detach(src->thread);
 		} else {
 			zcapi_v4l2_stop_signal(src, true);
