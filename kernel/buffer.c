@@ -461,8 +461,11 @@ static const struct vm_operations_struct zcap_vm_ops = {
  * The whole mapping is built here, so no fault handler is needed, and the
  * VMA is VM_PFNMAP, so core mm never treats the pages as its own (no
  * get_user_pages() pin, no page-cache or rmap state) while their owner is
- * the buffer. Writes through a read-only dma-buf are refused by mmap()
- * itself (EACCES): its file is not open for writing.
+ * the buffer. A read-only dma-buf maps read-only for good: mmap() refuses
+ * PROT_WRITE on its file, but an importer's dma_buf_mmap() (a GEM object's
+ * mmap) hands us a VMA made for the importer's own file, writable or not,
+ * so the mode is checked here too, and VM_MAYWRITE dropped so that no
+ * mprotect() adds write access later.
  *
  * vmf_insert_pfn() a page at a time rather than remap_pfn_range(): a
  * remap_pfn_range() over the whole VMA turns on x86 PAT tracking, and when
@@ -486,6 +489,11 @@ static int zcap_dmabuf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	 */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	if (!zcap_dmabuf_writable(dmabuf)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		zcap_vm_flags_clear(vma, VM_MAYWRITE);
+	}
 	if (vma->vm_pgoff > buf->npages ||
 	    vma_pages(vma) > buf->npages - vma->vm_pgoff)
 		return -EINVAL;

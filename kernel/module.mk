@@ -26,18 +26,24 @@ ZCAP_KO := $(call zcap_ko,$(ZCAP_KMOD_NAME))
 
 ZCAP_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="*\([^"]*\)"*$$/\1/p' $(TOP)/dkms.conf)
 ZCAP_KMOD_SOURCES := $(wildcard $(TOP)/kernel/*.c $(TOP)/kernel/*.h)
-ZCAP_LINT_FILES := $(ZCAP_KMOD_SOURCES) $(TOP)/include/uapi/linux/zcap.h
+# The selftests' dma-buf importer (tests/importer/), built beside zcap.ko
+# in the same output tree, from kernel/compat.h too; never installed.
+ZCAP_IMPORTER_SOURCES := $(wildcard $(TOP)/tests/importer/*.c)
+ZCAP_LINT_FILES := $(ZCAP_KMOD_SOURCES) $(ZCAP_IMPORTER_SOURCES) \
+	$(TOP)/include/uapi/linux/zcap.h
 
 # Copy the sources into an output tree, keeping their times so kbuild only
 # rebuilds what changed, then build there.
 # $(1): output tree, $(2): kernel build tree, $(3): extra kbuild arguments
 define zcap_kmod_make
-	@mkdir -p $(1)/kernel $(1)/include/uapi/linux
-	@rm -f $(1)/kernel/*.c $(1)/kernel/*.h
+	@mkdir -p $(1)/kernel $(1)/include/uapi/linux $(1)/tests/importer
+	@rm -f $(1)/kernel/*.c $(1)/kernel/*.h $(1)/tests/importer/*.c
 	@cp -p $(TOP)/Kbuild $(1)/Kbuild
 	@cp -p $(TOP)/kernel/Kbuild $(ZCAP_KMOD_SOURCES) $(1)/kernel/
 	@cp -p $(TOP)/include/uapi/linux/zcap.h $(1)/include/uapi/linux/
+	@cp -p $(TOP)/tests/importer/Kbuild $(ZCAP_IMPORTER_SOURCES) $(1)/tests/importer/
 	+$(MAKE) -C $(2) M=$(abspath $(1)) $(3) modules
+	+$(MAKE) -C $(2) M=$(abspath $(1))/tests/importer $(3) modules
 endef
 
 .PHONY: module modules-all lint checkpatch sparse dkms

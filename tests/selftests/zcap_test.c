@@ -1988,6 +1988,93 @@ TEST_F(vgem, sync_waits_for_fences)
 	EXPECT_EQ(0, close(pool));
 }
 
+/* ---------------------------- importer ----------------------------- */
+
+/* tests/importer/zcap_test_importer.c: maps a dma-buf via dma_buf_mmap(). */
+#define ZT_IMPORTER_DEV		"/dev/zcap_test_importer"
+#define ZT_IMPORTER_SET_FD	_IOW('z', 0x40, int32_t)
+
+FIXTURE(importer) {
+	struct zt_base base;
+	int dev;
+	int imp;
+	size_t page;
+};
+
+FIXTURE_SETUP(importer)
+{
+	if (!base_setup(_metadata, &self->base))
+		return;
+	self->page = (size_t)sysconf(_SC_PAGESIZE);
+	self->imp = open(ZT_IMPORTER_DEV, O_RDWR | O_CLOEXEC);
+	if (self->imp < 0) {
+		ASSERT_FALSE(zt_required("importer"))
+			TH_LOG("no %s although the suite loaded it", ZT_IMPORTER_DEV);
+		SKIP(return, "no %s (insmod zcap_test_importer.ko)", ZT_IMPORTER_DEV);
+	}
+	self->dev = zt_open_dev();
+	ASSERT_LE(0, self->dev);
+}
+
+FIXTURE_TEARDOWN_PARENT(importer)
+{
+	base_check(_metadata, &self->base);
+}
+
+/*
+ * An importer that maps through dma_buf_mmap() hands zcap a VMA made for
+ * its own file, opened read-write here: a read-only dma-buf must still
+ * map read-only (EACCES for PROT_WRITE, and no mprotect() to write
+ * later), its bytes readable; the read-write dma-buf of the same buffer
+ * maps writable through the same importer.
+ */
+TEST_F(importer, rdonly_stays_rdonly)
+{
+	const size_t size = 4 * self->page;
+	int pool, rw, ro;
+	uint8_t *zp, *p;
+
+	ASSERT_EQ(0, zt_pool_export_map(self->dev, size, 1, 0, &pool, &rw, &zp));
+	fill_pattern(zp, size, 0x5a);
+	ro = zt_export(pool, 0, RO_CLOEXEC, NULL);
+	ASSERT_LE(0, ro);
+
+	ASSERT_EQ(0, ioctl(self->imp, ZT_IMPORTER_SET_FD, &ro));
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, self->imp, 0);
+	EXPECT_EQ(MAP_FAILED, p) TH_LOG("a read-only dma-buf mapped writable");
+	if (p != MAP_FAILED) {
+		EXPECT_EQ(0, munmap(p, size));
+	} else {
+		EXPECT_EQ(EACCES, errno);
+	}
+	/* zp's alone. */
+	EXPECT_EQ(1, gauge_delta(_metadata, &self->base, ZT_MMAPS));
+
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, self->imp, 0);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("read-only through the importer: %s",
+					strerror(errno));
+	EXPECT_EQ(size / 4, check_pattern(p, size, 0x5a, 0));
+	EXPECT_EQ(2, gauge_delta(_metadata, &self->base, ZT_MMAPS));
+	EXPECT_EQ(-1, mprotect(p, size, PROT_READ | PROT_WRITE))
+		TH_LOG("mprotect made a read-only dma-buf writable");
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(0, munmap(p, size));
+
+	ASSERT_EQ(0, ioctl(self->imp, ZT_IMPORTER_SET_FD, &rw));
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, self->imp, 0);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("read-write through the importer: %s",
+					strerror(errno));
+	memset(p, 0xc3, self->page);
+	EXPECT_EQ(0, zt_count_not(zp, self->page, 0xc3));
+	EXPECT_EQ(0, munmap(p, size));
+	EXPECT_EQ(1, gauge_delta(_metadata, &self->base, ZT_MMAPS));
+
+	EXPECT_EQ(0, munmap(zp, size));
+	EXPECT_EQ(0, close(ro));
+	EXPECT_EQ(0, close(rw));
+	EXPECT_EQ(0, close(pool));
+}
+
 /* ------------------------------ vivid ------------------------------ */
 
 #define VIVID_MAX_BUFS	8

@@ -96,20 +96,25 @@ if wait_for vgem_ready; then
 else
 	tap_fail "vgem DRM node appears"
 fi
+# The tests' own importer (tests/importer/), built beside zcap.ko: it maps
+# dma-bufs through dma_buf_mmap(), as a GEM object's mmap does.
+importer=$(dirname "$(dirname "$ZCAP_MODULE")")/tests/importer/zcap_test_importer.ko
+loaded zcap_test_importer && rmmod zcap_test_importer
+tap_ok "insmod zcap_test_importer.ko" insmod "$importer"
 
 # --- the kselftest binaries ------------------------------------------------
 
 # run_kselftest NAME: run $ZCAP_BUILD/selftests/NAME and renumber its results
 # into this stream; its own plan and version lines go, anything that is not
 # a result becomes a comment, and its whole output is kept in
-# $ZCAP_RESULTS/NAME.tap. The suite loaded zcap, vgem and vivid: a test that
-# cannot find one of them fails instead of skipping.
+# $ZCAP_RESULTS/NAME.tap. The suite loaded zcap, vgem, vivid and the
+# importer: a test that cannot find one of them fails instead of skipping.
 run_kselftest() {
 	name=$1
 	bin=$ZCAP_BUILD/selftests/$name
 	raw=$ZCAP_RESULTS/$name.tap
 	if [ -x "$bin" ]; then
-		ZCAP_TEST_REQUIRE=zcap,vgem,vivid "$bin" >"$raw" 2>&1
+		ZCAP_TEST_REQUIRE=zcap,vgem,vivid,importer "$bin" >"$raw" 2>&1
 		rc=$?
 	else
 		echo "$bin is missing: make selftests" >"$raw"
@@ -167,8 +172,10 @@ else
 	tap_diag "$out" "$(cat "$stats" 2>&1)"
 fi
 
-# vivid and vgem go first: they would hold any dma-buf leaked into them.
+# vivid, vgem and the importer go first: they would hold any dma-buf
+# leaked into them.
 modprobe -r vivid vgem 2>/dev/null
+rmmod zcap_test_importer 2>/dev/null
 tap_ok "rmmod zcap once every buffer is gone" rmmod zcap
 if ! loaded zcap && [ ! -e /sys/kernel/debug/zcap ]; then
 	tap_pass "zcap and its debugfs directory are gone"
