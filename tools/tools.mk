@@ -78,10 +78,14 @@ $(TOOLS_DIST_DIR)/zcap-info: $(ZCAP_INFO_OBJS) $(BUILD)/lib/libzcap.so
 
 $(VMTESTS_DIR)/%.o: $(TOP)/tests/vm/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -I$(TOP)/tools -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -I$(TOP)/tools -I$(TOP)/tests/common -MMD -MP -c $< -o $@
 
-$(VMTESTS_BINS): $(VMTESTS_DIR)/%: $(VMTESTS_DIR)/%.o $(LIBZCAP_A)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBZCAP_A) $(LIBZCAP_LIBS)
+$(VMTESTS_DIR)/zcap_stats.o: $(TOP)/tests/common/zcap_stats.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -MMD -MP -c $< -o $@
+
+$(VMTESTS_BINS): $(VMTESTS_DIR)/%: $(VMTESTS_DIR)/%.o $(VMTESTS_DIR)/zcap_stats.o $(LIBZCAP_A)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIBZCAP_A) $(LIBZCAP_LIBS)
 
 -include $(TOOLS_DIR)/*.d $(VMTESTS_DIR)/*.d
 

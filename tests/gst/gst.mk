@@ -8,10 +8,11 @@
 ifeq ($(HAVE_GST),1)
 GST_CHECK := $(BUILD)/vm-tests/gst_check
 
-$(GST_CHECK): $(TOP)/tests/gst/gst_check.c $(BUILD)/lib/libzcap-gst.so
+$(GST_CHECK): $(TOP)/tests/gst/gst_check.c $(TOP)/tests/common/zcap_stats.c \
+		$(BUILD)/lib/libzcap-gst.so
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(GST_CFLAGS) \
-		$(shell pkg-config --cflags gstreamer-app-1.0) -o $@ $< \
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(GST_CFLAGS) -I$(TOP)/tests/common \
+		$(shell pkg-config --cflags gstreamer-app-1.0) -o $@ $(filter %.c,$^) \
 		-L$(BUILD)/lib -lzcap-gst -lzcap $(GST_LIBS) \
 		$(shell pkg-config --libs gstreamer-app-1.0)
 

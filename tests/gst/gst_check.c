@@ -37,6 +37,8 @@
 
 #include <zcap/gst.h>
 
+#include "zcap_stats.h"
+
 #define HELD 4
 
 static int fail(const char *why)
@@ -339,22 +341,6 @@ static int check_hoard(const char *dev, guint extra)
 	return ret;
 }
 
-/* zcap.ko's gauge NAME, or -1. */
-static long long zcap_gauge(const char *name)
-{
-	FILE *f = fopen("/sys/kernel/debug/zcap/stats", "r");
-	char key[64];
-	long long v, found = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	fclose(f);
-	return found;
-}
-
 /* The pool in zcappool's answer to the ALLOCATION query. */
 static GstPadProbeReturn grab_pool(GstPad *pad G_GNUC_UNUSED, GstPadProbeInfo *info,
 				   gpointer data)
@@ -428,7 +414,7 @@ static int check_pool_shared(void)
 		gst_buffer_unref(b);
 	}
 	if (!ret) {
-		live = zcap_gauge("buffers");
+		live = zcap_stat("buffers");
 		printf("%u buffers acquired and kept as copies: %lld zcap buffers\n", n, live);
 		if (live != 4)
 			ret = fail("expected 4 zcap buffers: 2, then one per buffer dropped");

@@ -101,10 +101,11 @@ HOST_TESTS += unit-tsan
 VM_TESTS_DIR := $(BUILD)/vm-tests
 LIB_PROVIDERS_TEST := $(VM_TESTS_DIR)/lib_providers
 
-$(LIB_PROVIDERS_TEST): $(TOP)/tests/vm/lib_providers.c $(LIBZCAP_A)
+$(LIB_PROVIDERS_TEST): $(TOP)/tests/vm/lib_providers.c \
+		$(TOP)/tests/common/zcap_stats.c $(LIBZCAP_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -I$(TOP)/tests/unit -MMD -MP $< -o $@ \
-		$(LIBZCAP_A) $(LIBZCAP_LIBS)
+	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) -I$(TOP)/tests/unit -I$(TOP)/tests/common \
+		-MMD -MP $(filter %.c,$^) -o $@ $(LIBZCAP_A) $(LIBZCAP_LIBS)
 
 -include $(LIB_PROVIDERS_TEST).d
 

@@ -28,6 +28,7 @@
 #include <zcap/zcap.h>
 
 #include "fourcc.h"
+#include "zcap_stats.h"
 
 #define MAX_INDEX 256
 
@@ -67,27 +68,6 @@ static void fail(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(failure, sizeof(failure), fmt, ap);
 	va_end(ap);
-}
-
-/* A zcap.ko debugfs counter, or -1 when debugfs or the module is absent. */
-static int64_t debugfs_stat(const char *name)
-{
-	char line[128], key[64];
-	long long v;
-	int64_t ret = -1;
-	FILE *f;
-
-	f = fopen("/sys/kernel/debug/zcap/stats", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %lld", key, &v) == 2 && !strcmp(key, name)) {
-			ret = v;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
 }
 
 static int cs_receive(void *user, struct zcap_sample *s,
@@ -136,11 +116,11 @@ static int cs_receive(void *user, struct zcap_sample *s,
 		}
 	}
 	if (cs->frames == cs->round_at) {
-		cs->maps_round = debugfs_stat("map_calls");
-		cs->vmaps_round = debugfs_stat("vmap_calls");
+		cs->maps_round = zcap_stat("map_calls");
+		cs->vmaps_round = zcap_stat("vmap_calls");
 	}
-	cs->maps_end = debugfs_stat("map_calls");
-	cs->vmaps_end = debugfs_stat("vmap_calls");
+	cs->maps_end = zcap_stat("map_calls");
+	cs->vmaps_end = zcap_stat("vmap_calls");
 	if (cs->fd >= 0) {
 		ret = zcap_sample_write(s, NULL, cs->fd, cs->flags, &written, NULL);
 		if (ret < 0) {

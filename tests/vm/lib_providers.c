@@ -9,24 +9,8 @@
 #include <stdlib.h>
 
 #include "provider_contract.h"
+#include "zcap_stats.h"
 
-#define STATS "/sys/kernel/debug/zcap/stats"
-
-/* One value of zcap's debugfs stats, -1 when unreadable. */
-static long long stat_of(const char *name)
-{
-	char key[64];
-	long long v, found = -1;
-	FILE *f = fopen(STATS, "re");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name))
-			found = v;
-	fclose(f);
-	return found;
-}
 
 static const char *const gauges[] = {
 	"pools", "buffers", "bytes", "dmabufs", "attachments", "mappings",
@@ -38,7 +22,7 @@ static bool gauges_zero(const char *when)
 	bool zero = true;
 
 	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++) {
-		long long v = stat_of(gauges[i]);
+		long long v = zcap_stat(gauges[i]);
 
 		if (v != 0) {
 			tap_diag("%s: %s = %lld", when, gauges[i], v);
@@ -55,8 +39,8 @@ static void zcap_gauges(void)
 	struct zcap_sample *s[3] = { 0 };
 	long long calls;
 
-	if (stat_of("dmabufs") < 0) {
-		tap_skip("no " STATS " (zcap.ko not loaded or debugfs not mounted)",
+	if (zcap_stat("dmabufs") < 0) {
+		tap_skip("no " ZCAP_STATS_PATH " (zcap.ko not loaded or debugfs not mounted)",
 			 "zcap: debugfs gauges");
 		return;
 	}
@@ -68,26 +52,26 @@ static void zcap_gauges(void)
 	}
 	zcap_allocator_set_properties(a, &p, &got);
 	zcap_allocator_commit(a);
-	ok(stat_of("dmabufs") == 3 && stat_of("buffers") == 3 &&
-	   stat_of("bytes") == 3 * (long long)(got.size[0] + got.prefix),
+	ok(zcap_stat("dmabufs") == 3 && zcap_stat("buffers") == 3 &&
+	   zcap_stat("bytes") == 3 * (long long)(got.size[0] + got.prefix),
 	   "zcap: committed 3 buffers: 3 buffers, 3 dma-bufs, %lld bytes",
-	   stat_of("bytes"));
+	   zcap_stat("bytes"));
 	tap_diag("zcap: pools gauge while committed (pool fds closed after export): %lld",
-		 stat_of("pools"));
+		 zcap_stat("pools"));
 	for (int i = 0; i < 3; i++)
 		zcap_allocator_get_buffer(a, 0, &s[i]);
-	calls = stat_of("cpu_access_calls");
+	calls = zcap_stat("cpu_access_calls");
 	for (int i = 0; i < 3; i++)
 		pc_fill(s[i], false);
-	ok(stat_of("mmaps") == 3, "zcap: one CPU mapping per dma-buf (mmaps %lld)", stat_of("mmaps"));
-	ok(stat_of("cpu_access_calls") - calls == 6,
+	ok(zcap_stat("mmaps") == 3, "zcap: one CPU mapping per dma-buf (mmaps %lld)", zcap_stat("mmaps"));
+	ok(zcap_stat("cpu_access_calls") - calls == 6,
 	   "zcap: begin/end reached the module as SYNC_START + SYNC_END per buffer (%lld)",
-	   stat_of("cpu_access_calls") - calls);
+	   zcap_stat("cpu_access_calls") - calls);
 	for (int i = 0; i < 3; i++)
 		pc_fill(s[i], true);
-	is(stat_of("mmaps"), 3, "zcap: mapped once, kept while committed");
+	is(zcap_stat("mmaps"), 3, "zcap: mapped once, kept while committed");
 	zcap_allocator_decommit(a);
-	is(stat_of("dmabufs"), 3, "zcap: decommit with samples out keeps their dma-bufs");
+	is(zcap_stat("dmabufs"), 3, "zcap: decommit with samples out keeps their dma-bufs");
 	for (int i = 0; i < 3; i++)
 		zcap_sample_unref(s[i]);
 	ok(gauges_zero("after the last sample"),
