@@ -107,7 +107,8 @@ static int block_ino(const struct zcapi_block *b, ino_t *ino)
  * Block @p of @s as a V4L2 plane (@vp all set). Capture: the whole block,
  * which must start the dma-buf, and the same length every time (vb2 keeps
  * a dma-buf's mapping only when dma-buf and length are unchanged).
- * Output: the payload, where V4L2's bytesused counts the data offset too.
+ * Output: the payload, where V4L2's bytesused counts the data offset too,
+ * in the whole dma-buf.
  * The block is read in place: this runs for every buffer the driver gets.
  */
 int zcapi_v4l2q_sample_plane(const struct zcapi_v4l2q *q, struct zcap_sample *s,
@@ -133,6 +134,12 @@ int zcapi_v4l2q_sample_plane(const struct zcapi_v4l2q *q, struct zcap_sample *s,
 		return -EINVAL;
 	vp->data_offset = (uint32_t)(b->offset + off);
 	vp->bytesused = (uint32_t)(b->offset + off + len);
+	/*
+	 * The whole dma-buf: a multi-planar OUTPUT queue checks bytesused
+	 * against the length we give (vb2's __verify_length()), 0 fails
+	 * every plane with data.
+	 */
+	vp->length = b->map_len > UINT32_MAX ? UINT32_MAX : (uint32_t)b->map_len;
 	return 0;
 }
 

@@ -182,6 +182,9 @@ static void test_mjpeg_mplane(void)
 	is(zcapi_outq_queue(&q, s, 0, NULL), 0, "MJPEG frame at data offset 128 queued");
 	ok(last_plane.data_offset == 128 && last_plane.bytesused == 128 + 19000,
 	   "QBUF: data_offset 128, bytesused 19128 (V4L2 counts the offset)");
+	ok(last_plane.length >= last_plane.bytesused,
+	   "QBUF: the plane's length (the dma-buf's, %u) holds them: vb2 checks a multi-planar output plane against it",
+	   last_plane.length);
 	if (last_plane.data_offset != 128)
 		tap_diag("data_offset %u bytesused %u", last_plane.data_offset,
 			 last_plane.bytesused);
