@@ -15,6 +15,8 @@
 #include "fourcc.h"
 #include "toolopt.h"
 
+#define CAPTURE_MAX_EXTRA_BUFFERS	256
+
 static const char *prog = ZCAP_CAPTURE_PROG;
 
 static void usage(FILE *f)
@@ -59,7 +61,7 @@ static void usage(FILE *f)
 static uint32_t parse_u32(const char *s, const char *what)
 {
 	uint32_t v;
-	int ret = zcap_tool_parse_u32(s, 0, 0, UINT32_MAX, &v);
+	int ret = zcap_tool_parse_u32(s, 10, 0, UINT32_MAX, &v);
 
 	if (ret == -ERANGE)
 		zcap_tool_die_usage(prog, "%s '%s' is too large", what, s);
@@ -132,12 +134,16 @@ static bool parse_frame_opt(struct zcap_capture_opts *o, int c, const char *arg)
 		o->fps = parse_u32(arg, "frame rate");
 		return true;
 	case 'n':
-		if (zcap_tool_parse_u64(arg, 0, 1, UINT64_MAX, &n) < 0)
+		if (zcap_tool_parse_u64(arg, 10, 1, UINT64_MAX, &n) < 0)
 			zcap_tool_die_usage(prog, "invalid frame count '%s' (at least 1)", arg);
 		o->frames = n;
 		return true;
 	case O_BUFFERS:
 		o->extra = parse_u32(arg, "buffer count");
+		/* No provider gives a pool more (zcap.ko's ZCAP_MAX_BUFFERS). */
+		if (o->extra > CAPTURE_MAX_EXTRA_BUFFERS)
+			zcap_tool_die_usage(prog, "buffer count '%s' is too large (at most %u)",
+					    arg, CAPTURE_MAX_EXTRA_BUFFERS);
 		return true;
 	case O_TIMEOUT:
 		o->timeout_ms = (int)parse_u32(arg, "timeout");

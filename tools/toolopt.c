@@ -19,8 +19,11 @@ int zcap_tool_parse_u64(const char *s, int base, uint64_t min, uint64_t max,
 
 	if (!s || !out || min > max)
 		return -EINVAL;
-	/* strtoull() takes "-1" as a huge number: a count is never negative. */
-	if (s[0] == '-')
+	/*
+	 * Digits first: strtoull() would skip spaces and take a sign ("-1"
+	 * as a huge number, " -1" too); a count is never negative.
+	 */
+	if (s[0] < '0' || s[0] > '9')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, base);
@@ -98,6 +101,13 @@ void zcap_tool_std_opt(int c, const char *prog, void (*usage)(FILE *f))
 	}
 	/* An option in a tool's table that its switch forgot. */
 	zcap_tool_die_usage(prog, "option %d is not handled", c);
+}
+
+int zcap_tool_stdout_error(void)
+{
+	if (fflush(stdout) == EOF)
+		return errno ? errno : EIO;
+	return ferror(stdout) ? EIO : 0;
 }
 
 void zcap_tool_no_operands(int argc, char **argv, const char *prog)

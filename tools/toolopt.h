@@ -49,6 +49,12 @@ void zcap_tool_std_opt(int c, const char *prog, void (*usage)(FILE *f))
 void zcap_tool_no_operands(int argc, char **argv, const char *prog);
 
 /*
+ * Flush standard output: 0 when everything written to it got out, else
+ * the errno of the write that failed (EIO when stdio no longer says).
+ */
+int zcap_tool_stdout_error(void);
+
+/*
  * --version: "PROG VERSION" on @f, VERSION being zcap_version(), the
  * libzcap the tool runs on (the tools link it statically: the version
  * they were built from, zcap.ko's).

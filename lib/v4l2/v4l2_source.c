@@ -253,6 +253,7 @@ static int pin_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a
 	struct v4l2_src *src = zcap_pin_priv(pin);
 	struct zcap_format sf = src->fmt;
 	uint32_t count, m;
+	uint64_t total;
 	int ret;
 
 	(void)a;
@@ -265,7 +266,9 @@ static int pin_decide_buffer_size(struct zcap_pin *pin, struct zcap_allocator *a
 	if (ret)
 		return ret;
 
-	count = src->min_buffers + req->held + src->cfg.extra_buffers;
+	/* Wide enough not to wrap: a silly extra_buffers asks for the most. */
+	total = (uint64_t)src->min_buffers + req->held + src->cfg.extra_buffers;
+	count = total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
 	if (count < MIN_TOTAL_BUFFERS)
 		count = MIN_TOTAL_BUFFERS;
 	if (count < req->props.count)

@@ -21,6 +21,11 @@ static void test_numbers(void)
 	ok(!zcap_tool_parse_u32("0x10", 0, 0, 100, &v) && v == 16, "base 0: 0x10 is 16");
 	is(zcap_tool_parse_u32("0x10", 10, 0, 100, &v), -EINVAL, "base 10: 0x10 is not a number");
 	is(zcap_tool_parse_u32("-1", 0, 0, UINT32_MAX, &v), -EINVAL, "-1 is not a count");
+	is(zcap_tool_parse_u32(" -1", 10, 0, UINT32_MAX, &v), -EINVAL,
+	   "' -1' is not a count either (strtoul would skip the space)");
+	is(zcap_tool_parse_u32(" 1", 10, 0, 100, &v), -EINVAL, "a leading space is refused");
+	is(zcap_tool_parse_u32("+1", 10, 0, 100, &v), -EINVAL, "a sign is refused");
+	ok(!zcap_tool_parse_u32("010", 10, 0, 100, &v) && v == 10, "base 10: 010 is 10");
 	is(zcap_tool_parse_u32("5k", 0, 0, 100, &v), -EINVAL, "a suffix is refused");
 	is(zcap_tool_parse_u32("", 0, 0, 100, &v), -EINVAL, "nothing is refused");
 	is(zcap_tool_parse_u32("101", 0, 0, 100, &v), -ERANGE, "above max: -ERANGE");

@@ -45,10 +45,10 @@ $(UNIT_DIR)/test_%: $(TOP)/tests/unit/test_%.c $(UNIT_LIB)
 
 # zcap-capture's own parts (tools/), for the tests of them: built with the
 # same sanitizers, linked with libpng.
-UNIT_TOOL_OBJS := $(addprefix $(UNIT_DIR)/tools/,capsink.o pngsnap.o stopmsg.o \
+UNIT_TOOL_OBJS := $(addprefix $(UNIT_DIR)/tools/,capsink.o capture_opts.o pngsnap.o stopmsg.o \
 	toollog.o toolopt.o kmod.o provcheck.o info_devices.o info_text.o info_json.o \
 	capture_explain.o term.o)
-UNIT_TOOL_TESTS := $(addprefix $(UNIT_DIR)/,test_capsink test_stopmsg test_toollog \
+UNIT_TOOL_TESTS := $(addprefix $(UNIT_DIR)/,test_capsink test_capture_opts test_stopmsg test_toollog \
 	test_info test_toolopt test_capture_explain)
 
 $(UNIT_DIR)/tools/%.o: $(TOP)/tools/%.c
