@@ -5,6 +5,7 @@
  * (toolopt.h).
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,10 @@ static void parse_paths(struct bench_opts *o, char *list)
 		if (i == BENCH_N_PATHS)
 			die_usage("unknown path", tok);
 	}
+	for (i = 0; i < BENCH_N_PATHS; i++)
+		if (o->paths[i])
+			return;
+	die_usage("no path in", "");
 }
 
 enum { O_BUFFERS = 256, O_FPS, O_POOL_COUNT, O_POOL_REPS, O_NO_POOL, O_TIMEOUT,
@@ -169,7 +174,10 @@ static bool parse_count(struct bench_opts *o, int c, const char *arg)
 		o->timeout_ms = (int)parse_u32(arg, "invalid timeout", 1);
 		return true;
 	case O_PATH_TIMEOUT:
+		/* Waited for in milliseconds, an int. */
 		o->path_timeout_s = (int)parse_u32(arg, "invalid path timeout", 1);
+		if (o->path_timeout_s > INT_MAX / 1000)
+			die_usage("path timeout too long (at most 2147483 s)", arg);
 		return true;
 	}
 	return false;
