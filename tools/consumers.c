@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/videodev2.h>
 
@@ -25,6 +26,7 @@ struct attach {
 	struct zcap_pin *ins[MAX_CONSUMERS];
 	uint32_t n;
 	struct zcap_filter *enc, *file;
+	const char *failed;	/* the consumer being made */
 };
 
 /*
@@ -57,7 +59,9 @@ static int add_encoder(struct attach *at, const struct consumers_config *cfg)
 	int r;
 
 	ec.device = cfg->encode_device;
+	at->failed = cfg->encode_device;
 	if (!strcmp(cfg->encode_device, "auto")) {
+		at->failed = "an FWHT encoder (--encode auto)";
 		r = zcap_m2m_find(V4L2_PIX_FMT_FWHT, 1, path, sizeof(path));
 		if (r)
 			return r;
@@ -67,6 +71,12 @@ static int add_encoder(struct attach *at, const struct consumers_config *cfg)
 	r = add_filter(at, r, at->enc, true);
 	if (r || !cfg->encode_path)
 		return r;
+	/* "-o -", as without --encode: standard output. */
+	if (!strcmp(cfg->encode_path, "-")) {
+		fc.path = NULL;
+		fc.fd = STDOUT_FILENO;
+	}
+	at->failed = cfg->encode_path;
 	r = zcap_file_sink_new(&fc, &at->file);
 	return add_filter(at, r, at->file, false);
 }
@@ -82,6 +92,7 @@ static int add_sinks(struct attach *at, const struct consumers_config *cfg)
 			.flags = cfg->flags,
 		};
 
+		at->failed = cfg->passthrough_device;
 		r = zcap_v4l2_output_sink_new(&oc, &f);
 		r = add_filter(at, r, f, true);
 		if (r)
@@ -93,6 +104,7 @@ static int add_sinks(struct attach *at, const struct consumers_config *cfg)
 			.flags = cfg->flags & ZCAP_CONSUMER_PROPOSE_ALLOCATOR,
 		};
 
+		at->failed = cfg->drm_device;
 		r = zcap_drm_sink_new(&dc, &f);
 		return add_filter(at, r, f, true);
 	}
@@ -130,12 +142,15 @@ static int connect_tee(struct attach *at, struct zcap_pin *src_out)
 
 int consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
 		     const struct consumers_config *cfg,
-		     struct zcap_pin *const *extra_in, uint32_t n_extra)
+		     struct zcap_pin *const *extra_in, uint32_t n_extra,
+		     const char **failed)
 {
 	struct attach at = { .g = g };
 	uint32_t i;
 	int r;
 
+	if (failed)
+		*failed = NULL;
 	if (!g || !src_out || !cfg || (n_extra && !extra_in))
 		return -EINVAL;
 	if (n_extra > MAX_CONSUMERS - 3)
@@ -143,8 +158,11 @@ int consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
 	r = cfg->encode_device ? add_encoder(&at, cfg) : 0;
 	if (!r)
 		r = add_sinks(&at, cfg);
-	if (r)
+	if (r) {
+		if (failed)
+			*failed = at.failed;
 		return r;
+	}
 	for (i = 0; i < n_extra; i++)
 		at.ins[at.n++] = extra_in[i];
 

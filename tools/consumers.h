@@ -29,11 +29,14 @@ struct consumers_config {
  * @g (its file or null sink), @n_extra of them. With more than one
  * consumer in all, a tee is put between the source and them. Returns the
  * number of consumers connected, or a negative error (filters already
- * added stay in @g and go with it).
+ * added stay in @g and go with it); when a consumer could not be made,
+ * *@failed (if @failed) names its device or file, else it is NULL (the
+ * error came from connecting).
  */
 int consumers_attach(struct zcap_graph *g, struct zcap_pin *src_out,
 		     const struct consumers_config *cfg,
-		     struct zcap_pin *const *extra_in, uint32_t n_extra);
+		     struct zcap_pin *const *extra_in, uint32_t n_extra,
+		     const char **failed);
 
 /*
  * One line per filter of @g: name, frames, drops, errors, bytes copied,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "toolopt.h"
 
 static const char *prog = BENCH_PROG;
 
@@ -179,7 +180,7 @@ int main(int argc, char **argv)
 	struct bench_opts o;
 	char why[BENCH_NOTE_LEN];
 	uint32_t i;
-	int p, fd, status;
+	int p, fd, status, err;
 
 	bench_parse_opts(argc, argv, &o);
 	if (uname(&un) < 0)
@@ -207,5 +208,11 @@ int main(int argc, char **argv)
 		for (p = 0; p < BENCH_N_PATHS; p++)
 			bench_result_release(&runs[i].res[p]);
 	free(runs);
+	/* A table that did not get out is no measurement. */
+	err = zcap_tool_stdout_error();
+	if (err && status == 0) {
+		fprintf(stderr, "%s: writing the results: %s\n", prog, strerror(err));
+		status = 1;
+	}
 	return status;
 }

@@ -32,6 +32,7 @@
 #include "stopmsg.h"
 #include "term.h"
 #include "toollog.h"
+#include "toolopt.h"
 
 /* The reader of the output went away: documented in zcap-capture(1). */
 #define EXIT_OUTPUT_CLOSED 3
@@ -48,6 +49,8 @@ struct capture {
 	FILE *out;		/* the summary's: stderr when frames go to stdout */
 	bool progress;		/* a progress line on stderr */
 	bool escapes;		/* ... that may use escape codes */
+	const char *failed;	/* the consumer that could not be made */
+	bool start_failed;	/* zcap_graph_run() failed */
 };
 
 static void on_signal(int sig)
@@ -168,7 +171,7 @@ static int connect_filters(struct capture *c)
 	if (!c->r.consumers)
 		return zcap_graph_connect(c->g, out, mine, NULL);
 	/* Our sink stays behind the tee for the PNG and the counts. */
-	ret = consumers_attach(c->g, out, &cc, &mine, 1);
+	ret = consumers_attach(c->g, out, &cc, &mine, 1, &c->failed);
 	return ret > 0 ? 0 : ret;
 }
 
@@ -180,6 +183,11 @@ static int set_up(struct capture *c)
 	if (make_filters(c))
 		return 1;
 	ret = connect_filters(c);
+	if (ret < 0 && c->failed) {
+		/* A consumer's device or file, not the buffers. */
+		fprintf(stderr, "%s: cannot open %s: %s\n", prog, c->failed, zcap_strerror(ret));
+		return 1;
+	}
 	if (ret < 0) {
 		zcap_filter_get_stats(c->src, &c->r.src);
 		fprintf(stderr, "%s: cannot set up buffers: %s\n", prog, zcap_strerror(ret));
@@ -217,6 +225,18 @@ static void progress(const struct capture *c, double secs)
 	fflush(stderr);
 }
 
+/* Did a sink's writes fail because their reader went away (EPIPE)? */
+static bool reader_went_away(struct zcap_graph *g)
+{
+	struct zcap_filter_stats st;
+
+	for (uint32_t i = 0; i < zcap_graph_n_filters(g); i++)
+		if (!zcap_filter_get_stats(zcap_graph_filter(g, i), &st) &&
+		    st.last_error == -EPIPE)
+			return true;
+	return false;
+}
+
 /*
  * Run until the last frame, an error, Ctrl-C or a closed output; *@ended
  * says whether the graph ended by itself. zcap_graph_wait()'s last answer.
@@ -235,6 +255,7 @@ static int run(struct capture *c, bool *ended)
 		fprintf(stderr, "%s: cannot start capturing: %s\n", prog, zcap_strerror(ret));
 		if (c->r.src.note[0])
 			fprintf(stderr, "%s: %s\n", prog, c->r.src.note);
+		c->start_failed = true;
 		return ret;
 	}
 	while (!interrupted) {
@@ -255,7 +276,8 @@ static int run(struct capture *c, bool *ended)
 	zcap_filter_get_stats(c->src, &c->r.src);
 	zcap_filter_get_stats(c->snk, &snk);
 	c->r.snk = snk;
-	c->r.output_closed = snk.last_error == -EPIPE;
+	/* Ours, or with --encode the encoder's file sink's reader. */
+	c->r.output_closed = reader_went_away(c->g);
 	return ret;
 }
 
@@ -266,14 +288,19 @@ static int status_of(struct capture *c, int ret, bool ended)
 	char msg[512];
 	int status = 0;
 
-	if (c->r.output_closed) {
+	/*
+	 * Ctrl-C reaches the whole pipeline: a reader that went away with
+	 * it is part of the interrupted capture, a success.
+	 */
+	if (c->r.output_closed && !interrupted) {
 		fprintf(stderr, "%s: the reader of %s closed it after %llu frames: stopped\n",
 			prog, !strcmp(c->o.output, "-") ? "standard output" : c->o.output,
 			(unsigned long long)snk->frames);
 		return EXIT_OUTPUT_CLOSED;
 	}
 	/* Stopped by Ctrl-C, or every requested frame came: both are success. */
-	if (ended && ret < 0 && ret != ZCAP_E_END_OF_STREAM) {
+	if (ended && ret < 0 && ret != ZCAP_E_END_OF_STREAM &&
+	    !(interrupted && c->r.output_closed)) {
 		zcap_capture_stop_message(prog, ret, src->note, msg, sizeof(msg));
 		fputs(msg, stderr);
 		status = 1;
@@ -281,7 +308,7 @@ static int status_of(struct capture *c, int ret, bool ended)
 	/* Frames the device flagged bad were captured, and not written. */
 	if (c->o.frames && snk->frames + snk->errors < c->o.frames && !interrupted)
 		status = 1;
-	if (snk->last_error) {
+	if (snk->last_error && !(interrupted && snk->last_error == -EPIPE)) {
 		fprintf(stderr, "%s: writing %s: %s\n", prog, c->o.output ? c->o.output : "",
 			zcap_strerror(snk->last_error));
 		status = 1;
@@ -324,7 +351,7 @@ static int capture(struct capture *c)
 		fprintf(c->out, "%s: %s\n", prog, desc);
 	}
 	ret = run(c, &ended);
-	if (ret < 0 && !ended && !interrupted)
+	if (c->start_failed || (ret < 0 && !ended && !interrupted))
 		return 1;
 	ret = status_of(c, ret, ended);
 	if (!c->o.quiet)
@@ -335,7 +362,7 @@ static int capture(struct capture *c)
 int main(int argc, char **argv)
 {
 	struct capture c;
-	int status;
+	int status, err;
 
 	memset(&c, 0, sizeof(c));
 	zcap_capture_parse_opts(argc, argv, &c.o);
@@ -357,6 +384,12 @@ int main(int argc, char **argv)
 	zcap_graph_destroy(c.g);
 	if (c.cs.fd >= 0 && c.cs.fd != STDOUT_FILENO && close(c.cs.fd) < 0 && status == 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, c.o.output, strerror(errno));
+		status = 1;
+	}
+	/* The summary on standard output must have got there too. */
+	err = zcap_tool_stdout_error();
+	if (err && status == 0) {
+		fprintf(stderr, "%s: writing the summary: %s\n", prog, strerror(err));
 		status = 1;
 	}
 	return status;

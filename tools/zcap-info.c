@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "info.h"
 #include "toolopt.h"
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
 	};
 	const struct info_printer *p = &info_text;
 	struct info_opts o = { 0 };
-	int c, ret;
+	int c, ret, err;
 
 	while ((c = getopt_long(argc, argv, "d:jh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -62,8 +63,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return 1;
 	}
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror(prog);
+	err = zcap_tool_stdout_error();
+	if (err) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(err));
 		return 1;
 	}
 	return ret;

@@ -431,7 +431,7 @@ static int mode_encode(const struct opts *o)
 		die("raw file sink", r);
 	raw_in = zcap_filter_pin(raw, ZCAP_PIN_INPUT, 0);
 	r = consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-			     &cc, &raw_in, 1);
+			     &cc, &raw_in, 1, NULL);
 	check(r == 2, "encoder and raw writer attached behind a tee (%d: %s)",
 	      r, r < 0 ? zcap_strerror(r) : "consumers");
 	if (r < 0) {
@@ -698,7 +698,7 @@ static int mode_pass(const struct opts *o)
 	if (r)
 		die("graph add", r);
 	r = consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-			     &cc, &c->in, 1);
+			     &cc, &c->in, 1, NULL);
 	check(r == 2, "output sink attached (%d: %s)", r,
 	      r < 0 ? zcap_strerror(r) : "consumers");
 	if (r < 0) {
@@ -796,7 +796,7 @@ static int mode_drm(const struct opts *o)
 	if (r)
 		die("graph add", r);
 	r = consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-			     &cc, &c->in, 1);
+			     &cc, &c->in, 1, NULL);
 	check(r == 2, "DRM sink attached (%d: %s)", r,
 	      r < 0 ? zcap_strerror(r) : "consumers");
 	if (r < 0) {
@@ -889,7 +889,7 @@ static int mode_tee(const struct opts *o)
 	ins[1] = zcap_filter_pin(null, ZCAP_PIN_INPUT, 0);
 	ins[2] = fast->in;
 	r = consumers_attach(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-			     &(struct consumers_config){ 0 }, ins, 3);
+			     &(struct consumers_config){ 0 }, ins, 3, NULL);
 	check(r == 3, "slow, null and checking consumers behind a tee (%d)", r);
 	if (r < 0) {
 		zcap_graph_destroy(g);

@@ -34,7 +34,7 @@ N=10
 # suite short under TCG (a late frame is only a counted drop).
 RATE="--fps 30"
 
-tap_plan 37
+tap_plan 38
 
 case $ZCAP_KVER in
 6.1.*) old_kernel=1 ;;
@@ -483,6 +483,24 @@ else
 	tap_fail "zcap-capture -o - | head -c 100: exit 3, the summary on stderr"
 	tap_diag "exit $rc (124: hung, 141: killed by SIGPIPE)" "$(cat "$out/epipe.txt")"
 fi
+
+# A consumer that cannot be opened is named, with no advice about buffer
+# providers (it is not theirs); a summary that cannot be written to a full
+# standard output is an error.
+"$capture" -d "$sp" -f YUYV -s ${W}x$H $RATE -n 1 --encode /dev/zcap-test-none \
+	-o "$tmp/none.fwht" >"$out/no-encoder.txt" 2>&1
+rc1=$?
+"$capture" -d "$sp" -f YUYV -s ${W}x$H $RATE -n 2 -o "$tmp/full.raw" >/dev/full 2>"$out/full.txt"
+rc2=$?
+if [ $rc1 -eq 1 ] && grep -q "cannot open /dev/zcap-test-none: " "$out/no-encoder.txt" &&
+	! grep -q "modprobe\|provider" "$out/no-encoder.txt" &&
+	[ $rc2 -eq 1 ] && grep -q "writing the summary: No space left on device" "$out/full.txt"; then
+	tap_pass "--encode on a missing device: named, exit 1; the summary into a full stdout: exit 1"
+else
+	tap_fail "--encode on a missing device: named, exit 1; the summary into a full stdout: exit 1"
+	tap_diag "exit $rc1, $rc2" "$(cat "$out/no-encoder.txt" "$out/full.txt")"
+fi
+rm -f "$tmp/full.raw"
 
 # A fourcc in any case.
 "$capture" -d "$sp" -f yuyv -s ${W}x$H $RATE -n 1 >"$out/lowercase.txt" 2>&1
