@@ -367,11 +367,41 @@ static void slot_remember(const struct zcapi_v4l2q *q,
 }
 
 /*
- * QBUF @s at its index; with @busy_only, only while busy() (-EAGAIN
- * otherwise), checked under the lock with the QBUF.
+ * The index for dma-bufs @ino, waiting up to @wait_ms (0: not at all) for
+ * the device to give one back: an output queue may have been granted
+ * fewer indices than upstream has buffers. Under the lock.
+ */
+static int find_index(struct zcapi_v4l2q *q, const ino_t *ino, int wait_ms)
+{
+	struct timespec until;
+	int idx, r;
+
+	if (wait_ms > 0)
+		zcapi_deadline(&until, wait_ms);
+	for (;;) {
+		idx = zcapi_v4l2q_cache_find(q, ino);
+		if (idx != -EBUSY || wait_ms <= 0)
+			return idx;
+		if (!q->streaming)
+			return ZCAP_E_WRONG_STATE;
+		q->waiters++;
+		r = pthread_cond_timedwait(&q->changed, &q->lock, &until);
+		q->waiters--;
+		if (r == ETIMEDOUT) {
+			/* One more look: a buffer may have come with it. */
+			idx = zcapi_v4l2q_cache_find(q, ino);
+			return idx == -EBUSY ? ZCAP_E_TIMEOUT : idx;
+		}
+	}
+}
+
+/*
+ * QBUF @s at its index (waiting up to @wait_ms for one); with
+ * @busy_only, only while busy() (-EAGAIN otherwise), checked under the
+ * lock with the QBUF.
  */
 static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
-			bool busy_only)
+			bool busy_only, int wait_ms)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	ino_t ino[ZCAP_MAX_PLANES];
@@ -386,7 +416,7 @@ static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
 		r = -EAGAIN;
 		goto out;
 	}
-	idx = zcapi_v4l2q_cache_find(q, ino);
+	idx = find_index(q, ino, wait_ms);
 	if (idx < 0) {
 		r = idx;
 		goto out;
@@ -432,14 +462,15 @@ out:
 	return r;
 }
 
-int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s)
+int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
+			     int wait_ms)
 {
-	return queue_sample(q, s, false);
+	return queue_sample(q, s, false, wait_ms);
 }
 
 int zcapi_v4l2q_recycle(struct zcapi_v4l2q *q, struct zcap_sample *s)
 {
-	return queue_sample(q, s, true);
+	return queue_sample(q, s, true, 0);
 }
 
 /* The first FREE slot, waiting up to @timeout_ms for one. Under the lock. */

@@ -165,9 +165,12 @@ void zcapi_v4l2q_streamoff(struct zcapi_v4l2q *q);
  * Output: its payload (bytes used from its data offset; single-planar
  * V4L2 cannot say an offset: -EINVAL) and its capture time. The queue
  * holds a reference to @s until the buffer is dequeued or streaming stops.
- * -EBUSY when no index is free, or @s's is already queued.
+ * -EBUSY when no index is free, or @s's is already queued; with @wait_ms
+ * > 0, it waits that long for the device to give one back first, then
+ * ZCAP_E_TIMEOUT.
  */
-int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s);
+int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
+			     int wait_ms);
 /*
  * Capture DMABUF: queue_sample, but only while streaming with other
  * buffers queued, else -EAGAIN: a sample coming back in any thread goes

@@ -225,7 +225,7 @@ int zcapi_v4l2q_fill(struct zcapi_v4l2q *q, struct zcap_allocator *a)
 			}
 			continue;
 		}
-		r = zcapi_v4l2q_queue_sample(q, s);
+		r = zcapi_v4l2q_queue_sample(q, s, 0);
 		zcap_sample_unref(s);	/* queued, the queue holds its own */
 		if (r)
 			return r;

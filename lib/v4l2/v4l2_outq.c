@@ -331,8 +331,9 @@ uint32_t zcapi_outq_queued(struct zcapi_outq *q)
 int zcapi_outq_queue(struct zcapi_outq *q, struct zcap_sample *s,
 		    int timeout_ms, uint64_t *copied)
 {
+	/* Either way the device may be behind: wait for it, then drop. */
 	if (q->q.memory == V4L2_MEMORY_DMABUF)
-		return zcapi_v4l2q_queue_sample(&q->q, s);
+		return zcapi_v4l2q_queue_sample(&q->q, s, timeout_ms);
 	if (q->q.memory == V4L2_MEMORY_MMAP)
 		return zcapi_v4l2q_queue_copy(&q->q, s, timeout_ms, copied);
 	return ZCAP_E_WRONG_STATE;

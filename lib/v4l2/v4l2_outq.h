@@ -72,9 +72,10 @@ void zcapi_outq_streamoff(struct zcapi_outq *q);
 void zcapi_outq_release(struct zcapi_outq *q);
 
 /*
- * Queue @s. DMABUF: the sample is referenced until its buffer is
- * dequeued. MMAP: waits up to @timeout_ms for a free buffer (ZCAP_E_TIMEOUT),
- * copies, adds the bytes to *@copied.
+ * Queue @s, waiting up to @timeout_ms for the device to give a buffer
+ * back when all it granted are queued (then ZCAP_E_TIMEOUT: the frame is
+ * the caller's to count as dropped). DMABUF: the sample is referenced
+ * until its buffer is dequeued. MMAP: copies, adds the bytes to *@copied.
  */
 int zcapi_outq_queue(struct zcapi_outq *q, struct zcap_sample *s,
 		    int timeout_ms, uint64_t *copied);

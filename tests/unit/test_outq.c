@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -28,6 +29,10 @@
 static struct v4l2_format last_fmt;
 static struct v4l2_buffer last_buf;
 static struct v4l2_plane last_plane;
+
+/* REQBUFS grants at most this (0: what is asked); DQBUF in QBUF order. */
+static uint32_t grant_max;
+static uint32_t fifo[N_BUFS], fifo_head, fifo_n;
 
 #define BUF_LEN 614400
 
@@ -48,6 +53,26 @@ static void keep_qbuf(const struct v4l2_buffer *b)
 	last_buf = *b;
 	if (V4L2_TYPE_IS_MULTIPLANAR(b->type))
 		last_plane = b->m.planes[0];
+	if (fifo_n < N_BUFS)
+		fifo[(fifo_head + fifo_n++) % N_BUFS] = b->index;
+}
+
+static int fake_dqbuf(struct v4l2_buffer *b)
+{
+	if (!fifo_n || V4L2_TYPE_IS_MULTIPLANAR(b->type))
+		return fake_fail(EAGAIN);
+	b->index = fifo[fifo_head];
+	fifo_head = (fifo_head + 1) % N_BUFS;
+	fifo_n--;
+	b->flags = 0;
+	return 0;
+}
+
+static void fake_reqbufs(struct v4l2_requestbuffers *r)
+{
+	if (grant_max && r->count > grant_max)
+		r->count = grant_max;
+	fifo_head = fifo_n = 0;
 }
 
 static int fake_ioctl(unsigned long req, void *arg)
@@ -62,9 +87,15 @@ static int fake_ioctl(unsigned long req, void *arg)
 	case VIDIOC_QUERYBUF:	/* buffer i at i * BUF_LEN of the fake fd */
 		querybuf(arg);
 		return 0;
-	case VIDIOC_REQBUFS:	/* grant what is asked */
-	case VIDIOC_STREAMON:
+	case VIDIOC_DQBUF:
+		return fake_dqbuf(arg);
+	case VIDIOC_REQBUFS:
+		fake_reqbufs(arg);
+		return 0;
 	case VIDIOC_STREAMOFF:
+		fifo_head = fifo_n = 0;
+		return 0;
+	case VIDIOC_STREAMON:
 		return 0;
 	default:
 		return fake_fail(ENOTTY);
@@ -122,6 +153,61 @@ static void test_many_held(void)
 	zcapi_outq_streamoff(&q);
 	is(zcapi_outq_queued(&q), 0, "streamoff: nothing queued");
 	is(free_buffers(a, N_BUFS), N_BUFS, "every held sample released, past VIDEO_MAX_FRAME");
+	done(&q, a);
+}
+
+struct late_queue {
+	struct zcapi_outq *q;
+	struct zcap_sample *s;
+	int ret;
+};
+
+static void *queue_waiting(void *arg)
+{
+	struct late_queue *lq = arg;
+
+	lq->ret = zcapi_outq_queue(lq->q, lq->s, 5000, NULL);
+	return NULL;
+}
+
+/*
+ * The device granted 2 buffers, upstream has 4: with both queued, a third
+ * frame waits for one to come back, and after its timeout is a drop for
+ * the caller to count (ZCAP_E_TIMEOUT), not an error that ends the graph
+ * (-EBUSY, which it was).
+ */
+static void test_granted_fewer(void)
+{
+	struct zcap_allocator *a = committed(false, 4, 4096);
+	struct zcap_sample *s[4] = { NULL };
+	struct late_queue lq;
+	struct zcapi_outq q;
+	char note[128] = "";
+	pthread_t t;
+
+	fake_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	grant_max = 2;
+	zcapi_outq_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_OUTPUT);
+	zcapi_outq_reqbufs(&q, true, 4, note, sizeof(note));
+	zcapi_outq_streamon(&q);
+	for (int i = 0; i < 4; i++)
+		zcap_allocator_get_buffer(a, 0, &s[i]);
+	ok(q.q.count == 2 && !zcapi_outq_queue(&q, s[0], 0, NULL) &&
+	   !zcapi_outq_queue(&q, s[1], 0, NULL), "2 granted, both queued");
+	is(zcapi_outq_queue(&q, s[2], 100, NULL), ZCAP_E_TIMEOUT,
+	   "a third frame, the device behind: a drop after 100 ms (ZCAP_E_TIMEOUT)");
+	lq = (struct late_queue){ .q = &q, .s = s[3] };
+	if (!ok(!pthread_create(&t, NULL, queue_waiting, &lq), "a fourth waits"))
+		goto out;
+	usleep(50 * 1000);
+	is(zcapi_outq_dequeue(&q, NULL), 0, "the device gives a buffer back");
+	pthread_join(t, NULL);
+	is(lq.ret, 0, "the waiting frame is queued in its place");
+out:
+	zcapi_outq_streamoff(&q);
+	for (int i = 0; i < 4; i++)
+		zcap_sample_unref(s[i]);
+	grant_max = 0;
 	done(&q, a);
 }
 
@@ -248,5 +334,6 @@ int main(void)
 	test_mjpeg_mplane();
 	test_mjpeg_single();
 	test_mjpeg_copy();
+	test_granted_fewer();
 	return tap_done();
 }

@@ -320,7 +320,7 @@ static void test_identity_once(void)
 	/* As if fstat had failed at commit: the queue falls back to it. */
 	s->blocks[0].ino = 0;
 	fstat_calls = 0;
-	ok(zcapi_v4l2q_queue_sample(&q, s) == 0 && fstat_calls == 1 &&
+	ok(zcapi_v4l2q_queue_sample(&q, s, 0) == 0 && fstat_calls == 1 &&
 	   q.slots[0].ino[1] == st.st_ino,
 	   "unknown identity: one fstat at QBUF, the known one none");
 	fstat(fd_of(s, 0), &st);
@@ -346,7 +346,7 @@ static void test_many_slots(void)
 	   "output DMABUF: %u slots", n);
 	zcapi_v4l2q_streamon(&q);
 	while (!zcap_allocator_get_buffer(a, 0, &s)) {
-		queued += !zcapi_v4l2q_queue_sample(&q, s);
+		queued += !zcapi_v4l2q_queue_sample(&q, s, 0);
 		zcap_sample_unref(s);
 	}
 	ok(queued == n && zcapi_v4l2q_queued(&q) == n && free_buffers(a, n) == 0,
@@ -384,21 +384,21 @@ static void test_cache_eviction(void)
 	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_OUTPUT);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 3, 1), 2, "3 asked, 2 granted");
 	zcapi_v4l2q_streamon(&q);
-	zcapi_v4l2q_queue_sample(&q, s[0]);
+	zcapi_v4l2q_queue_sample(&q, s[0], 0);
 	ia = dev.last_qbuf.index;
-	zcapi_v4l2q_queue_sample(&q, s[1]);
+	zcapi_v4l2q_queue_sample(&q, s[1], 0);
 	ib = dev.last_qbuf.index;
 	ok(ia != ib && q.stats.misses == 2, "A and B: two misses, two indices");
-	is(zcapi_v4l2q_queue_sample(&q, s[2]), -EBUSY, "C: every index busy");
+	is(zcapi_v4l2q_queue_sample(&q, s[2], 0), -EBUSY, "C: every index busy");
 	zcapi_v4l2q_dequeue(&q, &d);
-	ok(!zcapi_v4l2q_queue_sample(&q, s[2]) && dev.last_qbuf.index == ia &&
+	ok(!zcapi_v4l2q_queue_sample(&q, s[2], 0) && dev.last_qbuf.index == ia &&
 	   q.stats.evictions == 1, "A done: C takes A's index (evicted)");
 	zcapi_v4l2q_dequeue(&q, &d);
-	ok(!zcapi_v4l2q_queue_sample(&q, s[0]) && dev.last_qbuf.index == ib &&
+	ok(!zcapi_v4l2q_queue_sample(&q, s[0], 0) && dev.last_qbuf.index == ib &&
 	   q.stats.evictions == 2, "B done: A again takes B's, the least recently queued");
-	is(zcapi_v4l2q_queue_sample(&q, s[0]), -EBUSY, "A twice in the driver: refused");
+	is(zcapi_v4l2q_queue_sample(&q, s[0], 0), -EBUSY, "A twice in the driver: refused");
 	zcapi_v4l2q_dequeue(&q, &d);
-	ok(!zcapi_v4l2q_queue_sample(&q, s[2]) && dev.last_qbuf.index == ia &&
+	ok(!zcapi_v4l2q_queue_sample(&q, s[2], 0) && dev.last_qbuf.index == ia &&
 	   q.stats.hits == 1, "C again: a hit at its index");
 	zcapi_v4l2q_fini(&q);
 	for (int i = 0; i < 3; i++)
@@ -431,7 +431,7 @@ static void test_output_copy(void)
 	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE);
 	is(zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_MMAP, 2, 1), 2, "output MMAP mplane: 2 buffers");
 	zcapi_v4l2q_streamon(&q);
-	is(zcapi_v4l2q_queue_sample(&q, s), ZCAP_E_WRONG_STATE, "no import on an MMAP queue");
+	is(zcapi_v4l2q_queue_sample(&q, s, 0), ZCAP_E_WRONG_STATE, "no import on an MMAP queue");
 	is(zcapi_v4l2q_queue_copy(&q, s, 0, &copied), 0, "copied and queued");
 	ok(copied == 3000 && dev.last_planes[0].bytesused == 3000 &&
 	   pread(fake_fd, got, 3, (off_t)dev.last_qbuf.index * PLANES * BUF_LEN) == 3 &&
@@ -596,7 +596,7 @@ static void test_errors(void)
 	dev_reset();
 	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE);
 	zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 2, 1);
-	ok(zcapi_v4l2q_queue_sample(&q, s) == -EINVAL && fd_of(s, 0) >= 0 &&
+	ok(zcapi_v4l2q_queue_sample(&q, s, 0) == -EINVAL && fd_of(s, 0) >= 0 &&
 	   zcapi_v4l2q_queued(&q) == 0, "capture DMABUF at a data offset: EINVAL");
 	zcapi_v4l2q_fini(&q);
 	zcap_sample_unref(s);
@@ -673,13 +673,13 @@ static void test_requeue_rebound(void)
 	dev.max_grant = 2;
 	zcapi_v4l2q_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE);
 	zcapi_v4l2q_reqbufs(&q, V4L2_MEMORY_DMABUF, 3, 2);
-	zcapi_v4l2q_queue_sample(&q, s[0]);
+	zcapi_v4l2q_queue_sample(&q, s[0], 0);
 	ia = dev.last_qbuf.index;
-	zcapi_v4l2q_queue_sample(&q, s[1]);
+	zcapi_v4l2q_queue_sample(&q, s[1], 0);
 	zcapi_v4l2q_streamon(&q);
 	zcapi_v4l2q_dequeue(&q, &d);			/* A */
 	zcap_sample_unref(d.sample);
-	zcapi_v4l2q_queue_sample(&q, s[2]);		/* C evicts A */
+	zcapi_v4l2q_queue_sample(&q, s[2], 0);		/* C evicts A */
 	zcapi_v4l2q_dequeue(&q, &d);			/* B */
 	zcapi_v4l2q_requeue_sample(&q, d.index, s[1]);
 	zcap_sample_unref(d.sample);
@@ -692,11 +692,11 @@ static void test_requeue_rebound(void)
 
 	zcapi_v4l2q_dequeue(&q, &d);			/* B */
 	dev.fail_qbuf = EIO;
-	is(zcapi_v4l2q_queue_sample(&q, s[1]), -EIO, "B's QBUF fails");
+	is(zcapi_v4l2q_queue_sample(&q, s[1], 0), -EIO, "B's QBUF fails");
 	dev.fail_qbuf = 0;
 	is(zcapi_v4l2q_requeue_sample(&q, d.index, s[1]), -EAGAIN,
 	   "after a failed QBUF the slot's saved one is forgotten");
-	ok(!zcapi_v4l2q_queue_sample(&q, s[1]), "the cache's path takes it");
+	ok(!zcapi_v4l2q_queue_sample(&q, s[1], 0), "the cache's path takes it");
 	zcap_sample_unref(d.sample);
 	for (int i = 0; i < 3; i++)
 		zcap_sample_unref(s[i]);
