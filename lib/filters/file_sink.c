@@ -151,7 +151,7 @@ static int check_layout(const struct zcap_format *fmt, uint32_t flags,
 			const struct zcap_mem *mem, uint32_t n_mem)
 {
 	uint32_t p, lines;
-	uint64_t len;
+	uint64_t len, end;
 
 	for (p = 0; p < fmt->n_planes; p++) {
 		const struct zcap_plane_layout *pl = &fmt->planes[p];
@@ -161,8 +161,10 @@ static int check_layout(const struct zcap_format *fmt, uint32_t flags,
 			return -EINVAL;
 		if (!lines || !len)
 			continue;
-		if (len > pl->stride ||
-		    pl->offset + (lines - 1) * pl->stride + len > mem[pl->mem].length)
+		/* Both factors 32 bits: the product fits in 64, with len. */
+		end = (uint64_t)(lines - 1) * pl->stride + len;
+		if (len > pl->stride || pl->offset > mem[pl->mem].length ||
+		    end > mem[pl->mem].length - pl->offset)
 			return -EINVAL;
 	}
 	return 0;
@@ -234,6 +236,9 @@ int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 	if (copied)
 		*copied = 0;
 	if (!s || fd < 0)
+		return -EINVAL;
+	/* The caller's layout is read as far as it says: it must hold. */
+	if (fmt && zcap_format_validate(fmt))
 		return -EINVAL;
 	if (!fmt)
 		fmt = zcap_sample_format(s);

@@ -194,6 +194,43 @@ static void test_raw_unchanged(void)
 	rig_fini(&r);
 }
 
+/*
+ * A layout the caller gives zcap_sample_write() is checked before any
+ * byte is read: one with more planes than a format has, one whose lines
+ * reach past the block only once (lines - 1) * stride is counted past
+ * 32 bits. Both -EINVAL, nothing written.
+ */
+static void test_bad_layouts(void)
+{
+	struct zcap_format f = v4l2_format(V4L2_PIX_FMT_YUYV, W * 2);
+	struct zcap_format many, wraps;
+	struct zcap_sample *s;
+	uint64_t written = 7;
+	struct rig r;
+
+	rig_init(&r, false);
+	s = frame(&r, &f, 0, 100, 5);
+	many = *zcap_sample_format(s);
+	many.n_planes = ZCAP_MAX_PLANES + 1;
+	is(zcap_sample_write(s, &many, r.fd, 0, &written, NULL), -EINVAL,
+	   "a layout of %u planes: EINVAL", ZCAP_MAX_PLANES + 1);
+	/* GREY, one byte a pixel: 65536-byte lines, 65537 of them. */
+	wraps = *zcap_sample_format(s);
+	wraps.fourcc = V4L2_PIX_FMT_GREY;
+	wraps.width = 65536;
+	wraps.height = 1;
+	wraps.planes[0].stride = 65536;
+	wraps.planes[0].lines = 65537;
+	wraps.planes[0].size = 65536ull * 65537;
+	wraps.mem_size[0] = wraps.planes[0].size;
+	/* Raw: every line of the plane, its padding too. */
+	is(zcap_sample_write(s, &wraps, r.fd, ZCAP_FILE_SINK_RAW, &written, NULL), -EINVAL,
+	   "a plane that ends 2^32 bytes on, counted in 64 bits: EINVAL");
+	ok(written == 0 && file_size(r.fd) == 0, "nothing written");
+	zcap_sample_unref(s);
+	rig_fini(&r);
+}
+
 static void test_null_sink_bytes(void)
 {
 	struct zcap_format f = v4l2_format(V4L2_PIX_FMT_MJPEG, 0);
@@ -216,6 +253,7 @@ int main(void)
 	test_mjpeg_file();
 	test_data_offset();
 	test_raw_unchanged();
+	test_bad_layouts();
 	test_null_sink_bytes();
 	return tap_done();
 }
