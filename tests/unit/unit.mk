@@ -62,6 +62,18 @@ $(UNIT_TOOL_TESTS): $(UNIT_DIR)/%: $(TOP)/tests/unit/%.c $(UNIT_TOOL_OBJS) $(UNI
 
 -include $(UNIT_TOOL_OBJS:.o=.d)
 
+# zcap-bench's option parsing: its own objects, the path table with it,
+# and bench_hooks.c as installed (no wrappers).
+UNIT_BENCH_OPTS_OBJS := $(addprefix $(UNIT_DIR)/tools/,bench_opts.o bench_figures.o bench_kernel.o \
+	bench_hooks-nohooks.o toolopt.o)
+$(UNIT_DIR)/tools/bench_hooks-nohooks.o: $(TOP)/tools/bench_hooks.c
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -DZCAP_BENCH_NO_HOOKS -MMD -MP -c $< -o $@
+$(UNIT_DIR)/test_bench_opts: $(TOP)/tests/unit/test_bench_opts.c $(UNIT_BENCH_OPTS_OBJS) $(UNIT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -I$(TOP)/tools -MMD -MP $< -o $@ \
+		$(UNIT_BENCH_OPTS_OBJS) $(UNIT_LIB) $(UNIT_LIBS)
+
 .PHONY: unit unit-build
 unit-build: $(UNIT_BINS)
 
