@@ -367,6 +367,21 @@ static void slot_remember(const struct zcapi_v4l2q *q,
 }
 
 /*
+ * Sleep until a slot changes state (a DQBUF frees one, a STREAMOFF) or
+ * @until; pthread_cond_timedwait()'s answer. Under the lock: counted as
+ * a waiter, the only kind of caller a freed slot signals.
+ */
+static int wait_slot_change(struct zcapi_v4l2q *q, const struct timespec *until)
+{
+	int r;
+
+	q->waiters++;
+	r = pthread_cond_timedwait(&q->changed, &q->lock, until);
+	q->waiters--;
+	return r;
+}
+
+/*
  * The index for dma-bufs @ino, waiting up to @wait_ms (0: not at all) for
  * the device to give one back: an output queue may have been granted
  * fewer indices than upstream has buffers. Under the lock.
@@ -384,9 +399,7 @@ static int find_index(struct zcapi_v4l2q *q, const ino_t *ino, int wait_ms)
 			return idx;
 		if (!q->streaming)
 			return ZCAP_E_WRONG_STATE;
-		q->waiters++;
-		r = pthread_cond_timedwait(&q->changed, &q->lock, &until);
-		q->waiters--;
+		r = wait_slot_change(q, &until);
 		if (r == ETIMEDOUT) {
 			/* One more look: a buffer may have come with it. */
 			idx = zcapi_v4l2q_cache_find(q, ino);
@@ -487,9 +500,7 @@ static int wait_free(struct zcapi_v4l2q *q, int timeout_ms)
 				return (int)i;
 		if (!q->streaming)
 			return ZCAP_E_WRONG_STATE;
-		q->waiters++;
-		r = pthread_cond_timedwait(&q->changed, &q->lock, &until);
-		q->waiters--;
+		r = wait_slot_change(q, &until);
 		if (r == ETIMEDOUT)
 			return ZCAP_E_TIMEOUT;
 	}
