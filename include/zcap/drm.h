@@ -22,13 +22,15 @@ extern "C" {
  * each buffer also gets a framebuffer (drmModeAddFB2 with the DRM fourcc
  * of the V4L2 format and the negotiated pitches/offsets), and every frame
  * is shown on a plane (drmModeSetPlane), the previous frame being held
- * until the next one replaced it. On a render-only device (vgem) it keeps
- * the imported handles only.
+ * until the next one replaced it: scaled to fit the CRTC where the plane
+ * scales, else unscaled and centred. With no CRTC lit it lights one
+ * (black behind the frame). At stop the display is put back as found. On
+ * a render-only device (vgem) it keeps the imported handles only.
  */
 struct zcap_drm_sink_config {
 	const char *device;	/* "/dev/dri/card0" */
-	uint32_t crtc_id;	/* 0: the first active CRTC */
-	uint32_t plane_id;	/* 0: the first plane of that CRTC taking the format */
+	uint32_t crtc_id;	/* 0: the first active CRTC, else one to light */
+	uint32_t plane_id;	/* 0: the first of that CRTC's planes to take the frame */
 	uint32_t flags;		/* ZCAP_CONSUMER_PROPOSE_ALLOCATOR only */
 	uint32_t reserved[8];
 };
@@ -36,14 +38,16 @@ struct zcap_drm_sink_config {
 int zcap_drm_sink_new(const struct zcap_drm_sink_config *cfg,
 		      struct zcap_filter **out);
 
-/* What a DRM sink did, for tests and summaries. */
+/* What a DRM sink did, for tests and summaries; KMS fields until it stops. */
 struct zcap_drm_sink_info {
 	int fd;			/* the DRM fd the handles belong to (owned by the sink) */
 	uint32_t kms;		/* 1 when frames go to a plane */
 	uint64_t imports;	/* drmPrimeFDToHandle calls made */
 	uint64_t framebuffers;	/* drmModeAddFB2 calls made */
 	uint32_t n_buffers;	/* distinct buffers imported */
-	uint32_t reserved[7];
+	uint32_t crtc_id;	/* the CRTC frames go to; 0 without KMS */
+	uint32_t plane_id;	/* the plane the first frame settled on; 0 before */
+	uint32_t reserved[5];
 };
 
 int zcap_drm_sink_info(struct zcap_filter *f, struct zcap_drm_sink_info *out);

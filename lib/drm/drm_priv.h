@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The DRM sink's state, shared by its files: the filter (drm_sink.c), the
- * output it shows frames on (drm_kms.c) and its imported buffers
+ * output it picks to show frames on (drm_kms.c), how it shows them there
+ * and puts the output back (drm_show.c) and its imported buffers
  * (drm_buf.c).
  */
 #ifndef ZCAP_DRM_PRIV_H
@@ -24,6 +25,43 @@ struct drm_buf {
 	uint32_t fb;
 };
 
+/* The planes of one CRTC a sink tries its first frame on. */
+#define DRM_MAX_PLANES 8
+
+/* A rectangle on the CRTC, or of the frame (whole pixels). */
+struct drm_rect {
+	uint32_t x, y, w, h;
+};
+
+/*
+ * Where frames go on a KMS device: chosen at pause, given back at stop
+ * (drm_kms.c picks, drm_show.c shows and puts back).
+ */
+struct drm_output {
+	uint32_t crtc_id;
+	uint32_t crtc_w, crtc_h;	/* its mode's size */
+	/*
+	 * No CRTC was lit: the sink lights @mode on @connector_id with a
+	 * black framebuffer of its own, and turns the CRTC off at stop.
+	 */
+	bool light;
+	bool lit;
+	uint32_t connector_id;
+	drmModeModeInfo mode;
+	uint32_t black_fb, black_handle;
+	/* A lit CRTC: what its primary plane showed, put back at stop. */
+	uint32_t found_fb, found_x, found_y;
+	/* Planes of the CRTC that take the format, most fitting first. */
+	uint32_t planes[DRM_MAX_PLANES];
+	bool primary[DRM_MAX_PLANES];
+	uint32_t n_planes;
+	/* Settled by the first frame: the plane and where the frame goes. */
+	uint32_t plane_id;
+	bool plane_primary;
+	struct drm_rect src, dst;
+	int place_err;		/* no plane took the first frame */
+};
+
 struct drm_sink {
 	struct zcap_filter *f;
 	struct zcap_pin *in;
@@ -35,16 +73,9 @@ struct drm_sink {
 	struct zcap_allocator *alloc;
 
 	bool kms;
-	uint32_t crtc_id;
-	uint32_t plane_id;
-	uint32_t crtc_w, crtc_h;
-	/* No CRTC was lit: the sink sets this mode with its first frame. */
-	bool need_modeset;
-	bool mode_set;		/* and turns the CRTC off again at stop */
-	uint32_t connector_id;
-	drmModeModeInfo mode;
+	struct drm_output out;
 
-	pthread_mutex_t lock;	/* bufs, counters, shown */
+	pthread_mutex_t lock;	/* bufs, counters, out, shown */
 	struct drm_buf *bufs;
 	uint32_t n_bufs;
 	uint64_t imports;
@@ -53,8 +84,21 @@ struct drm_sink {
 	bool running;
 };
 
-/* KMS: choose the CRTC, plane (and mode, if none is lit) frames go to. */
+/*
+ * KMS, at pause: choose the CRTC (and mode, if none is lit) frames go to
+ * and the planes to try; d->kms says whether any was found.
+ */
 void zcapi_drm_pick_output(struct drm_sink *d);
+
+/* Called with d->lock held: show @b's framebuffer (the first: place it). */
+int zcapi_drm_show(struct drm_sink *d, const struct drm_buf *b);
+
+/*
+ * Called with d->lock held, at stop: the CRTC and planes as found, the
+ * output forgotten (the next pause picks again, for a format or size
+ * that may have changed).
+ */
+void zcapi_drm_put_back(struct drm_sink *d);
 
 /* Called with d->lock held. Import @s's buffer unless it already is. */
 int zcapi_drm_buf_get(struct drm_sink *d, struct zcap_sample *s,

@@ -132,25 +132,9 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 		return ZCAP_E_WRONG_STATE;
 	}
 	r = zcapi_drm_buf_get(d, s, &b);
-	if (!r && d->kms && d->need_modeset) {
-		/* The primary plane shows this frame; the plane below redoes it. */
-		r = drmModeSetCrtc(d->fd, d->crtc_id, b->fb, 0, 0,
-				   &d->connector_id, 1, &d->mode);
-		if (r) {
-			r = -errno;
-		} else {
-			d->need_modeset = false;
-			d->mode_set = true;
-		}
-	}
 	if (!r && d->kms) {
-		r = drmModeSetPlane(d->fd, d->plane_id, d->crtc_id, b->fb, 0,
-				    0, 0, d->fmt.width, d->fmt.height,
-				    0, 0, d->fmt.width << 16,
-				    d->fmt.height << 16);
-		if (r) {
-			r = -errno;
-		} else {
+		r = zcapi_drm_show(d, b);
+		if (!r) {
 			/* The previous frame left the screen: release it. */
 			old = d->shown;
 			d->shown = zcap_sample_ref(s);
@@ -201,15 +185,9 @@ static void drm_release_all(struct drm_sink *d)
 	d->running = false;
 	old = d->shown;
 	d->shown = NULL;
-	if (old && d->kms)
-		drmModeSetPlane(d->fd, d->plane_id, d->crtc_id, 0, 0,
-				0, 0, 0, 0, 0, 0, 0, 0);
-	if (d->mode_set) {
-		/* Leave the CRTC off as found; the next run lights it again. */
-		drmModeSetCrtc(d->fd, d->crtc_id, 0, 0, 0, NULL, 0, NULL);
-		d->mode_set = false;
-		d->need_modeset = true;
-	}
+	/* Before the framebuffers go: removing one on screen blanks its plane. */
+	if (d->kms)
+		zcapi_drm_put_back(d);
 	for (i = 0; i < d->n_bufs; i++)
 		zcapi_drm_buf_release(d, &d->bufs[i]);
 	pthread_mutex_unlock(&d->lock);
@@ -223,8 +201,8 @@ static int drm_pause(struct zcap_filter *f)
 
 	if (!d->have_fmt || !d->alloc)
 		return ZCAP_E_NOT_CONNECTED;
-	if (!d->plane_id)
-		zcapi_drm_pick_output(d);
+	/* Paused from stopped only: the output went back at the last stop. */
+	zcapi_drm_pick_output(d);
 	zcapi_filter_set_provider(f, d->alloc);
 	return 0;
 }
@@ -285,6 +263,8 @@ int zcap_drm_sink_info(struct zcap_filter *f, struct zcap_drm_sink_info *out)
 	out->kms = d->kms;
 	out->imports = d->imports;
 	out->framebuffers = d->framebuffers;
+	out->crtc_id = d->out.crtc_id;
+	out->plane_id = d->out.plane_id;
 	for (i = 0; i < d->n_bufs; i++)
 		if (d->bufs[i].valid)
 			out->n_buffers++;

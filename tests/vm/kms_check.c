@@ -3,15 +3,19 @@
  * The DRM sink on a real KMS driver (vkms): capture into the pool, show
  * every frame on a plane, and prove it was shown.
  *
- *   kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-o]
+ *   kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH]
+ *             [-o] [-A]
  *
- * CAP must capture XR24 (V4L2_PIX_FMT_XBGR32, DRM XRGB8888) at the size
- * of CARD's active mode, for vkms's primary plane only takes full-screen
- * framebuffers. CRCDIR is vkms's debugfs crtc-0/crc directory. With -o
- * the CRTC is turned off first: the sink must set the mode itself, and
- * turn it off again when it stops.
+ * CAP (its input INPUT) captures XR24 (V4L2_PIX_FMT_XBGR32, DRM
+ * XRGB8888) at WxH, by default the size of CARD's active mode. CRCDIR is
+ * vkms's debugfs crtc-0/crc directory. With -o the CRTC is turned off
+ * first: the sink must light it itself (with a mode that need not be
+ * the frame's size), and turn it off again when it stops. Without -o the
+ * console is on the CRTC, and must be back on its primary plane after
+ * the sink stopped. With -A the CRTC is then turned off and the graph
+ * run again: the sink must light it, not show on the plane it used.
  *
- * While streaming, the plane's FB_ID is sampled and vkms's CRCs of the
+ * While streaming, the sink's plane's FB_ID is sampled and vkms's CRCs of the
  * composed output are collected; after the end of stream, with the last
  * frame still on the plane:
  *  - every FB_ID seen on the plane is a framebuffer whose buffer is one
@@ -334,6 +338,28 @@ static bool crtc_active(int fd, uint32_t crtc_id)
 	return on;
 }
 
+/* Plane property @name's value. */
+static int plane_prop(int fd, uint32_t plane_id, const char *name,
+		      uint64_t *value)
+{
+	drmModeObjectProperties *props;
+	uint32_t k;
+	int r = -ENOENT;
+
+	props = drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
+	for (k = 0; props && k < props->count_props && r; k++) {
+		drmModePropertyRes *pp = drmModeGetProperty(fd, props->props[k]);
+
+		if (pp && !strcmp(pp->name, name)) {
+			*value = props->prop_values[k];
+			r = 0;
+		}
+		drmModeFreeProperty(pp);
+	}
+	drmModeFreeObjectProperties(props);
+	return r;
+}
+
 /* The primary plane of the first active CRTC: where the sink shows. */
 static int find_primary(int fd, uint32_t *plane_id, uint32_t *crtc_id,
 			uint32_t *w, uint32_t *h)
@@ -343,7 +369,8 @@ static int find_primary(int fd, uint32_t *plane_id, uint32_t *crtc_id,
 	uint32_t i, j;
 	int r = -ENOENT;
 
-	drmSetClientCap(fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+	/* Atomic: planes' properties include their position (CRTC_X...). */
+	drmSetClientCap(fd, DRM_CLIENT_CAP_ATOMIC, 1);
 	res = drmModeGetResources(fd);
 	pr = drmModeGetPlaneResources(fd);
 	if (!res || !pr)
@@ -358,33 +385,18 @@ static int find_primary(int fd, uint32_t *plane_id, uint32_t *crtc_id,
 			continue;
 		}
 		for (j = 0; j < pr->count_planes && r; j++) {
-			drmModeObjectProperties *props;
 			drmModePlane *p = drmModeGetPlane(fd, pr->planes[j]);
-			uint32_t k;
+			uint64_t type;
 
-			if (!p)
-				continue;
-			if (!(p->possible_crtcs & (1u << i))) {
-				drmModeFreePlane(p);
-				continue;
+			if (p && (p->possible_crtcs & (1u << i)) &&
+			    !plane_prop(fd, p->plane_id, "type", &type) &&
+			    type == DRM_PLANE_TYPE_PRIMARY) {
+				*plane_id = p->plane_id;
+				*crtc_id = c->crtc_id;
+				*w = c->mode.hdisplay;
+				*h = c->mode.vdisplay;
+				r = 0;
 			}
-			props = drmModeObjectGetProperties(fd, p->plane_id,
-							   DRM_MODE_OBJECT_PLANE);
-			for (k = 0; props && k < props->count_props; k++) {
-				drmModePropertyRes *pp =
-					drmModeGetProperty(fd, props->props[k]);
-
-				if (pp && !strcmp(pp->name, "type") &&
-				    props->prop_values[k] == DRM_PLANE_TYPE_PRIMARY) {
-					*plane_id = p->plane_id;
-					*crtc_id = c->crtc_id;
-					*w = c->mode.hdisplay;
-					*h = c->mode.vdisplay;
-					r = 0;
-				}
-				drmModeFreeProperty(pp);
-			}
-			drmModeFreeObjectProperties(props);
 			drmModeFreePlane(p);
 		}
 		drmModeFreeCrtc(c);
@@ -416,11 +428,12 @@ static void dmabuf_sync(int fd, uint64_t flags)
 
 /*
  * Show a dumb buffer holding @pixels (after flipping one pixel when
- * @alter) on the plane and return the CRC vkms computes for it.
+ * @alter) on the plane at (@x, @y) and return the CRC vkms computes.
  */
 static int show_copy(int fd, struct crc_reader *crc, uint32_t plane_id,
-		     uint32_t crtc_id, const drmModeFB2 *fb,
-		     const uint8_t *pixels, bool alter, uint32_t *out_crc)
+		     uint32_t crtc_id, int32_t x, int32_t y,
+		     const drmModeFB2 *fb, const uint8_t *pixels, bool alter,
+		     uint32_t *out_crc)
 {
 	struct drm_mode_create_dumb cd = {
 		.width = fb->width, .height = fb->height, .bpp = 32,
@@ -428,7 +441,7 @@ static int show_copy(int fd, struct crc_reader *crc, uint32_t plane_id,
 	struct drm_mode_map_dumb md = { 0 };
 	struct drm_mode_destroy_dumb dd = { 0 };
 	uint32_t handles[4] = { 0 }, pitches[4] = { 0 }, offsets[4] = { 0 };
-	uint32_t id = 0, y;
+	uint32_t id = 0, row;
 	uint8_t *map;
 	int r;
 
@@ -446,9 +459,9 @@ static int show_copy(int fd, struct crc_reader *crc, uint32_t plane_id,
 		r = -errno;
 		goto out_dumb;
 	}
-	for (y = 0; y < fb->height; y++)
-		memcpy(map + (size_t)y * cd.pitch,
-		       pixels + fb->offsets[0] + (size_t)y * fb->pitches[0],
+	for (row = 0; row < fb->height; row++)
+		memcpy(map + (size_t)row * cd.pitch,
+		       pixels + fb->offsets[0] + (size_t)row * fb->pitches[0],
 		       (size_t)fb->width * 4);
 	if (alter)	/* an opaque pixel that is neither black nor white */
 		memcpy(map + (size_t)(fb->height / 2) * cd.pitch +
@@ -462,7 +475,7 @@ static int show_copy(int fd, struct crc_reader *crc, uint32_t plane_id,
 		r = -errno;
 		goto out_dumb;
 	}
-	if (drmModeSetPlane(fd, plane_id, crtc_id, id, 0, 0, 0, fb->width,
+	if (drmModeSetPlane(fd, plane_id, crtc_id, id, 0, x, y, fb->width,
 			    fb->height, 0, 0, fb->width << 16,
 			    fb->height << 16)) {
 		r = -errno;
@@ -478,286 +491,490 @@ out_dumb:
 	return r;
 }
 
+/* ---- the run ----------------------------------------------------------- */
+
+struct kms {
+	/* Options. */
+	const char *cap, *card, *crcdir;
+	uint32_t frames;
+	uint32_t width, height;	/* of the frames; 0: the mode's */
+	int input;		/* of CAP to select; -1: as it is */
+	bool crtc_off;		/* -o */
+	bool again;		/* -A */
+
+	/* The display, seen through a file of our own. */
+	int qfd;
+	uint32_t crtc_id, primary_id, mode_w, mode_h;
+	uint32_t fbcon_fb;	/* on the primary plane before the sink */
+
+	struct zcap_graph *g;
+	struct zcap_filter *src, *drm;
+	struct zcap_drm_sink_info info;
+	struct crc_reader crc;
+	bool crc_on;
+
+	/* What streaming showed. */
+	uint32_t plane_id;	/* the plane the sink settled on */
+	uint32_t seen[MAX_FBS], n_seen, samples, on_crtc;
+	uint32_t crc_distinct, crc_runs;
+	ino_t pool_ino[MAX_FBS];
+	uint32_t n_pool;
+};
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-o]\n");
+	fprintf(stderr, "usage: kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH] [-o] [-A]\n");
 	exit(2);
 }
 
-int main(int argc, char **argv)
+static void parse_args(struct kms *k, int argc, char **argv)
 {
-	const char *cap = NULL, *card = NULL, *crcdir = NULL;
-	uint32_t frames = 20, plane_id = 0, crtc_id = 0, w = 0, h = 0;
-	uint32_t n_sink_fbs = 0, n_foreign = 0;
-	uint32_t seen[MAX_FBS], n_seen = 0, samples = 0, on_crtc = 0;
-	ino_t pool_ino[MAX_FBS], shown_ino;
-	uint32_t n_pool = 0, i, fbcon_fb, last_fb, crc_stream_distinct, crc_stream_runs;
-	uint32_t crc_shown, crc_copy, crc_altered;
-	struct zcap_drm_sink_config dc = { 0 };
-	struct zcap_v4l2_source_config sc = { 0 };
-	struct zcap_drm_sink_info info;
-	struct zcap_filter_stats ds;
-	struct zcap_filter *src, *drm;
-	struct crc_reader crc;
-	struct zcap_graph *g;
-	drmModeFB2 *fb = NULL;
-	int opt, r, qfd, dfd = -1;
-	bool sink_shown = false, crtc_off = false, crc_on = false;
-	char desc[256];
+	int opt;
 
-	while ((opt = getopt(argc, argv, "c:d:r:n:o")) != -1) {
+	k->frames = 20;
+	k->input = -1;
+	while ((opt = getopt(argc, argv, "c:d:r:n:i:s:oA")) != -1) {
 		switch (opt) {
 		case 'o':
-			crtc_off = true;
+			k->crtc_off = true;
+			break;
+		case 'A':
+			k->again = true;
 			break;
 		case 'c':
-			cap = optarg;
+			k->cap = optarg;
 			break;
 		case 'd':
-			card = optarg;
+			k->card = optarg;
 			break;
 		case 'r':
-			crcdir = optarg;
+			k->crcdir = optarg;
 			break;
 		case 'n':
-			frames = (uint32_t)strtoul(optarg, NULL, 0);
+			k->frames = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'i':
+			k->input = atoi(optarg);
+			break;
+		case 's':
+			if (sscanf(optarg, "%ux%u", &k->width, &k->height) != 2)
+				usage();
 			break;
 		default:
 			usage();
 		}
 	}
-	if (!cap || !card || !crcdir || frames < 4)
+	if (!k->cap || !k->card || !k->crcdir || k->frames < 4)
 		usage();
+}
 
-	qfd = open(card, O_RDWR | O_CLOEXEC);
-	if (qfd < 0)
-		die(card, -errno);
-	r = find_primary(qfd, &plane_id, &crtc_id, &w, &h);
+static void set_input(const char *cap, int input)
+{
+	int fd = open(cap, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die(cap, -errno);
+	if (ioctl(fd, VIDIOC_S_INPUT, &input))
+		die("VIDIOC_S_INPUT", -errno);
+	close(fd);
+}
+
+/* The lit CRTC and what it shows; with -o, turned off. */
+static void open_display(struct kms *k)
+{
+	int r;
+
+	k->qfd = open(k->card, O_RDWR | O_CLOEXEC);
+	if (k->qfd < 0)
+		die(k->card, -errno);
+	r = find_primary(k->qfd, &k->primary_id, &k->crtc_id, &k->mode_w,
+			 &k->mode_h);
 	if (r)
 		die("no active CRTC with a primary plane", r);
-	fbcon_fb = plane_fb(qfd, plane_id, NULL);
+	k->fbcon_fb = plane_fb(k->qfd, k->primary_id, NULL);
 	printf("kms: CRTC %u %ux%u, primary plane %u showing FB %u (fbcon)\n",
-	       crtc_id, w, h, plane_id, fbcon_fb);
-	if (crtc_off) {
+	       k->crtc_id, k->mode_w, k->mode_h, k->primary_id, k->fbcon_fb);
+	if (k->crtc_off) {
 		/* Still open, qfd keeps fbdev from lighting it again. */
-		if (drmModeSetCrtc(qfd, crtc_id, 0, 0, 0, NULL, 0, NULL))
+		if (drmModeSetCrtc(k->qfd, k->crtc_id, 0, 0, 0, NULL, 0, NULL))
 			die("turning the CRTC off", -errno);
-		check(!crtc_active(qfd, crtc_id), "CRTC %u turned off before the sink starts",
-		      crtc_id);
-		fbcon_fb = 0;
+		check(!crtc_active(k->qfd, k->crtc_id),
+		      "CRTC %u turned off before the sink starts", k->crtc_id);
 	}
 	/* The first opener became master: the sink must be. */
-	if (drmDropMaster(qfd))
+	if (drmDropMaster(k->qfd))
 		die("dropping DRM master", -errno);
-	dc.device = card;
-	r = zcap_drm_sink_new(&dc, &drm);
+	if (!k->width) {
+		k->width = k->mode_w;
+		k->height = k->mode_h;
+	}
+}
+
+static void build_graph(struct kms *k)
+{
+	struct zcap_drm_sink_config dc = { .device = k->card };
+	struct zcap_v4l2_source_config sc = {
+		.device = k->cap,
+		.fourcc = V4L2_PIX_FMT_XBGR32,
+		.width = k->width,
+		.height = k->height,
+		.max_frames = k->frames,
+		.timeout_ms = 20000,
+	};
+	char desc[256];
+	int r;
+
+	r = zcap_drm_sink_new(&dc, &k->drm);
 	if (r)
 		die("DRM sink", r);
-
-	sc.device = cap;
-	sc.fourcc = V4L2_PIX_FMT_XBGR32;
-	sc.width = w;
-	sc.height = h;
-	sc.max_frames = frames;
-	sc.timeout_ms = 20000;
-	r = zcap_v4l2_source_new(&sc, &src);
+	r = zcap_v4l2_source_new(&sc, &k->src);
 	if (r)
 		die("v4l2 source", r);
-	if (!zcap_v4l2_source_describe(src, desc, sizeof(desc)))
+	if (!zcap_v4l2_source_describe(k->src, desc, sizeof(desc)))
 		printf("source: %s\n", desc);
-	r = zcap_graph_new(&g);
+	r = zcap_graph_new(&k->g);
 	if (!r)
-		r = zcap_graph_add(g, src);
+		r = zcap_graph_add(k->g, k->src);
 	if (!r)
-		r = zcap_graph_add(g, drm);
+		r = zcap_graph_add(k->g, k->drm);
 	if (!r)
-		r = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-				       zcap_filter_pin(drm, ZCAP_PIN_INPUT, 0),
+		r = zcap_graph_connect(k->g,
+				       zcap_filter_pin(k->src, ZCAP_PIN_OUTPUT, 0),
+				       zcap_filter_pin(k->drm, ZCAP_PIN_INPUT, 0),
 				       NULL);
 	if (r)
 		die("graph", r);
+}
 
-	/* vkms computes CRCs of a lit CRTC only: with -o, once the sink lit it. */
-	if (!crtc_off)
-		crc_begin(&crc, crcdir);
+/* One sample of the sink's plane while frames flow. */
+static void sample_plane(struct kms *k)
+{
+	struct zcap_drm_sink_info info;
+	uint32_t id, on = 0;
 
-	r = zcap_graph_run(g);
+	if (!k->plane_id && !zcap_drm_sink_info(k->drm, &info))
+		k->plane_id = info.plane_id;
+	if (!k->plane_id)
+		return;
+	if (!k->crc_on && crtc_active(k->qfd, k->crtc_id)) {
+		/* vkms computes CRCs of a lit CRTC only: with -o, once the sink lit it. */
+		crc_begin(&k->crc, k->crcdir);
+		k->crc_on = true;
+	}
+	id = plane_fb(k->qfd, k->plane_id, &on);
+	if (id && !k->n_seen) {
+		/* Count the CRCs of the sink's frames only. */
+		pthread_mutex_lock(&k->crc.lock);
+		k->crc.n_distinct = 0;
+		k->crc.n_runs = 0;
+		pthread_mutex_unlock(&k->crc.lock);
+	}
+	k->samples++;
+	if (on == k->crtc_id)
+		k->on_crtc++;
+	if (id && !in_set(k->seen, k->n_seen, id) && k->n_seen < MAX_FBS)
+		k->seen[k->n_seen++] = id;
+}
+
+/*
+ * Run to the end of stream, sampling the plane more often than frames
+ * come: a period that is a multiple of the frame period sees the same
+ * buffer every time (vivid's 60 Hz every 50 ms is every third frame, the
+ * same one of three buffers). CRCs count from the first frame shown.
+ */
+static void stream(struct kms *k)
+{
+	uint32_t i;
+	int r;
+
+	r = zcap_graph_run(k->g);
 	if (r)
 		die("graph run", r);
-	/*
-	 * Sample the plane while frames flow, more often than frames come: a
-	 * period that is a multiple of the frame period sees the same buffer
-	 * every time (vivid's 60 Hz every 50 ms is every third frame, the
-	 * same one of three buffers).
-	 */
-	for (;;) {
-		uint32_t id, on = 0;
-
-		r = zcap_graph_wait(g, 4);
-		if (crtc_off && !crc_on && crtc_active(qfd, crtc_id)) {
-			crc_begin(&crc, crcdir);
-			crc_on = true;
-		}
-		id = plane_fb(qfd, plane_id, &on);
-		samples++;
-		if (on == crtc_id)
-			on_crtc++;
-		if (id && id != fbcon_fb && !sink_shown && (crc_on || !crtc_off)) {
-			sink_shown = true;
-			/* Count the CRCs of the sink's frames only. */
-			pthread_mutex_lock(&crc.lock);
-			crc.n_distinct = 0;
-			crc.n_runs = 0;
-			pthread_mutex_unlock(&crc.lock);
-		}
-		if (id && !in_set(seen, n_seen, id) && n_seen < MAX_FBS)
-			seen[n_seen++] = id;
-		if (r != ZCAP_E_TIMEOUT)
-			break;
-	}
+	do {
+		r = zcap_graph_wait(k->g, 4);
+		sample_plane(k);
+	} while (r == ZCAP_E_TIMEOUT);
 	check(r == 0, "graph reached end of stream after %u frames (%s)",
-	      frames, zcap_strerror(r));
-	if (crtc_off && !crc_on)
-		die("the sink never lit the CRTC", -ENOENT);
-	pthread_mutex_lock(&crc.lock);
-	crc.count_distinct = false;
-	crc_stream_distinct = crc.n_distinct;
-	crc_stream_runs = crc.n_runs;
+	      k->frames, zcap_strerror(r));
+	if (!k->crc_on)
+		die("no frame reached a lit CRTC", -ENOENT);
+	pthread_mutex_lock(&k->crc.lock);
+	k->crc.count_distinct = false;
+	k->crc_distinct = k->crc.n_distinct;
+	k->crc_runs = k->crc.n_runs;
 	printf("crc while streaming (value x vblanks):");
-	for (i = 0; i < crc.n_runs; i++)
-		printf(" %08x x%u", crc.runs[i], crc.run_len[i]);
+	for (i = 0; i < k->crc.n_runs; i++)
+		printf(" %08x x%u", k->crc.runs[i], k->crc.run_len[i]);
 	printf("\n");
-	pthread_mutex_unlock(&crc.lock);
+	pthread_mutex_unlock(&k->crc.lock);
+}
 
-	r = zcap_drm_sink_info(drm, &info);
+/* The sink's counters: every frame shown, one import and FB per buffer. */
+static void check_counters(struct kms *k)
+{
+	struct zcap_drm_sink_info *info = &k->info;
+	struct zcap_filter_stats ds;
+	int r;
+
+	r = zcap_drm_sink_info(k->drm, info);
+	if (!r)
+		r = zcap_filter_get_stats(k->drm, &ds);
 	if (r)
 		die("drm info", r);
-	r = zcap_filter_get_stats(drm, &ds);
-	if (r)
-		die("stats", r);
 	printf("drm: note \"%s\"\n", ds.note);
-	if (crtc_off)
+	if (k->crtc_off)
 		check(strstr(ds.note, "setting") != NULL,
 		      "the sink lit the CRTC itself");
-	printf("drm: kms %u imports %llu framebuffers %llu buffers %u frames %llu errors %llu\n",
-	       info.kms, (unsigned long long)info.imports,
-	       (unsigned long long)info.framebuffers, info.n_buffers,
+	printf("drm: kms %u crtc %u plane %u imports %llu framebuffers %llu buffers %u frames %llu errors %llu\n",
+	       info->kms, info->crtc_id, info->plane_id,
+	       (unsigned long long)info->imports,
+	       (unsigned long long)info->framebuffers, info->n_buffers,
 	       (unsigned long long)ds.frames, (unsigned long long)ds.errors);
-	check(info.kms == 1, "the sink found a CRTC and a plane: frames are shown");
-	check(ds.frames == frames && ds.errors == 0,
+	check(info->kms == 1 && info->crtc_id == k->crtc_id &&
+	      info->plane_id == k->plane_id,
+	      "the sink shows frames on CRTC %u, plane %u", info->crtc_id,
+	      info->plane_id);
+	check(ds.frames == k->frames && ds.errors == 0,
 	      "the sink showed %llu of %u frames, %llu errors",
-	      (unsigned long long)ds.frames, frames,
+	      (unsigned long long)ds.frames, k->frames,
 	      (unsigned long long)ds.errors);
-	check(info.n_buffers > 1 && info.imports == info.n_buffers &&
-	      info.framebuffers == info.n_buffers && ds.frames > info.n_buffers,
+	check(info->n_buffers > 1 && info->imports == info->n_buffers &&
+	      info->framebuffers == info->n_buffers && ds.frames > info->n_buffers,
 	      "one PRIME import and one drmModeAddFB2 per buffer (%llu, %llu for %u buffers, %llu frames)",
-	      (unsigned long long)info.imports,
-	      (unsigned long long)info.framebuffers, info.n_buffers,
+	      (unsigned long long)info->imports,
+	      (unsigned long long)info->framebuffers, info->n_buffers,
 	      (unsigned long long)ds.frames);
+}
+
+/* Every FB_ID seen on the plane is one of the pool buffers'. */
+static void check_framebuffers(struct kms *k)
+{
+	uint32_t n_sink_fbs = 0, n_foreign = 0, i, handle;
 
 	/* The pool buffers the sink imported, by dma-buf inode. */
-	for (i = 0; i < MAX_FBS && n_pool < MAX_FBS; i++) {
-		uint32_t handle;
-
-		if (zcap_drm_sink_handle(drm, i, &handle))
+	for (i = 0; i < MAX_FBS && k->n_pool < MAX_FBS; i++) {
+		if (zcap_drm_sink_handle(k->drm, i, &handle))
 			continue;
-		if (!handle_ino(info.fd, handle, &pool_ino[n_pool], NULL))
-			n_pool++;
+		if (!handle_ino(k->info.fd, handle, &k->pool_ino[k->n_pool], NULL))
+			k->n_pool++;
 	}
-	for (i = 0; i < n_seen; i++) {
+	for (i = 0; i < k->n_seen; i++) {
 		ino_t ino;
-		uint32_t k;
+		uint32_t p;
 
-		if (seen[i] == fbcon_fb)
-			continue;
-		if (fb_buffer(qfd, seen[i], NULL, &ino, NULL)) {
+		if (fb_buffer(k->qfd, k->seen[i], NULL, &ino, NULL)) {
 			n_foreign++;
 			continue;
 		}
-		for (k = 0; k < n_pool; k++)
-			if (pool_ino[k] == ino)
+		for (p = 0; p < k->n_pool; p++)
+			if (k->pool_ino[p] == ino)
 				break;
-		if (k == n_pool)
+		if (p == k->n_pool)
 			n_foreign++;
 		else
 			n_sink_fbs++;
 	}
-	printf("plane %u: %u samples, %u on CRTC %u, FB_IDs seen:", plane_id,
-	       samples, on_crtc, crtc_id);
-	for (i = 0; i < n_seen; i++)
-		printf(" %u", seen[i]);
+	printf("plane %u: %u samples, %u on CRTC %u, FB_IDs seen:", k->plane_id,
+	       k->samples, k->on_crtc, k->crtc_id);
+	for (i = 0; i < k->n_seen; i++)
+		printf(" %u", k->seen[i]);
 	printf("; %u of them sink framebuffers over %u pool buffers\n",
-	       n_sink_fbs, n_pool);
-	check(n_pool == info.n_buffers,
+	       n_sink_fbs, k->n_pool);
+	check(k->n_pool == k->info.n_buffers,
 	      "every imported handle exports back to its pool dma-buf (%u of %u)",
-	      n_pool, info.n_buffers);
+	      k->n_pool, k->info.n_buffers);
 	check(n_sink_fbs >= 2 && n_foreign == 0,
 	      "the plane flipped between %u sink framebuffers while streaming, %u other framebuffers seen",
 	      n_sink_fbs, n_foreign);
-
-	/* After the end of stream the last frame stays on the plane. */
-	last_fb = plane_fb(qfd, plane_id, NULL);
-	r = fb_buffer(qfd, last_fb, &fb, &shown_ino, &dfd);
-	if (r)
-		die("the framebuffer on the plane", r);
-	for (i = 0; i < n_pool; i++)
-		if (pool_ino[i] == shown_ino)
-			break;
-	check(i < n_pool && fb->width == w && fb->height == h &&
-	      fb->pixel_format == DRM_FORMAT_XRGB8888,
-	      "FB %u on the plane: %ux%u %.4s pitch %u, pool buffer %s",
-	      last_fb, fb->width, fb->height, (const char *)&fb->pixel_format,
-	      fb->pitches[0], i < n_pool ? "yes" : "no");
 	/*
 	 * vivid stamps a frame counter into every frame: each new frame is a
 	 * new CRC, held for whole vblanks; a CRC coming back would be a
 	 * torn or stale frame.
 	 */
-	check(crc_stream_distinct >= 3 && crc_stream_distinct == crc_stream_runs,
+	check(k->crc_distinct >= 3 && k->crc_distinct == k->crc_runs,
 	      "the CRTC's CRC changed with the frames: %u distinct CRCs in %u runs since the first frame was shown",
-	      crc_stream_distinct, crc_stream_runs);
+	      k->crc_distinct, k->crc_runs);
+}
 
-	{
-		size_t len = (size_t)fb->offsets[0] + (size_t)fb->pitches[0] * fb->height;
-		uint8_t *pix = malloc(len);
-		void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, dfd, 0);
+/*
+ * Where the last frame is: vkms's planes neither scale nor (6.1's
+ * primary) cover less than the whole CRTC, so a frame of another size
+ * than the mode's is unscaled and centred, and a full-screen one on
+ * the primary plane.
+ */
+static void check_geometry(struct kms *k, uint32_t fb_id, int32_t *x,
+			   int32_t *y)
+{
+	uint32_t w = k->width < k->mode_w ? k->width : k->mode_w;
+	uint32_t h = k->height < k->mode_h ? k->height : k->mode_h;
+	uint64_t fb = 0, cx = 0, cy = 0;
 
-		if (!pix || map == MAP_FAILED)
-			die("mapping the shown buffer", -errno);
-		dmabuf_sync(dfd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-		memcpy(pix, map, len);
-		dmabuf_sync(dfd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-		munmap(map, len);
+	/* GETPLANE leaves crtc_x/crtc_y 0: the position is in properties. */
+	if (plane_prop(k->qfd, k->plane_id, "FB_ID", &fb) ||
+	    plane_prop(k->qfd, k->plane_id, "CRTC_X", &cx) ||
+	    plane_prop(k->qfd, k->plane_id, "CRTC_Y", &cy))
+		die("the sink's plane's properties", -ENOENT);
+	*x = (int32_t)cx;
+	*y = (int32_t)cy;
+	check(fb == fb_id && *x == (int32_t)(k->mode_w - w) / 2 &&
+	      *y == (int32_t)(k->mode_h - h) / 2,
+	      "the %ux%u frame is centred on the %ux%u CRTC: at %d,%d of plane %u (%s)",
+	      k->width, k->height, k->mode_w, k->mode_h, *x, *y, k->plane_id,
+	      k->plane_id == k->primary_id ? "primary" : "overlay");
+	if (k->width == k->mode_w && k->height == k->mode_h)
+		check(k->plane_id == k->primary_id,
+		      "a full-screen frame goes to the primary plane");
+}
 
-		r = crc_settled(&crc, crtc_now(qfd, crtc_id), 3, &crc_shown);
-		if (r)
-			die("CRC of the shown frame", r);
-		r = show_copy(info.fd, &crc, plane_id, crtc_id, fb, pix, false,
-			      &crc_copy);
-		if (r)
-			die("showing a copy", r);
-		r = show_copy(info.fd, &crc, plane_id, crtc_id, fb, pix, true,
-			      &crc_altered);
-		if (r)
-			die("showing an altered copy", r);
-		free(pix);
-	}
+static void read_buffer(int dfd, const drmModeFB2 *fb, uint8_t **out)
+{
+	size_t len = (size_t)fb->offsets[0] + (size_t)fb->pitches[0] * fb->height;
+	uint8_t *pix = malloc(len);
+	void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, dfd, 0);
+
+	if (!pix || map == MAP_FAILED)
+		die("mapping the shown buffer", -errno);
+	dmabuf_sync(dfd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	memcpy(pix, map, len);
+	dmabuf_sync(dfd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	munmap(map, len);
+	*out = pix;
+}
+
+/*
+ * After the end of stream the last frame stays on the plane: its CRC is
+ * that of a dumb buffer holding a byte copy of the shown dma-buf at the
+ * same place, and not that of the copy with one pixel changed.
+ */
+static void check_pixels(struct kms *k)
+{
+	uint32_t last_fb, i, crc_shown, crc_copy, crc_altered;
+	drmModeFB2 *fb = NULL;
+	ino_t shown_ino;
+	uint8_t *pix;
+	int32_t x, y;
+	int r, dfd;
+
+	last_fb = plane_fb(k->qfd, k->plane_id, NULL);
+	r = fb_buffer(k->qfd, last_fb, &fb, &shown_ino, &dfd);
+	if (r)
+		die("the framebuffer on the plane", r);
+	for (i = 0; i < k->n_pool; i++)
+		if (k->pool_ino[i] == shown_ino)
+			break;
+	check(i < k->n_pool && fb->width == k->width &&
+	      fb->height == k->height && fb->pixel_format == DRM_FORMAT_XRGB8888,
+	      "FB %u on the plane: %ux%u %.4s pitch %u, pool buffer %s",
+	      last_fb, fb->width, fb->height, (const char *)&fb->pixel_format,
+	      fb->pitches[0], i < k->n_pool ? "yes" : "no");
+	check_geometry(k, last_fb, &x, &y);
+	read_buffer(dfd, fb, &pix);
+	r = crc_settled(&k->crc, crtc_now(k->qfd, k->crtc_id), 3, &crc_shown);
+	if (r)
+		die("CRC of the shown frame", r);
+	r = show_copy(k->info.fd, &k->crc, k->plane_id, k->crtc_id, x, y, fb,
+		      pix, false, &crc_copy);
+	if (r)
+		die("showing a copy", r);
+	r = show_copy(k->info.fd, &k->crc, k->plane_id, k->crtc_id, x, y, fb,
+		      pix, true, &crc_altered);
+	if (r)
+		die("showing an altered copy", r);
+	free(pix);
 	printf("crc: sink framebuffer 0x%08x, dumb copy 0x%08x, one pixel changed 0x%08x\n",
 	       crc_shown, crc_copy, crc_altered);
 	check(crc_shown == crc_copy,
 	      "the CRTC scanned out the captured pixels: same CRC as a copy of them");
-	check(crc_altered != crc_shown,
-	      "the CRC sees a one-pixel change");
-	crc_stop(&crc);
+	check(crc_altered != crc_shown, "the CRC sees a one-pixel change");
+	crc_stop(&k->crc);
+	k->crc_on = false;
 	drmModeFreeFB2(fb);
 	close(dfd);
+}
 
-	r = zcap_graph_stop(g);
+/* After stop: the display as the sink found it. */
+static void check_put_back(struct kms *k, bool lit_before)
+{
+	uint32_t fb = plane_fb(k->qfd, k->primary_id, NULL);
+
+	if (!lit_before) {
+		check(!crtc_active(k->qfd, k->crtc_id),
+		      "the sink turned CRTC %u off again when it stopped",
+		      k->crtc_id);
+		return;
+	}
+	check(crtc_active(k->qfd, k->crtc_id) && fb == k->fbcon_fb,
+	      "the console's FB %u is back on the primary plane (FB %u) of the lit CRTC",
+	      k->fbcon_fb, fb);
+	if (k->plane_id != k->primary_id)
+		check(!plane_fb(k->qfd, k->plane_id, NULL),
+		      "the sink's plane %u is off again", k->plane_id);
+}
+
+/*
+ * The display changed while the graph was stopped (the CRTC turned off,
+ * through the sink's own master file): run again, and the sink must pick
+ * its output anew and light the CRTC, not show on what it used before.
+ */
+static void run_again(struct kms *k)
+{
+	struct zcap_filter_stats ds;
+	uint64_t frames, errors;
+	bool lit = false;
+	int r;
+
+	if (zcap_filter_get_stats(k->drm, &ds))
+		die("stats", -EIO);
+	frames = ds.frames;
+	errors = ds.errors;
+
+	if (drmModeSetCrtc(k->info.fd, k->crtc_id, 0, 0, 0, NULL, 0, NULL))
+		die("turning the CRTC off between runs", -errno);
+	r = zcap_graph_run(k->g);
+	if (r)
+		die("graph run again", r);
+	do {
+		r = zcap_graph_wait(k->g, 4);
+		lit = lit || crtc_active(k->qfd, k->crtc_id);
+	} while (r == ZCAP_E_TIMEOUT);
+	if (zcap_filter_get_stats(k->drm, &ds))
+		die("stats", -EIO);
+	frames = ds.frames - frames;
+	errors = ds.errors - errors;
+	check(r == 0 && lit && frames == k->frames && errors == 0,
+	      "run again with the CRTC turned off meanwhile: the sink lit it and showed %llu of %u frames, %llu errors (%s)",
+	      (unsigned long long)frames, k->frames,
+	      (unsigned long long)errors, zcap_strerror(r));
+	r = zcap_graph_stop(k->g);
 	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
-	if (crtc_off)
-		check(!crtc_active(qfd, crtc_id),
-		      "the sink turned CRTC %u off again when it stopped", crtc_id);
-	close(qfd);
-	zcap_graph_destroy(g);
+	check(!crtc_active(k->qfd, k->crtc_id),
+	      "the sink turned CRTC %u off again when it stopped", k->crtc_id);
+}
+
+int main(int argc, char **argv)
+{
+	struct kms k = { 0 };
+	int r;
+
+	parse_args(&k, argc, argv);
+	if (k.input >= 0)
+		set_input(k.cap, k.input);
+	open_display(&k);
+	build_graph(&k);
+	if (!k.crtc_off) {
+		crc_begin(&k.crc, k.crcdir);
+		k.crc_on = true;
+	}
+	stream(&k);
+	check_counters(&k);
+	check_framebuffers(&k);
+	check_pixels(&k);
+	r = zcap_graph_stop(k.g);
+	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
+	check_put_back(&k, !k.crtc_off);
+	if (k.again)
+		run_again(&k);
+	close(k.qfd);
+	zcap_graph_destroy(k.g);
 	return failures ? 1 : 0;
 }

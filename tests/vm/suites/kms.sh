@@ -1,14 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The DRM sink on a real KMS driver: vkms (built by tests/vm/vkms.mk),
-# whose fbdev emulation lights its CRTC at 1024x768. vivid's HDMI input,
-# set to the DMT 1024x768p60 timings, captures XR24 (DRM XRGB8888) into
-# the pool; the sink makes one framebuffer per buffer and flips vkms's
-# primary plane to each frame. kms_check proves the frames were shown
-# (FB_IDs on the plane, vkms's CRCs of the composed output; see
-# tests/vm/kms_check.c); then again with the CRTC turned off first,
-# which the sink must light itself.
+# The DRM sink on a real KMS driver: vkms (built by tests/vm/vkms.mk, with
+# its overlay plane), whose fbdev emulation lights its CRTC at 1024x768.
+# vivid's HDMI input, set to the DMT 1024x768p60 timings, captures XR24
+# (DRM XRGB8888) into the pool; the sink makes one framebuffer per buffer
+# and flips vkms's primary plane to each frame. kms_check proves the
+# frames were shown (FB_IDs on the plane, vkms's CRCs of the composed
+# output; see tests/vm/kms_check.c), that the console is back when the
+# sink stops, and that a second run after the CRTC was turned off lights
+# it again. Then vivid's webcam input at 640x360, not a mode of vkms,
+# with the CRTC off: the sink lights the preferred mode and shows the
+# frame centred on the overlay plane.
 # zcap-vm-timeout: 240
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
@@ -27,7 +30,7 @@ if [ -f "$vkms" ]; then
 	for d in $(modinfo -F depends "$vkms" | tr , ' '); do
 		modprobe "$d"
 	done
-	if insmod "$vkms" 2>"$R/vkms.err"; then
+	if insmod "$vkms" enable_overlay=1 2>"$R/vkms.err"; then
 		n=0
 		while [ $n -lt 50 ] && [ -z "$card" ]; do
 			for c in /sys/class/drm/card[0-9]*; do
@@ -70,18 +73,20 @@ fi
 # 4: capture -> pool -> DRM sink -> vkms's primary plane
 if [ -n "$card" ] && [ -n "$cap" ] &&
 	run_watched 90 "$R/kms_check.out" "$ZCAP_BUILD/vm-tests/kms_check" \
-		-c "$cap" -d "$card" -r "$dri/crtc-0/crc" -n "$FRAMES"; then
-	tap_pass "DRM sink on vkms: every frame shown from its pool buffer, CRC of the captured pixels"
+		-A -c "$cap" -d "$card" -r "$dri/crtc-0/crc" -n "$FRAMES"; then
+	tap_pass "DRM sink on vkms: every frame shown from its pool buffer, CRC of the captured pixels, the console back at stop, the CRTC lit again on a second run"
 else
 	tap_fail "DRM sink on vkms (exit status $?)"
 fi
 sed 's/^/#     /' "$R/kms_check.out" 2>/dev/null
 
-# 5: the same with the CRTC off: the sink sets the mode with its first frame
+# 5: a smaller frame than any mode, with the CRTC off: the sink lights
+# the preferred mode with black and centres the frame on the overlay
 if [ -n "$card" ] && [ -n "$cap" ] &&
 	run_watched 90 "$R/kms_check_off.out" "$ZCAP_BUILD/vm-tests/kms_check" \
-		-o -c "$cap" -d "$card" -r "$dri/crtc-0/crc" -n "$FRAMES"; then
-	tap_pass "DRM sink on vkms with the CRTC off: it sets the mode, shows every frame, turns it off"
+		-o -i 0 -s 640x360 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
+		-n "$FRAMES"; then
+	tap_pass "DRM sink on vkms with the CRTC off and a 640x360 frame: it lights 1024x768, shows every frame centred, turns it off"
 else
 	tap_fail "DRM sink on vkms with the CRTC off (exit status $?)"
 fi
