@@ -320,6 +320,8 @@ static bool enc_coded_frame(struct m2m_enc *e, const struct zcapi_v4l2q_done *b)
 	if (bytes > b->length[0])
 		bytes = b->length[0];
 	bytes = offset < bytes ? bytes - offset : 0;
+	if (!(b->flags & V4L2_BUF_FLAG_LAST))
+		e->coded_out++;
 	if (b->flags & V4L2_BUF_FLAG_ERROR) {
 		zcapi_m2m_error(e, -EIO, "coded buffer flagged ERROR", false);
 	} else if (bytes) {

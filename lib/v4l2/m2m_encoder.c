@@ -58,6 +58,21 @@ static void enc_drain_output(struct m2m_enc *e)
 	zcapi_v4l2c_drain(&e->c, "raw frame flagged ERROR", false);
 }
 
+/*
+ * An encoder without V4L2_ENC_CMD_STOP was asked to stop: is a coded
+ * buffer back for every raw frame queued? Called by the thread only.
+ */
+static bool enc_drained_by_count(struct m2m_enc *e)
+{
+	bool by_count;
+
+	pthread_mutex_lock(&e->lock);
+	by_count = e->drain_by_count;
+	pthread_mutex_unlock(&e->lock);
+	return by_count &&
+	       e->coded_out >= atomic_load(&e->c.frames_queued);
+}
+
 static void *enc_thread(void *arg)
 {
 	struct m2m_enc *e = arg;
@@ -87,12 +102,11 @@ static void *enc_thread(void *arg)
 		}
 		if (revents & POLLOUT)
 			enc_drain_output(e);
-		if (!done && (revents & POLLIN)) {
-			if (zcapi_m2m_drain_capture(e)) {
-				done = true;
-				enc_drain_output(e);
-				enc_mark_drained(e);
-			}
+		if (!done && (((revents & POLLIN) && zcapi_m2m_drain_capture(e)) ||
+			      enc_drained_by_count(e))) {
+			done = true;
+			enc_drain_output(e);
+			enc_mark_drained(e);
 		}
 	}
 	return NULL;
@@ -175,10 +189,17 @@ static int enc_send_stop(struct m2m_enc *e)
 		return 0;
 	r = zcapi_v4l2_ioctl(e->c.fd, VIDIOC_ENCODER_CMD, &cmd);
 	if (r) {
-		/* No drain command: what is queued now is all there is. */
-		zcapi_m2m_error(e, r, "V4L2_ENC_CMD_STOP", false);
-		enc_mark_drained(e);
-		return r;
+		/*
+		 * No drain command (older stateful encoders): no buffer
+		 * will be flagged LAST, so the thread waits for the
+		 * frames queued so far to come out coded.
+		 */
+		zcapi_filter_note(e->c.f, "V4L2_ENC_CMD_STOP: %s: draining by waiting for the %llu frames queued to come out",
+				  strerror(-r),
+				  (unsigned long long)atomic_load(&e->c.frames_queued));
+		pthread_mutex_lock(&e->lock);
+		e->drain_by_count = true;
+		pthread_mutex_unlock(&e->lock);
 	}
 	zcapi_v4l2c_wake(&e->c);
 	return 0;
@@ -285,6 +306,9 @@ static int enc_run(struct zcap_filter *f)
 	pthread_mutex_lock(&e->lock);
 	e->streaming = true;
 	e->stop_sent = false;
+	e->drain_by_count = false;
+	e->coded_out = 0;
+	atomic_store(&e->c.frames_queued, 0);
 	e->drained = false;
 	e->eos_sent = false;
 	pthread_mutex_unlock(&e->lock);

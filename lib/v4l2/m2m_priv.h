@@ -43,6 +43,12 @@ struct m2m_enc {
 	pthread_cond_t cond;
 	bool streaming;
 	bool stop_sent;		/* V4L2_ENC_CMD_STOP issued */
+	/*
+	 * The encoder has no V4L2_ENC_CMD_STOP: drained once a CAPTURE
+	 * buffer came back for every frame queued (c.frames_queued).
+	 */
+	bool drain_by_count;
+	uint64_t coded_out;	/* CAPTURE buffers dequeued; the thread's */
 	bool drained;		/* the last CAPTURE buffer came */
 	bool eos_sent;		/* end of stream delivered downstream */
 };

@@ -180,6 +180,7 @@ int zcapi_v4l2c_queue(struct zcapi_v4l2c *c, struct zcap_sample *s,
 		zcapi_filter_error(c->f, r, c->who, what, true);
 		return r;
 	}
+	atomic_fetch_add(&c->frames_queued, 1);
 	zcapi_v4l2c_wake(c);
 	return 0;
 }

@@ -47,6 +47,8 @@ struct zcapi_v4l2c {
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool quit;
+	/* Frames queued to the device since the last reset (0 at start). */
+	atomic_uint_fast64_t frames_queued;
 };
 
 /*

@@ -6,19 +6,25 @@
  * fake takes raw frames on OUTPUT and "encodes" each into the next queued
  * CAPTURE buffer (a marker, the frame's number, written into it: into the
  * dma-buf it was given, or into its own MMAP buffer), honours
- * V4L2_ENC_CMD_STOP with a buffer flagged LAST, and EPIPE after it.
+ * V4L2_ENC_CMD_STOP with a buffer flagged LAST, and EPIPE after it. As
+ * an older encoder it refuses V4L2_ENC_CMD_STOP (ENOTTY) and, like one
+ * looking ahead, keeps its last two raw frames until asked to stop: they
+ * come out coded 50 ms after the refused command (seen at the encoder
+ * thread's next poll), flagged as nothing.
  *
  * Zero copy (both queues DMABUF: the raw frames' and the bitstream
  * allocator's dma-bufs), fewer CAPTURE buffers granted than the bitstream
- * allocator has (parked), and the forced copy (both queues MMAP): every
- * frame comes out coded and in order, nothing is lost at stop, and every
- * buffer of both allocators is back after it.
+ * allocator has (parked), the forced copy (both queues MMAP) and the
+ * encoder without the drain command: every frame comes out coded and in
+ * order, nothing is lost at stop, and every buffer of both allocators is
+ * back after it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/videodev2.h>
@@ -54,7 +60,10 @@ static struct {
 	uint32_t max_cap;	/* CAPTURE grants at most this */
 	struct fq out, cap;
 	uint32_t coded;		/* frames encoded */
+	bool no_stop_cmd;	/* V4L2_ENC_CMD_STOP: ENOTTY */
+	uint32_t lag;		/* raw frames kept back until a stop */
 	bool stop, last_sent, last_dequeued;
+	struct timespec stop_at;	/* CLOCK_MONOTONIC */
 	uint32_t cap_flags[MAXB];
 } dev;
 
@@ -91,12 +100,27 @@ static void write_coded(uint32_t i, uint32_t n)
 		tap_diag("writing the coded frame failed");
 }
 
+/* Frames kept back are encoded 50 ms after the stop command. */
+static uint32_t kept_back(void)
+{
+	struct timespec now;
+	int64_t ms;
+
+	if (!dev.stop)
+		return dev.lag;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - dev.stop_at.tv_sec) * 1000 +
+	     (now.tv_nsec - dev.stop_at.tv_nsec) / 1000000;
+	return ms < 50 ? dev.lag : 0;
+}
+
 /* Encode while both queues stream and have a buffer; LAST after a stop. */
 static void process(void)
 {
 	uint32_t o, c;
 
-	while (dev.out.streaming && dev.cap.streaming && dev.out.n && dev.cap.n) {
+	while (dev.out.streaming && dev.cap.streaming &&
+	       dev.out.n > kept_back() && dev.cap.n) {
 		o = fq_pop(dev.out.fifo, &dev.out.n);
 		c = fq_pop(dev.cap.fifo, &dev.cap.n);
 		write_coded(c, dev.coded++);
@@ -105,7 +129,8 @@ static void process(void)
 		dev.out.done[dev.out.n_done++] = o;
 		dev.cap.done[dev.cap.n_done++] = c;
 	}
-	if (dev.stop && !dev.out.n && dev.cap.n && !dev.last_sent) {
+	if (dev.stop && !dev.no_stop_cmd && !dev.out.n && dev.cap.n &&
+	    !dev.last_sent) {
 		c = fq_pop(dev.cap.fifo, &dev.cap.n);
 		dev.cap_flags[c] = V4L2_BUF_FLAG_LAST;
 		dev.cap.done[dev.cap.n_done++] = c;
@@ -237,8 +262,9 @@ static int fake_ioctl(unsigned long req, void *arg)
 		return fake_stream(*(uint32_t *)arg, req == VIDIOC_STREAMON);
 	case VIDIOC_ENCODER_CMD:
 		dev.stop = true;
+		clock_gettime(CLOCK_MONOTONIC, &dev.stop_at);
 		process();
-		return 0;
+		return dev.no_stop_cmd ? fake_fail(ENOTTY) : 0;
 	default:
 		return fake_fail(EINVAL);	/* G_CTRL, S_CTRL: no such control */
 	}
@@ -249,6 +275,7 @@ static short fake_revents(short events)
 {
 	short r = 0;
 
+	process();
 	if (dev.cap.n_done || (dev.last_dequeued && dev.cap.streaming))
 		r |= POLLIN;
 	if (dev.out.n_done)
@@ -351,7 +378,7 @@ static const struct zcap_sink_ops sink_ops = {
 };
 static const struct zcap_sink_config sink_cfg = { .name = "sink", .held = 1 };
 
-static void dev_reset(uint32_t max_cap)
+static void dev_reset(uint32_t max_cap, bool no_stop_cmd)
 {
 	struct stat st;
 
@@ -361,6 +388,8 @@ static void dev_reset(uint32_t max_cap)
 	dev.coded = 0;
 	dev.stop = dev.last_sent = dev.last_dequeued = false;
 	dev.max_cap = max_cap;
+	dev.no_stop_cmd = no_stop_cmd;
+	dev.lag = no_stop_cmd ? 2 : 0;
 	dev.mfd = memfd_create("fake-encoder", MFD_CLOEXEC);
 	if (ftruncate(dev.mfd, (off_t)MAXB * (OUT_SPAN + CODED_SIZE)))
 		tap_diag("ftruncate failed");
@@ -385,14 +414,16 @@ static void feed(const char *name, struct zcap_filter *enc, struct src *src)
 		zcap_sample_unref(s);
 	}
 	is(r, 0, "%s: %u raw frames taken", name, FRAMES);
-	is(zcap_filter_stop(enc), 0, "%s: stopped (drained with V4L2_ENC_CMD_STOP)", name);
+	is(zcap_filter_stop(enc), 0, "%s: stopped (drained %s)", name,
+	   dev.no_stop_cmd ? "by waiting, V4L2_ENC_CMD_STOP refused" :
+	   "with V4L2_ENC_CMD_STOP");
 }
 
 /* The encoder's log, every line appended. */
 static struct log_text enc_log;
 
 static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
-			bool memory)
+			bool memory, bool no_stop_cmd)
 {
 	struct src src = { .memory = memory };
 	struct sink sink = { .memory = memory };
@@ -403,7 +434,7 @@ static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 	char path[64];
 	int r;
 
-	dev_reset(max_cap);
+	dev_reset(max_cap, no_stop_cmd);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
 	cfg.device = path;
 	r = zcap_m2m_encoder_new(&cfg, &enc);
@@ -449,6 +480,10 @@ static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 	ok(zcap_allocator_outstanding(src.a) == 0 &&
 	   zcap_allocator_outstanding(sink.a) == 0,
 	   "%s: every raw and every bitstream buffer back", name);
+	if (no_stop_cmd)
+		ok(strstr(st.note, "V4L2_ENC_CMD_STOP: ") &&
+		   strstr(st.note, "waiting for the 10 frames queued"),
+		   "%s: the note says how it drained: %s", name, st.note);
 out_filters:
 	zcap_filter_destroy(enc);
 	zcap_filter_destroy(srcf);
@@ -464,9 +499,12 @@ out:
 
 int main(void)
 {
-	run_encoder("zero copy", 0, 0, false);
-	run_encoder("3 CAPTURE buffers for 5", 0, 3, false);
-	run_encoder("forced copy", ZCAP_CONSUMER_FORCE_COPY, 0, false);
-	run_encoder("plain memory", 0, 0, true);
+	run_encoder("zero copy", 0, 0, false, false);
+	run_encoder("3 CAPTURE buffers for 5", 0, 3, false, false);
+	run_encoder("forced copy", ZCAP_CONSUMER_FORCE_COPY, 0, false, false);
+	run_encoder("plain memory", 0, 0, true, false);
+	run_encoder("no drain command", 0, 0, false, true);
+	run_encoder("no drain command, forced copy", ZCAP_CONSUMER_FORCE_COPY,
+		    0, false, true);
 	return tap_done();
 }
