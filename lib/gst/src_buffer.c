@@ -36,13 +36,25 @@ static void trim_raw(GstMemory *mem, const struct zcap_format *fmt, guint m)
 		gst_memory_resize(mem, 0, end);
 }
 
-/* A coded frame: the bytes used, from the plane's start (the data offset). */
+/* Where the data of block @m starts: its first plane's offset in it. */
+static uint64_t block_data_offset(const struct zcap_format *fmt, guint m)
+{
+	for (guint p = 0; fmt && p < fmt->n_planes; p++)
+		if (fmt->planes[p].mem == m)
+			return fmt->planes[p].offset;
+	return 0;
+}
+
+/*
+ * A coded frame: the bytes used (counted from the block's start, as
+ * V4L2's bytesused), from the block's data offset on.
+ */
 static gboolean trim_coded(GstMemory *mem, struct zcap_sample *s,
 			   const struct zcap_format *fmt, guint m)
 {
 	gsize size = gst_memory_get_sizes(mem, NULL, NULL);
 	uint64_t used = zcap_sample_bytesused(s, m);
-	uint64_t off = fmt && fmt->n_planes && m == 0 ? fmt->planes[0].offset : 0;
+	uint64_t off = block_data_offset(fmt, m);
 
 	if (!used)
 		used = size;

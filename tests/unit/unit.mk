@@ -74,6 +74,24 @@ $(UNIT_DIR)/test_bench_opts: $(TOP)/tests/unit/test_bench_opts.c $(UNIT_BENCH_OP
 	$(CC) $(UNIT_CFLAGS) -I$(TOP)/tools -MMD -MP $< -o $@ \
 		$(UNIT_BENCH_OPTS_OBJS) $(UNIT_LIB) $(UNIT_LIBS)
 
+# zcapsrc's buffers (lib/gst/src_buffer.c and the GstZcapAllocator it
+# wraps samples with), built with the same sanitizers against GStreamer.
+# Without GStreamer's development files (no plugin either) the test is
+# not built.
+ifeq ($(HAVE_GST),1)
+UNIT_GST_OBJS := $(addprefix $(UNIT_DIR)/gst/,src_buffer.o allocator.o)
+$(UNIT_DIR)/gst/%.o: $(TOP)/lib/gst/%.c
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $(GST_CFLAGS) -MMD -MP -c $< -o $@
+$(UNIT_DIR)/test_gst_buffer: $(TOP)/tests/unit/test_gst_buffer.c $(UNIT_GST_OBJS) $(UNIT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $(GST_CFLAGS) -MMD -MP $< -o $@ \
+		$(UNIT_GST_OBJS) $(UNIT_LIB) $(GST_LIBS) $(UNIT_LIBS)
+-include $(UNIT_GST_OBJS:.o=.d)
+else
+UNIT_BINS := $(filter-out $(UNIT_DIR)/test_gst_buffer,$(UNIT_BINS))
+endif
+
 .PHONY: unit unit-build
 unit-build: $(UNIT_BINS)
 
