@@ -11,7 +11,6 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include "core/filter_util.h"
 #include "drm_priv.h"
 
 static bool plane_has_format(drmModePlane *p, uint32_t fourcc)
@@ -119,9 +118,9 @@ static int pick_crtc_to_light(struct drm_sink *d, drmModeRes *res)
 	}
 	if (crtc_index >= 0) {
 		d->out.light = true;
-		zcapi_filter_note(d->f, "no active CRTC: setting %s on CRTC %u, connector %u",
-				  d->out.mode.name, d->out.crtc_id,
-				  d->out.connector_id);
+		zcapi_drm_say(d, ZCAP_LOG_WARN, "no active CRTC: setting %s on CRTC %u, connector %u",
+			      d->out.mode.name, d->out.crtc_id,
+			      d->out.connector_id);
 	}
 	return crtc_index;
 }
@@ -238,7 +237,7 @@ void zcapi_drm_pick_output(struct drm_sink *d)
 	memset(&d->out, 0, sizeof(d->out));
 	res = drmModeGetResources(d->fd);
 	if (!res) {
-		zcapi_filter_note(d->f, "render-only device: buffers are imported, not shown");
+		zcapi_drm_say(d, ZCAP_LOG_WARN, "render-only device: buffers are imported, not shown");
 		return;
 	}
 	crtc_index = pick_lit_crtc(d, res);
@@ -246,22 +245,22 @@ void zcapi_drm_pick_output(struct drm_sink *d)
 		crtc_index = pick_crtc_to_light(d, res);
 	drmModeFreeResources(res);
 	if (crtc_index < 0) {
-		zcapi_filter_note(d->f, "no active CRTC: buffers are imported, not shown");
+		zcapi_drm_say(d, ZCAP_LOG_WARN, "no active CRTC: buffers are imported, not shown");
 		return;
 	}
 	pick_planes(d, crtc_index);
 	if (!d->out.n_planes) {
-		zcapi_filter_note(d->f,
-				  "no plane of CRTC %u scans out this format: buffers are imported, not shown",
-				  d->out.crtc_id);
+		zcapi_drm_say(d, ZCAP_LOG_WARN,
+			      "no plane of CRTC %u scans out this format: buffers are imported, not shown",
+			      d->out.crtc_id);
 		memset(&d->out, 0, sizeof(d->out));
 		return;
 	}
 	for (i = 0; i < d->out.n_planes; i++)
-		zcap_filter_log(d->f, ZCAP_LOG_DEBUG,
-				"CRTC %u (%ux%u): plane %u (%s) takes the format",
-				d->out.crtc_id, d->out.crtc_w, d->out.crtc_h,
-				d->out.planes[i],
-				d->out.primary[i] ? "primary" : "overlay");
+		zcapi_drm_say(d, ZCAP_LOG_DEBUG,
+			      "CRTC %u (%ux%u): plane %u (%s) takes the format",
+			      d->out.crtc_id, d->out.crtc_w, d->out.crtc_h,
+			      d->out.planes[i],
+			      d->out.primary[i] ? "primary" : "overlay");
 	d->kms = true;
 }

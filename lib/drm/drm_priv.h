@@ -2,13 +2,14 @@
 /*
  * The DRM sink's state, shared by its files: the filter (drm_sink.c), the
  * output it picks to show frames on (drm_kms.c), how it shows them there
- * and puts the output back (drm_show.c) and its imported buffers
- * (drm_buf.c).
+ * and puts the output back (drm_show.c), its imported buffers
+ * (drm_buf.c) and its log lines said under its lock (drm_said.c).
  */
 #ifndef ZCAP_DRM_PRIV_H
 #define ZCAP_DRM_PRIV_H
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -62,6 +63,19 @@ struct drm_output {
 	int place_err;		/* no plane took the first frame */
 };
 
+/*
+ * Lines said with d->lock held, logged once it is let go: the log
+ * callback runs with no libzcap lock held (log.h).
+ */
+#define DRM_LOG_LINES 20
+struct drm_said {
+	uint32_t n;
+	struct {
+		enum zcap_log_level level;
+		char text[160];
+	} line[DRM_LOG_LINES];
+};
+
 struct drm_sink {
 	struct zcap_filter *f;
 	struct zcap_pin *in;
@@ -82,10 +96,20 @@ struct drm_sink {
 	uint64_t framebuffers;
 	struct zcap_sample *shown;	/* on the plane now */
 	bool running;
+	struct drm_said said;
 };
 
 /*
- * KMS, at pause: choose the CRTC (and mode, if none is lit) frames go to
+ * Called with d->lock held: a line for the log, logged by
+ * zcapi_drm_log_said() after the lock; warnings also become the note.
+ */
+void zcapi_drm_say(struct drm_sink *d, enum zcap_log_level level,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Called without d->lock: log what was said under it. */
+void zcapi_drm_log_said(struct drm_sink *d);
+
+/*
+ * Called with d->lock held. KMS, at pause: choose the CRTC (and mode, if none is lit) frames go to
  * and the planes to try; d->kms says whether any was found.
  */
 void zcapi_drm_pick_output(struct drm_sink *d);

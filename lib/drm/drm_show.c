@@ -25,7 +25,6 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
-#include "core/filter_util.h"
 #include "drm_priv.h"
 
 /* Show @fb (0: nothing) on @plane: @src of the frame at @dst of the CRTC. */
@@ -129,15 +128,15 @@ static int light_crtc(struct drm_sink *d, const struct drm_buf *b)
 	int r = black_fb_new(d);
 
 	if (r)
-		zcap_filter_log(d->f, ZCAP_LOG_WARN,
-				"no black framebuffer for CRTC %u (%s): lighting it with the frame",
-				o->crtc_id, strerror(-r));
+		zcapi_drm_say(d, ZCAP_LOG_WARN,
+			      "no black framebuffer for CRTC %u (%s): lighting it with the frame",
+			      o->crtc_id, strerror(-r));
 	if (drmModeSetCrtc(d->fd, o->crtc_id, r ? b->fb : o->black_fb, 0, 0,
 			   &o->connector_id, 1, &o->mode))
 		return -errno;
 	o->lit = true;
-	zcap_filter_log(d->f, ZCAP_LOG_INFO, "lit CRTC %u: %s on connector %u",
-			o->crtc_id, o->mode.name, o->connector_id);
+	zcapi_drm_say(d, ZCAP_LOG_INFO, "lit CRTC %u: %s on connector %u",
+		      o->crtc_id, o->mode.name, o->connector_id);
 	return 0;
 }
 
@@ -156,12 +155,12 @@ static int place_first(struct drm_sink *d, const struct drm_buf *b)
 	for (i = 0; i < o->n_planes; i++) {
 		for (g = 0; g < n_geo; g++) {
 			r = set_plane(d, o->planes[i], b->fb, &src[g], &dst[g]);
-			zcap_filter_log(d->f, r ? ZCAP_LOG_DEBUG : ZCAP_LOG_INFO,
-					"plane %u: frame %ux%u+%u+%u at %ux%u+%u+%u of CRTC %u: %s",
-					o->planes[i], src[g].w, src[g].h,
-					src[g].x, src[g].y, dst[g].w, dst[g].h,
-					dst[g].x, dst[g].y, o->crtc_id,
-					r ? strerror(-r) : "shown");
+			zcapi_drm_say(d, r ? ZCAP_LOG_DEBUG : ZCAP_LOG_INFO,
+				      "plane %u: frame %ux%u+%u+%u at %ux%u+%u+%u of CRTC %u: %s",
+				      o->planes[i], src[g].w, src[g].h,
+				      src[g].x, src[g].y, dst[g].w, dst[g].h,
+				      dst[g].x, dst[g].y, o->crtc_id,
+				      r ? strerror(-r) : "shown");
 			if (r)
 				continue;
 			o->plane_id = o->planes[i];
@@ -171,9 +170,9 @@ static int place_first(struct drm_sink *d, const struct drm_buf *b)
 			return 0;
 		}
 	}
-	zcapi_filter_note(d->f, "no plane of CRTC %u (%ux%u) shows a %ux%u frame: %s",
-			  o->crtc_id, o->crtc_w, o->crtc_h, d->fmt.width,
-			  d->fmt.height, strerror(-r));
+	zcapi_drm_say(d, ZCAP_LOG_WARN, "no plane of CRTC %u (%ux%u) shows a %ux%u frame: %s",
+		      o->crtc_id, o->crtc_w, o->crtc_h, d->fmt.width,
+		      d->fmt.height, strerror(-r));
 	return r;
 }
 
@@ -214,10 +213,10 @@ void zcapi_drm_put_back(struct drm_sink *d)
 		drmModeRmFB(d->fd, o->black_fb);
 	if (o->black_handle)
 		drmModeDestroyDumbBuffer(d->fd, o->black_handle);
-	zcap_filter_log(d->f, ZCAP_LOG_INFO, "CRTC %u: %s", o->crtc_id,
-			o->lit ? "turned off again" : restored ?
-			"its framebuffer from before is back" :
-			"the sink's plane is off");
+	zcapi_drm_say(d, ZCAP_LOG_INFO, "CRTC %u: %s", o->crtc_id,
+		      o->lit ? "turned off again" : restored ?
+		      "its framebuffer from before is back" :
+		      "the sink's plane is off");
 	memset(o, 0, sizeof(*o));
 	d->kms = false;
 }

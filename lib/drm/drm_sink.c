@@ -143,6 +143,7 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	pthread_mutex_unlock(&d->lock);
 	if (old)
 		zcap_sample_unref(old);
+	zcapi_drm_log_said(d);
 
 	zcapi_stats_frame(d->f, s, r, zcapi_sample_bytes(s), 0);
 	if (r)
@@ -202,7 +203,10 @@ static int drm_pause(struct zcap_filter *f)
 	if (!d->have_fmt || !d->alloc)
 		return ZCAP_E_NOT_CONNECTED;
 	/* Paused from stopped only: the output went back at the last stop. */
+	pthread_mutex_lock(&d->lock);
 	zcapi_drm_pick_output(d);
+	pthread_mutex_unlock(&d->lock);
+	zcapi_drm_log_said(d);
 	zcapi_filter_set_provider(f, d->alloc);
 	return 0;
 }
@@ -219,7 +223,10 @@ static int drm_run(struct zcap_filter *f)
 
 static int drm_stop(struct zcap_filter *f)
 {
-	drm_release_all(zcap_filter_priv(f));
+	struct drm_sink *d = zcap_filter_priv(f);
+
+	drm_release_all(d);
+	zcapi_drm_log_said(d);
 	return 0;
 }
 

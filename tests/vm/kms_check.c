@@ -54,6 +54,7 @@
 #include <zcap/drm.h>
 #include <zcap/error.h>
 #include <zcap/graph.h>
+#include <zcap/log.h>
 #include <zcap/pin.h>
 #include <zcap/v4l2_source.h>
 
@@ -610,6 +611,20 @@ static void open_display(struct kms *k)
 	}
 }
 
+/*
+ * The sink's log, printed. The callback runs with no libzcap lock held
+ * (log.h): asking the sink for its info from it must not deadlock.
+ */
+static void drm_log(void *user, enum zcap_log_level level,
+		    const char *filter, const char *msg)
+{
+	struct kms *k = user;
+	struct zcap_drm_sink_info info;
+
+	zcap_drm_sink_info(k->drm, &info);
+	printf("log: %s: %s: %s\n", zcap_log_level_name(level), filter, msg);
+}
+
 static void build_graph(struct kms *k)
 {
 	struct zcap_drm_sink_config dc = { .device = k->card };
@@ -627,6 +642,7 @@ static void build_graph(struct kms *k)
 	r = zcap_drm_sink_new(&dc, &k->drm);
 	if (r)
 		die("DRM sink", r);
+	zcap_filter_set_log(k->drm, ZCAP_LOG_DEBUG, drm_log, k);
 	r = zcap_v4l2_source_new(&sc, &k->src);
 	if (r)
 		die("v4l2 source", r);
