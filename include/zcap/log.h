@@ -25,9 +25,14 @@ enum zcap_log_level {
 
 /*
  * One line: @filter is the name of the filter it is about, @msg has no
- * trailing newline. Called from whichever thread decided (the one
- * connecting pins, or a filter's streaming thread); no libzcap lock is
- * held, but the callback must not destroy the filter.
+ * trailing newline. Called from whichever thread decided: the one
+ * connecting pins, pausing, running or stopping a filter or a graph, a
+ * filter's streaming thread, or the one pumping a caller-driven source.
+ * The callback may query libzcap (statistics, a filter's info, an
+ * allocator's counts): no lock those take is held. It must not change
+ * any filter's or graph's state (pause, run, stop, destroy, pump), for
+ * the thread logging may be in the middle of such a change, as
+ * DirectShow's filters must not from their own notifications.
  */
 typedef void (*zcap_log_fn)(void *user, enum zcap_log_level level,
 			    const char *filter, const char *msg);

@@ -65,7 +65,7 @@ struct drm_output {
 
 /*
  * Lines said with d->lock held, logged once it is let go: the log
- * callback runs with no libzcap lock held (log.h).
+ * callback may query the sink (log.h), which takes d->lock.
  */
 #define DRM_LOG_LINES 20
 struct drm_said {

@@ -2,8 +2,8 @@
 /*
  * The DRM sink's log lines said with its lock held (choosing the output,
  * placing a frame, putting the display back), kept until the lock is let
- * go: the log callback runs with no libzcap lock held (log.h), and may
- * ask the sink for zcap_drm_sink_info().
+ * go: the log callback may query the sink (log.h), and
+ * zcap_drm_sink_info() takes that lock.
  */
 #include <stdarg.h>
 #include <stdio.h>
