@@ -25,7 +25,8 @@ extern "C" {
  * until the next one replaced it: scaled to fit the CRTC where the plane
  * scales, else unscaled and centred. With no CRTC lit it lights one
  * (black behind the frame). At stop the display is put back as found. On
- * a render-only device (vgem) it keeps the imported handles only.
+ * a render-only device (vgem), or while another client (a display
+ * server) is DRM master, it keeps the imported handles only.
  */
 struct zcap_drm_sink_config {
 	const char *device;	/* "/dev/dri/card0" */

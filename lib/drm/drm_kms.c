@@ -6,6 +6,7 @@
  * first frame tries them (drm_show.c). A device with nothing to show on
  * keeps the imported buffers only.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <xf86drm.h>
@@ -238,6 +239,17 @@ void zcapi_drm_pick_output(struct drm_sink *d)
 	res = drmModeGetResources(d->fd);
 	if (!res) {
 		zcapi_drm_say(d, ZCAP_LOG_WARN, "render-only device: buffers are imported, not shown");
+		return;
+	}
+	/*
+	 * Only the DRM master may set planes. With a display server
+	 * running, it is; a sink that cannot become master still imports.
+	 */
+	if (!drmIsMaster(d->fd) && drmSetMaster(d->fd)) {
+		zcapi_drm_say(d, ZCAP_LOG_WARN,
+			      "not DRM master (%s; a display server runs?): buffers are imported, not shown",
+			      strerror(errno));
+		drmModeFreeResources(res);
 		return;
 	}
 	crtc_index = pick_lit_crtc(d, res);

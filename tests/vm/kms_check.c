@@ -4,7 +4,7 @@
  * every frame on a plane, and prove it was shown.
  *
  *   kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH]
- *             [-o] [-A]
+ *             [-o] [-A] [-m]
  *
  * CAP (its input INPUT) captures XR24 (V4L2_PIX_FMT_XBGR32, DRM
  * XRGB8888) at WxH, by default the size of CARD's active mode. CRCDIR is
@@ -13,7 +13,9 @@
  * the frame's size), and turn it off again when it stops. Without -o the
  * console is on the CRTC, and must be back on its primary plane after
  * the sink stopped. With -A the CRTC is then turned off and the graph
- * run again: the sink must light it, not show on the plane it used.
+ * run again: the sink must light it, not show on the plane it used. With
+ * -m this program stays DRM master, as a display server would: the sink
+ * must import every buffer, show nothing, count no error and say why.
  *
  * While streaming, the sink's plane's FB_ID is sampled and vkms's CRCs of the
  * composed output are collected; after the end of stream, with the last
@@ -502,6 +504,7 @@ struct kms {
 	int input;		/* of CAP to select; -1: as it is */
 	bool crtc_off;		/* -o */
 	bool again;		/* -A */
+	bool keep_master;	/* -m */
 
 	/* The display, seen through a file of our own. */
 	int qfd;
@@ -524,7 +527,7 @@ struct kms {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH] [-o] [-A]\n");
+	fprintf(stderr, "usage: kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH] [-o] [-A] [-m]\n");
 	exit(2);
 }
 
@@ -534,8 +537,11 @@ static void parse_args(struct kms *k, int argc, char **argv)
 
 	k->frames = 20;
 	k->input = -1;
-	while ((opt = getopt(argc, argv, "c:d:r:n:i:s:oA")) != -1) {
+	while ((opt = getopt(argc, argv, "c:d:r:n:i:s:oAm")) != -1) {
 		switch (opt) {
+		case 'm':
+			k->keep_master = true;
+			break;
 		case 'o':
 			k->crtc_off = true;
 			break;
@@ -602,8 +608,8 @@ static void open_display(struct kms *k)
 		check(!crtc_active(k->qfd, k->crtc_id),
 		      "CRTC %u turned off before the sink starts", k->crtc_id);
 	}
-	/* The first opener became master: the sink must be. */
-	if (drmDropMaster(k->qfd))
+	/* The first opener became master: the sink must be, unless -m. */
+	if (!k->keep_master && drmDropMaster(k->qfd))
 		die("dropping DRM master", -errno);
 	if (!k->width) {
 		k->width = k->mode_w;
@@ -612,8 +618,8 @@ static void open_display(struct kms *k)
 }
 
 /*
- * The sink's log, printed. The callback runs with no libzcap lock held
- * (log.h): asking the sink for its info from it must not deadlock.
+ * The sink's log, printed. The callback may query the sink (log.h):
+ * asking it for its info from here must not deadlock.
  */
 static void drm_log(void *user, enum zcap_log_level level,
 		    const char *filter, const char *msg)
@@ -967,6 +973,43 @@ static void run_again(struct kms *k)
 	      "the sink turned CRTC %u off again when it stopped", k->crtc_id);
 }
 
+/*
+ * Another client is master (-m): every frame imported, none shown, no
+ * error, the reason in the note, and the console left alone.
+ */
+static void check_not_master(struct kms *k)
+{
+	struct zcap_drm_sink_info info;
+	struct zcap_filter_stats ds;
+	int r;
+
+	r = zcap_graph_run(k->g);
+	if (r)
+		die("graph run", r);
+	do
+		r = zcap_graph_wait(k->g, 100);
+	while (r == ZCAP_E_TIMEOUT);
+	check(r == 0, "graph reached end of stream after %u frames (%s)",
+	      k->frames, zcap_strerror(r));
+	if (zcap_drm_sink_info(k->drm, &info) ||
+	    zcap_filter_get_stats(k->drm, &ds))
+		die("drm info", -EIO);
+	printf("drm: note \"%s\"\n", ds.note);
+	check(!info.kms && !info.plane_id && info.framebuffers == 0 &&
+	      info.n_buffers > 1 && info.imports == info.n_buffers,
+	      "not master: %u buffers imported once each, no framebuffer, no plane",
+	      info.n_buffers);
+	check(ds.frames == k->frames && ds.errors == 0 &&
+	      strstr(ds.note, "not DRM master"),
+	      "not master: %llu of %u frames taken, %llu errors, the note says why",
+	      (unsigned long long)ds.frames, k->frames,
+	      (unsigned long long)ds.errors);
+	check(plane_fb(k->qfd, k->primary_id, NULL) == k->fbcon_fb,
+	      "the console's FB %u stayed on the primary plane", k->fbcon_fb);
+	r = zcap_graph_stop(k->g);
+	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
+}
+
 int main(int argc, char **argv)
 {
 	struct kms k = { 0 };
@@ -977,6 +1020,10 @@ int main(int argc, char **argv)
 		set_input(k.cap, k.input);
 	open_display(&k);
 	build_graph(&k);
+	if (k.keep_master) {
+		check_not_master(&k);
+		goto out;
+	}
 	if (!k.crtc_off) {
 		crc_begin(&k.crc, k.crcdir);
 		k.crc_on = true;
@@ -990,6 +1037,7 @@ int main(int argc, char **argv)
 	check_put_back(&k, !k.crtc_off);
 	if (k.again)
 		run_again(&k);
+out:
 	close(k.qfd);
 	zcap_graph_destroy(k.g);
 	return failures ? 1 : 0;

@@ -11,7 +11,8 @@
 # sink stops, and that a second run after the CRTC was turned off lights
 # it again. Then vivid's webcam input at 640x360, not a mode of vkms,
 # with the CRTC off: the sink lights the preferred mode and shows the
-# frame centred on the overlay plane.
+# frame centred on the overlay plane. Last, while another client is DRM
+# master, the sink only imports.
 # zcap-vm-timeout: 240
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
@@ -21,7 +22,7 @@ R=$ZCAP_RESULTS
 vkms=$ZCAP_BUILD/vkms/$ZCAP_KVER/vkms.ko
 FRAMES=${ZCAP_KMS_FRAMES:-30}
 
-tap_plan 5
+tap_plan 6
 
 # 1: vkms; insmod does not load dependencies: modprobe what it names.
 card=
@@ -91,6 +92,18 @@ else
 	tap_fail "DRM sink on vkms with the CRTC off (exit status $?)"
 fi
 sed 's/^/#     /' "$R/kms_check_off.out" 2>/dev/null
+
+# 6: another client is DRM master (as a display server is): the sink
+# imports every buffer, shows none, counts no error and says why
+if [ -n "$card" ] && [ -n "$cap" ] &&
+	run_watched 90 "$R/kms_check_master.out" "$ZCAP_BUILD/vm-tests/kms_check" \
+		-m -i 0 -s 640x360 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
+		-n 8; then
+	tap_pass "DRM sink on vkms while another client is master: imports only, no error, the note says why"
+else
+	tap_fail "DRM sink on vkms while another client is master (exit status $?)"
+fi
+sed 's/^/#     /' "$R/kms_check_master.out" 2>/dev/null
 
 rmmod vivid 2>/dev/null
 rmmod zcap 2>/dev/null
