@@ -100,7 +100,7 @@ int zcapi_drm_buf_get(struct drm_sink *d, struct zcap_sample *s,
 	if (b->valid && b->n_mem == n_mem &&
 	    !memcmp(b->ino, ino, sizeof(ino))) {
 		*out = b;
-		return 0;
+		return b->fb_err;
 	}
 	/* A new buffer at this index (first round, or a new pool). */
 	zcapi_drm_buf_release(d, b);
@@ -119,11 +119,13 @@ int zcapi_drm_buf_get(struct drm_sink *d, struct zcap_sample *s,
 	memcpy(b->ino, ino, sizeof(ino));
 	b->valid = true;
 	if (d->kms) {
-		r = drm_buf_add_fb(d, b, mem);
-		if (r) {
-			zcapi_drm_buf_release(d, b);
-			return r;
-		}
+		/*
+		 * Refused (a pitch the display engine cannot scan): kept
+		 * imported, and refused again without a new import.
+		 */
+		b->fb_err = drm_buf_add_fb(d, b, mem);
+		if (b->fb_err)
+			return b->fb_err;
 	}
 	*out = b;
 	return 0;

@@ -96,9 +96,28 @@ static int pick_crtc_for(struct drm_sink *d, drmModeRes *res,
 }
 
 /*
- * No CRTC is lit (no console, no compositor): take a connected
- * connector and a CRTC one of its encoders can drive, to be lit with the
- * first frame. Returns the CRTC's index in @res, or -1.
+ * Whether a CRTC drives @conn now: lighting another one with it would
+ * take the connector away (the kernel moves it), and the CRTC that
+ * showed it would stay dark after the sink stopped.
+ */
+static bool connector_driven(struct drm_sink *d, const drmModeConnector *conn)
+{
+	drmModeEncoder *e;
+	bool driven;
+
+	if (!conn->encoder_id)
+		return false;
+	e = drmModeGetEncoder(d->fd, conn->encoder_id);
+	driven = e && e->crtc_id;
+	drmModeFreeEncoder(e);
+	return driven;
+}
+
+/*
+ * No CRTC is lit (no console, no compositor), or not the configured
+ * one: take a connected connector no CRTC drives and a CRTC one of its
+ * encoders can drive, to be lit with the first frame. Returns the CRTC's
+ * index in @res, or -1.
  */
 static int pick_crtc_to_light(struct drm_sink *d, drmModeRes *res)
 {
@@ -111,7 +130,8 @@ static int pick_crtc_to_light(struct drm_sink *d, drmModeRes *res)
 
 		if (!conn)
 			continue;
-		m = conn->connection == DRM_MODE_CONNECTED ?
+		m = conn->connection == DRM_MODE_CONNECTED &&
+		    !connector_driven(d, conn) ?
 			pick_mode(conn, d->fmt.width, d->fmt.height) : NULL;
 		if (m)
 			crtc_index = pick_crtc_for(d, res, conn, m);
@@ -155,22 +175,23 @@ static int pick_lit_crtc(struct drm_sink *d, drmModeRes *res)
 }
 
 /*
- * How well plane @p suits frames of the sink's size, lower first; -1
- * for none. A primary plane must often cover the whole CRTC (vkms's,
- * many others'): first for a frame of the mode's size, after the
- * overlays for any other. An overlay showing something is another
- * client's and is left alone; cursor planes are too small to try.
+ * How well plane @p, of DRM_PLANE_TYPE_* @type, suits frames of the
+ * sink's size, lower first; -1 for none. A primary plane must often
+ * cover the whole CRTC (vkms's, many others'): first for a frame of the
+ * mode's size, after the overlays for any other. A plane on another
+ * CRTC, or an overlay showing something, is another client's and is
+ * left alone; cursor planes are too small to try.
  */
-static int plane_rank(struct drm_sink *d, drmModePlane *p, int crtc_index)
+static int plane_rank(struct drm_sink *d, drmModePlane *p, uint64_t type,
+		      int crtc_index)
 {
 	bool fills = d->fmt.width == d->out.crtc_w &&
 		     d->fmt.height == d->out.crtc_h;
-	uint64_t type;
 
 	if (!(p->possible_crtcs & (1u << crtc_index)) ||
-	    !plane_has_format(p, d->drm_fourcc))
+	    !plane_has_format(p, d->drm_fourcc) ||
+	    (p->crtc_id && p->crtc_id != d->out.crtc_id))
 		return -1;
-	type = plane_type(d->fd, p->plane_id);
 	if (type == DRM_PLANE_TYPE_PRIMARY)
 		return fills ? 0 : 2;
 	if (type != DRM_PLANE_TYPE_OVERLAY || p->fb_id)
@@ -208,6 +229,7 @@ static void pick_planes(struct drm_sink *d, int crtc_index)
 	pr = drmModeGetPlaneResources(d->fd);
 	for (i = 0; pr && i < pr->count_planes; i++) {
 		drmModePlane *p;
+		uint64_t type;
 		int rank;
 
 		if (d->cfg.plane_id && pr->planes[i] != d->cfg.plane_id)
@@ -215,7 +237,12 @@ static void pick_planes(struct drm_sink *d, int crtc_index)
 		p = drmModeGetPlane(d->fd, pr->planes[i]);
 		if (!p)
 			continue;
-		rank = plane_rank(d, p, crtc_index);
+		type = plane_type(d->fd, p->plane_id);
+		/* Where the lit CRTC's framebuffer goes back at stop. */
+		if (type == DRM_PLANE_TYPE_PRIMARY && d->out.found_fb &&
+		    p->crtc_id == d->out.crtc_id && p->fb_id == d->out.found_fb)
+			d->out.found_plane = p->plane_id;
+		rank = plane_rank(d, p, type, crtc_index);
 		if (rank >= 0)
 			add_plane(&d->out, ranks, p->plane_id, rank, rank != 1);
 		drmModeFreePlane(p);

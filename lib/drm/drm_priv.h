@@ -24,6 +24,7 @@ struct drm_buf {
 	ino_t ino[ZCAP_MAX_PLANES];
 	uint32_t handle[ZCAP_MAX_PLANES];
 	uint32_t fb;
+	int fb_err;		/* drmModeAddFB2 refused it: not tried again */
 };
 
 /* The planes of one CRTC a sink tries its first frame on. */
@@ -50,8 +51,11 @@ struct drm_output {
 	uint32_t connector_id;
 	drmModeModeInfo mode;
 	uint32_t black_fb, black_handle;
-	/* A lit CRTC: what its primary plane showed, put back at stop. */
-	uint32_t found_fb, found_x, found_y;
+	/*
+	 * A lit CRTC: the framebuffer its primary plane @found_plane
+	 * showed (when the sink saw it there), put back at stop.
+	 */
+	uint32_t found_fb, found_x, found_y, found_plane;
 	/* Planes of the CRTC that take the format, most fitting first. */
 	uint32_t planes[DRM_MAX_PLANES];
 	bool primary[DRM_MAX_PLANES];

@@ -202,7 +202,7 @@ void zcapi_drm_put_back(struct drm_sink *d)
 	struct drm_rect found = { o->found_x, o->found_y, o->crtc_w, o->crtc_h };
 	bool restored = false;
 
-	if (o->plane_id && o->plane_primary && !o->lit && o->found_fb)
+	if (o->plane_id && o->plane_id == o->found_plane && !o->lit)
 		restored = !set_plane(d, o->plane_id, o->found_fb, &found, &crtc);
 	/* A CRTC turned off takes its primary plane with it. */
 	if (o->plane_id && !restored && !(o->lit && o->plane_primary))

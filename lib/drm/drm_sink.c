@@ -124,6 +124,7 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	struct drm_sink *d = zcap_pin_priv(pin);
 	struct zcap_sample *old = NULL;
 	struct drm_buf *b = NULL;
+	bool kms;
 	int r;
 
 	pthread_mutex_lock(&d->lock);
@@ -131,8 +132,9 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 		pthread_mutex_unlock(&d->lock);
 		return ZCAP_E_WRONG_STATE;
 	}
+	kms = d->kms;
 	r = zcapi_drm_buf_get(d, s, &b);
-	if (!r && d->kms) {
+	if (!r && kms) {
 		r = zcapi_drm_show(d, b);
 		if (!r) {
 			/* The previous frame left the screen: release it. */
@@ -148,15 +150,19 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	zcapi_stats_frame(d->f, s, r, zcapi_sample_bytes(s), 0);
 	if (r)
 		zcapi_filter_error(d->f, r, "drm",
-				   d->kms ? "showing a frame" : "PRIME import",
+				   kms ? "showing a frame" : "PRIME import",
 				   false);
 	return r;
 }
 
+/*
+ * It may: a legacy SetPlane on an atomic driver waits for the vblank,
+ * and the first frame may light the CRTC (a full modeset).
+ */
 static int drm_receive_can_block(struct zcap_pin *pin)
 {
 	(void)pin;
-	return 0;
+	return 1;
 }
 
 static void drm_in_disconnect(struct zcap_pin *pin)
@@ -221,11 +227,17 @@ static int drm_run(struct zcap_filter *f)
 	return 0;
 }
 
+/*
+ * Master goes back too, as found: a display server started meanwhile
+ * can take it. The same file may take it again at the next pause.
+ */
 static int drm_stop(struct zcap_filter *f)
 {
 	struct drm_sink *d = zcap_filter_priv(f);
 
 	drm_release_all(d);
+	if (drmIsMaster(d->fd))
+		drmDropMaster(d->fd);
 	zcapi_drm_log_said(d);
 	return 0;
 }

@@ -752,8 +752,7 @@ static void check_counters(struct kms *k)
 	       (unsigned long long)info->imports,
 	       (unsigned long long)info->framebuffers, info->n_buffers,
 	       (unsigned long long)ds.frames, (unsigned long long)ds.errors);
-	check(info->kms == 1 && info->crtc_id == k->crtc_id &&
-	      info->plane_id == k->plane_id,
+	check(info->kms == 1 && info->crtc_id == k->crtc_id && info->plane_id,
 	      "the sink shows frames on CRTC %u, plane %u", info->crtc_id,
 	      info->plane_id);
 	check(ds.frames == k->frames && ds.errors == 0,
@@ -808,6 +807,9 @@ static void check_framebuffers(struct kms *k)
 	check(n_sink_fbs >= 2 && n_foreign == 0,
 	      "the plane flipped between %u sink framebuffers while streaming, %u other framebuffers seen",
 	      n_sink_fbs, n_foreign);
+	check(k->samples && k->on_crtc == k->samples,
+	      "the plane was on CRTC %u in every sample (%u of %u)",
+	      k->crtc_id, k->on_crtc, k->samples);
 	/*
 	 * vivid stamps a frame counter into every frame: each new frame is a
 	 * new CRC, held for whole vblanks; a CRC coming back would be a
@@ -908,6 +910,17 @@ static void check_pixels(struct kms *k)
 	check(crc_shown == crc_copy,
 	      "the CRTC scanned out the captured pixels: same CRC as a copy of them");
 	check(crc_altered != crc_shown, "the CRC sees a one-pixel change");
+	/*
+	 * The sink's frame back on screen, as at the end of a stream: the
+	 * stop must put the display back from there, not from a plane the
+	 * copies' removal already turned off.
+	 */
+	check(!drmModeSetPlane(k->info.fd, k->plane_id, k->crtc_id, last_fb, 0,
+			       x, y, fb->width, fb->height, 0, 0,
+			       fb->width << 16, fb->height << 16) &&
+	      plane_fb(k->qfd, k->plane_id, NULL) == last_fb,
+	      "the sink's last frame (FB %u) is back on plane %u for the stop",
+	      last_fb, k->plane_id);
 	crc_stop(&k->crc);
 	k->crc_on = false;
 	drmModeFreeFB2(fb);
@@ -919,6 +932,7 @@ static void check_put_back(struct kms *k, bool lit_before)
 {
 	uint32_t fb = plane_fb(k->qfd, k->primary_id, NULL);
 
+	check(!drmIsMaster(k->info.fd), "the sink gave DRM master back");
 	if (!lit_before) {
 		check(!crtc_active(k->qfd, k->crtc_id),
 		      "the sink turned CRTC %u off again when it stopped",
@@ -950,7 +964,10 @@ static void run_again(struct kms *k)
 	frames = ds.frames;
 	errors = ds.errors;
 
-	if (drmModeSetCrtc(k->info.fd, k->crtc_id, 0, 0, 0, NULL, 0, NULL))
+	/* The sink's file was master: it may be again, as the sink will. */
+	if (drmSetMaster(k->info.fd) ||
+	    drmModeSetCrtc(k->info.fd, k->crtc_id, 0, 0, 0, NULL, 0, NULL) ||
+	    drmDropMaster(k->info.fd))
 		die("turning the CRTC off between runs", -errno);
 	r = zcap_graph_run(k->g);
 	if (r)

@@ -11,8 +11,8 @@
 # sink stops, and that a second run after the CRTC was turned off lights
 # it again. Then vivid's webcam input at 640x360, not a mode of vkms,
 # with the CRTC off: the sink lights the preferred mode and shows the
-# frame centred on the overlay plane. Last, while another client is DRM
-# master, the sink only imports.
+# frame centred on the overlay plane; the same over the console. Last,
+# while another client is DRM master, the sink only imports.
 # zcap-vm-timeout: 240
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
@@ -22,7 +22,7 @@ R=$ZCAP_RESULTS
 vkms=$ZCAP_BUILD/vkms/$ZCAP_KVER/vkms.ko
 FRAMES=${ZCAP_KMS_FRAMES:-30}
 
-tap_plan 6
+tap_plan 7
 
 # 1: vkms; insmod does not load dependencies: modprobe what it names.
 card=
@@ -52,6 +52,10 @@ if [ -n "$card" ] && [ -c "$card" ] && [ -d "$dri/crtc-0/crc" ]; then
 else
 	tap_fail "vkms loaded ($vkms: $(cat "$R/vkms.err" 2>/dev/null))"
 fi
+
+# A blinking console cursor would change the CRC under a frame that does
+# not cover the console.
+echo 0 > /sys/class/graphics/fbcon/cursor_blink 2>/dev/null
 
 # 2: the pool provider
 if [ -f "$ZCAP_MODULE" ] && insmod "$ZCAP_MODULE" 2>"$R/insmod.err" && [ -c /dev/zcap ]; then
@@ -93,7 +97,19 @@ else
 fi
 sed 's/^/#     /' "$R/kms_check_off.out" 2>/dev/null
 
-# 6: another client is DRM master (as a display server is): the sink
+# 6: the same frame on the CRTC the console lit: centred on the overlay,
+# which is off again after the stop, the console never left
+if [ -n "$card" ] && [ -n "$cap" ] &&
+	run_watched 90 "$R/kms_check_lit.out" "$ZCAP_BUILD/vm-tests/kms_check" \
+		-i 0 -s 640x360 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
+		-n 12; then
+	tap_pass "DRM sink on vkms, a 640x360 frame over the console: centred on the overlay, which is off again at stop"
+else
+	tap_fail "DRM sink on vkms, a 640x360 frame over the console (exit status $?)"
+fi
+sed 's/^/#     /' "$R/kms_check_lit.out" 2>/dev/null
+
+# 7: another client is DRM master (as a display server is): the sink
 # imports every buffer, shows none, counts no error and says why
 if [ -n "$card" ] && [ -n "$cap" ] &&
 	run_watched 90 "$R/kms_check_master.out" "$ZCAP_BUILD/vm-tests/kms_check" \
