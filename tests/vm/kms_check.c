@@ -4,7 +4,7 @@
  * every frame on a plane, and prove it was shown.
  *
  *   kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH]
- *             [-o] [-A] [-m]
+ *             [-f FPS] [-o] [-A] [-m]
  *
  * CAP (its input INPUT) captures XR24 (V4L2_PIX_FMT_XBGR32, DRM
  * XRGB8888) at WxH, by default the size of CARD's active mode. CRCDIR is
@@ -501,6 +501,7 @@ struct kms {
 	const char *cap, *card, *crcdir;
 	uint32_t frames;
 	uint32_t width, height;	/* of the frames; 0: the mode's */
+	uint32_t fps;		/* 0: the driver's */
 	int input;		/* of CAP to select; -1: as it is */
 	bool crtc_off;		/* -o */
 	bool again;		/* -A */
@@ -527,7 +528,7 @@ struct kms {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH] [-o] [-A] [-m]\n");
+	fprintf(stderr, "usage: kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH] [-f FPS] [-o] [-A] [-m]\n");
 	exit(2);
 }
 
@@ -537,7 +538,7 @@ static void parse_args(struct kms *k, int argc, char **argv)
 
 	k->frames = 20;
 	k->input = -1;
-	while ((opt = getopt(argc, argv, "c:d:r:n:i:s:oAm")) != -1) {
+	while ((opt = getopt(argc, argv, "c:d:r:n:i:s:f:oAm")) != -1) {
 		switch (opt) {
 		case 'm':
 			k->keep_master = true;
@@ -562,6 +563,9 @@ static void parse_args(struct kms *k, int argc, char **argv)
 			break;
 		case 'i':
 			k->input = atoi(optarg);
+			break;
+		case 'f':
+			k->fps = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
 		case 's':
 			if (sscanf(optarg, "%ux%u", &k->width, &k->height) != 2)
@@ -639,6 +643,7 @@ static void build_graph(struct kms *k)
 		.fourcc = V4L2_PIX_FMT_XBGR32,
 		.width = k->width,
 		.height = k->height,
+		.fps = k->fps,
 		.max_frames = k->frames,
 		.timeout_ms = 20000,
 	};

@@ -89,7 +89,7 @@ sed 's/^/#     /' "$R/kms_check.out" 2>/dev/null
 # the preferred mode with black and centres the frame on the overlay
 if [ -n "$card" ] && [ -n "$cap" ] &&
 	run_watched 90 "$R/kms_check_off.out" "$ZCAP_BUILD/vm-tests/kms_check" \
-		-o -i 0 -s 640x360 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
+		-o -i 0 -s 640x360 -f 30 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
 		-n "$FRAMES"; then
 	tap_pass "DRM sink on vkms with the CRTC off and a 640x360 frame: it lights 1024x768, shows every frame centred, turns it off"
 else
@@ -101,7 +101,7 @@ sed 's/^/#     /' "$R/kms_check_off.out" 2>/dev/null
 # which is off again after the stop, the console never left
 if [ -n "$card" ] && [ -n "$cap" ] &&
 	run_watched 90 "$R/kms_check_lit.out" "$ZCAP_BUILD/vm-tests/kms_check" \
-		-i 0 -s 640x360 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
+		-i 0 -s 640x360 -f 30 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
 		-n 12; then
 	tap_pass "DRM sink on vkms, a 640x360 frame over the console: centred on the overlay, which is off again at stop"
 else
@@ -113,7 +113,7 @@ sed 's/^/#     /' "$R/kms_check_lit.out" 2>/dev/null
 # imports every buffer, shows none, counts no error and says why
 if [ -n "$card" ] && [ -n "$cap" ] &&
 	run_watched 90 "$R/kms_check_master.out" "$ZCAP_BUILD/vm-tests/kms_check" \
-		-m -i 0 -s 640x360 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
+		-m -i 0 -s 640x360 -f 30 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
 		-n 8; then
 	tap_pass "DRM sink on vkms while another client is master: imports only, no error, the note says why"
 else
