@@ -9,7 +9,6 @@
 #define ZCAP_DRM_PRIV_H
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -113,8 +112,9 @@ void zcapi_drm_say(struct drm_sink *d, enum zcap_log_level level,
 void zcapi_drm_log_said(struct drm_sink *d);
 
 /*
- * Called with d->lock held. KMS, at pause: choose the CRTC (and mode, if none is lit) frames go to
- * and the planes to try; d->kms says whether any was found.
+ * Called with d->lock held. KMS, at pause: choose the CRTC (and mode,
+ * if none is lit) frames go to and the planes to try; d->kms says
+ * whether any was found.
  */
 void zcapi_drm_pick_output(struct drm_sink *d);
 

@@ -124,7 +124,7 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 	struct drm_sink *d = zcap_pin_priv(pin);
 	struct zcap_sample *old = NULL;
 	struct drm_buf *b = NULL;
-	bool kms;
+	bool kms, said;
 	int r;
 
 	pthread_mutex_lock(&d->lock);
@@ -142,10 +142,13 @@ static int drm_receive(struct zcap_pin *pin, struct zcap_sample *s)
 			d->shown = zcap_sample_ref(s);
 		}
 	}
+	/* Lines come with the first frame only: no second lock per frame. */
+	said = d->said.n != 0;
 	pthread_mutex_unlock(&d->lock);
 	if (old)
 		zcap_sample_unref(old);
-	zcapi_drm_log_said(d);
+	if (said)
+		zcapi_drm_log_said(d);
 
 	zcapi_stats_frame(d->f, s, r, zcapi_sample_bytes(s), 0);
 	if (r)

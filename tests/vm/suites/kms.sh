@@ -75,51 +75,40 @@ else
 	tap_diag "$(cat "$R/vivid.log" 2>/dev/null)"
 fi
 
+# One kms_check run (tests/vm/kms_check.c) as one test: kms_run NAME
+# WHAT ARGS...; its output, in $R/kms_check_NAME.out, goes to the TAP.
+kms_run() {
+	name=$1 what=$2
+	shift 2
+	if [ -n "$card" ] && [ -n "$cap" ] &&
+		run_watched 90 "$R/kms_check_$name.out" \
+			"$ZCAP_BUILD/vm-tests/kms_check" "$@" \
+			-c "$cap" -d "$card" -r "$dri/crtc-0/crc"; then
+		tap_pass "$what"
+	else
+		tap_fail "$what (exit status $?)"
+	fi
+	sed 's/^/#     /' "$R/kms_check_$name.out" 2>/dev/null
+}
+
 # 4: capture -> pool -> DRM sink -> vkms's primary plane
-if [ -n "$card" ] && [ -n "$cap" ] &&
-	run_watched 90 "$R/kms_check.out" "$ZCAP_BUILD/vm-tests/kms_check" \
-		-A -c "$cap" -d "$card" -r "$dri/crtc-0/crc" -n "$FRAMES"; then
-	tap_pass "DRM sink on vkms: every frame shown from its pool buffer, CRC of the captured pixels, the console back at stop, the CRTC lit again on a second run"
-else
-	tap_fail "DRM sink on vkms (exit status $?)"
-fi
-sed 's/^/#     /' "$R/kms_check.out" 2>/dev/null
+kms_run lit_mode "DRM sink on vkms: every frame shown from its pool buffer, CRC of the captured pixels, the console back at stop, the CRTC lit again on a second run" \
+	-A -n "$FRAMES"
 
 # 5: a smaller frame than any mode, with the CRTC off: the sink lights
 # the preferred mode with black and centres the frame on the overlay
-if [ -n "$card" ] && [ -n "$cap" ] &&
-	run_watched 90 "$R/kms_check_off.out" "$ZCAP_BUILD/vm-tests/kms_check" \
-		-o -i 0 -s 640x360 -f 30 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
-		-n "$FRAMES"; then
-	tap_pass "DRM sink on vkms with the CRTC off and a 640x360 frame: it lights 1024x768, shows every frame centred, turns it off"
-else
-	tap_fail "DRM sink on vkms with the CRTC off (exit status $?)"
-fi
-sed 's/^/#     /' "$R/kms_check_off.out" 2>/dev/null
+kms_run off "DRM sink on vkms with the CRTC off and a 640x360 frame: it lights 1024x768, shows every frame centred, turns it off" \
+	-o -i 0 -s 640x360 -f 30 -n "$FRAMES"
 
 # 6: the same frame on the CRTC the console lit: centred on the overlay,
 # which is off again after the stop, the console never left
-if [ -n "$card" ] && [ -n "$cap" ] &&
-	run_watched 90 "$R/kms_check_lit.out" "$ZCAP_BUILD/vm-tests/kms_check" \
-		-i 0 -s 640x360 -f 30 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
-		-n 12; then
-	tap_pass "DRM sink on vkms, a 640x360 frame over the console: centred on the overlay, which is off again at stop"
-else
-	tap_fail "DRM sink on vkms, a 640x360 frame over the console (exit status $?)"
-fi
-sed 's/^/#     /' "$R/kms_check_lit.out" 2>/dev/null
+kms_run lit "DRM sink on vkms, a 640x360 frame over the console: centred on the overlay, which is off again at stop" \
+	-i 0 -s 640x360 -f 30 -n 12
 
 # 7: another client is DRM master (as a display server is): the sink
 # imports every buffer, shows none, counts no error and says why
-if [ -n "$card" ] && [ -n "$cap" ] &&
-	run_watched 90 "$R/kms_check_master.out" "$ZCAP_BUILD/vm-tests/kms_check" \
-		-m -i 0 -s 640x360 -f 30 -c "$cap" -d "$card" -r "$dri/crtc-0/crc" \
-		-n 8; then
-	tap_pass "DRM sink on vkms while another client is master: imports only, no error, the note says why"
-else
-	tap_fail "DRM sink on vkms while another client is master (exit status $?)"
-fi
-sed 's/^/#     /' "$R/kms_check_master.out" 2>/dev/null
+kms_run master "DRM sink on vkms while another client is master: imports only, no error, the note says why" \
+	-m -i 0 -s 640x360 -f 30 -n 8
 
 rmmod vivid 2>/dev/null
 rmmod zcap 2>/dev/null
