@@ -39,12 +39,28 @@ static int device_error(int err)
 {
 	/*
 	 * The device is gone (unplug): say so in our own words. A queue the
-	 * driver flagged as broken (vb2_queue_error: DQBUF's EIO) stays -EIO,
-	 * which is not a disconnect.
+	 * driver flagged as broken (vb2_queue_error) stays -EIO, which is not
+	 * a disconnect.
 	 */
 	if (err == -ENODEV || err == -ENXIO)
 		return ZCAP_E_DISCONNECTED;
 	return err;
+}
+
+/*
+ * Buffer ioctl @what failed with @err, which ends the stream: note it,
+ * return the stream's error. A queue the driver flagged as broken fails
+ * QBUF and DQBUF alike with EIO, and which of the two the source calls
+ * first is a race: both say the same.
+ */
+static int buffer_ioctl_failed(struct v4l2_src *src, const char *what, int err)
+{
+	if (err == -EIO)
+		zcapi_v4l2_note(src, "the driver reported a fatal streaming error (%s: EIO)",
+				what);
+	else
+		zcapi_v4l2_note(src, "%s failed: %s", what, zcap_strerror(err));
+	return device_error(err);
 }
 
 /*
@@ -55,11 +71,8 @@ static int queue_free(struct v4l2_src *src)
 {
 	int ret = zcapi_v4l2q_fill(&src->q, src->alloc);
 
-	if (ret < 0 && ret != ZCAP_E_NOT_COMMITTED) {
-		zcapi_v4l2_note(src, "VIDIOC_QBUF(DMABUF) failed: %s",
-			      zcap_strerror(ret));
-		return device_error(ret);
-	}
+	if (ret < 0 && ret != ZCAP_E_NOT_COMMITTED)
+		return buffer_ioctl_failed(src, "VIDIOC_QBUF(DMABUF)", ret);
 	return ret;
 }
 
@@ -266,10 +279,8 @@ static int mmap_frame(struct v4l2_src *src, const struct zcapi_v4l2q_done *b)
 	zcap_sample_unref(s);
 	if (eos)
 		return 1;
-	if (qret < 0) {
-		zcapi_v4l2_note(src, "VIDIOC_QBUF(MMAP) failed: %s", strerror(-qret));
-		return device_error(qret);
-	}
+	if (qret < 0)
+		return buffer_ioctl_failed(src, "VIDIOC_QBUF(MMAP)", qret);
 	return 0;
 }
 
@@ -318,13 +329,8 @@ static int handle_frames(struct v4l2_src *src, bool drain)
 		ret = zcapi_v4l2q_dequeue(&src->q, &b);
 		if (ret == -EAGAIN)
 			return 0;
-		if (ret < 0) {
-			if (ret == -EIO)
-				zcapi_v4l2_note(src, "the driver reported a fatal streaming error (VIDIOC_DQBUF: EIO)");
-			else
-				zcapi_v4l2_note(src, "VIDIOC_DQBUF failed: %s", strerror(-ret));
-			return device_error(ret);
-		}
+		if (ret < 0)
+			return buffer_ioctl_failed(src, "VIDIOC_DQBUF", ret);
 		/*
 		 * The frame clock restarts: from the driver's stamp where it
 		 * has one, as a clock read can be a syscall (under TCG it is).
@@ -534,11 +540,8 @@ static int queue_all(struct v4l2_src *src)
 		return queue_free(src);
 	for (i = 0; i < src->nbufs; i++) {
 		ret = zcapi_v4l2q_requeue(&src->q, i);
-		if (ret < 0) {
-			zcapi_v4l2_note(src, "VIDIOC_QBUF(MMAP) failed: %s",
-				      strerror(-ret));
-			return ret;
-		}
+		if (ret < 0)
+			return buffer_ioctl_failed(src, "VIDIOC_QBUF(MMAP)", ret);
 	}
 	return 0;
 }

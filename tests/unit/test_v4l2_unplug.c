@@ -14,6 +14,13 @@
  * Each must end the stream with ZCAP_E_DISCONNECTED and the same note,
  * and stopping afterwards (STREAMOFF and REQBUFS failing with ENODEV) must
  * add no error and give every buffer back.
+ *
+ * A queue the driver flags as broken (vb2_queue_error: vivid's "Inject
+ * Fatal Streaming Error", a driver losing its hardware) is not an unplug:
+ * poll gives POLLERR, QBUF and DQBUF fail with EIO, STREAMOFF works. The
+ * stream ends with EIO and a note that says so, whether the source meets
+ * the error queueing a buffer back or dequeueing one (a race on a real
+ * device).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,15 +43,21 @@
 #define GOOD_FRAMES 3
 #define MAX_BUFS 32
 
-enum unplug { VIVID, UVC, POLLERR_ONLY };
+enum unplug { VIVID, UVC, POLLERR_ONLY, FATAL_AT_QBUF, FATAL_AT_DQBUF };
 
 static struct {
 	enum unplug how;
 	bool queued[MAX_BUFS];
 	uint32_t delivered;
 	bool unplugged;		/* GOOD_FRAMES delivered: the device went */
+	bool broken;		/* vb2_queue_error(): q->error is set */
 	uint32_t streamoff_enodev;
 } dev;
+
+static bool is_fatal(enum unplug how)
+{
+	return how == FATAL_AT_QBUF || how == FATAL_AT_DQBUF;
+}
 
 static int n_queued(void)
 {
@@ -72,6 +85,9 @@ static int fake_enum_fmt(struct v4l2_fmtdesc *d)
 
 static int fake_qbuf(struct v4l2_buffer *b)
 {
+	/* vb2_core_qbuf() on a queue in error. */
+	if (dev.broken)
+		return fake_fail(EIO);
 	/* uvcvideo: buf_prepare of a disconnected queue. */
 	if (dev.unplugged && dev.how == UVC)
 		return fake_fail(ENODEV);
@@ -85,6 +101,9 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 {
 	uint32_t i;
 
+	/* __vb2_wait_for_done_vb() on a queue in error. */
+	if (dev.broken)
+		return fake_fail(EIO);
 	for (i = 0; i < MAX_BUFS && !dev.queued[i]; i++)
 		;
 	/* POLLERR_ONLY: DQBUF has nothing to say; uvcvideo: all returned. */
@@ -102,12 +121,17 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 	}
 	if (dev.delivered == GOOD_FRAMES)
 		dev.unplugged = true;
+	/* The next QBUF is the source's first word with the broken queue. */
+	if (dev.unplugged && dev.how == FATAL_AT_QBUF)
+		dev.broken = true;
 	return 0;
 }
 
+/* STREAMOFF clears a queue's error: it is the way out of it. */
 static int fake_streamoff(void)
 {
-	if (!dev.unplugged)
+	dev.broken = false;
+	if (!dev.unplugged || is_fatal(dev.how))
 		return 0;
 	dev.streamoff_enodev++;
 	return fake_fail(ENODEV);
@@ -120,7 +144,7 @@ static int fake_reqbufs(struct v4l2_requestbuffers *r)
 	if (r->count > MAX_BUFS)
 		r->count = MAX_BUFS;
 	/* uvcvideo: REQBUFS(0) after the unplug fails too. */
-	return dev.unplugged ? fake_fail(ENODEV) : 0;
+	return dev.unplugged && !is_fatal(dev.how) ? fake_fail(ENODEV) : 0;
 }
 
 static const struct fake_buf_ops buf_ops = {
@@ -155,7 +179,13 @@ static short fake_revents(short events)
 {
 	short r = 0;
 
-	if (node_gone() || (dev.unplugged && dev.how == POLLERR_ONLY))
+	/*
+	 * The error comes while the source waits with every buffer queued:
+	 * the next DQBUF is its first word with the broken queue.
+	 */
+	if (dev.unplugged && dev.how == FATAL_AT_DQBUF)
+		dev.broken = true;
+	if (node_gone() || dev.broken || (dev.unplugged && dev.how == POLLERR_ONLY))
 		r = POLLERR | POLLHUP | POLLPRI;
 	else if (n_queued())
 		r = POLLIN;
@@ -188,8 +218,14 @@ static const struct zcap_sink_ops sink_ops = {
 };
 static const struct zcap_sink_config sink_cfg = { .name = "sink" };
 
-static void unplug_test(enum unplug how, const char *name)
+/*
+ * The stream on a fake device that goes wrong after GOOD_FRAMES as @how
+ * says; @note is the source's note expected, NULL for "<device> was
+ * disconnected".
+ */
+static void unplug_test(enum unplug how, const char *name, const char *note_is)
 {
+	int want = is_fatal(how) ? -EIO : ZCAP_E_DISCONNECTED;
 	struct zcap_v4l2_source_config cfg = { .timeout_ms = 5000 };
 	struct zcap_filter *src = NULL, *sink = NULL;
 	struct zcap_filter_stats st;
@@ -207,7 +243,7 @@ static void unplug_test(enum unplug how, const char *name)
 	fake_dev.ino = sb.st_ino;
 	dev.how = how;
 	dev.delivered = 0;
-	dev.unplugged = false;
+	dev.unplugged = dev.broken = false;
 	dev.streamoff_enodev = 0;
 	pthread_mutex_unlock(&fake_dev.lock);
 	received = received_errors = 0;
@@ -231,10 +267,14 @@ static void unplug_test(enum unplug how, const char *name)
 		goto out;
 	zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &a);
 	ret = zcap_graph_wait(g, 10000);
-	is(ret, ZCAP_E_DISCONNECTED, "%s: the stream ends with ZCAP_E_DISCONNECTED", name);
+	is(ret, want, "%s: the stream ends with %s", name, zcap_strerror(want));
 	zcap_filter_get_stats(src, &st);
-	snprintf(note, sizeof(note), "%s was disconnected", path);
-	ok(!strcmp(st.note, note), "%s: the note is '<device> was disconnected'", name);
+	if (note_is)
+		snprintf(note, sizeof(note), "%s", note_is);
+	else
+		snprintf(note, sizeof(note), "%s was disconnected", path);
+	ok(!strcmp(st.note, note), "%s: the note is '%s'", name,
+	   note_is ? note_is : "<device> was disconnected");
 	if (strcmp(st.note, note))
 		tap_diag("note: %s", st.note);
 	ok(received >= GOOD_FRAMES, "%s: the %u frames before it arrived", name,
@@ -242,9 +282,11 @@ static void unplug_test(enum unplug how, const char *name)
 
 	zcap_graph_stop(g);
 	zcap_filter_get_stats(src, &st);
-	ok(st.last_error == ZCAP_E_DISCONNECTED && !strcmp(st.note, note),
-	   "%s: stopping after it (STREAMOFF, REQBUFS: ENODEV) adds no error", name);
-	ok(dev.streamoff_enodev == 1, "%s: STREAMOFF was called once and failed", name);
+	ok(st.last_error == want && !strcmp(st.note, note),
+	   "%s: stopping after it adds no error", name);
+	ok(dev.streamoff_enodev == !is_fatal(how),
+	   "%s: STREAMOFF was called once and %s", name,
+	   is_fatal(how) ? "worked" : "failed");
 	is(zcap_allocator_outstanding(a), 0, "%s: every buffer is back", name);
 out:
 	zcap_allocator_unref(a);
@@ -255,8 +297,12 @@ out:
 
 int main(void)
 {
-	unplug_test(VIVID, "vivid (POLLERR, then ENODEV)");
-	unplug_test(UVC, "uvcvideo (ERROR buffers, QBUF ENODEV)");
-	unplug_test(POLLERR_ONLY, "POLLERR, DQBUF EAGAIN");
+	unplug_test(VIVID, "vivid (POLLERR, then ENODEV)", NULL);
+	unplug_test(UVC, "uvcvideo (ERROR buffers, QBUF ENODEV)", NULL);
+	unplug_test(POLLERR_ONLY, "POLLERR, DQBUF EAGAIN", NULL);
+	unplug_test(FATAL_AT_QBUF, "queue error met at QBUF",
+		    "the driver reported a fatal streaming error (VIDIOC_QBUF(DMABUF): EIO)");
+	unplug_test(FATAL_AT_DQBUF, "queue error met at DQBUF",
+		    "the driver reported a fatal streaming error (VIDIOC_DQBUF: EIO)");
 	return tap_done();
 }
