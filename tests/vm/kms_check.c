@@ -4,7 +4,7 @@
  * every frame on a plane, and prove it was shown.
  *
  *   kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH]
- *             [-f FPS] [-o] [-A] [-m]
+ *             [-f FPS] [-o] [-A] [-m] [-F FOURCC]
  *
  * CAP (its input INPUT) captures XR24 (V4L2_PIX_FMT_XBGR32, DRM
  * XRGB8888) at WxH, by default the size of CARD's active mode. CRCDIR is
@@ -16,6 +16,10 @@
  * run again: the sink must light it, not show on the plane it used. With
  * -m this program stays DRM master, as a display server would: the sink
  * must import every buffer, show nothing, count no error and say why.
+ * -F captures FOURCC (V4L2's name) instead, a format no plane of CARD
+ * scans out (vkms has no YUV plane): the sink must import every buffer,
+ * show nothing, count no error, say why, leave the console alone and give
+ * DRM master back at stop.
  *
  * While streaming, the sink's plane's FB_ID is sampled and vkms's CRCs of the
  * composed output are collected; after the end of stream, with the last
@@ -506,6 +510,7 @@ struct kms {
 	bool crtc_off;		/* -o */
 	bool again;		/* -A */
 	bool keep_master;	/* -m */
+	uint32_t fourcc;	/* -F: V4L2's; by default XBGR32 (DRM XRGB8888) */
 
 	/* The display, seen through a file of our own. */
 	int qfd;
@@ -528,7 +533,7 @@ struct kms {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH] [-f FPS] [-o] [-A] [-m]\n");
+	fprintf(stderr, "usage: kms_check -c CAP -d CARD -r CRCDIR [-n FRAMES] [-i INPUT] [-s WxH] [-f FPS] [-o] [-A] [-m] [-F FOURCC]\n");
 	exit(2);
 }
 
@@ -538,8 +543,15 @@ static void parse_args(struct kms *k, int argc, char **argv)
 
 	k->frames = 20;
 	k->input = -1;
-	while ((opt = getopt(argc, argv, "c:d:r:n:i:s:f:oAm")) != -1) {
+	k->fourcc = V4L2_PIX_FMT_XBGR32;
+	while ((opt = getopt(argc, argv, "c:d:r:n:i:s:f:F:oAm")) != -1) {
 		switch (opt) {
+		case 'F':
+			if (strlen(optarg) != 4)
+				usage();
+			k->fourcc = v4l2_fourcc(optarg[0], optarg[1], optarg[2],
+						optarg[3]);
+			break;
 		case 'm':
 			k->keep_master = true;
 			break;
@@ -640,7 +652,7 @@ static void build_graph(struct kms *k)
 	struct zcap_drm_sink_config dc = { .device = k->card };
 	struct zcap_v4l2_source_config sc = {
 		.device = k->cap,
-		.fourcc = V4L2_PIX_FMT_XBGR32,
+		.fourcc = k->fourcc,
 		.width = k->width,
 		.height = k->height,
 		.fps = k->fps,
@@ -995,16 +1007,41 @@ static void run_again(struct kms *k)
 	      "the sink turned CRTC %u off again when it stopped", k->crtc_id);
 }
 
-/*
- * Another client is master (-m): every frame imported, none shown, no
- * error, the reason in the note, and the console left alone.
- */
-static void check_not_master(struct kms *k)
+/* Whether any plane of the card scans out DRM format @fmt. */
+static bool any_plane_takes(int fd, uint32_t fmt)
 {
-	struct zcap_drm_sink_info info;
+	drmModePlaneRes *pr = drmModeGetPlaneResources(fd);
+	bool takes = false;
+	uint32_t i, j;
+
+	for (i = 0; pr && i < pr->count_planes && !takes; i++) {
+		drmModePlane *p = drmModeGetPlane(fd, pr->planes[i]);
+
+		for (j = 0; p && j < p->count_formats; j++)
+			takes = takes || p->formats[j] == fmt;
+		drmModeFreePlane(p);
+	}
+	drmModeFreePlaneResources(pr);
+	return takes;
+}
+
+/*
+ * The sink cannot show (-m: another client is master; -F: no plane takes
+ * the format): every frame imported, none shown, no error, the reason in
+ * the note, and the console left alone.
+ */
+static void check_import_only(struct kms *k)
+{
+	const char *why = k->keep_master ? "not DRM master" :
+			  "scans out this format";
+	struct zcap_drm_sink_info *info = &k->info;
 	struct zcap_filter_stats ds;
 	int r;
 
+	if (!k->keep_master)
+		check(!any_plane_takes(k->qfd, zcap_v4l2_to_drm_fourcc(k->fourcc)),
+		      "the test's premise: no plane of %s scans out the format",
+		      k->card);
 	r = zcap_graph_run(k->g);
 	if (r)
 		die("graph run", r);
@@ -1013,23 +1050,25 @@ static void check_not_master(struct kms *k)
 	while (r == ZCAP_E_TIMEOUT);
 	check(r == 0, "graph reached end of stream after %u frames (%s)",
 	      k->frames, zcap_strerror(r));
-	if (zcap_drm_sink_info(k->drm, &info) ||
+	if (zcap_drm_sink_info(k->drm, info) ||
 	    zcap_filter_get_stats(k->drm, &ds))
 		die("drm info", -EIO);
 	printf("drm: note \"%s\"\n", ds.note);
-	check(!info.kms && !info.plane_id && info.framebuffers == 0 &&
-	      info.n_buffers > 1 && info.imports == info.n_buffers,
-	      "not master: %u buffers imported once each, no framebuffer, no plane",
-	      info.n_buffers);
-	check(ds.frames == k->frames && ds.errors == 0 &&
-	      strstr(ds.note, "not DRM master"),
-	      "not master: %llu of %u frames taken, %llu errors, the note says why",
+	check(!info->kms && !info->plane_id && info->framebuffers == 0 &&
+	      info->n_buffers > 1 && info->imports == info->n_buffers,
+	      "import only: %u buffers imported once each, no framebuffer, no plane",
+	      info->n_buffers);
+	check(ds.frames == k->frames && ds.errors == 0 && strstr(ds.note, why),
+	      "import only: %llu of %u frames taken, %llu errors, the note says '%s'",
 	      (unsigned long long)ds.frames, k->frames,
-	      (unsigned long long)ds.errors);
-	check(plane_fb(k->qfd, k->primary_id, NULL) == k->fbcon_fb,
+	      (unsigned long long)ds.errors, why);
+	check(crtc_active(k->qfd, k->crtc_id) &&
+	      plane_fb(k->qfd, k->primary_id, NULL) == k->fbcon_fb,
 	      "the console's FB %u stayed on the primary plane", k->fbcon_fb);
 	r = zcap_graph_stop(k->g);
 	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
+	if (!k->keep_master)
+		check(!drmIsMaster(info->fd), "the sink gave DRM master back");
 }
 
 int main(int argc, char **argv)
@@ -1042,8 +1081,8 @@ int main(int argc, char **argv)
 		set_input(k.cap, k.input);
 	open_display(&k);
 	build_graph(&k);
-	if (k.keep_master) {
-		check_not_master(&k);
+	if (k.keep_master || k.fourcc != V4L2_PIX_FMT_XBGR32) {
+		check_import_only(&k);
 		goto out;
 	}
 	if (!k.crtc_off) {

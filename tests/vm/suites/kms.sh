@@ -12,7 +12,8 @@
 # it again. Then vivid's webcam input at 640x360, not a mode of vkms,
 # with the CRTC off: the sink lights the preferred mode and shows the
 # frame centred on the overlay plane; the same over the console. Last,
-# while another client is DRM master, the sink only imports.
+# while another client is DRM master, the sink only imports; and it only
+# imports a YUYV camera's frames, which no plane of vkms scans out.
 # zcap-vm-timeout: 240
 
 . "$ZCAP_TOP/tests/vm/tap.sh"
@@ -22,7 +23,7 @@ R=$ZCAP_RESULTS
 vkms=$ZCAP_BUILD/vkms/$ZCAP_KVER/vkms.ko
 FRAMES=${ZCAP_KMS_FRAMES:-30}
 
-tap_plan 7
+tap_plan 8
 
 # 1: vkms; insmod does not load dependencies: modprobe what it names.
 card=
@@ -109,6 +110,12 @@ kms_run lit "DRM sink on vkms, a 640x360 frame over the console: centred on the 
 # imports every buffer, shows none, counts no error and says why
 kms_run master "DRM sink on vkms while another client is master: imports only, no error, the note says why" \
 	-m -i 0 -s 640x360 -f 30 -n 8
+
+# 8: a YUYV camera, and vkms's planes take RGB only (6.1 and 6.12): the
+# sink imports every buffer, shows none, counts no error, says why, leaves
+# the console alone and gives DRM master back at stop
+kms_run yuyv "DRM sink on vkms, a YUYV camera and RGB-only planes: imports only, no error, the note says why, the console left alone, DRM master given back" \
+	-F YUYV -i 0 -s 640x360 -f 30 -n 8
 
 rmmod vivid 2>/dev/null
 rmmod zcap 2>/dev/null
