@@ -279,6 +279,15 @@ static bool is_renderer(struct zcap_filter *f)
 	return false;
 }
 
+/* Under g->lock: is every filter of a graph that has some running? */
+static bool graph_running(struct zcap_graph *g)
+{
+	for (uint32_t i = 0; i < g->n; i++)
+		if (zcap_filter_state(g->e[i].f) != ZCAP_STATE_RUNNING)
+			return false;
+	return g->n > 0;
+}
+
 int zcap_graph_run(struct zcap_graph *g)
 {
 	struct zcap_filter **order;
@@ -288,6 +297,14 @@ int zcap_graph_run(struct zcap_graph *g)
 	if (!g)
 		return -EINVAL;
 	pthread_mutex_lock(&g->lock);
+	/*
+	 * IMediaControl::Run on a running graph: S_OK, and nothing changes.
+	 * Above all, events not yet waited for (an error, an end) are kept.
+	 */
+	if (graph_running(g)) {
+		pthread_mutex_unlock(&g->lock);
+		return 0;
+	}
 	ret = order_downstream_first(g, &order, &n);
 	/* A new run waits for new events. */
 	for (i = 0; i < g->n; i++) {
@@ -307,8 +324,10 @@ int zcap_graph_run(struct zcap_graph *g)
 		free(order);
 		return ZCAP_E_NO_SOURCE;
 	}
+	/* A filter added to a running graph: pause and run it, leave the rest. */
 	for (i = 0; i < n && !ret; i++)
-		ret = zcap_filter_pause(order[i]);
+		if (zcap_filter_state(order[i]) != ZCAP_STATE_RUNNING)
+			ret = zcap_filter_pause(order[i]);
 	for (i = 0; i < n && !ret; i++)
 		ret = zcap_filter_run(order[i]);
 	free(order);

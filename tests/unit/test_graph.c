@@ -348,6 +348,42 @@ static void test_graph_wait(void)
 	zcap_graph_destroy(g);
 }
 
+/*
+ * Run on a running graph (IMediaControl::Run): 0, no filter touched, and
+ * an event posted before it still ends the next wait. It used to pause
+ * the running filters, fail with WRONG_STATE, stop the whole graph and
+ * forget the error.
+ */
+static void test_run_running(void)
+{
+	struct zcap_graph *g;
+	struct zcap_filter *f[3], *late;
+	struct fctl c[3] = { 0 }, cl = { 0 };
+
+	zcap_graph_new(&g);
+	chain(g, f, c);
+	is(zcap_graph_run(g), 0, "run");
+	zcap_filter_post_event(f[0], -EIO);
+	oplog[0] = '\0';
+	is(zcap_graph_run(g), 0, "run again while running -> 0");
+	ok(!oplog[0], "no filter op was called: '%s'", oplog);
+	for (int i = 0; i < 3; i++)
+		is(zcap_filter_state(f[i]), ZCAP_STATE_RUNNING, "%s still running",
+		   zcap_filter_name(f[i]));
+	is(zcap_graph_wait(g, 0), -EIO, "the error posted before it still ends the wait");
+
+	zcap_filter_new("late", &ops, &cl, &late);
+	zcap_graph_add(g, late);
+	oplog[0] = '\0';
+	is(zcap_graph_run(g), 0, "run with a stopped filter added to the running graph");
+	ok(!strcmp(oplog, "pause:late run:late"),
+	   "only the stopped filter was paused and run: '%s'", oplog);
+	is(zcap_filter_state(late), ZCAP_STATE_RUNNING, "it runs");
+	is(zcap_filter_state(f[1]), ZCAP_STATE_RUNNING, "the others still run");
+	zcap_graph_stop(g);
+	zcap_graph_destroy(g);
+}
+
 static void test_two_sources(void)
 {
 	struct zcap_graph *g;
@@ -421,6 +457,7 @@ int main(void)
 	test_stats();
 	test_graph_order();
 	test_graph_wait();
+	test_run_running();
 	test_two_sources();
 	test_no_source();
 	test_graph_args();
