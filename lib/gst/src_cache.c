@@ -118,6 +118,7 @@ static gboolean memory_dispose(GstMiniObject *obj)
 	struct cache_slot *sl = gst_mini_object_get_qdata(obj, slot_quark);
 	GstMemory *mem = GST_MEMORY_CAST(obj);
 	guint b = gst_zcap_memory_get_block(mem);
+	struct zcap_sample *s;
 	gboolean keep;
 
 	g_mutex_lock(&sl->cache->lock);
@@ -134,9 +135,10 @@ static gboolean memory_dispose(GstMiniObject *obj)
 		gst_memory_ref(mem);
 	else
 		sl->mem[b] = NULL;
+	s = sl->s;
 	g_mutex_unlock(&sl->cache->lock);
 	/* After it is back: requeued, the buffer may come round again at once. */
-	zcap_sample_unref(sl->s);
+	zcap_sample_unref(s);
 	return !keep;
 }
 
