@@ -311,6 +311,17 @@ int zcap_pin_allocator(struct zcap_pin *out, struct zcap_allocator **a)
 	return *a ? 0 : ZCAP_E_NOT_CONNECTED;
 }
 
+void zcapi_pin_pass_allocator(struct zcap_pin *out, struct zcap_allocator *a)
+{
+	struct zcap_allocator *old;
+
+	zcapi_pin_lock(out);
+	old = out->allocator;
+	out->allocator = out->peer ? zcap_allocator_ref(a) : NULL;
+	zcapi_pin_unlock(out);
+	zcap_allocator_unref(old);
+}
+
 static struct zcap_pin *output_peer(struct zcap_pin *out)
 {
 	struct zcap_pin *peer;

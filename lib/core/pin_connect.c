@@ -106,7 +106,7 @@ static int try_allocator(struct zcap_pin *out, struct zcap_pin *in,
 		     props_str(&need, b2, sizeof(b2)));
 		return ZCAP_E_PROPS_REJECTED;
 	}
-	ret = zcap_pin_notify_allocator(in, a, false);
+	ret = zcap_pin_notify_allocator(in, a, out->read_only);
 	if (ret)
 		plog(out, ZCAP_LOG_WARN, "%s refused the %s allocator: %s",
 		     zcap_pin_name(in), prov_name(a), zcap_strerror(ret));

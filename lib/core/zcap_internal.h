@@ -307,6 +307,11 @@ struct zcap_pin {
 	struct zcap_format fmt;
 	/* input: the notified allocator; output: the decided one */
 	struct zcap_allocator *allocator;
+	/*
+	 * input: its samples are read-only (NotifyAllocator's bReadOnly);
+	 * output: it passes on samples it does not own (a tee's), so its
+	 * peer is notified read-only.
+	 */
 	bool read_only;
 	/* Input: end of stream received since its filter left STOPPED (filter lock). */
 	bool eos;
@@ -371,6 +376,13 @@ static inline bool zcapi_filter_stopped(const struct zcap_filter *f)
  * where the alternative is a dangling peer.
  */
 ZCAP_INTERNAL void zcapi_pin_disconnect_force(struct zcap_pin *pin);
+/*
+ * A pass-through filter's output, when connected, takes its input's new
+ * allocator (NULL: none) as its decided one: pausing the filter commits
+ * what that names, and the samples it passes on come from it.
+ */
+ZCAP_INTERNAL void zcapi_pin_pass_allocator(struct zcap_pin *out,
+					    struct zcap_allocator *a);
 /*
  * Tests only: the next @n allocations of tee @f fail as if out of memory
  * (fault injection for the paths that must not lose a sample).

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Tee: one input, N outputs, every output delivering the very samples the
- * input received (no copy; consumers get them read-only). Each output has
- * a queue and a thread, so a consumer that blocks in receive delays no
- * other consumer. A sample's buffer goes back to its allocator, and so to
- * the capture driver, only when the last consumer dropped its reference.
+ * input received (no copy; consumers are notified read-only). Each output
+ * has a queue and a thread, so a consumer that blocks in receive does not
+ * hold up the frames the others were given. Every consumer gets every
+ * frame the tee received: a queue holds its samples, so a consumer slower
+ * than the camera for longer than the pool has room makes the source run
+ * out of buffers and drop frames, for all consumers alike. A sample's
+ * buffer goes back to its allocator, and so to the capture driver, only
+ * when the last consumer dropped its reference.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -242,26 +246,50 @@ static int tee_get_requirements(struct zcap_pin *pin,
 	return 0;
 }
 
-static int tee_notify_allocator(struct zcap_pin *pin, struct zcap_allocator *a,
-				bool read_only)
+/*
+ * An output and its consumer, if connected, move to upstream's allocator
+ * @a (NULL: none; the consumer keeps what it was told until told again).
+ */
+static int tee_out_follow(struct tee_out *o, struct zcap_allocator *a)
 {
-	struct tee *t = zcap_pin_priv(pin);
-	struct zcap_pin *peer;
-	uint32_t i;
+	struct zcap_pin *peer = zcap_pin_peer(o->pin);
 	int r;
 
-	(void)read_only;
-	/* Consumers connected before a reconnect move to the new allocator. */
-	for (i = 0; i < t->n_out; i++) {
-		peer = zcap_pin_peer(t->out[i].pin);
-		if (!peer)
-			continue;
+	if (!peer)
+		return 0;
+	if (a) {
 		r = zcap_pin_notify_allocator(peer, a, true);
 		if (r)
 			return r;
 	}
-	zcapi_allocator_set(&t->alloc, a);
+	zcapi_pin_pass_allocator(o->pin, a);
 	return 0;
+}
+
+/*
+ * Consumers connected before a reconnect move to the new allocator, and
+ * so do the outputs' decided ones: those are what pausing the tee
+ * commits, and the old allocator committed would be a second pool that
+ * nothing fills. All or nothing: when a consumer refuses it, the outputs
+ * that already moved go back.
+ */
+static int tee_notify_allocator(struct zcap_pin *pin, struct zcap_allocator *a,
+				bool read_only)
+{
+	struct tee *t = zcap_pin_priv(pin);
+	uint32_t i, moved;
+	int r = 0;
+
+	(void)read_only;
+	for (moved = 0; moved < t->n_out && !r; moved++)
+		r = tee_out_follow(&t->out[moved], a);
+	if (!r) {
+		zcapi_allocator_set(&t->alloc, a);
+		return 0;
+	}
+	for (i = 0; i + 1 < moved; i++)
+		tee_out_follow(&t->out[i], t->alloc);
+	return r;
 }
 
 static int tee_receive(struct zcap_pin *pin, struct zcap_sample *s)
@@ -323,10 +351,19 @@ static int tee_end_of_stream(struct zcap_pin *pin)
 	return r;
 }
 
+/*
+ * Without upstream there is no allocator to pass on, nor to commit. The
+ * filter's pins, not t->out[]: destroying the filter frees its outputs
+ * before its input disconnects.
+ */
 static void tee_in_disconnect(struct zcap_pin *pin)
 {
 	struct tee *t = zcap_pin_priv(pin);
+	uint32_t i, n = zcap_filter_n_pins(t->f, ZCAP_PIN_OUTPUT);
 
+	for (i = 0; i < n; i++)
+		zcapi_pin_pass_allocator(zcap_filter_pin(t->f, ZCAP_PIN_OUTPUT, i),
+					 NULL);
 	zcapi_allocator_set(&t->alloc, NULL);
 }
 
@@ -542,6 +579,7 @@ int zcap_tee_new(uint32_t n_outputs, struct zcap_filter **out)
 					&t->out[i].pin);
 		if (r)
 			goto err_filter;
+		t->out[i].pin->read_only = true;
 	}
 	*out = t->f;
 	return 0;

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -183,10 +184,123 @@ static void test_wait_for_branches(void)
 	zcap_allocator_unref(r.a);
 }
 
+/* ---- the tee in a graph, connected as zcap-capture connects it ---- */
+
+static int enum_small_yuyv(struct zcap_pin *pin, uint32_t i,
+			   struct zcap_format *f)
+{
+	(void)pin;
+	if (i)
+		return -ENOENT;
+	memset(f, 0, sizeof(*f));
+	f->fourcc = ZCAP_FOURCC('Y', 'U', 'Y', 'V');
+	f->width = 64;
+	f->height = 48;
+	return zcap_format_layout(f, NULL);
+}
+
+static const struct zcap_output_pin_ops src_pin_ops = { .enum_format = enum_small_yuyv };
+
+/* A consumer whose NotifyAllocator refuses while told to. */
+static bool refuse_notify;
+
+static int picky_notify(struct zcap_pin *in, struct zcap_allocator *a,
+			bool read_only)
+{
+	(void)in;
+	(void)a;
+	(void)read_only;
+	return refuse_notify ? ZCAP_E_PROPS_REJECTED : 0;
+}
+
+static const struct zcap_input_pin_ops picky_ops = { .notify_allocator = picky_notify };
+
+static struct zcap_allocator *out_alloc(struct zcap_filter *f)
+{
+	struct zcap_allocator *a = NULL;
+
+	zcap_pin_allocator(zcap_filter_pin(f, ZCAP_PIN_OUTPUT, 0), &a);
+	zcap_allocator_unref(a);	/* the pin keeps one: compare only */
+	return a;
+}
+
+static struct zcap_allocator *tee_out_alloc(struct zcap_filter *tee, uint32_t i)
+{
+	struct zcap_allocator *a = NULL;
+
+	zcap_pin_allocator(zcap_filter_pin(tee, ZCAP_PIN_OUTPUT, i), &a);
+	zcap_allocator_unref(a);
+	return a;
+}
+
+/*
+ * Consumers first said what they hold, then the source's pin connects
+ * again so that it sizes its pool for them all (tools/consumers.c). The
+ * new connection's allocator must be the one the tee's outputs commit:
+ * they kept the first one, and a run committed two pools, one of them
+ * never filled.
+ */
+static void test_reconnected_input(void)
+{
+	struct zcap_filter *src, *tee, *sink0, *picky;
+	struct zcap_pin *src_out, *tee_in, *in0, *in1;
+	struct zcap_allocator *first, *now;
+	struct zcap_graph *g;
+
+	zcap_graph_new(&g);
+	zcap_filter_new("src", NULL, NULL, &src);
+	zcap_pin_new_output(src, "out", &src_pin_ops, NULL, &src_out);
+	zcap_tee_new(2, &tee);
+	zcap_null_sink_new(NULL, &sink0);
+	zcap_filter_new("picky", NULL, NULL, &picky);
+	zcap_pin_new_input(picky, "in", &picky_ops, NULL, &in1);
+	zcap_graph_add(g, src);
+	zcap_graph_add(g, tee);
+	zcap_graph_add(g, sink0);
+	zcap_graph_add(g, picky);
+	tee_in = zcap_filter_pin(tee, ZCAP_PIN_INPUT, 0);
+	in0 = zcap_filter_pin(sink0, ZCAP_PIN_INPUT, 0);
+	is(zcap_graph_connect(g, src_out, tee_in, NULL), 0, "source -> tee");
+	is(zcap_graph_connect(g, zcap_filter_pin(tee, ZCAP_PIN_OUTPUT, 0), in0, NULL), 0,
+	   "tee -> null sink");
+	is(zcap_graph_connect(g, zcap_filter_pin(tee, ZCAP_PIN_OUTPUT, 1), in1, NULL), 0,
+	   "tee -> a consumer of its own");
+	ok(in0->read_only && in1->read_only,
+	   "consumers connected to the tee are notified read-only (%d, %d)",
+	   in0->read_only, in1->read_only);
+	first = zcap_allocator_ref(out_alloc(src));
+
+	is(zcap_pin_disconnect(src_out), 0, "the source's pin disconnects");
+	ok(!tee_out_alloc(tee, 0) && !tee_out_alloc(tee, 1),
+	   "the tee's outputs pass on no allocator without upstream");
+	refuse_notify = true;
+	ok(zcap_graph_connect(g, src_out, tee_in, NULL) != 0,
+	   "a consumer refusing the new allocator fails the connection");
+	ok(!tee_out_alloc(tee, 0),
+	   "and the output that had moved to it is back to none");
+	refuse_notify = false;
+	is(zcap_graph_connect(g, src_out, tee_in, NULL), 0, "source -> tee again");
+	now = out_alloc(src);
+	ok(now && now != first, "the new connection has an allocator of its own");
+	ok(tee_out_alloc(tee, 0) == now && tee_out_alloc(tee, 1) == now,
+	   "both tee outputs decided on it");
+	ok(in0->allocator == now && in1->allocator == now && in0->read_only &&
+	   in1->read_only, "both consumers were told of it, read-only");
+
+	is(zcap_graph_run(g), 0, "run");
+	ok(zcap_allocator_committed(now), "the source's allocator is committed");
+	ok(!zcap_allocator_committed(first),
+	   "the first connection's allocator is not (no second pool)");
+	zcap_graph_stop(g);
+	zcap_allocator_unref(first);
+	zcap_graph_destroy(g);
+}
+
 int main(void)
 {
 	test_stop_enomem();
 	test_push_enomem();
 	test_wait_for_branches();
+	test_reconnected_input();
 	return tap_done();
 }

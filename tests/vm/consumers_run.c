@@ -42,6 +42,7 @@
 
 #include "consumers.h"
 #include "vm_check.h"
+#include "zcap_stats.h"
 
 /* The frames of every mode: YUYV, tight lines, 640x360 unless -s. */
 static uint32_t frame_w = 640, frame_h = 360;
@@ -856,6 +857,34 @@ static int mode_drm(const struct opts *o)
 }
 
 /*
+ * Every tee output passes on the source's allocator, and only its pool
+ * exists: the outputs once kept the allocator of the source's first
+ * connection (consumers_attach() connects it twice), and a run committed
+ * a second pool that nothing filled.
+ */
+static void check_tee_one_pool(struct zcap_filter *src, struct zcap_filter *tee)
+{
+	uint32_t i, same = 0, n = zcap_filter_n_pins(tee, ZCAP_PIN_OUTPUT);
+	struct zcap_allocator *a = NULL, *b;
+	long long bufs = zcap_stat("buffers");
+
+	zcap_pin_allocator(zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0), &a);
+	for (i = 0; i < n; i++) {
+		b = NULL;
+		zcap_pin_allocator(zcap_filter_pin(tee, ZCAP_PIN_OUTPUT, i), &b);
+		same += a && b == a;
+		zcap_allocator_unref(b);
+	}
+	check(same == n, "the tee's %u outputs pass on the source's allocator (%u do)",
+	      n, same);
+	if (a && !strcmp(zcap_provider_name(zcap_allocator_provider(a)), "zcap"))
+		check(bufs == zcap_allocator_count(a),
+		      "zcap.ko holds the source's %u buffers and no second pool (%lld)",
+		      zcap_allocator_count(a), bufs);
+	zcap_allocator_unref(a);
+}
+
+/*
  * A consumer that keeps frames longer than it told the source starves
  * the pool: the source must drop (and count) frames while the other
  * consumers keep running, and no frame may change under any of them.
@@ -895,13 +924,14 @@ static int mode_tee(const struct opts *o)
 		zcap_graph_destroy(g);
 		return 1;
 	}
-	run_graph(g, o->frames);
-	r = zcap_graph_stop(g);
-	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
-	consumers_print_summary(g, stdout);
 	tee = find_filter(g, "tee");
 	if (!tee)
 		die("finding the tee", -ENOENT);
+	run_graph(g, o->frames);
+	check_tee_one_pool(src, tee);
+	r = zcap_graph_stop(g);
+	check(r == 0, "graph stopped (%s)", zcap_strerror(r));
+	consumers_print_summary(g, stdout);
 	get_stats(src, &ss);
 	get_stats(null, &ns);
 	get_stats(tee, &ts);

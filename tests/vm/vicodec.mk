@@ -81,9 +81,11 @@ CONSUMERS_TESTS := $(patsubst $(TOP)/tests/vm/%.c,$(BUILD)/vm-tests/%,\
 $(BUILD)/vm-tests/consumers_%: $(TOP)/tests/vm/consumers_%.c \
 		$(TOP)/tests/vm/vm_check.c $(TOP)/tests/vm/vm_check.h \
 		$(TOP)/tools/consumers.c $(TOP)/tools/consumers.h \
+		$(TOP)/tests/common/zcap_stats.c $(TOP)/tests/common/zcap_stats.h \
 		$(LIBZCAP_DRM_A) $(LIBZCAP_A)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(ZCAP_CFLAGS) $(LIBDRM_CFLAGS) -I$(TOP)/tools \
+		-I$(TOP)/tests/common \
 		-o $@ $(filter %.c,$^) \
 		$(LIBZCAP_DRM_A) $(LIBZCAP_A) $(LIBZCAP_DRM_LIBS) $(LIBZCAP_LIBS) -lm
 
