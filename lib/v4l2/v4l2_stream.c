@@ -88,6 +88,22 @@ static bool driver_time(const struct zcapi_v4l2q_done *b, int64_t *t)
 }
 
 /*
+ * When the frame clock restarts: at the driver's stamp where it has one,
+ * as a clock read can be a syscall (under TCG it is). Not at a stamp that
+ * is no capture time: zero, or any on a buffer flagged ERROR, which
+ * drivers give back unfilled, stamped at their last use or never. A clock
+ * restarted at 0 called the next wait with no frame a stall.
+ */
+static int64_t frame_clock(const struct zcapi_v4l2q_done *b)
+{
+	int64_t t;
+
+	if (!(b->flags & V4L2_BUF_FLAG_ERROR) && driver_time(b, &t) && t > 0)
+		return t;
+	return zcapi_now_ns();
+}
+
+/*
  * The bytes used of each block of @s, and its layout: the stream's, with
  * the data offsets the driver gave this frame. The driver may start the
  * data past the start of the buffer (vivid does, on purpose); the offset
@@ -331,12 +347,7 @@ static int handle_frames(struct v4l2_src *src, bool drain)
 			return 0;
 		if (ret < 0)
 			return buffer_ioctl_failed(src, "VIDIOC_DQBUF", ret);
-		/*
-		 * The frame clock restarts: from the driver's stamp where it
-		 * has one, as a clock read can be a syscall (under TCG it is).
-		 */
-		if (!driver_time(&b, &src->last_frame))
-			src->last_frame = zcapi_now_ns();
+		src->last_frame = frame_clock(&b);
 		src->frame_came = true;
 		if (!b.sample) {
 			ret = mmap_frame(src, &b);

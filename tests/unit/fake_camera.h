@@ -15,6 +15,8 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef FAKE_V4L2_SHIM
@@ -36,6 +38,10 @@ static struct {
 	uint32_t fifo[MAXB], n;
 	int fd[MAXB];
 	uint32_t eagain;	/* DQBUFs that found nothing while streaming */
+	bool no_frame;		/* the camera sends nothing for now */
+	/* A frame's stamp in us; < 0: when it is dequeued, as drivers do. */
+	int64_t stamp_us;
+	bool error_frames;
 } dev;
 
 static int fake_reqbufs(struct v4l2_requestbuffers *r)
@@ -75,13 +81,26 @@ static int fake_qbuf(struct v4l2_buffer *b)
 	return 0;
 }
 
+static void fake_stamp(struct timeval *tv)
+{
+	struct timespec now;
+	int64_t us = dev.stamp_us;
+
+	if (us < 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+	}
+	tv->tv_sec = us / 1000000;
+	tv->tv_usec = us % 1000000;
+}
+
 /* The oldest queued buffer comes back with its sequence in it. */
 static int fake_dqbuf(struct v4l2_buffer *b)
 {
 	uint32_t i, seq = dev.seq;
 	ssize_t w;
 
-	if (!dev.streaming || !dev.n) {
+	if (!dev.streaming || !dev.n || dev.no_frame) {
 		dev.eagain += dev.streaming;
 		return fake_fail(EAGAIN);
 	}
@@ -95,7 +114,9 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 		fprintf(stderr, "fake camera: writing frame %u failed\n", seq);
 	b->index = i;
 	b->sequence = dev.seq++;
-	b->flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
+	b->flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC |
+		   (dev.error_frames ? V4L2_BUF_FLAG_ERROR : 0);
+	fake_stamp(&b->timestamp);
 	b->bytesused = SIZE;
 	b->length = SIZE;
 	return 0;
@@ -130,7 +151,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 /* A frame is ready whenever a buffer is queued and streaming is on. */
 static short fake_revents(short events)
 {
-	return dev.streaming && dev.n ? POLLIN & events : 0;
+	return dev.streaming && dev.n && !dev.no_frame ? POLLIN & events : 0;
 }
 
 /* A new device (a new memfd), nothing requested; returns its memfd. */
@@ -141,7 +162,8 @@ static int fake_camera_reset(void)
 	pthread_mutex_lock(&fake_dev.lock);
 	dev.count = dev.memory = dev.seq = dev.reqbufs0 = dev.n = dev.eagain = 0;
 	dev.max_grant = 0;
-	dev.no_dmabuf = dev.streaming = false;
+	dev.no_dmabuf = dev.streaming = dev.no_frame = dev.error_frames = false;
+	dev.stamp_us = -1;
 	dev.mfd = memfd_create("fake-camera", MFD_CLOEXEC);
 	if (dev.mfd >= 0 && ftruncate(dev.mfd, (off_t)MAXB * SPAN) == 0 &&
 	    fstat(dev.mfd, &st) == 0)

@@ -335,6 +335,56 @@ out:
 	fake_dev.ino = 0;
 }
 
+/*
+ * The frame clock restarts from the driver's stamp, but only from one that
+ * is a capture time: not a zero stamp, nor any stamp on a buffer flagged
+ * ERROR (drivers give those back unfilled, stamped at their last use or
+ * never). Restarted at 0, a 50 ms pump with no frame reported a stall at
+ * once, with a timeout of 5 s, and the stream ended.
+ */
+static void frame_clock(const char *name, int64_t stamp_us, bool error)
+{
+	struct zcap_v4l2_source_config cfg = {
+		.timeout_ms = 5000, .flags = ZCAP_V4L2_SOURCE_CALLER_THREAD,
+	};
+	struct zcap_filter *src = NULL, *snk = NULL;
+	struct zcap_graph *g;
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
+	cfg.device = path;
+	zcap_graph_new(&g);
+	r = zcap_v4l2_source_new(&cfg, &src);
+	if (!r)
+		r = zcap_graph_add(g, src);
+	if (!r)
+		r = zcap_sink_new(&sink_cfg, &sink_ops, NULL, &snk);
+	if (!r)
+		r = zcap_graph_add(g, snk);
+	if (!r)
+		r = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
+				       zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0), NULL);
+	if (!r)
+		r = zcap_graph_run(g);
+	if (!is(r, 0, "%s: streaming", name))
+		goto out;
+	dev.stamp_us = stamp_us;
+	dev.error_frames = error;
+	is(zcap_v4l2_source_pump(src, 2000), 1, "%s: a frame", name);
+	dev.no_frame = true;
+	r = zcap_v4l2_source_pump(src, 50);
+	is(r, 0, "%s: then 50 ms without one is no stall with a 5 s timeout (%s)",
+	   name, zcap_strerror(r));
+	dev.no_frame = false;
+	is(zcap_v4l2_source_pump(src, 2000), 1, "%s: and the next frame comes", name);
+	zcap_graph_stop(g);
+out:
+	zcap_graph_destroy(g);
+	close(dev.mfd);
+	fake_dev.ino = 0;
+}
+
 int main(void)
 {
 	dev_reset();
@@ -352,5 +402,11 @@ int main(void)
 	pump();
 	dev_reset();
 	decommitted();
+	dev_reset();
+	frame_clock("a stamp of now", -1, false);
+	dev_reset();
+	frame_clock("a zero stamp", 0, false);
+	dev_reset();
+	frame_clock("an old stamp on an ERROR buffer", 1, true);
 	return tap_done();
 }
