@@ -55,10 +55,18 @@ struct zcap_attachment {
 /* 2 MiB, 64 KiB and single pages (with 4 KiB pages). */
 static const unsigned int zcap_orders[] = { 9, 4, 0 };
 
+/*
+ * A buffer can be hundreds of thousands of pages, and the last close of a
+ * pool frees all of its buffers in one go: let others run meanwhile, as
+ * the allocation does. Every caller may sleep (ioctl, file release).
+ */
 static void zcap_free_pages(struct page **pages, unsigned int n)
 {
-	while (n--)
+	while (n--) {
 		__free_page(pages[n]);
+		if (!(n % 1024))
+			cond_resched();
+	}
 }
 
 /*

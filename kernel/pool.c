@@ -17,6 +17,7 @@
 #include <linux/module.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
