@@ -180,6 +180,7 @@ int zcapi_v4l2q_reqbufs(struct zcapi_v4l2q *q, uint32_t memory,
 		return r;
 	q->memory = memory;
 	q->n_planes = n_planes;
+	q->closing = false;
 	r = -ENOMEM;
 	if (!granted)
 		goto err;
@@ -204,9 +205,12 @@ err:
  * STREAMOFF when streaming or anything is queued (it is what gives queued
  * buffers back), under the lock so that no QBUF slips in after it. Every
  * slot is FREE after; the samples they held are gathered in q->drop:
- * returns how many.
+ * returns how many. The waiters are woken to find the queue stopped.
+ * @closing (release): from the same critical section on, no call takes a
+ * slot, and this returns only once the waiters have left, so that the
+ * slots and their mappings are release's alone.
  */
-static uint32_t stop_streaming(struct zcapi_v4l2q *q)
+static uint32_t stop_streaming(struct zcapi_v4l2q *q, bool closing)
 {
 	int type = (int)q->type;
 	struct zcap_sample *s;
@@ -216,19 +220,23 @@ static uint32_t stop_streaming(struct zcapi_v4l2q *q)
 	if (q->streaming || q->n_queued)
 		zcapi_v4l2_ioctl(q->fd, VIDIOC_STREAMOFF, &type);
 	q->streaming = false;
+	if (closing)
+		q->closing = true;
 	for (i = 0; i < q->count; i++) {
 		s = slot_set(q, &q->slots[i], FREE, NULL);
 		if (s)
 			q->drop[n++] = s;
 	}
 	pthread_cond_broadcast(&q->changed);
+	while (closing && q->waiters)
+		pthread_cond_wait(&q->changed, &q->lock);
 	pthread_mutex_unlock(&q->lock);
 	return n;
 }
 
 void zcapi_v4l2q_streamoff(struct zcapi_v4l2q *q)
 {
-	drop_samples(q->drop, stop_streaming(q));
+	drop_samples(q->drop, stop_streaming(q, false));
 }
 
 int zcapi_v4l2q_streamon(struct zcapi_v4l2q *q)
@@ -252,7 +260,8 @@ void zcapi_v4l2q_release(struct zcapi_v4l2q *q)
 
 	if (!q->memory)
 		return;
-	n_drop = stop_streaming(q);
+	/* Other threads may be queueing: from here on they are refused. */
+	n_drop = stop_streaming(q, true);
 	/* Mappings first: REQBUFS(0) fails with EBUSY on 6.1 while one lives. */
 	unmap_slots(q);
 	do_reqbufs(q, q->memory, 0, NULL);
@@ -275,8 +284,9 @@ void zcapi_v4l2q_release(struct zcapi_v4l2q *q)
 
 /*
  * QBUF @b (from qbuf_init) at its index, whose slot must be @from; the
- * slot is QUEUED after, holding @s (a new reference) if not NULL. Under
- * the lock.
+ * slot is QUEUED after, holding @s (a new reference) if not NULL. None
+ * once release began: it would free the slot with the reference in it.
+ * Under the lock.
  */
 static int qbuf(struct zcapi_v4l2q *q, struct v4l2_buffer *b,
 		enum zcapi_v4l2q_state from, struct zcap_sample *s)
@@ -284,6 +294,8 @@ static int qbuf(struct zcapi_v4l2q *q, struct v4l2_buffer *b,
 	struct zcapi_v4l2q_slot *sl;
 	int r;
 
+	if (q->closing)
+		return ZCAP_E_WRONG_STATE;
 	if (b->index >= q->count)
 		return -EINVAL;
 	sl = &q->slots[b->index];
@@ -368,53 +380,67 @@ static void slot_remember(const struct zcapi_v4l2q *q,
 
 /*
  * Sleep until a slot changes state (a DQBUF frees one, a STREAMOFF) or
- * @until; pthread_cond_timedwait()'s answer. Under the lock: counted as
- * a waiter, the only kind of caller a freed slot signals.
+ * @until: 0 to look again, ZCAP_E_TIMEOUT, or ZCAP_E_WRONG_STATE when the
+ * queue does not stream, before the sleep or after it. The STREAMOFF that
+ * wakes a waiter frees every slot, but for the queue to stop (or release
+ * to unmap and free them), not for the waiter to take one. Under the
+ * lock: counted as a waiter, the only kind of caller a freed slot
+ * signals, and the one release waits for.
  */
 static int wait_slot_change(struct zcapi_v4l2q *q, const struct timespec *until)
 {
 	int r;
 
+	if (!q->streaming || q->closing)
+		return ZCAP_E_WRONG_STATE;
 	q->waiters++;
 	r = pthread_cond_timedwait(&q->changed, &q->lock, until);
 	q->waiters--;
-	return r;
+	/* The last one out lets release go on (stop_streaming()). */
+	if (q->closing && !q->waiters)
+		pthread_cond_broadcast(&q->changed);
+	if (!q->streaming || q->closing)
+		return ZCAP_E_WRONG_STATE;
+	return r == ETIMEDOUT ? ZCAP_E_TIMEOUT : 0;
 }
 
 /*
  * The index for dma-bufs @ino, waiting up to @wait_ms (0: not at all) for
  * the device to give one back: an output queue may have been granted
- * fewer indices than upstream has buffers. Under the lock.
+ * fewer indices than upstream has buffers. None once release began.
+ * Under the lock.
  */
 static int find_index(struct zcapi_v4l2q *q, const ino_t *ino, int wait_ms)
 {
 	struct timespec until;
 	int idx, r;
 
+	if (q->closing)
+		return ZCAP_E_WRONG_STATE;
 	if (wait_ms > 0)
 		zcapi_deadline(&until, wait_ms);
 	for (;;) {
 		idx = zcapi_v4l2q_cache_find(q, ino);
 		if (idx != -EBUSY || wait_ms <= 0)
 			return idx;
-		if (!q->streaming)
-			return ZCAP_E_WRONG_STATE;
 		r = wait_slot_change(q, &until);
-		if (r == ETIMEDOUT) {
+		if (r == ZCAP_E_TIMEOUT) {
 			/* One more look: a buffer may have come with it. */
 			idx = zcapi_v4l2q_cache_find(q, ino);
 			return idx == -EBUSY ? ZCAP_E_TIMEOUT : idx;
 		}
+		if (r)
+			return r;
 	}
 }
 
 /*
  * QBUF @s at its index (waiting up to @wait_ms for one); with
- * @busy_only, only while busy() (-EAGAIN otherwise), checked under the
- * lock with the QBUF.
+ * @busy_only, only while busy() (-EAGAIN otherwise). Under the lock, the
+ * QBUF built too: release, in another thread, resets the memory.
  */
-static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
-			bool busy_only, int wait_ms)
+static int sample_locked(struct zcapi_v4l2q *q, struct zcap_sample *s,
+			 bool busy_only, int wait_ms)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	ino_t ino[ZCAP_MAX_PLANES];
@@ -424,16 +450,11 @@ static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
 	r = sample_buffer(q, s, &b, planes, ino);
 	if (r)
 		return r;
-	pthread_mutex_lock(&q->lock);
-	if (busy_only && !busy(q)) {
-		r = -EAGAIN;
-		goto out;
-	}
+	if (busy_only && !busy(q))
+		return -EAGAIN;
 	idx = find_index(q, ino, wait_ms);
-	if (idx < 0) {
-		r = idx;
-		goto out;
-	}
+	if (idx < 0)
+		return idx;
 	b.index = (uint32_t)idx;
 	/* As given, before QBUF writes the buffer's state back into it. */
 	if (!q->output)
@@ -441,7 +462,16 @@ static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
 	r = qbuf(q, &b, FREE, s);
 	if (r)
 		q->slots[idx].last_sample = NULL;
-out:
+	return r;
+}
+
+static int queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
+			bool busy_only, int wait_ms)
+{
+	int r;
+
+	pthread_mutex_lock(&q->lock);
+	r = sample_locked(q, s, busy_only, wait_ms);
 	pthread_mutex_unlock(&q->lock);
 	return r;
 }
@@ -486,28 +516,36 @@ int zcapi_v4l2q_recycle(struct zcapi_v4l2q *q, struct zcap_sample *s)
 	return queue_sample(q, s, true, 0);
 }
 
-/* The first FREE slot, waiting up to @timeout_ms for one. Under the lock. */
+/*
+ * The first FREE slot, waiting up to @timeout_ms for one; none once
+ * release began. Under the lock.
+ */
 static int wait_free(struct zcapi_v4l2q *q, int timeout_ms)
 {
 	struct timespec until;
 	uint32_t i;
 	int r;
 
+	if (q->closing)
+		return ZCAP_E_WRONG_STATE;
 	zcapi_deadline(&until, timeout_ms);
 	for (;;) {
 		for (i = 0; i < q->count; i++)
 			if (q->slots[i].state == FREE)
 				return (int)i;
-		if (!q->streaming)
-			return ZCAP_E_WRONG_STATE;
 		r = wait_slot_change(q, &until);
-		if (r == ETIMEDOUT)
-			return ZCAP_E_TIMEOUT;
+		if (r)
+			return r;
 	}
 }
 
-int zcapi_v4l2q_queue_copy(struct zcapi_v4l2q *q, struct zcap_sample *s,
-			   int timeout_ms, uint64_t *copied)
+/*
+ * Output MMAP: @s copied into a free buffer and QBUF. Under the lock, the
+ * copy too: release, in another thread, unmaps the buffers once it has
+ * the lock and no caller is left waiting, never under a copy.
+ */
+static int copy_locked(struct zcapi_v4l2q *q, struct zcap_sample *s,
+		       int timeout_ms, uint64_t *copied)
 {
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct v4l2_buffer b;
@@ -518,23 +556,39 @@ int zcapi_v4l2q_queue_copy(struct zcapi_v4l2q *q, struct zcap_sample *s,
 		return ZCAP_E_WRONG_STATE;
 	if (zcap_sample_n_mem(s) < q->n_planes)
 		return -EINVAL;
-	/*
-	 * The copy under the lock: a teardown in another thread waits for it
-	 * rather than unmapping the buffer under it.
-	 */
-	pthread_mutex_lock(&q->lock);
 	idx = wait_free(q, timeout_ms);
-	if (idx < 0) {
-		r = idx;
-		goto out;
-	}
+	if (idx < 0)
+		return idx;
 	qbuf_init(q, &b, planes, (uint32_t)idx, s);
 	r = zcapi_v4l2q_copy_in(q, &q->slots[idx], s, &b, &total);
 	if (r)
-		goto out;
+		return r;
 	*copied += total;
-	r = qbuf(q, &b, FREE, NULL);
-out:
+	return qbuf(q, &b, FREE, NULL);
+}
+
+int zcapi_v4l2q_queue_copy(struct zcapi_v4l2q *q, struct zcap_sample *s,
+			   int timeout_ms, uint64_t *copied)
+{
+	int r;
+
+	pthread_mutex_lock(&q->lock);
+	r = copy_locked(q, s, timeout_ms, copied);
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+int zcapi_v4l2q_queue_out(struct zcapi_v4l2q *q, struct zcap_sample *s,
+			  int wait_ms, uint64_t *copied)
+{
+	int r;
+
+	/* The memory read under the lock: release, in another thread, resets it. */
+	pthread_mutex_lock(&q->lock);
+	if (q->memory == V4L2_MEMORY_MMAP)
+		r = copy_locked(q, s, wait_ms, copied);
+	else
+		r = sample_locked(q, s, false, wait_ms);
 	pthread_mutex_unlock(&q->lock);
 	return r;
 }

@@ -31,8 +31,13 @@
  *
  * Thread safety: any threads may queue while one dequeues (a consumer's
  * receive and its dequeueing thread; capture buffers recycled by whichever
- * thread releases them); setup and release are the owner's, with no
- * thread running.
+ * thread releases them); setup is the owner's, with no thread running.
+ * Streamoff and release may run while other threads queue (a consumer is
+ * stopped while upstream still delivers): a call waiting for a free
+ * buffer is woken and refused, ZCAP_E_WRONG_STATE; from the release's
+ * STREAMOFF until the next reqbufs every queueing call is refused, and
+ * release unmaps and frees the slots only once no call waits in the
+ * queue. The dequeueing thread must have stopped before either.
  */
 #ifndef ZCAP_LIB_V4L2_QUEUE_H
 #define ZCAP_LIB_V4L2_QUEUE_H
@@ -105,14 +110,20 @@ struct zcapi_v4l2q {
 	 */
 	_Atomic uint32_t n_queued;
 	bool streaming;
+	/*
+	 * Set by release with its STREAMOFF, cleared by reqbufs: no call
+	 * takes a slot, since release is about to unmap and free them.
+	 */
+	bool closing;
 	uint64_t clock;		/* QBUFs so far: last_used's clock */
 	struct zcapi_v4l2q_stats stats;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;	/* a slot became FREE, or streaming stopped */
 	/*
-	 * Threads in wait_free() (an MMAP output queue's copy): a slot
+	 * Threads waiting for a free slot (an output queue's frame): a slot
 	 * freed per frame wakes no one in a capture queue, and a broadcast
-	 * without a waiter is still code run per frame.
+	 * without a waiter is still code run per frame. Release waits for
+	 * them to leave.
 	 */
 	uint32_t waiters;
 };
@@ -148,7 +159,11 @@ void zcapi_v4l2q_fini(struct zcapi_v4l2q *q);
  */
 int zcapi_v4l2q_reqbufs(struct zcapi_v4l2q *q, uint32_t memory,
 			uint32_t count, uint32_t n_planes);
-/* streamoff, unmapping, REQBUFS(0), then the samples held and parked. */
+/*
+ * streamoff, unmapping, REQBUFS(0), then the samples held and parked.
+ * Queueing calls in other threads are refused from the STREAMOFF on, and
+ * waited for when they wait for a buffer (see Thread safety).
+ */
 void zcapi_v4l2q_release(struct zcapi_v4l2q *q);
 
 int zcapi_v4l2q_streamon(struct zcapi_v4l2q *q);
@@ -167,7 +182,9 @@ void zcapi_v4l2q_streamoff(struct zcapi_v4l2q *q);
  * holds a reference to @s until the buffer is dequeued or streaming stops.
  * -EBUSY when no index is free, or @s's is already queued; with @wait_ms
  * > 0, it waits that long for the device to give one back first, then
- * ZCAP_E_TIMEOUT.
+ * ZCAP_E_TIMEOUT. ZCAP_E_WRONG_STATE when it would wait and the queue
+ * does not stream, when streaming stops while it waits, or once release
+ * began.
  */
 int zcapi_v4l2q_queue_sample(struct zcapi_v4l2q *q, struct zcap_sample *s,
 			     int wait_ms);
@@ -189,12 +206,22 @@ int zcapi_v4l2q_requeue_sample(struct zcapi_v4l2q *q, uint32_t index,
 			       struct zcap_sample *s);
 /*
  * Output MMAP: wait up to @timeout_ms for a free buffer (ZCAP_E_TIMEOUT;
- * ZCAP_E_WRONG_STATE when not streaming), copy @s's payload to its start,
- * add the bytes to *@copied, QBUF.
+ * ZCAP_E_WRONG_STATE as for queue_sample), copy @s's payload to its
+ * start, add the bytes to *@copied, QBUF.
  */
 int zcapi_v4l2q_queue_copy(struct zcapi_v4l2q *q, struct zcap_sample *s,
 			   int timeout_ms, uint64_t *copied);
-/* MMAP capture: QBUF buffer @index (FREE, or HELD after a dequeue). */
+/*
+ * Output: queue_sample on a DMABUF queue, queue_copy on an MMAP one, the
+ * memory read under the queue's lock (release in another thread resets
+ * it).
+ */
+int zcapi_v4l2q_queue_out(struct zcapi_v4l2q *q, struct zcap_sample *s,
+			  int wait_ms, uint64_t *copied);
+/*
+ * MMAP capture: QBUF buffer @index (FREE, or HELD after a dequeue);
+ * ZCAP_E_WRONG_STATE once release began.
+ */
 int zcapi_v4l2q_requeue(struct zcapi_v4l2q *q, uint32_t index);
 /* A HELD buffer the user is done with but does not queue again: FREE. */
 void zcapi_v4l2q_put(struct zcapi_v4l2q *q, uint32_t index);

@@ -173,6 +173,12 @@ int zcapi_v4l2c_queue(struct zcapi_v4l2c *c, struct zcap_sample *s,
 	int r;
 
 	r = zcapi_outq_queue(&c->oq, s, timeout_ms, &copied);
+	/*
+	 * The filter stopped in another thread (upstream may still deliver):
+	 * refused as its streaming check refuses, neither a drop nor an error.
+	 */
+	if (r == ZCAP_E_WRONG_STATE)
+		return r;
 	zcapi_stats_frame(c->f, s, r, bytes, copied);
 	if (r == ZCAP_E_TIMEOUT)
 		return 0;	/* counted: the device is behind */

@@ -87,8 +87,10 @@ int zcapi_v4l2c_reqbufs(struct zcapi_v4l2c *c, uint32_t min_count,
 /*
  * Queue @s (receive) and wake the thread; the statistics count it
  * (frames, @bytes, copied bytes, latency) or drop it. 0 also when the
- * device was only behind (ZCAP_E_TIMEOUT: dropped); another failure is
- * an error "@what", posted, and returned.
+ * device was only behind (ZCAP_E_TIMEOUT: dropped); ZCAP_E_WRONG_STATE,
+ * not counted, when the filter's stop released the queue meanwhile (a
+ * receive in flight as it stopped); another failure is an error "@what",
+ * posted, and returned.
  */
 int zcapi_v4l2c_queue(struct zcapi_v4l2c *c, struct zcap_sample *s,
 		      int timeout_ms, uint64_t bytes, const char *what);

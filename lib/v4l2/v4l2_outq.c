@@ -332,11 +332,7 @@ int zcapi_outq_queue(struct zcapi_outq *q, struct zcap_sample *s,
 		    int timeout_ms, uint64_t *copied)
 {
 	/* Either way the device may be behind: wait for it, then drop. */
-	if (q->q.memory == V4L2_MEMORY_DMABUF)
-		return zcapi_v4l2q_queue_sample(&q->q, s, timeout_ms);
-	if (q->q.memory == V4L2_MEMORY_MMAP)
-		return zcapi_v4l2q_queue_copy(&q->q, s, timeout_ms, copied);
-	return ZCAP_E_WRONG_STATE;
+	return zcapi_v4l2q_queue_out(&q->q, s, timeout_ms, copied);
 }
 
 int zcapi_outq_dequeue(struct zcapi_outq *q, uint32_t *flags)

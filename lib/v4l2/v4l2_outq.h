@@ -68,7 +68,7 @@ int zcapi_outq_reqbufs(struct zcapi_outq *q, bool dmabuf, uint32_t count,
 int zcapi_outq_streamon(struct zcapi_outq *q);
 /* STREAMOFF: every buffer comes back; held samples are released. */
 void zcapi_outq_streamoff(struct zcapi_outq *q);
-/* streamoff, unmap, REQBUFS(0). */
+/* streamoff, unmap, REQBUFS(0); queue calls in other threads are refused. */
 void zcapi_outq_release(struct zcapi_outq *q);
 
 /*
@@ -76,6 +76,8 @@ void zcapi_outq_release(struct zcapi_outq *q);
  * back when all it granted are queued (then ZCAP_E_TIMEOUT: the frame is
  * the caller's to count as dropped). DMABUF: the sample is referenced
  * until its buffer is dequeued. MMAP: copies, adds the bytes to *@copied.
+ * ZCAP_E_WRONG_STATE when the queue was stopped or released meanwhile,
+ * in another thread (queue.h).
  */
 int zcapi_outq_queue(struct zcapi_outq *q, struct zcap_sample *s,
 		    int timeout_ms, uint64_t *copied);

@@ -6,7 +6,10 @@
  * last S_FMT and QBUF. Every sample held while queued is released at
  * streamoff, however many buffers the driver granted (Linux 6.8+ allows
  * more than VIDEO_MAX_FRAME). A compressed frame is queued as its bytes
- * used at its data offset, and its format with no bytesperline.
+ * used at its data offset, and its format with no bytesperline. A queue
+ * released while other threads queue into it (a consumer stopped while
+ * upstream runs) refuses them, the one waiting for a buffer included, and
+ * gives every upstream buffer back; the consumer counts no error for it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include "fake_v4l2.h"
 #include "helpers.h"
 #include "tap.h"
+#include "v4l2/v4l2_consumer.h"
 #include "v4l2/v4l2_outq.h"
 
 #define N_BUFS	(VIDEO_MAX_FRAME + 8)
@@ -33,6 +37,24 @@ static struct v4l2_plane last_plane;
 /* REQBUFS grants at most this (0: what is asked); DQBUF in QBUF order. */
 static uint32_t grant_max;
 static uint32_t fifo[N_BUFS], fifo_head, fifo_n;
+
+/* A queueing call from another thread, and what it returned. */
+struct late_queue {
+	struct zcapi_outq *q;
+	struct zcap_sample *s;
+	int ret;
+	uint64_t copied;
+};
+
+/* QBUFs since the last STREAMOFF: a release's must be the last word. */
+static uint32_t qbufs_since_off;
+/*
+ * REQBUFS(0) takes this long (a driver freeing its buffers), and first
+ * queues late's sample, as a receive arriving then in another thread
+ * would: release holds no lock there.
+ */
+static int reqbufs0_ms;
+static struct late_queue *late;
 
 #define BUF_LEN 614400
 
@@ -55,6 +77,7 @@ static void keep_qbuf(const struct v4l2_buffer *b)
 		last_plane = b->m.planes[0];
 	if (fifo_n < N_BUFS)
 		fifo[(fifo_head + fifo_n++) % N_BUFS] = b->index;
+	qbufs_since_off++;
 }
 
 static int fake_dqbuf(struct v4l2_buffer *b)
@@ -70,6 +93,12 @@ static int fake_dqbuf(struct v4l2_buffer *b)
 
 static void fake_reqbufs(struct v4l2_requestbuffers *r)
 {
+	if (!r->count && late) {
+		late->ret = zcapi_outq_queue(late->q, late->s, 0, &late->copied);
+		late = NULL;
+	}
+	if (!r->count && reqbufs0_ms)
+		usleep((useconds_t)reqbufs0_ms * 1000);
 	if (grant_max && r->count > grant_max)
 		r->count = grant_max;
 	fifo_head = fifo_n = 0;
@@ -94,6 +123,7 @@ static int fake_ioctl(unsigned long req, void *arg)
 		return 0;
 	case VIDIOC_STREAMOFF:
 		fifo_head = fifo_n = 0;
+		qbufs_since_off = 0;
 		return 0;
 	case VIDIOC_STREAMON:
 		return 0;
@@ -156,18 +186,26 @@ static void test_many_held(void)
 	done(&q, a);
 }
 
-struct late_queue {
-	struct zcapi_outq *q;
-	struct zcap_sample *s;
-	int ret;
-};
-
 static void *queue_waiting(void *arg)
 {
 	struct late_queue *lq = arg;
 
-	lq->ret = zcapi_outq_queue(lq->q, lq->s, 5000, NULL);
+	lq->ret = zcapi_outq_queue(lq->q, lq->s, 5000, &lq->copied);
 	return NULL;
+}
+
+/* Wait (up to 1 s) until a thread waits in @q for a free buffer. */
+static bool waiter_in(struct zcapi_outq *q)
+{
+	uint32_t n = 0;
+
+	for (int i = 0; i < 1000 && !n; i++) {
+		usleep(1000);
+		pthread_mutex_lock(&q->q.lock);
+		n = q->q.waiters;
+		pthread_mutex_unlock(&q->q.lock);
+	}
+	return n != 0;
 }
 
 /*
@@ -209,6 +247,139 @@ out:
 		zcap_sample_unref(s[i]);
 	grant_max = 0;
 	done(&q, a);
+}
+
+/* The fake device for the copy path: its buffers are a memfd's pages. */
+static int fake_open(bool copy)
+{
+	int fd;
+
+	if (!copy)
+		return open("/dev/null", O_RDWR | O_CLOEXEC);
+	fd = memfd_create("fake-output", MFD_CLOEXEC);
+	if (fd >= 0 && ftruncate(fd, 4 * BUF_LEN))
+		tap_diag("ftruncate failed");
+	return fd;
+}
+
+/*
+ * A consumer stopped while upstream runs: 2 buffers granted and both
+ * queued, a third frame waits for one in another thread, and the queue is
+ * released (REQBUFS(0) slow, as a driver freeing its buffers is), a
+ * fourth frame arriving meanwhile. The STREAMOFF freed every slot, but
+ * neither frame may take one: the copy would write into a buffer release
+ * unmaps (a crash), the import would leave its sample in a slot release
+ * frees (its buffer never back upstream, a decommit never done). Both
+ * are refused, ZCAP_E_WRONG_STATE.
+ */
+static void test_release_under_queue(bool copy)
+{
+	const char *k = copy ? "MMAP" : "DMABUF";
+	struct zcap_allocator *a = committed(copy, 4, 4096);
+	struct zcap_sample *s[4] = { NULL };
+	struct late_queue w, lq;
+	struct zcapi_outq q;
+	char note[128] = "";
+	uint64_t copied = 0;
+	pthread_t t;
+
+	fake_fd = fake_open(copy);
+	grant_max = 2;
+	zcapi_outq_init(&q, fake_fd, V4L2_BUF_TYPE_VIDEO_OUTPUT);
+	zcapi_outq_reqbufs(&q, !copy, 4, note, sizeof(note));
+	zcapi_outq_streamon(&q);
+	for (int i = 0; i < 4; i++) {
+		zcap_allocator_get_buffer(a, 0, &s[i]);
+		zcap_sample_set_bytesused(s[i], 0, 4096);
+	}
+	ok(q.q.count == 2 && !zcapi_outq_queue(&q, s[0], 0, &copied) &&
+	   !zcapi_outq_queue(&q, s[1], 0, &copied), "%s: 2 granted, both queued", k);
+	w = (struct late_queue){ .q = &q, .s = s[2] };
+	if (!ok(!pthread_create(&t, NULL, queue_waiting, &w), "%s: a third frame", k))
+		goto out;
+	ok(waiter_in(&q), "%s: it waits for a buffer", k);
+	lq = (struct late_queue){ .q = &q, .s = s[3], .ret = 1 };
+	late = &lq;
+	reqbufs0_ms = 100;
+	zcapi_outq_release(&q);
+	reqbufs0_ms = 0;
+	pthread_join(t, NULL);
+	is(w.ret, ZCAP_E_WRONG_STATE, "%s: release wakes the waiting frame: refused", k);
+	is(lq.ret, ZCAP_E_WRONG_STATE, "%s: a frame arriving during release: refused", k);
+	is(qbufs_since_off, 0, "%s: no QBUF after the release's STREAMOFF", k);
+out:
+	late = NULL;
+	for (int i = 0; i < 4; i++)
+		zcap_sample_unref(s[i]);
+	is(free_buffers(a, 4), 4, "%s: every upstream buffer back with its allocator", k);
+	grant_max = 0;
+	done(&q, a);
+}
+
+static void *consumer_waiting(void *arg)
+{
+	struct late_queue *lq = arg;
+	struct zcapi_v4l2c *c = zcapi_container_of(lq->q, struct zcapi_v4l2c, oq);
+
+	lq->ret = zcapi_v4l2c_queue(c, lq->s, 5000, 4096, "QBUF");
+	return NULL;
+}
+
+static void count_event(struct zcap_filter *f, int err, void *data)
+{
+	(void)f;
+	(void)err;
+	++*(int *)data;
+}
+
+/*
+ * The same seen from the filter (the output sink's or the encoder's
+ * receive, past its streaming check when its stop began): the frame
+ * refused because the queue was released meanwhile is neither an error
+ * posted to the graph nor a drop, as a frame its streaming check refuses.
+ */
+static void test_consumer_stopped(void)
+{
+	struct zcap_allocator *a = committed(false, 4, 4096);
+	struct zcapi_v4l2c c = { .who = "output", .evfd = -1 };
+	struct zcap_sample *s[3] = { NULL };
+	struct zcap_filter_stats st;
+	struct late_queue w;
+	char note[128] = "";
+	int events = 0;
+	pthread_t t;
+
+	c.fd = fake_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	grant_max = 2;
+	zcapi_v4l2c_setup(&c, V4L2_BUF_TYPE_VIDEO_OUTPUT);
+	zcap_filter_new("consumer", NULL, NULL, &c.f);
+	zcap_filter_set_event_handler(c.f, count_event, &events);
+	zcapi_outq_reqbufs(&c.oq, true, 4, note, sizeof(note));
+	zcapi_outq_streamon(&c.oq);
+	for (int i = 0; i < 3; i++)
+		zcap_allocator_get_buffer(a, 0, &s[i]);
+	ok(!zcapi_v4l2c_queue(&c, s[0], 0, 4096, "QBUF") &&
+	   !zcapi_v4l2c_queue(&c, s[1], 0, 4096, "QBUF"), "consumer: 2 frames queued");
+	w = (struct late_queue){ .q = &c.oq, .s = s[2] };
+	if (!ok(!pthread_create(&t, NULL, consumer_waiting, &w) && waiter_in(&c.oq),
+		"consumer: a third waits for a buffer"))
+		goto out;
+	zcapi_outq_release(&c.oq);	/* its filter's stop */
+	pthread_join(t, NULL);
+	is(w.ret, ZCAP_E_WRONG_STATE, "consumer: stopped under it, the frame is refused");
+	zcap_filter_get_stats(c.f, &st);
+	ok(!events && !st.errors && !st.dropped && st.frames == 2,
+	   "consumer: no error posted (%d) or counted (%llu), no drop (%llu)", events,
+	   (unsigned long long)st.errors, (unsigned long long)st.dropped);
+out:
+	for (int i = 0; i < 3; i++)
+		zcap_sample_unref(s[i]);
+	grant_max = 0;
+	zcapi_v4l2c_fini(&c);	/* closes the fake's fd */
+	fake_fd = -1;
+	zcap_filter_destroy(c.f);
+	zcap_allocator_decommit(a);
+	zcap_allocator_unref(a);
 }
 
 /* An MJPEG frame of @len bytes, @doff bytes into its buffer. */
@@ -335,5 +506,8 @@ int main(void)
 	test_mjpeg_single();
 	test_mjpeg_copy();
 	test_granted_fewer();
+	test_release_under_queue(false);
+	test_release_under_queue(true);
+	test_consumer_stopped();
 	return tap_done();
 }
