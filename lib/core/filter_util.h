@@ -8,11 +8,33 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <zcap/allocator.h>
+#include <zcap/consumers.h>
 #include <zcap/filter.h>
 #include <zcap/sample.h>
+
+/*
+ * The reserved words of a public config are all 0. A caller built against
+ * a newer libzcap may set a field this one does not know: that must fail
+ * (-EINVAL), not be ignored.
+ */
+static inline bool zcapi_reserved_zero(const uint32_t *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+#define ZCAPI_RESERVED_ZERO(words) \
+	zcapi_reserved_zero((words), sizeof(words) / sizeof((words)[0]))
+
+/* The flags a V4L2 consumer (the encoder, the output sink) knows. */
+#define ZCAPI_CONSUMER_FLAGS \
+	(ZCAP_CONSUMER_FORCE_COPY | ZCAP_CONSUMER_PROPOSE_ALLOCATOR)
 
 /*
  * Set the filter's note (printf-style) and log it as a warning; nothing

@@ -321,7 +321,8 @@ int zcap_drm_sink_new(const struct zcap_drm_sink_config *cfg,
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (!cfg || !cfg->device)
+	if (!cfg || !cfg->device || !ZCAPI_RESERVED_ZERO(cfg->reserved) ||
+	    (cfg->flags & ~ZCAP_CONSUMER_PROPOSE_ALLOCATOR))
 		return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (!d)

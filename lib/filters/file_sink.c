@@ -235,7 +235,7 @@ int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 		*written = 0;
 	if (copied)
 		*copied = 0;
-	if (!s || fd < 0)
+	if (!s || fd < 0 || (flags & ~ZCAP_FILE_SINK_RAW))
 		return -EINVAL;
 	/* The caller's layout is read as far as it says: it must hold. */
 	if (fmt && zcap_format_validate(fmt))
@@ -314,7 +314,7 @@ int zcap_file_sink_new(const struct zcap_file_sink_config *cfg,
 	if (out)
 		*out = NULL;
 	if (!cfg || !out || (!cfg->path && cfg->fd < 0) ||
-	    (cfg->flags & ~ZCAP_FILE_SINK_RAW))
+	    (cfg->flags & ~ZCAP_FILE_SINK_RAW) || !ZCAPI_RESERVED_ZERO(cfg->reserved))
 		return -EINVAL;
 	fs = calloc(1, sizeof(*fs));
 	if (!fs)

@@ -17,6 +17,7 @@
 
 #include <zcap/zcap.h>
 
+#include "core/filter_util.h"
 #include "core/zcap_internal.h"
 
 
@@ -166,6 +167,8 @@ int zcap_null_sink_new(const struct zcap_null_sink_config *cfg,
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
+	if (cfg && !ZCAPI_RESERVED_ZERO(cfg->reserved))
+		return -EINVAL;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;

@@ -25,6 +25,7 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
+#include "core/filter_util.h"
 #include "core/zcap_internal.h"
 #include "m2m_priv.h"
 
@@ -420,7 +421,8 @@ int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (!cfg || !cfg->device)
+	if (!cfg || !cfg->device || !ZCAPI_RESERVED_ZERO(cfg->reserved) ||
+	    (cfg->flags & ~ZCAPI_CONSUMER_FLAGS))
 		return -EINVAL;
 	e = calloc(1, sizeof(*e));
 	if (!e)

@@ -190,7 +190,8 @@ int zcap_v4l2_output_sink_new(const struct zcap_v4l2_output_config *cfg,
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (!cfg || !cfg->device)
+	if (!cfg || !cfg->device || !ZCAPI_RESERVED_ZERO(cfg->reserved) ||
+	    (cfg->flags & ~ZCAPI_CONSUMER_FLAGS))
 		return -EINVAL;
 	o = calloc(1, sizeof(*o));
 	if (!o)

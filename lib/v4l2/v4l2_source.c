@@ -469,9 +469,8 @@ int zcap_v4l2_source_new(const struct zcap_v4l2_source_config *cfg,
 		return -EINVAL;
 	if (cfg->flags & ~ZCAP_V4L2_SOURCE_CALLER_THREAD)
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(cfg->reserved) / sizeof(cfg->reserved[0]); i++)
-		if (cfg->reserved[i])
-			return -EINVAL;
+	if (!ZCAPI_RESERVED_ZERO(cfg->reserved))
+		return -EINVAL;
 	src = calloc(1, sizeof(*src));
 	if (!src)
 		return -ENOMEM;

@@ -79,9 +79,53 @@ static void test_no_config(void)
 	ok(!f, "and *out NULL");
 }
 
+/*
+ * A word a newer libzcap would give a meaning (a reserved word, an unknown
+ * flag) set by the caller: EINVAL before the device is opened, not
+ * silently ignored. Each config is otherwise one that would go on to open
+ * its device.
+ */
+static void test_reserved(void)
+{
+	struct zcap_v4l2_source_config src = { .device = "/dev/null" };
+	struct zcap_m2m_encoder_config enc = { .device = "/dev/null" };
+	struct zcap_v4l2_output_config vout = { .device = "/dev/null" };
+	struct zcap_drm_sink_config drm = { .device = "/dev/null" };
+	struct zcap_file_sink_config file = { .path = "/dev/null", .fd = -1 };
+	struct zcap_null_sink_config null_cfg = { 0 };
+	struct zcap_filter *f = NULL;
+
+	src.reserved[6] = 1;
+	is(zcap_v4l2_source_new(&src, &f), -EINVAL, "v4l2 source, a reserved word set: EINVAL");
+	enc.reserved[6] = 1;
+	is(zcap_m2m_encoder_new(&enc, &f), -EINVAL, "m2m encoder, a reserved word set: EINVAL");
+	enc.reserved[6] = 0;
+	enc.flags = 1u << 2;
+	is(zcap_m2m_encoder_new(&enc, &f), -EINVAL, "m2m encoder, an unknown flag: EINVAL");
+	vout.reserved[7] = 1;
+	is(zcap_v4l2_output_sink_new(&vout, &f), -EINVAL, "v4l2 output, a reserved word set: EINVAL");
+	vout.reserved[7] = 0;
+	vout.flags = 1u << 2;
+	is(zcap_v4l2_output_sink_new(&vout, &f), -EINVAL, "v4l2 output, an unknown flag: EINVAL");
+	drm.reserved[7] = 1;
+	is(zcap_drm_sink_new(&drm, &f), -EINVAL, "drm sink, a reserved word set: EINVAL");
+	drm.reserved[7] = 0;
+	drm.flags = ZCAP_CONSUMER_FORCE_COPY;
+	is(zcap_drm_sink_new(&drm, &f), -EINVAL, "drm sink, a flag it does not take: EINVAL");
+	file.reserved[6] = 1;
+	is(zcap_file_sink_new(&file, &f), -EINVAL, "file sink, a reserved word set: EINVAL");
+	null_cfg.reserved[5] = 1;
+	is(zcap_null_sink_new(&null_cfg, &f), -EINVAL, "null sink, a reserved word set: EINVAL");
+	ok(!f, "and no filter made");
+	null_cfg.reserved[5] = 0;
+	if (is(zcap_null_sink_new(&null_cfg, &f), 0, "null sink, all zero: made"))
+		zcap_filter_destroy(f);
+}
+
 int main(void)
 {
 	test_null_out();
 	test_no_config();
+	test_reserved();
 	return tap_done();
 }

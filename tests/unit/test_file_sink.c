@@ -168,6 +168,9 @@ static void test_data_offset(void)
 	ok(zcap_sample_format(s)->n_planes == 1 &&
 	   zcap_sample_format(s)->planes[0].offset == 128,
 	   "a compressed frame's layout takes a data offset into a full block");
+	is(zcap_sample_write(s, NULL, r.fd, 1u << 5, &written, NULL), -EINVAL,
+	   "zcap_sample_write with a flag it does not know: EINVAL");
+	ok(file_size(r.fd) == 0, "and nothing written");
 	is(zcap_sample_write(s, NULL, r.fd, 0, &written, NULL), 0,
 	   "zcap_sample_write of a frame 128 bytes into its buffer");
 	is(written, JPEG_LEN, "writes bytesused less the data offset");
