@@ -58,7 +58,7 @@ struct zcap_m2m_encoder_config {
 	uint32_t queue_depth;	/* raw frames the encoder may hold; 0: 2 */
 	uint32_t capture_buffers; /* bitstream buffers; 0: 4 */
 	uint32_t gop_size;	/* V4L2_CID_MPEG_VIDEO_GOP_SIZE; 0: driver default */
-	uint32_t reserved[7];
+	uint32_t reserved[7];	/* must be 0 (EINVAL) */
 };
 
 int zcap_m2m_encoder_new(const struct zcap_m2m_encoder_config *cfg,
@@ -81,7 +81,7 @@ struct zcap_v4l2_output_config {
 	const char *device;	/* "/dev/video1" */
 	uint32_t flags;		/* ZCAP_CONSUMER_* */
 	uint32_t queue_depth;	/* frames the device may hold; 0: 2 */
-	uint32_t reserved[8];
+	uint32_t reserved[8];	/* must be 0 (EINVAL) */
 };
 
 int zcap_v4l2_output_sink_new(const struct zcap_v4l2_output_config *cfg,

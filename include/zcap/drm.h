@@ -33,7 +33,7 @@ struct zcap_drm_sink_config {
 	uint32_t crtc_id;	/* 0: the first active CRTC, else one to light */
 	uint32_t plane_id;	/* 0: the first of that CRTC's planes to take the frame */
 	uint32_t flags;		/* ZCAP_CONSUMER_PROPOSE_ALLOCATOR only */
-	uint32_t reserved[8];
+	uint32_t reserved[8];	/* must be 0 (EINVAL) */
 };
 
 int zcap_drm_sink_new(const struct zcap_drm_sink_config *cfg,

@@ -34,7 +34,11 @@ struct zcap_sink_ops {
 	 * @fr's bytes and copies, and the latency); negative: a drop (counted,
 	 * and kept as last_error). To keep the sample past the call, take a
 	 * reference (zcap_sample_ref()): how many at once is cfg->held.
-	 * Required.
+	 * It must return in bounded time, whatever happens downstream:
+	 * zcap_graph_stop() stops the producer first, which waits for this
+	 * call, and only then this filter (release). A callback waiting for
+	 * its own stop hangs the graph's stop; one waiting for a display or a
+	 * disk bounds its wait. Required.
 	 */
 	int (*receive)(void *user, struct zcap_sample *s, struct zcap_sink_frame *fr);
 	/* The filter stops or its pin disconnects: drop every sample held. Optional. */
@@ -99,7 +103,7 @@ struct zcap_file_sink_config {
 	const char *path;
 	int fd;
 	uint32_t flags;		/* ZCAP_FILE_SINK_* */
-	uint32_t reserved[7];
+	uint32_t reserved[7];	/* must be 0 (EINVAL) */
 };
 #define ZCAP_FILE_SINK_RAW	(1u << 0) /* write whole planes, padding included */
 
@@ -133,7 +137,7 @@ int zcap_sample_write(struct zcap_sample *s, const struct zcap_format *fmt,
 struct zcap_null_sink_config {
 	uint32_t hold_ms;
 	uint32_t held;
-	uint32_t reserved[6];
+	uint32_t reserved[6];	/* must be 0 (EINVAL) */
 };
 int zcap_null_sink_new(const struct zcap_null_sink_config *cfg,
 		       struct zcap_filter **out);
