@@ -103,8 +103,9 @@ static HRESULT pin_get_allocator_requirements(IMemInputPin *p,
 	ret = zcap_pin_get_allocator_requirements(o->pin, &req);
 	if (ret)
 		return zcap_dshow_hresult(ret);
-	if (req.held && req.props.count < req.held + 1)
-		req.props.count = req.held + 1;
+	/* One beyond what it holds, as connecting asks; saturated, not 0. */
+	if (req.held && req.props.count <= req.held)
+		req.props.count = req.held < UINT32_MAX ? req.held + 1 : UINT32_MAX;
 	zcapi_dshow_props(&req.props, out);
 	return S_OK;
 }

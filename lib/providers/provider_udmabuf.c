@@ -48,7 +48,8 @@ static int udmabuf_alloc(void *priv, const struct zcap_alloc_props *p,
 	for (i = 0; i < p->n_mem; i++) {
 		uint64_t block = zcapi_dmabuf_block_size(p, i, NULL);
 
-		if (block > (UINT64_MAX >> 1) / p->count - total)
+		/* total never exceeds the bound: the subtraction cannot wrap. */
+		if (block > ((UINT64_MAX >> 1) - total) / p->count)
 			return -EOVERFLOW;
 		total += block * p->count;
 	}

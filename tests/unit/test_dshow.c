@@ -493,6 +493,10 @@ static void test_requirements(void)
 	is(p.cbBuffer, 8192, "cbBuffer");
 	is(p.cbAlign, 64, "cbAlign");
 	is(p.cbPrefix, 16, "cbPrefix");
+	r.ic.req.held = UINT32_MAX;
+	is(IMemInputPin_GetAllocatorRequirements(r.pin, &p), S_OK,
+	   "GetAllocatorRequirements of a pin holding UINT32_MAX");
+	is(p.cBuffers, INT32_MAX, "cBuffers: the most a LONG says, not held + 1 wrapped to 0");
 	IMemInputPin_Release(r.pin);
 	rig_fini(&r);
 }
