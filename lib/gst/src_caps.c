@@ -94,6 +94,39 @@ static int xioctl(int fd, unsigned long req, void *arg)
 	return ret;
 }
 
+/*
+ * The rates of stepwise (or continuous) intervals: a rate is the inverse
+ * of an interval, the longest interval the lowest rate. One rate when
+ * the bounds meet: GStreamer has no range of one (a CRITICAL, and no
+ * field). A zero or a figure past G_MAXINT says nothing: any rate.
+ */
+static void set_rate_range(GstStructure *st, const struct v4l2_frmival_stepwise *sw)
+{
+	const struct v4l2_fract *lo = &sw->max, *hi = &sw->min;
+	gint cmp;
+
+	if (!lo->numerator || !lo->denominator || !hi->numerator || !hi->denominator ||
+	    MAX(MAX(lo->numerator, lo->denominator), MAX(hi->numerator, hi->denominator)) >
+	    G_MAXINT) {
+		gst_structure_set(st, "framerate", GST_TYPE_FRACTION_RANGE, 0, 1,
+				  G_MAXINT, 1, NULL);
+		return;
+	}
+	cmp = gst_util_fraction_compare(lo->denominator, lo->numerator,
+					hi->denominator, hi->numerator);
+	if (cmp > 0) {		/* min and max swapped: the same range */
+		lo = &sw->min;
+		hi = &sw->max;
+	}
+	if (!cmp)
+		gst_structure_set(st, "framerate", GST_TYPE_FRACTION, lo->denominator,
+				  lo->numerator, NULL);
+	else
+		gst_structure_set(st, "framerate", GST_TYPE_FRACTION_RANGE,
+				  lo->denominator, lo->numerator, hi->denominator,
+				  hi->numerator, NULL);
+}
+
 /* The rates of one size: a list of discrete ones, or a range. */
 static void set_rates(int fd, uint32_t fourcc, guint w, guint h, GstStructure *st)
 {
@@ -104,11 +137,7 @@ static void set_rates(int fd, uint32_t fourcc, guint w, guint h, GstStructure *s
 	g_value_init(&v, GST_TYPE_FRACTION);
 	for (; xioctl(fd, VIDIOC_ENUM_FRAMEINTERVALS, &fi) == 0; fi.index++) {
 		if (fi.type != V4L2_FRMIVAL_TYPE_DISCRETE) {
-			/* A rate is the inverse of an interval. */
-			gst_structure_set(st, "framerate", GST_TYPE_FRACTION_RANGE,
-					  fi.stepwise.max.denominator, fi.stepwise.max.numerator,
-					  fi.stepwise.min.denominator, fi.stepwise.min.numerator,
-					  NULL);
+			set_rate_range(st, &fi.stepwise);
 			goto out;
 		}
 		if (!fi.discrete.numerator)
@@ -252,6 +281,37 @@ static GstStructure *new_structure(const struct fmt_map *m)
 }
 
 /*
+ * One dimension of stepwise (or continuous: step 1) sizes: min, min +
+ * step, ... up to max. GStreamer says that as a range in multiples of
+ * the step, as gstv4l2object.c does, when min is one; else as the plain
+ * range (the driver rounds what it is asked). One value when there is
+ * one size: GStreamer has no range of one (a CRITICAL, and no field). A
+ * size is at least 1, at most G_MAXINT.
+ */
+static void set_dimension(GstStructure *st, const char *field, guint32 min,
+			  guint32 max, guint32 step)
+{
+	GValue v = G_VALUE_INIT;
+
+	step = CLAMP(step, 1, G_MAXINT);
+	if (!min)
+		min = step;	/* the smallest size of the steps that is one */
+	max = MIN(max, G_MAXINT);
+	if (max > min)
+		max -= (max - min) % step;	/* the largest size of the steps */
+	if (max <= min) {
+		gst_structure_set(st, field, G_TYPE_INT, (gint)MIN(min, G_MAXINT), NULL);
+		return;
+	}
+	g_value_init(&v, GST_TYPE_INT_RANGE);
+	if (min % step == 0)	/* then max is one too */
+		gst_value_set_int_range_step(&v, (gint)min, (gint)max, (gint)step);
+	else
+		gst_value_set_int_range(&v, (gint)min, (gint)max);
+	gst_structure_take_value(st, field, &v);
+}
+
+/*
  * Every size of one format, with its rates, into @p's caps; and the same
  * with the driver's colorimetry into its preferred caps. The colorimetry
  * is a preference, not a constraint: a V4L2 element downstream lists the
@@ -275,10 +335,10 @@ static void add_sizes(int fd, uint32_t type, const struct fmt_map *m,
 		} else {
 			w = fs.stepwise.max_width;
 			h = fs.stepwise.max_height;
-			gst_structure_set(st, "width", GST_TYPE_INT_RANGE,
-					  fs.stepwise.min_width, w,
-					  "height", GST_TYPE_INT_RANGE,
-					  fs.stepwise.min_height, h, NULL);
+			set_dimension(st, "width", fs.stepwise.min_width, w,
+				      fs.stepwise.step_width);
+			set_dimension(st, "height", fs.stepwise.min_height, h,
+				      fs.stepwise.step_height);
 		}
 		set_rates(fd, m->fourcc, w, h, st);
 		pref = gst_structure_copy(st);

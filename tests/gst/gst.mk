@@ -4,6 +4,10 @@
 # $(BUILD)/vm-tests/gst_check (what gst-launch-1.0 cannot show: buffers
 # held past NULL, renegotiation, the allocator on its own). Linked to the
 # build's shared libzcap and libzcap-gst, found through LD_LIBRARY_PATH.
+#
+# Also a host test of the plugin's own, run with the unit tests (`make
+# unit`, tests/unit/unit.mk, with their sanitizers): test_gst_caps, the
+# caps of a fake camera (lib/gst/src_caps.c).
 
 ifeq ($(HAVE_GST),1)
 GST_CHECK := $(BUILD)/vm-tests/gst_check
@@ -31,4 +35,15 @@ gst-tests: $(GST_CHECK) $(GST_BENCH) lib-gst
 VM_PREREQS += gst-tests
 BENCH_PREREQS += gst-tests
 VM_SUITES += tests/vm/suites/gst.sh
+
+# src_caps.c's object is unit.mk's ($(UNIT_DIR)/gst/%.o); the test
+# interposes ioctl() (tests/unit/fake_v4l2.h).
+UNIT_GST_CAPS := $(UNIT_DIR)/test_gst_caps
+$(UNIT_GST_CAPS): $(TOP)/tests/gst/test_gst_caps.c $(UNIT_DIR)/gst/src_caps.o
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) $(GST_CFLAGS) -I$(TOP)/tests/unit -MMD -MP $< -o $@ \
+		$(UNIT_DIR)/gst/src_caps.o $(GST_LIBS)
+-include $(UNIT_GST_CAPS).d $(UNIT_DIR)/gst/src_caps.d
+unit-build: $(UNIT_GST_CAPS)
+UNIT_BINS += $(UNIT_GST_CAPS)
 endif
