@@ -44,8 +44,7 @@ struct _GstZcapSrc {
 	gboolean warned_layout;		/* downstream needs the default layout */
 	gboolean warned_held;		/* downstream held every buffer */
 	guint64 copied_out;		/* frames copied for that, since start */
-	GstClock *clock_seen;		/* the clock last asked about, a reference */
-	gboolean clock_monotonic;	/* clock_seen runs on CLOCK_MONOTONIC */
+	gboolean warned_time;		/* a driver timestamp was not a capture time */
 	gboolean logged_layout;		/* the first frame's layout logged */
 
 	/*

@@ -6,13 +6,14 @@
  * buffer. Caps come from the device (src_caps.c); downstream's
  * ALLOCATION answer becomes the zcap sink's requirements (src_graph.c).
  *
- * Timestamps are the driver's (CLOCK_MONOTONIC, the clock GStreamer's
- * system clock runs on) less the element's base time; a frame lost
- * before a buffer sets DISCONT on it, a frame the device flagged bad
- * CORRUPTED.
+ * Timestamps are the pipeline clock's running time at capture: its time
+ * when create() takes the frame less the frame's age by the driver's
+ * stamp (CLOCK_MONOTONIC), as v4l2src does; a frame lost before a buffer
+ * sets DISCONT on it, a frame the device flagged bad CORRUPTED.
  */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "src.h"
 
@@ -29,6 +30,8 @@ enum {
 
 #define DEFAULT_DEVICE "/dev/video0"
 #define DEFAULT_TIMEOUT_MS 5000
+/* v4l2src's bound: a driver stamp older than this is no capture time to trust. */
+#define MAX_CAPTURE_AGE (10 * GST_SECOND)
 
 G_DEFINE_TYPE(GstZcapSrc, zcap_gst_src, GST_TYPE_PUSH_SRC)
 
@@ -122,6 +125,7 @@ static gboolean zcap_gst_src_start(GstBaseSrc *bsrc)
 	self->warned_no_dmabuf = FALSE;
 	self->warned_layout = FALSE;
 	self->warned_held = FALSE;
+	self->warned_time = FALSE;
 	self->copied_out = 0;
 	self->logged_layout = FALSE;
 	return TRUE;
@@ -145,7 +149,6 @@ static gboolean zcap_gst_src_stop(GstBaseSrc *bsrc)
 	GST_OBJECT_UNLOCK(self);
 	zcap_gst_probe_clear(&probe);
 	g_free(device);
-	gst_clear_object(&self->clock_seen);
 	self->have_request = FALSE;
 	return TRUE;
 }
@@ -336,36 +339,51 @@ static GstFlowReturn next_item(GstZcapSrc *self, struct zcap_gst_item **out)
 	}
 }
 
-/* Does @clock run on CLOCK_MONOTONIC? Asked once per clock: a property read. */
-static gboolean clock_is_monotonic(GstZcapSrc *self, GstClock *clock)
+/*
+ * How long ago the driver captured @s, by its stamp on CLOCK_MONOTONIC;
+ * 0 for a stamp in the future or older than MAX_CAPTURE_AGE, which says
+ * nothing of this frame (then the arrival time stands).
+ */
+static GstClockTime capture_age(GstZcapSrc *self, struct zcap_sample *s)
 {
-	GstClockType type = GST_CLOCK_TYPE_REALTIME;
+	struct timespec ts;
+	int64_t ns, now;
 
-	if (clock != self->clock_seen) {
-		if (GST_IS_SYSTEM_CLOCK(clock))
-			g_object_get(clock, "clock-type", &type, NULL);
-		gst_object_replace((GstObject **)&self->clock_seen, GST_OBJECT(clock));
-		self->clock_monotonic = type == GST_CLOCK_TYPE_MONOTONIC;
+	if (zcap_sample_time(s, &ns) || clock_gettime(CLOCK_MONOTONIC, &ts))
+		return 0;
+	now = (int64_t)GST_TIMESPEC_TO_TIME(ts);
+	if (ns <= now && now - ns <= (int64_t)MAX_CAPTURE_AGE)
+		return now - ns;
+	if (!self->warned_time) {
+		self->warned_time = TRUE;
+		GST_INFO_OBJECT(self, "a driver timestamp %" G_GINT64_FORMAT " ns from now: that frame's arrival time instead",
+				ns - now);
 	}
-	return self->clock_monotonic;
+	return 0;
 }
 
-/* Driver time to running time: both on CLOCK_MONOTONIC with the system clock. */
+/*
+ * The pipeline clock's running time when the driver captured @s: the
+ * clock's time now, less the frame's age. Never the driver's stamp as
+ * the clock's time, even on a system clock: a calibrated one (a
+ * GstNetClientClock, GstPtpClock, gst_clock_set_calibration()) runs on
+ * CLOCK_MONOTONIC underneath, but its time and base time are not
+ * CLOCK_MONOTONIC's.
+ */
 static GstClockTime running_time(GstZcapSrc *self, struct zcap_sample *s)
 {
 	GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
 	GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
-	GstClockTime now;
-	int64_t ns;
+	GstClockTime now, age;
 
 	if (!clock)
 		return GST_CLOCK_TIME_NONE;
-	if (!clock_is_monotonic(self, clock) || zcap_sample_time(s, &ns) || ns < 0)
-		now = gst_clock_get_time(clock);	/* arrival, as a fallback */
-	else
-		now = ns;
+	/* Read together: the clock's time now and the frame's age now. */
+	now = gst_clock_get_time(clock);
+	age = capture_age(self, s);
 	gst_object_unref(clock);
-	return now > base ? now - base : 0;
+	now = now > base ? now - base : 0;
+	return now > age ? now - age : 0;
 }
 
 /*
@@ -558,7 +576,6 @@ static void zcap_gst_src_finalize(GObject *obj)
 	GstZcapSrc *self = ZCAP_GST_SRC(obj);
 
 	g_free(self->device);
-	gst_clear_object(&self->clock_seen);
 	gst_object_unref(self->alloc);
 	zcap_gst_items_free(self);
 	g_mutex_clear(&self->lock);

@@ -21,6 +21,9 @@
  *                           GstBuffer for the same zcap buffer), and a
  *                           zcap buffer whose memory a copy still shares
  *                           is not captured into until the copy is gone
+ *   gst_check clock DEV     timestamps on the system clock and on two
+ *                           calibrated ones (a network clock's kind): PTS
+ *                           increasing, just behind the clock's running time
  *
  * Each prints what it saw and "result ok", or "fail: why" and exits 1.
  * The suite reads zcap.ko's debugfs around it.
@@ -341,6 +344,100 @@ static int check_hoard(const char *dev, guint extra)
 	return ret;
 }
 
+#define CLOCK_FRAMES 10
+
+/*
+ * CLOCK_FRAMES buffers of a pipeline on @clock (NULL: its own, the system
+ * clock). Each PTS is after the last, and at most a second before the
+ * running time of the clock when it is pulled (the appsink's queue, at 30
+ * fps, is 200 ms), never after it: vivid stamps frames some ms ahead of
+ * CLOCK_MONOTONIC, and a frame is not captured in the future.
+ */
+static int clock_run(const char *dev, GstClock *clock, const char *what)
+{
+	GstElement *p = pipeline(dev, "video/x-raw,format=YUY2,width=320,height=180,framerate=30/1");
+	GstClockTime pts, now, first = 0, last = GST_CLOCK_TIME_NONE, lag = 0;
+	GstClock *c;
+	int ret = 0;
+
+	if (!p)
+		return fail("no pipeline");
+	if (clock)
+		gst_pipeline_use_clock(GST_PIPELINE(p), clock);
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	for (int i = 0; i < CLOCK_FRAMES && !ret; i++) {
+		GstSample *s = pull(p);
+
+		if (!s) {
+			ret = fail("no sample");
+			break;
+		}
+		c = gst_element_get_clock(p);
+		now = gst_clock_get_time(c) - gst_element_get_base_time(p);
+		gst_object_unref(c);
+		pts = GST_BUFFER_PTS(gst_sample_get_buffer(s));
+		gst_sample_unref(s);
+		if (i == 0)
+			first = pts;
+		if (!GST_CLOCK_TIME_IS_VALID(pts) ||
+		    (GST_CLOCK_TIME_IS_VALID(last) && pts <= last)) {
+			printf("%s: buffer %d's PTS %" GST_TIME_FORMAT " after %" GST_TIME_FORMAT "\n",
+			       what, i, GST_TIME_ARGS(pts), GST_TIME_ARGS(last));
+			ret = fail("PTS not increasing");
+		} else if (pts > now || now - pts > GST_SECOND) {
+			printf("%s: buffer %d's PTS %" GST_TIME_FORMAT ", the clock's running time %"
+			       GST_TIME_FORMAT "\n", what, i, GST_TIME_ARGS(pts),
+			       GST_TIME_ARGS(now));
+			ret = fail("PTS not within the second before the clock's running time");
+		}
+		lag = MAX(lag, now - pts);
+		last = pts;
+	}
+	if (!ret)
+		printf("%s: PTS %" GST_TIME_FORMAT " to %" GST_TIME_FORMAT ", at most %"
+		       G_GUINT64_FORMAT " ms behind the clock\n", what, GST_TIME_ARGS(first),
+		       GST_TIME_ARGS(last), lag / GST_MSECOND);
+	gst_element_set_state(p, GST_STATE_NULL);
+	gst_object_unref(p);
+	return ret;
+}
+
+/*
+ * A system clock calibrated as a network clock is (GstNetClientClock,
+ * GstPtpClock: GstSystemClocks that run on CLOCK_MONOTONIC underneath):
+ * its time is not CLOCK_MONOTONIC's. One runs 100 s ahead of it; the
+ * other starts at 0 now, behind it by the VM's uptime.
+ */
+static GstClock *calibrated_clock(gboolean ahead)
+{
+	GstClock *c = g_object_new(GST_TYPE_SYSTEM_CLOCK, "clock-type",
+				   GST_CLOCK_TYPE_MONOTONIC, NULL);
+
+	gst_object_ref_sink(c);
+	if (ahead)
+		gst_clock_set_calibration(c, 0, 100 * GST_SECOND, 1, 1);
+	else
+		gst_clock_set_calibration(c, gst_clock_get_internal_time(c), 0, 1, 1);
+	return c;
+}
+
+/* Each clock, whatever another showed: what fails on which. */
+static int check_clock(const char *dev)
+{
+	GstClock *c;
+	int ret = clock_run(dev, NULL, "system clock");
+
+	c = calibrated_clock(TRUE);
+	ret |= clock_run(dev, c, "calibrated clock, 100 s ahead");
+	gst_object_unref(c);
+	c = calibrated_clock(FALSE);
+	ret |= clock_run(dev, c, "calibrated clock, from 0 now");
+	gst_object_unref(c);
+	if (!ret)
+		printf("result ok\n");
+	return ret;
+}
+
 /* The pool in zcappool's answer to the ALLOCATION query. */
 static GstPadProbeReturn grab_pool(GstPad *pad G_GNUC_UNUSED, GstPadProbeInfo *info,
 				   gpointer data)
@@ -483,9 +580,11 @@ int main(int argc, char **argv)
 		return check_hoard(argv[2], 0);
 	if (argc == 3 && !strcmp(argv[1], "hoard-many"))
 		return check_hoard(argv[2], 32);
+	if (argc == 3 && !strcmp(argv[1], "clock"))
+		return check_clock(argv[2]);
 	/* The device is not used: gst.sh's gst_check_run passes one. */
 	if (argc >= 2 && !strcmp(argv[1], "pool-shared"))
 		return check_pool_shared();
-	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc | cache DEV | hoard DEV | hoard-many DEV | pool-shared\n", argv[0]);
+	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc | cache DEV | hoard DEV | hoard-many DEV | clock DEV | pool-shared\n", argv[0]);
 	return 2;
 }

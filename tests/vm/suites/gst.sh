@@ -7,7 +7,8 @@
 # vicodec's encoder importing zcap's dma-bufs gives the stream v4l2src
 # gives, and decodes to the same frames; stock v4l2src in dmabuf-import
 # mode fills zcappool's zcap buffers; buffers held past NULL, EOS,
-# renegotiation, the allocator alone, an unplug; zcap.ko's gauges back to
+# renegotiation, timestamps on calibrated clocks, the allocator alone,
+# an unplug; zcap.ko's gauges back to
 # 0 and GStreamer's log free of warnings from our elements.
 # zcap-vm-timeout: 600
 
@@ -34,7 +35,7 @@ clean_runs=()
 # What a run's log may warn of, by the run's name: what it provokes.
 declare -A expect_warn=()
 
-tap_plan 27
+tap_plan 28
 
 # gst NAME ARGS...: gst-launch-1.0 ARGS with our categories at DEBUG and
 # every other at WARNING; output in $out/NAME.out, log in NAME.gstlog.
@@ -336,6 +337,7 @@ expect_warn[hoard-many]='the driver granted [0-9]+ of [0-9]+ buffers; using'
 gst_check_run hoard-many "the same with extra-buffers=32, more than vb2 grants before 6.8: copies once the granted buffers are down to one"
 grant=$(grep -hoE "${expect_warn[hoard-many]} [0-9]+" "$out/hoard-many.gstlog" | head -1)
 tap_diag "hoard-many: ${grant:-every buffer asked was granted}"
+gst_check_run clock "timestamps on the system clock and on calibrated clocks (a network clock's kind): increasing, within the second before the clock's running time"
 
 pools0=$(gauge pools_created)
 if "$check" alloc >"$out/alloc.out" 2>&1 && grep -q "result ok" "$out/alloc.out" &&
