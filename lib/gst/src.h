@@ -30,13 +30,15 @@ struct _GstZcapSrc {
 	struct zcap_gst_request rq;
 	gboolean have_request;
 	gboolean downstream_meta;	/* downstream takes GstVideoMeta */
-	guint downstream_min;		/* buffers downstream holds at once */
+	guint downstream_min;		/* buffers downstream holds, the graph's */
 	struct zcap_layout_constraints layout;	/* downstream's alignment */
+	GstCaps *run_caps;		/* the caps the graph runs in */
 	GstAllocator *alloc;		/* GstZcapAllocator wrapping samples */
 	struct zcap_gst_cache *cache;	/* the stream's buffers (src_cache.c) */
 	struct zcap_graph *graph;
 	struct zcap_filter *source;	/* in graph */
 	uint64_t next_seq;		/* sequence expected next */
+	gboolean pending_discont;	/* the graph restarted: the next buffer DISCONT */
 	guint64 pushed, lost;		/* frames, for QoS messages */
 	gint streaming;			/* atomic: the graph runs (src_graph.c's log) */
 	/* Said once per start, each: why frames are copied. */

@@ -218,6 +218,8 @@ gboolean zcap_gst_src_graph_start(GstZcapSrc *self, GError **error)
 	struct zcap_filter_stats st = { 0 };
 	int ret;
 
+	/* Mid-stream, frames go uncaptured while the device stops and starts. */
+	self->pending_discont = self->graph != NULL;
 	zcap_gst_src_graph_stop(self);
 	g_mutex_lock(&self->lock);
 	self->eos = FALSE;
@@ -265,6 +267,7 @@ void zcap_gst_src_graph_stop(GstZcapSrc *self)
 		zcap_graph_destroy(self->graph);
 		self->graph = NULL;
 	}
+	gst_clear_caps(&self->run_caps);
 	/* Buffers still downstream keep it (and their samples) until freed. */
 	if (self->cache)
 		zcap_gst_cache_close(self->cache);

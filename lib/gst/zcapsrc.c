@@ -4,7 +4,9 @@
  * buffer it pushes is a zcap sample as GstDmaBufMemory (src_buffer.c);
  * the sample goes back to the device only when GStreamer frees the
  * buffer. Caps come from the device (src_caps.c); downstream's
- * ALLOCATION answer becomes the zcap sink's requirements (src_graph.c).
+ * ALLOCATION answer becomes the zcap sink's requirements (src_graph.c),
+ * and a renegotiation restarts the device only if those or the caps
+ * changed.
  *
  * Timestamps are the pipeline clock's running time at capture: its time
  * when create() takes the frame less the frame's age by the driver's
@@ -236,39 +238,75 @@ static gboolean zcap_gst_src_set_caps(GstBaseSrc *bsrc, GstCaps *caps)
 	return TRUE;
 }
 
-/* What downstream's ALLOCATION answer asks: buffers held, meta, alignment. */
-static void read_allocation(GstZcapSrc *self, GstQuery *query)
+/*
+ * What downstream's ALLOCATION answer asks of the graph: the buffers it
+ * holds at once and its alignment. Whether it takes GstVideoMeta only
+ * decides, frame by frame, whether to copy: it is kept at once.
+ */
+static void read_allocation(GstZcapSrc *self, GstQuery *query, guint *min,
+			    struct zcap_layout_constraints *layout)
 {
 	struct zcap_gst_downstream d;
 	GstAllocationParams params;
 
-	memset(&self->layout, 0, sizeof(self->layout));
+	memset(layout, 0, sizeof(*layout));
 	/* Our buffers are our own: GstBaseSrc must not start downstream's pool. */
 	zcap_gst_take_downstream(query, &d);
 	if (d.has_align)
 		for (guint i = 0; i < GST_VIDEO_MAX_PLANES; i++)
-			self->layout.stride_align = MAX(self->layout.stride_align,
-							d.align.stride_align[i] + 1);
+			layout->stride_align = MAX(layout->stride_align,
+						   d.align.stride_align[i] + 1);
 	if (gst_query_get_n_allocation_params(query) > 0) {
 		gst_query_parse_nth_allocation_param(query, 0, NULL, &params);
 		if (params.align)
-			self->layout.offset_align = params.align + 1;
+			layout->offset_align = params.align + 1;
 	}
-	if (self->layout.stride_align == 1)
-		self->layout.stride_align = 0;
-	self->downstream_min = d.min;
+	if (layout->stride_align == 1)
+		layout->stride_align = 0;
+	*min = d.min;
 	self->downstream_meta =
 		gst_query_find_allocation_meta(query, GST_VIDEO_META_API_TYPE, NULL);
 }
 
+/*
+ * May the running graph go on? GstBaseSrc asks ALLOCATION again on every
+ * RECONFIGURE, whether anything changed or not (a capsfilter given its
+ * own caps again, a branch added to a tee): restarting would stop the
+ * camera and lose frames for nothing, which v4l2src avoids too. It goes
+ * on in the caps it started in, for the same alignment, while its
+ * buffers cover what downstream holds (more than it needs do no harm).
+ */
+static gboolean graph_fits(GstZcapSrc *self, GstCaps *caps, guint min,
+			   const struct zcap_layout_constraints *layout)
+{
+	return self->graph && self->run_caps && caps &&
+	       gst_caps_is_equal(caps, self->run_caps) && min <= self->downstream_min &&
+	       !memcmp(layout, &self->layout, sizeof(*layout));
+}
+
+/*
+ * With no pool left in @query (read_allocation()), GstBaseSrc activates
+ * and deactivates none, whether the graph restarts or not.
+ */
 static gboolean zcap_gst_src_decide_allocation(GstBaseSrc *bsrc, GstQuery *query)
 {
 	GstZcapSrc *self = ZCAP_GST_SRC(bsrc);
+	struct zcap_layout_constraints layout;
+	GstCaps *caps = NULL;
 	GError *err = NULL;
+	guint min;
 
 	if (!self->have_request)
 		return FALSE;
-	read_allocation(self, query);
+	gst_query_parse_allocation(query, &caps, NULL);
+	read_allocation(self, query, &min, &layout);
+	if (graph_fits(self, caps, min, &layout)) {
+		GST_INFO_OBJECT(self, "renegotiated with nothing changed for the device: it keeps streaming (downstream holds %u, %s GstVideoMeta)",
+				min, self->downstream_meta ? "takes" : "does not take");
+		return TRUE;
+	}
+	self->downstream_min = min;
+	self->layout = layout;
 	GST_INFO_OBJECT(self, "downstream holds %u, %s GstVideoMeta, stride align %u, offset align %u",
 			self->downstream_min, self->downstream_meta ? "takes" : "does not take",
 			self->layout.stride_align, self->layout.offset_align);
@@ -277,6 +315,7 @@ static gboolean zcap_gst_src_decide_allocation(GstBaseSrc *bsrc, GstQuery *query
 		g_clear_error(&err);
 		return FALSE;
 	}
+	gst_caps_replace(&self->run_caps, caps);
 	return TRUE;
 }
 
@@ -416,6 +455,11 @@ static void set_buffer_meta(GstZcapSrc *self, GstBuffer *buf, struct zcap_sample
 						self->rq.fps_d, self->rq.fps_n);
 	GST_BUFFER_OFFSET(buf) = seq;
 	GST_BUFFER_OFFSET_END(buf) = seq + 1;
+	if (self->pending_discont) {
+		/* The device started again: no loss to count, frames not captured. */
+		GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+		self->pending_discont = FALSE;
+	}
 	if ((flags & ZCAP_SAMPLE_DISCONTINUITY) || (self->next_seq && seq != self->next_seq)) {
 		GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
 		post_lost(self, buf, self->next_seq && seq > self->next_seq ?

@@ -24,6 +24,11 @@
  *   gst_check clock DEV     timestamps on the system clock and on two
  *                           calibrated ones (a network clock's kind): PTS
  *                           increasing, just behind the clock's running time
+ *   gst_check reconfigure DEV   RECONFIGURE with caps unchanged in PLAYING:
+ *                           the device keeps streaming (no new pool, the
+ *                           V4L2 sequence goes on)
+ *   gst_check caps-change DEV   new caps in PLAYING: the device restarts and
+ *                           the first buffer in the new caps is DISCONT
  *
  * Each prints what it saw and "result ok", or "fail: why" and exits 1.
  * The suite reads zcap.ko's debugfs around it.
@@ -438,6 +443,157 @@ static int check_clock(const char *dev)
 	return ret;
 }
 
+/* ALLOCATION queries zcapsrc made: each renegotiation makes one. */
+static GstPadProbeReturn count_allocation(GstPad *pad G_GNUC_UNUSED, GstPadProbeInfo *info,
+					  gpointer data)
+{
+	if (GST_QUERY_TYPE(GST_PAD_PROBE_INFO_QUERY(info)) == GST_QUERY_ALLOCATION)
+		g_atomic_int_inc((gint *)data);
+	return GST_PAD_PROBE_OK;
+}
+
+static void watch_allocation(GstElement *p, gint *count)
+{
+	GstElement *src = gst_bin_get_by_name(GST_BIN(p), "src");
+	GstPad *pad = gst_element_get_static_pad(src, "src");
+
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, count_allocation,
+			  count, NULL);
+	gst_object_unref(pad);
+	gst_object_unref(src);
+}
+
+static void set_filter(GstElement *p, const char *caps_str)
+{
+	GstElement *cf = gst_bin_get_by_name(GST_BIN(p), "caps");
+	GstCaps *caps = gst_caps_from_string(caps_str);
+
+	g_object_set(cf, "caps", caps, NULL);
+	gst_caps_unref(caps);
+	gst_object_unref(cf);
+}
+
+/*
+ * @n buffers, each V4L2 sequence (the offset) after *@last: a sequence
+ * that goes back is a device started again (vivid counts from 0).
+ */
+static int pull_sequences(GstElement *p, int n, guint64 *last)
+{
+	for (int i = 0; i < n; i++) {
+		GstSample *s = pull(p);
+		guint64 seq;
+
+		if (!s)
+			return fail("no sample");
+		seq = GST_BUFFER_OFFSET(gst_sample_get_buffer(s));
+		gst_sample_unref(s);
+		if (*last != GST_BUFFER_OFFSET_NONE && seq <= *last) {
+			printf("sequence %" G_GUINT64_FORMAT " after %" G_GUINT64_FORMAT "\n",
+			       seq, *last);
+			return fail("the V4L2 sequence began again: the device was restarted");
+		}
+		*last = seq;
+	}
+	return 0;
+}
+
+#define RECONF_CAPS "video/x-raw,format=YUY2,width=320,height=180,framerate=30/1"
+
+/*
+ * A capsfilter given the caps it has, in PLAYING, sends RECONFIGURE:
+ * GstBaseSrc negotiates again and asks ALLOCATION again. Nothing changed,
+ * so the device must keep streaming: zcap.ko makes no new pool and the
+ * V4L2 sequence goes on, where a restart begins it at 0 again.
+ */
+static int check_reconfigure(const char *dev)
+{
+	GstElement *p = pipeline(dev, RECONF_CAPS);
+	guint64 last = GST_BUFFER_OFFSET_NONE;
+	long long pools;
+	gint queries = 0, before;
+	int ret;
+
+	if (!p)
+		return fail("no pipeline");
+	watch_allocation(p, &queries);
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	ret = pull_sequences(p, 5, &last);
+	pools = zcap_stat("pools_created");
+	before = g_atomic_int_get(&queries);
+	if (!ret) {
+		set_filter(p, RECONF_CAPS);
+		ret = pull_sequences(p, 20, &last);
+	}
+	if (!ret && g_atomic_int_get(&queries) == before)
+		ret = fail("no ALLOCATION query after RECONFIGURE: nothing renegotiated");
+	else if (!ret && zcap_stat("pools_created") != pools)
+		ret = fail("zcap.ko made a new pool: the device was restarted");
+	if (!ret)
+		printf("RECONFIGURE, same caps: %d ALLOCATION quer%s, no new pool, sequence on to %"
+		       G_GUINT64_FORMAT "\nresult ok\n", g_atomic_int_get(&queries) - before,
+		       g_atomic_int_get(&queries) - before == 1 ? "y" : "ies", last);
+	gst_element_set_state(p, GST_STATE_NULL);
+	gst_object_unref(p);
+	return ret;
+}
+
+/* Up to 30 buffers until one is @width wide: is it DISCONT? -1: none came. */
+static int first_of_width(GstElement *p, gint width, guint64 *seq)
+{
+	for (int i = 0; i < 30; i++) {
+		GstSample *s = pull(p);
+		GstStructure *st;
+		gint w = 0;
+		int discont;
+
+		if (!s)
+			return -1;
+		st = gst_caps_get_structure(gst_sample_get_caps(s), 0);
+		gst_structure_get_int(st, "width", &w);
+		discont = GST_BUFFER_FLAG_IS_SET(gst_sample_get_buffer(s), GST_BUFFER_FLAG_DISCONT);
+		*seq = GST_BUFFER_OFFSET(gst_sample_get_buffer(s));
+		gst_sample_unref(s);
+		if (w == width)
+			return discont;
+	}
+	return -1;
+}
+
+/*
+ * New caps in PLAYING: the device restarts in them (a new pool), and
+ * the first buffer in them says the stream is discontinuous: frames were
+ * not captured while the device stopped and started again.
+ */
+static int check_caps_change(const char *dev)
+{
+	GstElement *p = pipeline(dev, RECONF_CAPS);
+	guint64 last = GST_BUFFER_OFFSET_NONE, seq = 0;
+	long long pools;
+	int ret, discont;
+
+	if (!p)
+		return fail("no pipeline");
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	ret = pull_sequences(p, 5, &last);
+	pools = zcap_stat("pools_created");
+	if (!ret) {
+		set_filter(p, "video/x-raw,format=YUY2,width=640,height=360,framerate=30/1");
+		discont = first_of_width(p, 640, &seq);
+		if (discont < 0)
+			ret = fail("no buffer in the new caps");
+		else if (zcap_stat("pools_created") == pools)
+			ret = fail("no new pool: the device did not restart in the new caps");
+		else if (!discont)
+			ret = fail("the first buffer in the new caps is not DISCONT");
+	}
+	if (!ret)
+		printf("640x360 in PLAYING: a new pool, the first buffer in it (sequence %"
+		       G_GUINT64_FORMAT ") DISCONT\nresult ok\n", seq);
+	gst_element_set_state(p, GST_STATE_NULL);
+	gst_object_unref(p);
+	return ret;
+}
+
 /* The pool in zcappool's answer to the ALLOCATION query. */
 static GstPadProbeReturn grab_pool(GstPad *pad G_GNUC_UNUSED, GstPadProbeInfo *info,
 				   gpointer data)
@@ -582,9 +738,13 @@ int main(int argc, char **argv)
 		return check_hoard(argv[2], 32);
 	if (argc == 3 && !strcmp(argv[1], "clock"))
 		return check_clock(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "reconfigure"))
+		return check_reconfigure(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "caps-change"))
+		return check_caps_change(argv[2]);
 	/* The device is not used: gst.sh's gst_check_run passes one. */
 	if (argc >= 2 && !strcmp(argv[1], "pool-shared"))
 		return check_pool_shared();
-	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc | cache DEV | hoard DEV | hoard-many DEV | clock DEV | pool-shared\n", argv[0]);
+	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc | cache DEV | hoard DEV | hoard-many DEV | clock DEV | reconfigure DEV | caps-change DEV | pool-shared\n", argv[0]);
 	return 2;
 }

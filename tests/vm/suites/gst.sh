@@ -7,8 +7,8 @@
 # vicodec's encoder importing zcap's dma-bufs gives the stream v4l2src
 # gives, and decodes to the same frames; stock v4l2src in dmabuf-import
 # mode fills zcappool's zcap buffers; buffers held past NULL, EOS,
-# renegotiation, timestamps on calibrated clocks, the allocator alone,
-# an unplug; zcap.ko's gauges back to
+# renegotiation (stopped, and in PLAYING), timestamps on calibrated
+# clocks, the allocator alone, an unplug; zcap.ko's gauges back to
 # 0 and GStreamer's log free of warnings from our elements.
 # zcap-vm-timeout: 600
 
@@ -35,7 +35,7 @@ clean_runs=()
 # What a run's log may warn of, by the run's name: what it provokes.
 declare -A expect_warn=()
 
-tap_plan 28
+tap_plan 30
 
 # gst NAME ARGS...: gst-launch-1.0 ARGS with our categories at DEBUG and
 # every other at WARNING; output in $out/NAME.out, log in NAME.gstlog.
@@ -338,6 +338,8 @@ gst_check_run hoard-many "the same with extra-buffers=32, more than vb2 grants b
 grant=$(grep -hoE "${expect_warn[hoard-many]} [0-9]+" "$out/hoard-many.gstlog" | head -1)
 tap_diag "hoard-many: ${grant:-every buffer asked was granted}"
 gst_check_run clock "timestamps on the system clock and on calibrated clocks (a network clock's kind): increasing, within the second before the clock's running time"
+gst_check_run reconfigure "RECONFIGURE with the same caps in PLAYING: the device keeps streaming (no new pool, the V4L2 sequence goes on)"
+gst_check_run caps-change "new caps in PLAYING: the device restarts in them, the first buffer in them is DISCONT"
 
 pools0=$(gauge pools_created)
 if "$check" alloc >"$out/alloc.out" 2>&1 && grep -q "result ok" "$out/alloc.out" &&
