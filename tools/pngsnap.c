@@ -6,11 +6,13 @@
  * does.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/videodev2.h>
 
@@ -217,6 +219,33 @@ static void png_warn_fn(png_structp png, png_const_charp msg)
 	(void)msg;
 }
 
+/*
+ * @path opened for the PNG; *@created says whether this call made it. A
+ * failed write removes only a file it made: --png may name a device, a
+ * FIFO or a link (/dev/full, /dev/stdout), never the tool's to delete.
+ */
+static FILE *open_png(const char *path, bool *created)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	FILE *fp;
+	int e;
+
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	fp = fdopen(fd, "wb");
+	if (!fp) {
+		e = errno;
+		close(fd);
+		if (*created)
+			unlink(path);
+		errno = e;
+	}
+	return fp;
+}
+
 static int write_png(const char *path, const struct conv *cv,
 		     const struct zcap_format *f, const uint8_t *const base[3],
 		     char *err, size_t errlen)
@@ -228,9 +257,10 @@ static int write_png(const char *path, const struct conv *cv,
 	png_infop info = NULL;
 	struct png_ctx ctx = { .err = err, .errlen = errlen };
 	volatile int ret = -EIO;
+	bool created;
 	uint32_t y;
 
-	fp = fopen(path, "wb");
+	fp = open_png(path, &created);
 	if (!fp) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -269,8 +299,8 @@ out:
 		ret = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	}
-	if (ret < 0)
-		remove(path);
+	if (ret < 0 && created)
+		unlink(path);
 	return ret;
 }
 

@@ -234,11 +234,40 @@ static void test_no_frame(void)
 	rig_fini(&r);
 }
 
+/*
+ * A PNG that cannot be written removes only a file the writer made: the
+ * path may be a link or a device (/dev/full). It used to remove whatever
+ * the path named.
+ */
+static void test_png_write_fails(void)
+{
+	char link[64], err[256] = "";
+	struct zcap_sample *s;
+	struct stat st;
+	struct rig r;
+
+	rig_init(&r, false);
+	snprintf(link, sizeof(link), "/tmp/zcap-test-full.%d", (int)getpid());
+	unlink(link);
+	if (!ok(symlink("/dev/full", link) == 0, "a link to /dev/full"))
+		goto out;
+	s = yuyv_frame(&r);
+	is(zcap_png_write(link, s, zcap_sample_format(s), err, sizeof(err)), -ENOSPC,
+	   "a PNG into /dev/full fails with ENOSPC (%s)", err);
+	zcap_sample_unref(s);
+	ok(lstat(link, &st) == 0 && S_ISLNK(st.st_mode), "and the link is still there");
+	ok(stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode), "and so is /dev/full");
+	unlink(link);
+out:
+	rig_fini(&r);
+}
+
 int main(void)
 {
 	test_requirements();
 	test_receive_does_not_wait();
 	test_first_frame_only();
 	test_no_frame();
+	test_png_write_fails();
 	return tap_done();
 }
