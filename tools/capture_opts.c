@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,9 +148,14 @@ static bool parse_frame_opt(struct zcap_capture_opts *o, int c, const char *arg)
 					    arg, CAPTURE_MAX_EXTRA_BUFFERS);
 		return true;
 	case O_TIMEOUT:
-		o->timeout_ms = (int)parse_u32(arg, "timeout");
-		if (o->timeout_ms <= 0)
+		n = parse_u32(arg, "timeout");
+		if (!n)
 			zcap_tool_die_usage(prog, "--timeout must be at least 1 ms");
+		/* The library's timeouts are ints: more would wrap negative. */
+		if (n > INT_MAX)
+			zcap_tool_die_usage(prog, "timeout '%s' is too large (at most %d ms)",
+					    arg, INT_MAX);
+		o->timeout_ms = (int)n;
 		return true;
 	}
 	return false;

@@ -85,15 +85,29 @@ void zcap_tool_print_version(FILE *f, const char *prog)
 	fprintf(f, "%s %s\n", prog, zcap_version());
 }
 
+/*
+ * The exit status of --help and --version: 0 only if what they printed
+ * reached standard output (zcap-capture --help > /dev/full is an error).
+ */
+static int printed_status(const char *prog)
+{
+	int err = zcap_tool_stdout_error();
+
+	if (!err)
+		return 0;
+	fprintf(stderr, "%s: writing to standard output: %s\n", prog, strerror(err));
+	return 1;
+}
+
 void zcap_tool_std_opt(int c, const char *prog, void (*usage)(FILE *f))
 {
 	switch (c) {
 	case 'h':
 		usage(stdout);
-		exit(0);
+		exit(printed_status(prog));
 	case ZCAP_TOOL_OPT_VERSION:
 		zcap_tool_print_version(stdout, prog);
-		exit(0);
+		exit(printed_status(prog));
 	case '?':
 	case ':':
 		fprintf(stderr, "Try '%s --help'.\n", prog);

@@ -6,6 +6,8 @@
  * what a pool can hold. A usage error exits 2, which a child shows.
  */
 #include <getopt.h>
+#include <limits.h>
+#include <string.h>
 
 #include "capture_opts.h"
 #include "child_status.h"
@@ -33,7 +35,11 @@ int main(void)
 	char *bufs_max[] = { "zcap-capture", "--buffers", "256", NULL };
 	char *bufs_over[] = { "zcap-capture", "--buffers", "257", NULL };
 	char *bufs_wrap[] = { "zcap-capture", "--buffers", "4294967295", NULL };
+	char *tmo_max[] = { "zcap-capture", "--timeout", "2147483647", NULL };
+	char *tmo_over[] = { "zcap-capture", "--timeout", "2147483648", NULL };
+	char *tmo_zero[] = { "zcap-capture", "--timeout", "0", NULL };
 	struct zcap_capture_opts o;
+	char err[256];
 
 	parse(octal, &o);
 	ok(o.frames == 10 && o.fps == 8, "-n 010 is 10 frames, --fps 08 is 8 (decimal): %llu, %u",
@@ -45,5 +51,16 @@ int main(void)
 	is(child_status(parse_in_child, bufs_over), 2, "--buffers 257: a usage error");
 	is(child_status(parse_in_child, bufs_wrap), 2,
 	   "--buffers 4294967295: a usage error, not a sum that wraps");
+	parse(tmo_max, &o);
+	is(o.timeout_ms, INT_MAX, "--timeout 2147483647");
+	is(child_status_err(parse_in_child, tmo_over, err, sizeof(err)), 2,
+	   "--timeout 2147483648: a usage error");
+	err[strcspn(err, "\n")] = '\0';
+	ok(strstr(err, "too large") && !strstr(err, "at least"),
+	   "which says it is too large, not too small: %s", err);
+	is(child_status_err(parse_in_child, tmo_zero, err, sizeof(err)), 2,
+	   "--timeout 0: a usage error");
+	err[strcspn(err, "\n")] = '\0';
+	ok(strstr(err, "at least 1 ms") != NULL, "which says the least: %s", err);
 	return tap_done();
 }

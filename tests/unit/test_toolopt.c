@@ -9,6 +9,7 @@
 
 #include <linux/videodev2.h>
 
+#include "child_status.h"
 #include "fourcc.h"
 #include "tap.h"
 #include "toolopt.h"
@@ -72,9 +73,44 @@ static void test_fourccs(void)
 	   "Y16 does not find Y16 -BE: byte order is no case");
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: zcap-test [options]\n");
+}
+
+/* --help (or --version, with @arg) printed into /dev/full. */
+static void std_opt_full(void *arg)
+{
+	if (!freopen("/dev/full", "w", stdout))
+		_exit(98);
+	zcap_tool_std_opt(arg ? ZCAP_TOOL_OPT_VERSION : 'h', "zcap-test", usage);
+}
+
+static void std_opt_null(void *arg)
+{
+	if (!freopen("/dev/null", "w", stdout))
+		_exit(98);
+	zcap_tool_std_opt(arg ? ZCAP_TOOL_OPT_VERSION : 'h', "zcap-test", usage);
+}
+
+/* --help and --version succeed only when their text was written. */
+static void test_std_opt(void)
+{
+	char err[256];
+
+	is(child_status(std_opt_null, NULL), 0, "--help: exit 0");
+	is(child_status(std_opt_null, "v"), 0, "--version: exit 0");
+	is(child_status_err(std_opt_full, NULL, err, sizeof(err)), 1,
+	   "--help into a full device: exit 1");
+	err[strcspn(err, "\n")] = '\0';
+	ok(strstr(err, "No space left") != NULL, "saying why: %s", err);
+	is(child_status(std_opt_full, "v"), 1, "--version into a full device: exit 1");
+}
+
 int main(void)
 {
 	test_numbers();
 	test_fourccs();
+	test_std_opt();
 	return tap_done();
 }
