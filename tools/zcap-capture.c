@@ -98,7 +98,6 @@ static void resolve_format(struct zcap_capture_opts *o)
 
 static int open_output(struct capture *c)
 {
-	c->cs.fd = -1;
 	/* With --encode the encoder's file sink writes -o, not us. */
 	if (!c->o.output || c->o.encode)
 		return 0;
@@ -343,7 +342,8 @@ static int capture(struct capture *c)
 	bool ended;
 	int ret;
 
-	if (open_output(c) || set_up(c))
+	/* The output after the device: a run that cannot start leaves -o's file as it was. */
+	if (set_up(c) || open_output(c))
 		return 1;
 	handle_signals();
 	if (!c->o.quiet) {
@@ -365,6 +365,7 @@ int main(int argc, char **argv)
 	int status, err;
 
 	memset(&c, 0, sizeof(c));
+	c.cs.fd = -1;
 	zcap_capture_parse_opts(argc, argv, &c.o);
 	resolve_format(&c.o);
 	c.cs.png.path = c.o.png;

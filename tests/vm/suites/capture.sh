@@ -143,20 +143,24 @@ else
 	tap_diag "exit $rc" "$(cat "$out/msg-nozcap.txt")"
 fi
 
-"$capture" -d /dev/video-none -n 1 >"$out/msg-nodev.txt" 2>&1
+# -o names a file that holds something: a run that cannot start keeps it.
+echo keep >"$out/kept.raw"
+"$capture" -d /dev/video-none -n 1 -o "$out/kept.raw" >"$out/msg-nodev.txt" 2>&1
 rc1=$?
 "$capture" -d /dev/null -n 1 >"$out/msg-notv4l2.txt" 2>&1
 rc2=$?
 "$capture" -d "$sp" -f NV12M -n 1 >"$out/msg-format.txt" 2>&1
 rc3=$?
 if [ $rc1 -ne 0 ] && grep -q "no such device" "$out/msg-nodev.txt" &&
+	[ "$(cat "$out/kept.raw")" = keep ] &&
 	[ $rc2 -ne 0 ] && grep -q "not a V4L2 device" "$out/msg-notv4l2.txt" &&
 	[ $rc3 -ne 0 ] && grep -q "cannot capture NM12" "$out/msg-format.txt" &&
 	grep -q "^  YUYV" "$out/msg-format.txt"; then
-	tap_pass "zcap-capture: missing device, not V4L2, unsupported format (lists formats)"
+	tap_pass "zcap-capture: missing device (-o's file kept), not V4L2, unsupported format (lists formats)"
 else
-	tap_fail "zcap-capture: missing device, not V4L2, unsupported format (lists formats)"
-	tap_diag "exit $rc1 $rc2 $rc3" "$(cat "$out"/msg-nodev.txt "$out"/msg-notv4l2.txt "$out"/msg-format.txt)"
+	tap_fail "zcap-capture: missing device (-o's file kept), not V4L2, unsupported format (lists formats)"
+	tap_diag "exit $rc1 $rc2 $rc3; -o's file: $(wc -c <"$out/kept.raw") bytes" \
+		"$(cat "$out"/msg-nodev.txt "$out"/msg-notv4l2.txt "$out"/msg-format.txt)"
 fi
 
 insmod_zcap "$out"
