@@ -266,6 +266,13 @@ static void kill_run_once(int dev, uint64_t size, uint32_t count, bool contig,
 			kill(pid, SIGKILL);
 			r->killed = now();
 			r->sent_at = stats_now().v[S_BUFFERS];
+			/*
+			 * Never below what was seen before the kill: on a
+			 * loaded host this process may run again only once
+			 * the dying call is freeing its buffers (a soak saw
+			 * 4, then 1).
+			 */
+			r->sent_at = r->sent_at > b ? r->sent_at : b;
 		}
 		if (r->sent_at < 0 && now() - r->start > 120) {
 			kill(pid, SIGKILL);
