@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include <zcap/allocator.h>
-#include <zcap/consumers.h>
 #include <zcap/filter.h>
 #include <zcap/sample.h>
 
@@ -31,10 +30,6 @@ static inline bool zcapi_reserved_zero(const uint32_t *w, size_t n)
 
 #define ZCAPI_RESERVED_ZERO(words) \
 	zcapi_reserved_zero((words), sizeof(words) / sizeof((words)[0]))
-
-/* The flags a V4L2 consumer (the encoder, the output sink) knows. */
-#define ZCAPI_CONSUMER_FLAGS \
-	(ZCAP_CONSUMER_FORCE_COPY | ZCAP_CONSUMER_PROPOSE_ALLOCATOR)
 
 /*
  * Set the filter's note (printf-style) and log it as a warning; nothing

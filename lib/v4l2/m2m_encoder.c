@@ -25,7 +25,6 @@
 #include <zcap/consumers.h>
 #include <zcap/error.h>
 
-#include "core/filter_util.h"
 #include "core/zcap_internal.h"
 #include "m2m_priv.h"
 

@@ -19,10 +19,15 @@
 #include <stdint.h>
 
 #include <zcap/allocator.h>
+#include <zcap/consumers.h>
 #include <zcap/filter.h>
 #include <zcap/pin.h>
 
 #include "v4l2_outq.h"
+
+/* The config flags a V4L2 consumer (the encoder, the output sink) knows. */
+#define ZCAPI_CONSUMER_FLAGS \
+	(ZCAP_CONSUMER_FORCE_COPY | ZCAP_CONSUMER_PROPOSE_ALLOCATOR)
 
 #define zcapi_container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
