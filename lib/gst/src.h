@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * zcapsrc's object, shared by the element (zcapsrc.c) and its zcap graph
- * (src_graph.c): a V4L2 source of libzcap feeding a sink whose callback
- * queues each sample for the streaming thread's create().
+ * zcapsrc's object, shared by the element (zcapsrc.c), its zcap graph
+ * (src_graph.c) and its frames (src_frame.c): a V4L2 source of libzcap
+ * feeding a sink whose callback queues each sample for the streaming
+ * thread's create().
  */
 #ifndef ZCAP_GST_SRC_H
 #define ZCAP_GST_SRC_H
@@ -79,5 +80,14 @@ void zcap_gst_items_free(GstZcapSrc *self);
 struct zcap_gst_item *zcap_gst_item_pop(GstZcapSrc *self);
 /* The zcap source's note and statistics, for messages. */
 void zcap_gst_src_graph_stats(GstZcapSrc *self, struct zcap_filter_stats *st);
+
+/* src_frame.c */
+/*
+ * @it's sample as the buffer to push (a copy where downstream needs
+ * one), or NULL when it could not be made. @it stays the caller's.
+ */
+GstBuffer *zcap_gst_src_frame_buffer(GstZcapSrc *self, struct zcap_gst_item *it);
+/* @buf's timestamp, duration, offsets and flags from @s; counts losses. */
+void zcap_gst_src_frame_meta(GstZcapSrc *self, GstBuffer *buf, struct zcap_sample *s);
 
 #endif /* ZCAP_GST_SRC_H */
