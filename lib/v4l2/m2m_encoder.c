@@ -91,6 +91,12 @@ static void *enc_thread(void *arg)
 				     zcap_allocator_wait_fd(e->out_alloc) : -1,
 				     &revents))
 			break;
+		/* Unplugged: no frame will come out; stop must not wait. */
+		if (!done && atomic_load(&e->c.gone)) {
+			done = true;
+			enc_mark_drained(e);
+			continue;
+		}
 		if (!done && dmabuf) {
 			r = zcapi_v4l2q_fill(&e->cap, e->out_alloc);
 			if (r) {
@@ -182,7 +188,7 @@ static int enc_send_stop(struct m2m_enc *e)
 	int r;
 
 	pthread_mutex_lock(&e->lock);
-	send = e->streaming && !e->stop_sent;
+	send = e->streaming && !e->stop_sent && !atomic_load(&e->c.gone);
 	e->stop_sent = true;
 	pthread_mutex_unlock(&e->lock);
 	if (!send)

@@ -57,7 +57,10 @@ struct m2m_enc {
 static inline void zcapi_m2m_error(struct m2m_enc *e, int err, const char *what,
 				   bool fatal)
 {
-	zcapi_filter_error(e->c.f, err, e->c.who, what, fatal);
+	if (zcapi_v4l2c_unplugged(err))
+		zcapi_v4l2c_gone(&e->c, fatal);
+	else
+		zcapi_filter_error(e->c.f, err, e->c.who, what, fatal);
 }
 
 /* m2m_capture.c */

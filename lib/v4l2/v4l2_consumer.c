@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
@@ -21,6 +22,11 @@
 int zcapi_v4l2c_open(struct zcapi_v4l2c *c, const char *device)
 {
 	c->evfd = -1;
+	c->device = strdup(device);
+	if (!c->device) {
+		c->fd = -1;
+		return -ENOMEM;
+	}
 	c->fd = open(device, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	return c->fd < 0 ? -errno : 0;
 }
@@ -54,6 +60,8 @@ void zcapi_v4l2c_fini(struct zcapi_v4l2c *c)
 		close(c->fd);
 	c->evfd = -1;
 	c->fd = -1;
+	free(c->device);
+	c->device = NULL;
 }
 
 int zcapi_v4l2c_set_format(struct zcapi_v4l2c *c, const struct zcap_format *fmt)
@@ -172,7 +180,11 @@ int zcapi_v4l2c_queue(struct zcapi_v4l2c *c, struct zcap_sample *s,
 	uint64_t copied = 0;
 	int r;
 
-	r = zcapi_outq_queue(&c->oq, s, timeout_ms, &copied);
+	/* Gone: no QBUF, nor a wait for a buffer the thread no longer frees. */
+	if (atomic_load(&c->gone))
+		r = ZCAP_E_DISCONNECTED;
+	else
+		r = zcapi_outq_queue(&c->oq, s, timeout_ms, &copied);
 	/*
 	 * The filter stopped in another thread (upstream may still deliver):
 	 * refused as its streaming check refuses, neither a drop nor an error.
@@ -182,6 +194,8 @@ int zcapi_v4l2c_queue(struct zcapi_v4l2c *c, struct zcap_sample *s,
 	zcapi_stats_frame(c->f, s, r, bytes, copied);
 	if (r == ZCAP_E_TIMEOUT)
 		return 0;	/* counted: the device is behind */
+	if (zcapi_v4l2c_unplugged(r))
+		return zcapi_v4l2c_gone(c, true);
 	if (r) {
 		zcapi_filter_error(c->f, r, c->who, what, true);
 		return r;
@@ -200,6 +214,22 @@ void zcapi_v4l2c_wake(struct zcapi_v4l2c *c)
 	}
 }
 
+bool zcapi_v4l2c_unplugged(int err)
+{
+	return err == -ENODEV || err == -ENXIO || err == ZCAP_E_DISCONNECTED;
+}
+
+int zcapi_v4l2c_gone(struct zcapi_v4l2c *c, bool post)
+{
+	if (!atomic_exchange(&c->gone, true)) {
+		zcapi_filter_error(c->f, ZCAP_E_DISCONNECTED, c->who, c->device,
+				   post);
+		/* Seen by a receive: the thread stops waiting on the device. */
+		zcapi_v4l2c_wake(c);
+	}
+	return ZCAP_E_DISCONNECTED;
+}
+
 int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, int wait_fd,
 		     short *revents)
 {
@@ -207,7 +237,7 @@ int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, int wait_fd,
 	uint64_t v;
 
 	/* poll ignores fd -1: then only a wake-up matters. */
-	pfd[0].fd = events ? c->fd : -1;
+	pfd[0].fd = events && !atomic_load(&c->gone) ? c->fd : -1;
 	pfd[0].events = events;
 	pfd[0].revents = 0;
 	pfd[1].fd = c->evfd;
@@ -221,6 +251,14 @@ int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, int wait_fd,
 		return -errno;
 	if ((pfd[1].revents & POLLIN) && read(c->evfd, &v, sizeof(v)) < 0) {
 		/* EAGAIN: another read emptied it. */
+	}
+	/*
+	 * V4L2 adds POLLHUP only for a device no longer registered; vb2
+	 * and mem2mem never give it otherwise.
+	 */
+	if (pfd[0].revents & (POLLHUP | POLLNVAL)) {
+		zcapi_v4l2c_gone(c, true);
+		return 0;
 	}
 	/*
 	 * POLLERR: no buffer queued yet. Wait for a wake-up instead of
@@ -247,7 +285,7 @@ int zcapi_v4l2c_drain(struct zcapi_v4l2c *c, const char *what, bool post)
 		if (flags & V4L2_BUF_FLAG_ERROR)
 			zcapi_filter_error(c->f, -EIO, c->who, what, post);
 	}
-	return r;
+	return zcapi_v4l2c_unplugged(r) ? zcapi_v4l2c_gone(c, post) : r;
 }
 
 int zcapi_v4l2c_start_thread(struct zcapi_v4l2c *c, void *(*fn)(void *),

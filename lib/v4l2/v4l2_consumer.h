@@ -42,6 +42,8 @@ struct zcapi_v4l2c {
 	uint32_t queue_depth;
 
 	int fd;
+	char *device;		/* its path, for the note of an unplug */
+	atomic_bool gone;	/* unplugged: said once, not polled again */
 	int evfd;		/* wakes the thread */
 	bool oq_ready;		/* oq initialised */
 	struct zcapi_outq oq;
@@ -103,12 +105,23 @@ int zcapi_v4l2c_queue(struct zcapi_v4l2c *c, struct zcap_sample *s,
 /* Wake the thread. */
 void zcapi_v4l2c_wake(struct zcapi_v4l2c *c);
 
+/* Does @err, of a call on the device, say it is gone (ENODEV, ENXIO)? */
+bool zcapi_v4l2c_unplugged(int err);
+/*
+ * The device went away (unplugged, its driver unbound), whichever call
+ * or wait saw it first: an error "DEVICE: device disconnected", posted
+ * (@post) the first time only, as the V4L2 source says it once.
+ * Returns ZCAP_E_DISCONNECTED.
+ */
+int zcapi_v4l2c_gone(struct zcapi_v4l2c *c, bool post);
+
 /*
  * One wait of the thread: poll the device for @events (none when
- * @events is 0), the eventfd and @wait_fd (readable ends the wait; -1 for
- * none), for at most 200 ms. 0 and the device's revents in *@revents (0
- * when the device has nothing queued yet, after a short wait instead of a
- * spin), or -errno when poll failed.
+ * @events is 0 or the device is gone), the eventfd and @wait_fd (readable
+ * ends the wait; -1 for none), for at most 200 ms. 0 and the device's
+ * revents in *@revents (0 when the device has nothing queued yet, after a
+ * short wait instead of a spin, and when it went away: that is reported,
+ * zcapi_v4l2c_gone(), and c->gone set), or -errno when poll failed.
  */
 int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, int wait_fd,
 		     short *revents);
@@ -116,7 +129,8 @@ int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, int wait_fd,
 /*
  * Dequeue every OUTPUT buffer the device is done with; one flagged ERROR
  * counts as an error "@what" (@post: posted). Returns what ended the
- * loop: -EAGAIN when none is left, or DQBUF's error.
+ * loop: -EAGAIN when none is left, ZCAP_E_DISCONNECTED when the device
+ * went away (reported), or DQBUF's error.
  */
 int zcapi_v4l2c_drain(struct zcapi_v4l2c *c, const char *what, bool post);
 

@@ -47,7 +47,7 @@ static void *out_thread(void *arg)
 		if (!(revents & POLLOUT))
 			continue;
 		r = zcapi_v4l2c_drain(&o->c, "buffer flagged ERROR", true);
-		if (r != -EAGAIN && r != -EINVAL)
+		if (r != -EAGAIN && r != -EINVAL && r != ZCAP_E_DISCONNECTED)
 			zcapi_filter_error(o->c.f, r, o->c.who, "DQBUF", true);
 	}
 	return NULL;

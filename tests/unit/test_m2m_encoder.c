@@ -18,11 +18,17 @@
  * encoder without the drain command: every frame comes out coded and in
  * order, nothing is lost at stop, and every buffer of both allocators is
  * back after it.
+ *
+ * Unplugged mid-stream (every ioctl ENODEV, poll POLLERR | POLLHUP as V4L2
+ * answers for a device no longer registered), with no frame to come: the
+ * encoder's thread says so at once, once, ends the stream downstream and
+ * leaves nothing for its stop to wait for.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,6 +71,7 @@ static struct {
 	bool stop, last_sent, last_dequeued;
 	struct timespec stop_at;	/* CLOCK_MONOTONIC */
 	uint32_t cap_flags[MAXB];
+	bool gone;		/* unplugged */
 } dev;
 
 static struct fq *fq_of(uint32_t type)
@@ -246,6 +253,8 @@ static int fake_ioctl(unsigned long req, void *arg)
 {
 	int r;
 
+	if (dev.gone)
+		return fake_fail(ENODEV);
 	if (fake_buf_ioctl(&buf_ops, req, arg, &r))
 		return r;
 	switch (req) {
@@ -275,6 +284,8 @@ static short fake_revents(short events)
 {
 	short r = 0;
 
+	if (dev.gone)
+		return (short)((events & (POLLIN | POLLOUT)) | POLLERR | POLLHUP);
 	process();
 	if (dev.cap.n_done || (dev.last_dequeued && dev.cap.streaming))
 		r |= POLLIN;
@@ -338,6 +349,7 @@ struct sink {
 	struct zcap_allocator *a;	/* the one it proposed */
 	uint32_t got, bad;
 	struct zcap_sample *held;	/* the last frame, like a slow reader */
+	atomic_int eos;
 };
 
 static int sink_propose(void *user, struct zcap_allocator **out)
@@ -371,10 +383,19 @@ static int sink_receive(void *user, struct zcap_sample *s, struct zcap_sink_fram
 	return 0;
 }
 
+static int sink_eos(void *user)
+{
+	struct sink *k = user;
+
+	atomic_fetch_add(&k->eos, 1);
+	return 0;
+}
+
 /* It keeps the last frame: held 1, as it says. */
 static const struct zcap_sink_ops sink_ops = {
 	.propose_allocator = sink_propose,
 	.receive = sink_receive,
+	.end_of_stream = sink_eos,
 };
 static const struct zcap_sink_config sink_cfg = { .name = "sink", .held = 1 };
 
@@ -386,7 +407,7 @@ static void dev_reset(uint32_t max_cap, bool no_stop_cmd)
 	memset(&dev.out, 0, sizeof(dev.out));
 	memset(&dev.cap, 0, sizeof(dev.cap));
 	dev.coded = 0;
-	dev.stop = dev.last_sent = dev.last_dequeued = false;
+	dev.stop = dev.last_sent = dev.last_dequeued = dev.gone = false;
 	dev.max_cap = max_cap;
 	dev.no_stop_cmd = no_stop_cmd;
 	dev.lag = no_stop_cmd ? 2 : 0;
@@ -398,14 +419,15 @@ static void dev_reset(uint32_t max_cap, bool no_stop_cmd)
 	pthread_mutex_unlock(&fake_dev.lock);
 }
 
-/* Feed FRAMES raw frames, stop: all must come out coded, in order. */
-static void feed(const char *name, struct zcap_filter *enc, struct src *src)
+/* Frames @from to @to - 1 into the encoder; the first failure. */
+static int feed_frames(struct zcap_filter *enc, struct src *src, uint32_t from,
+		       uint32_t to)
 {
 	struct zcap_pin *in = zcap_filter_pin(enc, ZCAP_PIN_INPUT, 0);
 	struct zcap_sample *s;
 	int r = 0;
 
-	for (uint32_t i = 0; i < FRAMES && !r; i++) {
+	for (uint32_t i = from; i < to && !r; i++) {
 		r = zcap_allocator_get_buffer(src->a, 2000, &s);
 		if (r)
 			break;
@@ -413,7 +435,14 @@ static void feed(const char *name, struct zcap_filter *enc, struct src *src)
 		r = zcap_pin_receive(in, s);
 		zcap_sample_unref(s);
 	}
-	is(r, 0, "%s: %u raw frames taken", name, FRAMES);
+	return r;
+}
+
+/* Feed FRAMES raw frames, stop: all must come out coded, in order. */
+static void feed(const char *name, struct zcap_filter *enc, struct src *src)
+{
+	is(feed_frames(enc, src, 0, FRAMES), 0, "%s: %u raw frames taken", name,
+	   FRAMES);
 	is(zcap_filter_stop(enc), 0, "%s: stopped (drained %s)", name,
 	   dev.no_stop_cmd ? "by waiting, V4L2_ENC_CMD_STOP refused" :
 	   "with V4L2_ENC_CMD_STOP");
@@ -422,52 +451,79 @@ static void feed(const char *name, struct zcap_filter *enc, struct src *src)
 /* The encoder's log, every line appended. */
 static struct log_text enc_log;
 
-static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
-			bool memory, bool no_stop_cmd)
+/* The fake encoder between a raw source and a sink that checks. */
+struct rig {
+	struct src src;
+	struct sink sink;
+	struct zcap_filter *enc, *srcf, *sinkf;
+};
+
+/* Build, connect, commit and run the rig; false (said) when it failed. */
+static bool rig_start(struct rig *g, const char *name, uint32_t flags,
+		      uint32_t max_cap, bool memory, bool no_stop_cmd)
 {
-	struct src src = { .memory = memory };
-	struct sink sink = { .memory = memory };
 	struct zcap_m2m_encoder_config cfg = { .flags = flags };
-	struct zcap_filter *enc = NULL, *srcf, *sinkf;
 	struct zcap_pin *src_out, *sink_in;
-	struct zcap_filter_stats st;
 	char path[64];
 	int r;
 
+	memset(g, 0, sizeof(*g));
+	g->src.memory = g->sink.memory = memory;
 	dev_reset(max_cap, no_stop_cmd);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
 	cfg.device = path;
-	r = zcap_m2m_encoder_new(&cfg, &enc);
+	r = zcap_m2m_encoder_new(&cfg, &g->enc);
 	if (!is(r, 0, "%s: the fake encoder opens", name))
-		goto out;
+		return false;
 	enc_log.buf[0] = '\0';
-	zcap_filter_set_log(enc, ZCAP_LOG_INFO, log_append, &enc_log);
-	zcap_filter_new("src", NULL, NULL, &srcf);
-	zcap_pin_new_output(srcf, "out", &src_ops, &src, &src_out);
-	zcap_sink_new(&sink_cfg, &sink_ops, &sink, &sinkf);
-	sink_in = zcap_filter_pin(sinkf, ZCAP_PIN_INPUT, 0);
-	r = zcap_pin_connect(src_out, zcap_filter_pin(enc, ZCAP_PIN_INPUT, 0), NULL);
+	zcap_filter_set_log(g->enc, ZCAP_LOG_INFO, log_append, &enc_log);
+	zcap_filter_new("src", NULL, NULL, &g->srcf);
+	zcap_pin_new_output(g->srcf, "out", &src_ops, &g->src, &src_out);
+	zcap_sink_new(&sink_cfg, &sink_ops, &g->sink, &g->sinkf);
+	sink_in = zcap_filter_pin(g->sinkf, ZCAP_PIN_INPUT, 0);
+	r = zcap_pin_connect(src_out, zcap_filter_pin(g->enc, ZCAP_PIN_INPUT, 0), NULL);
 	if (!r)
-		r = zcap_pin_connect(zcap_filter_pin(enc, ZCAP_PIN_OUTPUT, 0), sink_in, NULL);
+		r = zcap_pin_connect(zcap_filter_pin(g->enc, ZCAP_PIN_OUTPUT, 0), sink_in, NULL);
 	if (!r)
-		r = zcap_allocator_commit(src.a);
+		r = zcap_allocator_commit(g->src.a);
 	if (!r)
-		r = zcap_filter_run(sinkf);
+		r = zcap_filter_run(g->sinkf);
 	if (!r)
-		r = zcap_filter_run(enc);
-	if (!is(r, 0, "%s: connected and running", name))
-		goto out_filters;
+		r = zcap_filter_run(g->enc);
+	return is(r, 0, "%s: connected and running", name);
+}
+
+static void rig_end(struct rig *g)
+{
+	zcap_sample_unref(g->sink.held);
+	zcap_filter_destroy(g->enc);
+	zcap_filter_destroy(g->srcf);
+	zcap_filter_destroy(g->sinkf);
+	zcap_allocator_unref(g->src.a);
+	zcap_allocator_unref(g->sink.a);
+	close(dev.mfd);
+	fake_dev.ino = 0;
+}
+
+static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
+			bool memory, bool no_stop_cmd)
+{
+	struct zcap_filter_stats st;
+	struct rig g;
+
+	if (!rig_start(&g, name, flags, max_cap, memory, no_stop_cmd))
+		goto out;
 	ok(dev.cap.count && dev.cap.n == dev.cap.count,
 	   "%s: every CAPTURE buffer granted is queued (%u of %u)", name,
 	   dev.cap.n, dev.cap.count);
-	feed(name, enc, &src);
+	feed(name, g.enc, &g.src);
 	ok(strstr(enc_log.buf, "on the OUTPUT queue: ") &&
 	   strstr(enc_log.buf, "on the CAPTURE queue: "),
 	   "%s: both queues' REQBUFS grants are logged", name);
-	ok(sink.got == FRAMES && !sink.bad && dev.coded == FRAMES,
+	ok(g.sink.got == FRAMES && !g.sink.bad && dev.coded == FRAMES,
 	   "%s: %u coded frames downstream, in order, each its own bytes (%u got, %u bad)",
-	   name, FRAMES, sink.got, sink.bad);
-	zcap_filter_get_stats(enc, &st);
+	   name, FRAMES, g.sink.got, g.sink.bad);
+	zcap_filter_get_stats(g.enc, &st);
 	if ((flags & ZCAP_CONSUMER_FORCE_COPY) || memory)
 		ok(st.bytes_copied == (uint64_t)FRAMES * (RAW_SIZE + CODED_BYTES),
 		   "%s: raw frames and coded frames copied, and counted (%llu)", name,
@@ -476,25 +532,79 @@ static void run_encoder(const char *name, uint32_t flags, uint32_t max_cap,
 		ok(st.bytes_copied == 0 && st.bytes == (uint64_t)FRAMES * CODED_BYTES,
 		   "%s: zero copy: no byte copied, %u coded bytes", name,
 		   FRAMES * CODED_BYTES);
-	zcap_sample_unref(sink.held);
-	ok(zcap_allocator_outstanding(src.a) == 0 &&
-	   zcap_allocator_outstanding(sink.a) == 0,
+	zcap_sample_unref(g.sink.held);
+	g.sink.held = NULL;
+	ok(zcap_allocator_outstanding(g.src.a) == 0 &&
+	   zcap_allocator_outstanding(g.sink.a) == 0,
 	   "%s: every raw and every bitstream buffer back", name);
 	if (no_stop_cmd)
 		ok(strstr(st.note, "V4L2_ENC_CMD_STOP: ") &&
 		   strstr(st.note, "waiting for the 10 frames queued"),
 		   "%s: the note says how it drained: %s", name, st.note);
-out_filters:
-	zcap_filter_destroy(enc);
-	zcap_filter_destroy(srcf);
-	zcap_filter_destroy(sinkf);
-	zcap_allocator_unref(src.a);
-	zcap_allocator_unref(sink.a);
-	enc = NULL;
 out:
-	zcap_filter_destroy(enc);
-	close(dev.mfd);
-	fake_dev.ino = 0;
+	rig_end(&g);
+}
+
+/* What the encoder posted: how many events, the first. */
+struct events {
+	atomic_int n;
+	atomic_int first;
+};
+
+static void on_event(struct zcap_filter *f, int err, void *data)
+{
+	struct events *ev = data;
+
+	(void)f;
+	if (atomic_fetch_add(&ev->n, 1) == 0)
+		atomic_store(&ev->first, err);
+}
+
+/* Until @ev has an event, at most 3 s (a bound, not a measure). */
+static void wait_event(struct events *ev)
+{
+	for (int i = 0; i < 300 && !atomic_load(&ev->n); i++)
+		usleep(10000);
+}
+
+static void run_unplug(const char *name, uint32_t flags)
+{
+	struct events ev = { 0 };
+	struct zcap_filter_stats st;
+	struct rig g;
+	char path[64];
+
+	if (!rig_start(&g, name, flags, 0, false, false))
+		goto out;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
+	zcap_filter_set_event_handler(g.enc, on_event, &ev);
+	is(feed_frames(g.enc, &g.src, 0, 3), 0, "%s: 3 raw frames taken", name);
+	pthread_mutex_lock(&fake_dev.lock);
+	dev.gone = true;
+	pthread_mutex_unlock(&fake_dev.lock);
+	wait_event(&ev);
+	is(atomic_load(&ev.first), ZCAP_E_DISCONNECTED,
+	   "%s: unplugged, with no frame to come: the encoder says so (%s)",
+	   name, zcap_strerror(atomic_load(&ev.first)));
+	zcap_filter_get_stats(g.enc, &st);
+	ok(strstr(st.note, path) && strstr(st.note, "disconnected") &&
+	   st.last_error == ZCAP_E_DISCONNECTED,
+	   "%s: the note names the device: %s", name, st.note);
+	ok(atomic_load(&g.sink.eos) == 1,
+	   "%s: the stream ended downstream, without a stop (%d)", name,
+	   atomic_load(&g.sink.eos));
+	is(feed_frames(g.enc, &g.src, 3, 4), ZCAP_E_DISCONNECTED,
+	   "%s: a frame after it: ZCAP_E_DISCONNECTED", name);
+	is(zcap_filter_stop(g.enc), 0, "%s: stopped", name);
+	ok(atomic_load(&ev.n) == 1, "%s: said once (%d events)", name,
+	   atomic_load(&ev.n));
+	zcap_sample_unref(g.sink.held);
+	g.sink.held = NULL;
+	ok(zcap_allocator_outstanding(g.src.a) == 0 &&
+	   zcap_allocator_outstanding(g.sink.a) == 0,
+	   "%s: every raw and every bitstream buffer back", name);
+out:
+	rig_end(&g);
 }
 
 int main(void)
@@ -506,5 +616,7 @@ int main(void)
 	run_encoder("no drain command", 0, 0, false, true);
 	run_encoder("no drain command, forced copy", ZCAP_CONSUMER_FORCE_COPY,
 		    0, false, true);
+	run_unplug("unplugged", 0);
+	run_unplug("unplugged, forced copy", ZCAP_CONSUMER_FORCE_COPY);
 	return tap_done();
 }

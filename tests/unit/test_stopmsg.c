@@ -5,7 +5,8 @@
  * says, "capture stopped: device disconnected", one line, whichever way
  * the V4L2 source saw it (vivid: POLLERR then DQBUF ENODEV; uvcvideo:
  * QBUF ENODEV) and whatever its note says; other errors keep their text
- * and the source's note.
+ * and the source's note. A consumer that stopped the capture is named
+ * before the reason, and its note follows.
  */
 #include <errno.h>
 #include <string.h>
@@ -17,14 +18,21 @@
 
 #define GONE "zcap-capture: capture stopped: device disconnected\n"
 
-static bool says(int err, const char *note, const char *want)
+static bool says_who(int err, const char *who, const char *note,
+		     const char *want)
 {
 	char buf[512];
 
-	zcap_capture_stop_message("zcap-capture", err, note, buf, sizeof(buf));
+	zcap_capture_stop_message("zcap-capture", err, who, note, buf, sizeof(buf));
 	if (strcmp(buf, want))
 		tap_diag("got \"%s\"", buf);
 	return !strcmp(buf, want);
+}
+
+/* What the camera's error says. */
+static bool says(int err, const char *note, const char *want)
+{
+	return says_who(err, NULL, note, want);
 }
 
 int main(void)
@@ -48,5 +56,13 @@ int main(void)
 	   "a stall keeps its text and the source's note, as before");
 	ok(says(-EIO, "", "zcap-capture: capture stopped: Input/output error\n"),
 	   "an error without a note is one line");
+	ok(says_who(ZCAP_E_DISCONNECTED, "v4l2-output(/dev/video5)",
+		    "output: /dev/video5: The device was disconnected (unplugged)",
+		    "zcap-capture: capture stopped: v4l2-output(/dev/video5): device disconnected\n"),
+	   "a consumer unplugged: named, so that the camera is not blamed");
+	ok(says_who(-EIO, "m2m-encoder(/dev/video9)", "encoder: DQBUF(CAPTURE): Input/output error",
+		    "zcap-capture: capture stopped: m2m-encoder(/dev/video9): Input/output error\n"
+		    "zcap-capture: encoder: DQBUF(CAPTURE): Input/output error\n"),
+	   "a consumer's other error: named, with its note");
 	return tap_done();
 }
