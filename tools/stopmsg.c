@@ -12,20 +12,23 @@ bool zcap_capture_is_disconnect(int err)
 	return err == ZCAP_E_DISCONNECTED || err == -ENODEV || err == -ENXIO;
 }
 
-int zcap_capture_stop_message(const char *prog, int err, const char *note,
-			      char *buf, size_t len)
+int zcap_capture_stop_message(const char *prog, int err, const char *who,
+			      const char *note, char *buf, size_t len)
 {
+	const char *sep = who ? ": " : "";
+
+	who = who ? who : "";
 	/*
 	 * vivid's disconnect and a USB camera's unplug fail different calls
 	 * first; the user is told one thing, and the summary's note says
-	 * which device.
+	 * which call.
 	 */
 	if (zcap_capture_is_disconnect(err))
-		return snprintf(buf, len, "%s: capture stopped: device disconnected\n",
-				prog);
+		return snprintf(buf, len, "%s: capture stopped: %s%sdevice disconnected\n",
+				prog, who, sep);
 	if (note && note[0])
-		return snprintf(buf, len, "%s: capture stopped: %s\n%s: %s\n", prog,
-				zcap_strerror(err), prog, note);
-	return snprintf(buf, len, "%s: capture stopped: %s\n", prog,
+		return snprintf(buf, len, "%s: capture stopped: %s%s%s\n%s: %s\n", prog,
+				who, sep, zcap_strerror(err), prog, note);
+	return snprintf(buf, len, "%s: capture stopped: %s%s%s\n", prog, who, sep,
 			zcap_strerror(err));
 }

@@ -17,11 +17,14 @@ bool zcap_capture_is_disconnect(int err);
 /*
  * The lines zcap-capture prints to standard error for a capture that
  * ended on @err: "PROG: capture stopped: REASON", then "PROG: NOTE" with
- * the source's @note (may be NULL or empty) when it says more. An unplug
- * is always the one line "PROG: capture stopped: device disconnected",
- * as Documentation/user-guide.md quotes it. Returns snprintf()'s count.
+ * the failing filter's @note (may be NULL or empty) when it says more. An
+ * unplug of the camera is always the one line "PROG: capture stopped:
+ * device disconnected", as Documentation/user-guide.md quotes it. @who
+ * names a consumer that ended the capture ("v4l2-output(/dev/video5)"),
+ * NULL for the camera: then the reason reads "WHO: REASON". Returns
+ * snprintf()'s count.
  */
-int zcap_capture_stop_message(const char *prog, int err, const char *note,
-			      char *buf, size_t len);
+int zcap_capture_stop_message(const char *prog, int err, const char *who,
+			      const char *note, char *buf, size_t len);
 
 #endif /* ZCAP_TOOLS_STOPMSG_H */

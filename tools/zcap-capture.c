@@ -280,11 +280,44 @@ static int run(struct capture *c, bool *ended)
 	return ret;
 }
 
+/*
+ * The consumer that ended the capture on @err: the first filter other
+ * than the camera holding it as its error, with its statistics in *@st.
+ * Not our own writer, whose error has its own line ("writing FILE").
+ */
+static const char *failed_consumer(struct capture *c, int err,
+				   struct zcap_filter_stats *st)
+{
+	struct zcap_filter *f;
+	uint32_t i;
+
+	if (c->r.src.last_error == err)
+		return NULL;
+	for (i = 0; i < zcap_graph_n_filters(c->g); i++) {
+		f = zcap_graph_filter(c->g, i);
+		if (f != c->src && f != c->snk && !zcap_filter_get_stats(f, st) &&
+		    st->last_error == err)
+			return zcap_filter_name(f);
+	}
+	return NULL;
+}
+
+/* "capture stopped" and why, naming the consumer that stopped it. */
+static void say_stopped(struct capture *c, int err)
+{
+	struct zcap_filter_stats st;
+	const char *who = failed_consumer(c, err, &st);
+	char msg[512];
+
+	zcap_capture_stop_message(prog, err, who, who ? st.note : c->r.src.note,
+				  msg, sizeof(msg));
+	fputs(msg, stderr);
+}
+
 /* The exit status, saying on stderr what went wrong. */
 static int status_of(struct capture *c, int ret, bool ended)
 {
-	const struct zcap_filter_stats *src = &c->r.src, *snk = &c->r.snk;
-	char msg[512];
+	const struct zcap_filter_stats *snk = &c->r.snk;
 	int status = 0;
 
 	/*
@@ -300,8 +333,7 @@ static int status_of(struct capture *c, int ret, bool ended)
 	/* Stopped by Ctrl-C, or every requested frame came: both are success. */
 	if (ended && ret < 0 && ret != ZCAP_E_END_OF_STREAM &&
 	    !(interrupted && c->r.output_closed)) {
-		zcap_capture_stop_message(prog, ret, src->note, msg, sizeof(msg));
-		fputs(msg, stderr);
+		say_stopped(c, ret);
 		status = 1;
 	}
 	/* Frames the device flagged bad were captured, and not written. */

@@ -114,7 +114,7 @@ if [ ! -x "$F" ]; then
 	tap_diag "$F is missing: make faults-bin"
 	exit 1
 fi
-tap_plan $((20 + $("$F" regress | wc -l)))
+tap_plan $((21 + $("$F" regress | wc -l)))
 if ! out=$(insmod "$ZCAP_MODULE" 2>&1); then
 	tap_fail "insmod zcap.ko"
 	tap_diag "$out"
@@ -340,6 +340,78 @@ if have_capture "vivid disconnect mid-stream: zcap-capture exits non-zero with a
 		-d "$cap" -s $SIZE -f YUYV --provider zcap -o "$OUT/disconnect.raw"
 	rm -f "$OUT/disconnect.raw"
 fi
+
+# --- vivid's video output unplugged mid-stream ----------------------------
+# The camera is vivid 000; the output, vivid 001's, goes away under a
+# passthrough. zcap-capture must stop by itself, say so, and leave the
+# camera free for the next capture.
+vivid_node() {
+	for d in /sys/class/video4linux/video*; do
+		[ "$(cat "$d/name" 2>/dev/null)" = "$1" ] && echo "/dev/${d##*/}"
+	done
+}
+output_unplug_test() {
+	desc="vivid's video output unplugged mid-stream: zcap-capture --passthrough stops within 5 s, names it, all freed"
+	have_capture "$desc" || return
+	if ! load_vivid n_devs=2 || ! wait_for 10 test -n "$(vivid_node vivid-001-vid-out)"; then
+		tap_fail "$desc"
+		tap_diag "modprobe vivid n_devs=2 gave no vivid-001-vid-out"
+		return
+	fi
+	cap=$(vivid_node vivid-000-vid-cap)
+	out=$(vivid_node vivid-001-vid-out)
+	start_capture "$desc" "$OUT/unplug-out.log" "$OUT/unplug-out.raw" "$CAPTURE" \
+		-d "$cap" -s $SIZE -f YUYV --provider zcap --passthrough "$out" \
+		-o "$OUT/unplug-out.raw" || return
+	sleep 1
+	during=$(gauges)
+	press=$("$F" disconnect "$(vivid_node vivid-001-vid-cap)" 2>&1)
+	n=0
+	while kill -0 $victim 2>/dev/null && [ $n -lt 50 ]; do
+		n=$((n + 1))
+		sleep 0.1
+	done
+	ok=1
+	ended="verified: it stopped by itself $((n / 10)).$((n % 10)) s after the disconnect"
+	if kill -0 $victim 2>/dev/null; then
+		ended="FAIL: still running 5 s after the disconnect; killed"
+		kill -KILL $victim
+		ok=0
+	fi
+	wait $victim
+	st=$?
+	# The output is named: the camera is not what went away.
+	want="zcap-capture: capture stopped: v4l2-output($out): device disconnected"
+	msg=$(grep 'capture stopped' "$OUT/unplug-out.log")
+	if [ $st -eq 0 ] || ! grep -qxF "$want" "$OUT/unplug-out.log"; then
+		ok=0
+	fi
+	if took=$(wait_zero 5); then
+		freed="verified: every gauge back to zero $took after it exited"
+	else
+		freed="FAIL: gauges 5 s after it exited: $(gauges)"
+		ok=0
+	fi
+	if again=$(timeout 60 "$F" capture "$cap" 3 $SIZE 2>&1); then
+		back="verified: the camera captures again"
+	else
+		back="FAIL: the camera does not capture: $again"
+		ok=0
+	fi
+	if [ $ok -eq 1 ]; then
+		tap_pass "$desc"
+	else
+		tap_fail "$desc"
+	fi
+	tap_diag "did: $CAPTURE -d $cap --passthrough $out, waited for frames" \
+		"gauges mid-stream: $during" "$press" \
+		"$ended, exit status $st (non-zero wanted)" \
+		"its message: ${msg:-FAIL: none says the capture stopped} ('$want' wanted)" \
+		"$freed" "$back"
+	[ $ok -eq 1 ] || tap_diag "its output:" "$(tail -n 15 "$OUT/unplug-out.log")"
+	rm -f "$OUT/unplug-out.raw"
+}
+output_unplug_test
 
 # --- 4 vivid devices streaming at once ------------------------------------
 # par_have_frames KIND: every capture of parallel_test has its 10 frames.
