@@ -281,6 +281,35 @@ if have_capture "SIGKILL of zcap-capture mid-stream: all freed, the device usabl
 fi
 
 # --- vivid disconnect mid-stream ------------------------------------------
+# await_victim TENTHS: wait up to TENTHS tenths of a second for $victim to
+# exit by itself, else kill it; $st gets its exit status, $waited the
+# tenths waited. Fails when it had to be killed.
+await_victim() {
+	waited=0
+	while kill -0 $victim 2>/dev/null && [ $waited -lt $1 ]; do
+		waited=$((waited + 1))
+		sleep 0.1
+	done
+	alive=0
+	if kill -0 $victim 2>/dev/null; then
+		kill -KILL $victim
+		alive=1
+	fi
+	wait $victim
+	st=$?
+	return $alive
+}
+
+# freed_after_exit: every gauge back to zero within 5 s; $freed says so.
+freed_after_exit() {
+	if took=$(wait_zero 5); then
+		freed="verified: every gauge back to zero $took after it exited"
+		return 0
+	fi
+	freed="FAIL: gauges 5 s after it exited: $(gauges)"
+	return 1
+}
+
 # disconnect_test DESCRIPTION LOG OUTPUT COMMAND...: start a capture, wait for
 # frames, press vivid's Disconnect; the capture must stop on its own with a
 # non-zero status and a message that says so, and leave nothing behind.
@@ -290,29 +319,16 @@ disconnect_test() {
 	shift 3
 	sleep 1
 	press=$("$F" disconnect "$cap" 2>&1)
-	n=0
-	while kill -0 $victim 2>/dev/null && [ $n -lt 200 ]; do
-		n=$((n + 1))
-		sleep 0.1
-	done
 	ok=1
-	if kill -0 $victim 2>/dev/null; then
+	if ! await_victim 200; then
 		ended="FAIL: still running 20 s after the disconnect; killed"
-		kill -KILL $victim
 		ok=0
 	fi
-	wait $victim
-	st=$?
 	msg=$(grep -i 'disconnect\|unplug\|went away\|no such device' "$log" | head -n 3)
 	if [ $st -eq 0 ] || [ -z "$msg" ]; then
 		ok=0
 	fi
-	if took=$(wait_zero 5); then
-		freed="verified: every gauge back to zero $took after it exited"
-	else
-		freed="FAIL: gauges 5 s after it exited: $(gauges)"
-		ok=0
-	fi
+	freed_after_exit || ok=0
 	# vivid comes back once its last user is gone.
 	if wait_for 10 test -c "$cap" && again=$(timeout 60 "$F" capture "$cap" 3 $SIZE 2>&1); then
 		back="verified: vivid reconnected and captures again"
@@ -366,32 +382,20 @@ output_unplug_test() {
 	sleep 1
 	during=$(gauges)
 	press=$("$F" disconnect "$(vivid_node vivid-001-vid-cap)" 2>&1)
-	n=0
-	while kill -0 $victim 2>/dev/null && [ $n -lt 50 ]; do
-		n=$((n + 1))
-		sleep 0.1
-	done
 	ok=1
-	ended="verified: it stopped by itself $((n / 10)).$((n % 10)) s after the disconnect"
-	if kill -0 $victim 2>/dev/null; then
+	if await_victim 50; then
+		ended="verified: it stopped by itself $((waited / 10)).$((waited % 10)) s after the disconnect"
+	else
 		ended="FAIL: still running 5 s after the disconnect; killed"
-		kill -KILL $victim
 		ok=0
 	fi
-	wait $victim
-	st=$?
 	# The output is named: the camera is not what went away.
 	want="zcap-capture: capture stopped: v4l2-output($out): device disconnected"
 	msg=$(grep 'capture stopped' "$OUT/unplug-out.log")
 	if [ $st -eq 0 ] || ! grep -qxF "$want" "$OUT/unplug-out.log"; then
 		ok=0
 	fi
-	if took=$(wait_zero 5); then
-		freed="verified: every gauge back to zero $took after it exited"
-	else
-		freed="FAIL: gauges 5 s after it exited: $(gauges)"
-		ok=0
-	fi
+	freed_after_exit || ok=0
 	if again=$(timeout 60 "$F" capture "$cap" 3 $SIZE 2>&1); then
 		back="verified: the camera captures again"
 	else
