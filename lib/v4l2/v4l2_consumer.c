@@ -132,8 +132,14 @@ int zcapi_v4l2c_receive_can_block(struct zcap_pin *pin)
 {
 	struct zcapi_v4l2c *c = zcap_pin_priv(pin);
 
-	/* Only the copy path waits for a free device buffer. */
-	return zcapi_outq_is_dmabuf(&c->oq) ? 0 : 1;
+	/*
+	 * The copy path waits for a free device buffer. So does DMABUF when
+	 * the device granted fewer indices than upstream has buffers; with
+	 * one each, a sample's own index is free whenever upstream holds it.
+	 */
+	if (!zcapi_outq_is_dmabuf(&c->oq))
+		return 1;
+	return c->alloc && c->oq.q.count < zcap_allocator_count(c->alloc);
 }
 
 void zcapi_v4l2c_disconnect(struct zcap_pin *pin)

@@ -25,6 +25,7 @@
 #include "fake_v4l2.h"
 #include "helpers.h"
 #include "tap.h"
+#include "core/filter_util.h"
 #include "v4l2/v4l2_consumer.h"
 #include "v4l2/v4l2_outq.h"
 
@@ -499,6 +500,39 @@ static void test_mjpeg_copy(void)
 	done(&q, a);
 }
 
+/*
+ * Whether a receive may block, as an upstream filter asks before it
+ * decides to call it from its own streaming thread: yes for the copy; for
+ * DMABUF only when the device granted fewer indices than upstream has
+ * buffers (then a frame waits for one, as test_granted_fewer() shows).
+ */
+static void can_block(const char *name, bool dmabuf, uint32_t grant, int want)
+{
+	static const struct zcap_input_pin_ops ops = {
+		.receive_can_block = zcapi_v4l2c_receive_can_block,
+	};
+	struct zcap_allocator *a = committed(false, 4, 4096);
+	struct zcapi_v4l2c c = { .who = "output", .evfd = -1 };
+	struct zcap_pin *pin = NULL;
+	char note[128] = "";
+
+	c.fd = fake_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	grant_max = grant;
+	zcapi_v4l2c_setup(&c, V4L2_BUF_TYPE_VIDEO_OUTPUT);
+	zcap_filter_new("consumer", NULL, NULL, &c.f);
+	zcap_pin_new_input(c.f, "in", &ops, &c, &pin);
+	zcapi_allocator_set(&c.alloc, a);
+	zcapi_outq_reqbufs(&c.oq, dmabuf, 4, note, sizeof(note));
+	is(zcap_pin_receive_can_block(pin), want, "%s: receive %s (%u granted)", name,
+	   want ? "may block" : "never blocks", c.oq.q.count);
+	grant_max = 0;
+	zcapi_v4l2c_fini(&c);	/* closes the fake's fd, drops the allocator */
+	fake_fd = -1;
+	zcap_filter_destroy(c.f);
+	zcap_allocator_decommit(a);
+	zcap_allocator_unref(a);
+}
+
 int main(void)
 {
 	test_many_held();
@@ -509,5 +543,8 @@ int main(void)
 	test_release_under_queue(false);
 	test_release_under_queue(true);
 	test_consumer_stopped();
+	can_block("DMABUF, an index per upstream buffer", true, 0, 0);
+	can_block("DMABUF, 2 indices for 4 upstream buffers", true, 2, 1);
+	can_block("MMAP, the copy", false, 0, 1);
 	return tap_done();
 }
