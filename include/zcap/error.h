@@ -64,7 +64,14 @@ enum zcap_error {
 	 * filter was never added. From zcap_graph_run() and zcap_graph_wait().
 	 */
 	ZCAP_E_NO_SOURCE = ZCAP_E_BASE - 17,
-	ZCAP_E_LAST = ZCAP_E_NO_SOURCE,
+	/*
+	 * The signal at the device's input changed while streaming
+	 * (V4L2_EVENT_SOURCE_CHANGE: a new resolution, or no signal): its
+	 * frames are no longer of the format set. Set it again
+	 * (zcap_graph_reconnect()) and run.
+	 */
+	ZCAP_E_SOURCE_CHANGED = ZCAP_E_BASE - 18,
+	ZCAP_E_LAST = ZCAP_E_SOURCE_CHANGED,
 };
 
 /*

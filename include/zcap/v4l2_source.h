@@ -53,9 +53,10 @@ int zcap_v4l2_source_new(const struct zcap_v4l2_source_config *cfg,
  * Returns 1 (a frame was delivered), 0 (@timeout_ms passed), -EINTR
  * (interrupted, see below, or stopped), ZCAP_E_END_OF_STREAM (max_frames
  * delivered), ZCAP_E_WRONG_STATE (not running), -EINVAL (not such a
- * source), or the error that ended
- * streaming (ZCAP_E_DISCONNECTED, ZCAP_E_STALLED, ...), which is also
- * posted to the graph, as the streaming thread would. One thread pumps
+ * source), or the error that ended streaming (ZCAP_E_DISCONNECTED,
+ * ZCAP_E_STALLED, ZCAP_E_SOURCE_CHANGED: the signal at the input changed,
+ * set the format again, ...), which is also posted to the graph, as the
+ * streaming thread would. One thread pumps
  * at a time (others wait). Buffers that consumers release (in any
  * thread) go back to the driver at once.
  */

@@ -41,6 +41,8 @@ static const char *const zcap_texts[] = {
 		"The device delivered no frame in time",
 	[ZCAP_E_BASE - ZCAP_E_NO_SOURCE] =
 		"The graph has no source filter",
+	[ZCAP_E_BASE - ZCAP_E_SOURCE_CHANGED] =
+		"The signal at the device's input changed: set the format again",
 };
 
 /*

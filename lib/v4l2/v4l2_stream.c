@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "core/zcap_internal.h"
+#include "v4l2_events.h"
 #include "v4l2_priv.h"
 
 static int device_error(int err)
@@ -494,6 +495,12 @@ int zcapi_v4l2_stream_turn(struct v4l2_src *src, int max_ms)
 		return ZCAPI_V4L2_STOP;	/* a stop asked for is not an error */
 	if (n == 0)
 		return check_stall(src, timeout_ns);
+	/* Frames after a new signal are not of the format that was set. */
+	if ((dev & POLLPRI) && zcapi_v4l2_events_source_changed(src->fd)) {
+		zcapi_v4l2_note(src, "the signal at %s's input changed (V4L2_EVENT_SOURCE_CHANGE): set the format again",
+				src->device);
+		return ZCAP_E_SOURCE_CHANGED;
+	}
 	if (!(dev & (POLLIN | POLLERR | POLLHUP | POLLNVAL)))
 		return 0;
 	failed = dev & (POLLERR | POLLHUP | POLLNVAL);
@@ -571,6 +578,7 @@ int zcapi_v4l2_stream_start(struct v4l2_src *src)
 	src->ended = 0;
 	src->fmt_checked = false;
 	src->last_frame = zcapi_now_ns();
+	zcapi_v4l2_events_subscribe(src->fd, src->filter);
 
 	ret = queue_all(src);
 	if (!ret) {

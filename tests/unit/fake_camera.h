@@ -6,8 +6,12 @@
  * again through /proc/self/fd and maps for its MMAP buffers. A frame is
  * ready whenever a buffer is queued and streaming is on; each frame
  * "captured" carries its sequence number in its first bytes, in the
- * dma-buf it was given or in its own buffer. Used by the V4L2 source's
- * unit test and by the frame-cost benchmark (tests/bench/frame_cost.c).
+ * dma-buf it was given or in its own buffer. Its input 0 sends
+ * V4L2_EVENT_SOURCE_CHANGE when the test says (source_changes), to a
+ * subscriber only, and poll says POLLPRI while one is pending; with
+ * no_events it refuses the subscription, as uvcvideo does. Used by the
+ * V4L2 source's unit test and by the frame-cost benchmark
+ * (tests/bench/frame_cost.c).
  */
 #ifndef ZCAP_TESTS_FAKE_CAMERA_H
 #define ZCAP_TESTS_FAKE_CAMERA_H
@@ -42,7 +46,39 @@ static struct {
 	/* A frame's stamp in us; < 0: when it is dequeued, as drivers do. */
 	int64_t stamp_us;
 	bool error_frames;
+	bool no_events;		/* SUBSCRIBE_EVENT: ENOTTY */
+	bool subscribed;	/* to SOURCE_CHANGE of input 0 */
+	uint32_t events;	/* SOURCE_CHANGE events pending */
 } dev;
+
+/* The signal at input 0 changes: an event for a subscriber. */
+static void source_changes(void)
+{
+	pthread_mutex_lock(&fake_dev.lock);
+	dev.events += dev.subscribed;
+	pthread_mutex_unlock(&fake_dev.lock);
+}
+
+static int fake_subscribe(const struct v4l2_event_subscription *sub)
+{
+	if (dev.no_events)
+		return fake_fail(ENOTTY);
+	if (sub->type != V4L2_EVENT_SOURCE_CHANGE)
+		return fake_fail(EINVAL);
+	dev.subscribed |= sub->id == 0;
+	return 0;
+}
+
+static int fake_dqevent(struct v4l2_event *ev)
+{
+	if (!dev.events)
+		return fake_fail(ENOENT);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = V4L2_EVENT_SOURCE_CHANGE;
+	ev->u.src_change.changes = V4L2_EVENT_SRC_CH_RESOLUTION;
+	ev->pending = --dev.events;
+	return 0;
+}
 
 static int fake_reqbufs(struct v4l2_requestbuffers *r)
 {
@@ -143,6 +179,13 @@ static int fake_ioctl(unsigned long req, void *arg)
 		if (!dev.streaming)
 			dev.n = 0;
 		return 0;
+	case VIDIOC_G_INPUT:
+		*(int *)arg = 0;
+		return 0;
+	case VIDIOC_SUBSCRIBE_EVENT:
+		return fake_subscribe(arg);
+	case VIDIOC_DQEVENT:
+		return fake_dqevent(arg);
 	default:
 		return fake_fail(EINVAL);	/* ENUM_FMT, G_PARM, G_CTRL: none */
 	}
@@ -151,7 +194,11 @@ static int fake_ioctl(unsigned long req, void *arg)
 /* A frame is ready whenever a buffer is queued and streaming is on. */
 static short fake_revents(short events)
 {
-	return dev.streaming && dev.n && !dev.no_frame ? POLLIN & events : 0;
+	short r = dev.streaming && dev.n && !dev.no_frame ? POLLIN : 0;
+
+	if (dev.events)
+		r |= POLLPRI;
+	return r & events;
 }
 
 /* A new device (a new memfd), nothing requested; returns its memfd. */
@@ -163,6 +210,8 @@ static int fake_camera_reset(void)
 	dev.count = dev.memory = dev.seq = dev.reqbufs0 = dev.n = dev.eagain = 0;
 	dev.max_grant = 0;
 	dev.no_dmabuf = dev.streaming = dev.no_frame = dev.error_frames = false;
+	dev.no_events = dev.subscribed = false;
+	dev.events = 0;
 	dev.stamp_us = -1;
 	dev.mfd = memfd_create("fake-camera", MFD_CLOEXEC);
 	if (dev.mfd >= 0 && ftruncate(dev.mfd, (off_t)MAXB * SPAN) == 0 &&

@@ -336,6 +336,54 @@ out:
 }
 
 /*
+ * The fake camera's source, caller-driven, into the test's sink, running
+ * in a new graph; NULL (said) when it is not, and the fake let go. @path
+ * gets the device's.
+ */
+static struct zcap_graph *run_pumped(const char *name, char *path, size_t len,
+				     struct zcap_filter **src)
+{
+	struct zcap_v4l2_source_config cfg = {
+		.timeout_ms = 5000, .flags = ZCAP_V4L2_SOURCE_CALLER_THREAD,
+	};
+	struct zcap_filter *snk = NULL;
+	struct zcap_graph *g = NULL;
+	int r;
+
+	snprintf(path, len, "/proc/self/fd/%d", dev.mfd);
+	cfg.device = path;
+	r = zcap_graph_new(&g);
+	if (!r)
+		r = zcap_v4l2_source_new(&cfg, src);
+	if (!r)
+		r = zcap_graph_add(g, *src);
+	if (!r)
+		r = zcap_sink_new(&sink_cfg, &sink_ops, NULL, &snk);
+	if (!r)
+		r = zcap_graph_add(g, snk);
+	if (!r)
+		r = zcap_graph_connect(g, zcap_filter_pin(*src, ZCAP_PIN_OUTPUT, 0),
+				       zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0), NULL);
+	if (!r)
+		r = zcap_graph_run(g);
+	if (is(r, 0, "%s: streaming", name))
+		return g;
+	zcap_graph_destroy(g);
+	close(dev.mfd);
+	fake_dev.ino = 0;
+	return NULL;
+}
+
+/* The graph of run_pumped() and the fake camera let go. */
+static void end_pumped(struct zcap_graph *g)
+{
+	zcap_graph_stop(g);
+	zcap_graph_destroy(g);
+	close(dev.mfd);
+	fake_dev.ino = 0;
+}
+
+/*
  * The frame clock restarts from the driver's stamp, but only from one that
  * is a capture time: not a zero stamp, nor any stamp on a buffer flagged
  * ERROR (drivers give those back unfilled, stamped at their last use or
@@ -344,31 +392,14 @@ out:
  */
 static void frame_clock(const char *name, int64_t stamp_us, bool error)
 {
-	struct zcap_v4l2_source_config cfg = {
-		.timeout_ms = 5000, .flags = ZCAP_V4L2_SOURCE_CALLER_THREAD,
-	};
-	struct zcap_filter *src = NULL, *snk = NULL;
+	struct zcap_filter *src = NULL;
 	struct zcap_graph *g;
 	char path[64];
 	int r;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", dev.mfd);
-	cfg.device = path;
-	zcap_graph_new(&g);
-	r = zcap_v4l2_source_new(&cfg, &src);
-	if (!r)
-		r = zcap_graph_add(g, src);
-	if (!r)
-		r = zcap_sink_new(&sink_cfg, &sink_ops, NULL, &snk);
-	if (!r)
-		r = zcap_graph_add(g, snk);
-	if (!r)
-		r = zcap_graph_connect(g, zcap_filter_pin(src, ZCAP_PIN_OUTPUT, 0),
-				       zcap_filter_pin(snk, ZCAP_PIN_INPUT, 0), NULL);
-	if (!r)
-		r = zcap_graph_run(g);
-	if (!is(r, 0, "%s: streaming", name))
-		goto out;
+	g = run_pumped(name, path, sizeof(path), &src);
+	if (!g)
+		return;
 	dev.stamp_us = stamp_us;
 	dev.error_frames = error;
 	is(zcap_v4l2_source_pump(src, 2000), 1, "%s: a frame", name);
@@ -378,11 +409,40 @@ static void frame_clock(const char *name, int64_t stamp_us, bool error)
 	   name, zcap_strerror(r));
 	dev.no_frame = false;
 	is(zcap_v4l2_source_pump(src, 2000), 1, "%s: and the next frame comes", name);
-	zcap_graph_stop(g);
-out:
-	zcap_graph_destroy(g);
-	close(dev.mfd);
-	fake_dev.ino = 0;
+	end_pumped(g);
+}
+
+/*
+ * The signal at the camera's input changes while it streams: the stream
+ * ends with ZCAP_E_SOURCE_CHANGED and a note saying so, not with frames
+ * of a format nobody set. A camera without the event streams on.
+ */
+static void source_change(const char *name, bool no_events)
+{
+	struct zcap_filter *src = NULL;
+	struct zcap_filter_stats st;
+	struct zcap_graph *g;
+	char path[64];
+	int r;
+
+	dev.no_events = no_events;
+	g = run_pumped(name, path, sizeof(path), &src);
+	if (!g)
+		return;
+	is(zcap_v4l2_source_pump(src, 2000), 1, "%s: a frame", name);
+	source_changes();
+	r = zcap_v4l2_source_pump(src, 2000);
+	zcap_filter_get_stats(src, &st);
+	if (no_events) {
+		is(r, 1, "%s: the signal changes, no event comes: the next frame (%s)",
+		   name, zcap_strerror(r));
+	} else {
+		is(r, ZCAP_E_SOURCE_CHANGED, "%s: the signal changes: ZCAP_E_SOURCE_CHANGED (%s)",
+		   name, zcap_strerror(r));
+		ok(strstr(st.note, "V4L2_EVENT_SOURCE_CHANGE") && strstr(st.note, path),
+		   "%s: the note says so: %s", name, st.note);
+	}
+	end_pumped(g);
 }
 
 int main(void)
@@ -408,5 +468,9 @@ int main(void)
 	frame_clock("a zero stamp", 0, false);
 	dev_reset();
 	frame_clock("an old stamp on an ERROR buffer", 1, true);
+	dev_reset();
+	source_change("V4L2_EVENT_SOURCE_CHANGE", false);
+	dev_reset();
+	source_change("no source change event", true);
 	return tap_done();
 }
