@@ -26,6 +26,10 @@ int zcap_capture_stop_message(const char *prog, int err, const char *who,
 	if (zcap_capture_is_disconnect(err))
 		return snprintf(buf, len, "%s: capture stopped: %s%sdevice disconnected\n",
 				prog, who, sep);
+	/* What to do is the user's: the frames to come are of another size. */
+	if (err == ZCAP_E_SOURCE_CHANGED)
+		return snprintf(buf, len, "%s: capture stopped: %s%sthe signal at the input changed (a new resolution, or none); start again to capture it\n",
+				prog, who, sep);
 	if (note && note[0])
 		return snprintf(buf, len, "%s: capture stopped: %s%s%s\n%s: %s\n", prog,
 				who, sep, zcap_strerror(err), prog, note);

@@ -19,8 +19,9 @@ bool zcap_capture_is_disconnect(int err);
  * ended on @err: "PROG: capture stopped: REASON", then "PROG: NOTE" with
  * the failing filter's @note (may be NULL or empty) when it says more. An
  * unplug of the camera is always the one line "PROG: capture stopped:
- * device disconnected", as Documentation/user-guide.md quotes it. @who
- * names a consumer that ended the capture ("v4l2-output(/dev/video5)"),
+ * device disconnected", as Documentation/user-guide.md quotes it; a
+ * change of the input's signal (ZCAP_E_SOURCE_CHANGED) is one line too,
+ * since its note only repeats it. @who names a consumer that ended the capture ("v4l2-output(/dev/video5)"),
  * NULL for the camera: then the reason reads "WHO: REASON". Returns
  * snprintf()'s count.
  */

@@ -56,6 +56,10 @@ int main(void)
 	   "a stall keeps its text and the source's note, as before");
 	ok(says(-EIO, "", "zcap-capture: capture stopped: Input/output error\n"),
 	   "an error without a note is one line");
+	ok(says(ZCAP_E_SOURCE_CHANGED,
+		"the signal at /dev/video0's input changed (V4L2_EVENT_SOURCE_CHANGE): set the format again",
+		"zcap-capture: capture stopped: the signal at the input changed (a new resolution, or none); start again to capture it\n"),
+	   "the input's signal changed: one line, what to do");
 	ok(says_who(ZCAP_E_DISCONNECTED, "v4l2-output(/dev/video5)",
 		    "output: /dev/video5: The device was disconnected (unplugged)",
 		    "zcap-capture: capture stopped: v4l2-output(/dev/video5): device disconnected\n"),

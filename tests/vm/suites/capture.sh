@@ -34,7 +34,7 @@ N=10
 # suite short under TCG (a late frame is only a counted drop).
 RATE="--fps 30"
 
-tap_plan 38
+tap_plan 39
 
 case $ZCAP_KVER in
 6.1.*) old_kernel=1 ;;
@@ -586,6 +586,51 @@ else
 	tap_fail "writing frames to a 9p file works"
 	tap_diag "exit $rc" "$(cat "$out/zcap-capture-9p.txt")"
 fi
+
+# --- the input's signal changes while streaming ----------------------------
+
+# vivid sends V4L2_EVENT_SOURCE_CHANGE (changes: RESOLUTION) to every input
+# when its Colorspace control changes, as a receiver does when it locks
+# to a new signal. zcap-capture stops with a message that says so and
+# frees everything; a new run (which sets the format again) captures.
+cs_old=$(v4l2-ctl -d "$sp" -C colorspace 2>/dev/null | awk '{ print $2 }')
+cs_new=$([ "${cs_old:-0}" = 1 ] && echo 2 || echo 1)
+"$capture" -d "$sp" -f YUYV -s ${W}x$H $RATE --provider zcap -q -o "$tmp/change.raw" \
+	>"$out/source-change.txt" 2>&1 &
+cpid=$!
+for i in $(seq 300); do
+	[ "$(stat -c %s "$tmp/change.raw" 2>/dev/null || echo 0)" -ge $((2 * W * H * 2)) ] && break
+	sleep 0.1
+done
+v4l2-ctl -d "$sp" -c colorspace=$cs_new >"$out/colorspace.txt" 2>&1
+for i in $(seq 50); do
+	kill -0 $cpid 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 $cpid 2>/dev/null; then
+	kill -KILL $cpid
+	echo "still running 5 s after the change: killed" >>"$out/source-change.txt"
+fi
+wait $cpid
+rc=$?
+v4l2-ctl -d "$sp" -c colorspace=${cs_old:-0} >>"$out/colorspace.txt" 2>&1
+"$capture" -d "$sp" -f YUYV -s ${W}x$H $RATE --provider zcap -n 3 -q -o "$tmp/again.raw" \
+	>"$out/source-change-again.txt" 2>&1
+rc2=$?
+want="zcap-capture: capture stopped: the signal at the input changed (a new resolution, or none); start again to capture it"
+left=$(gauges_left /sys/kernel/debug/zcap/stats 2>/dev/null)
+desc="the input's signal changes (V4L2_EVENT_SOURCE_CHANGE): zcap-capture stops within 5 s and says so, all freed; the next run captures"
+if [ $rc -eq 1 ] && grep -qxF "$want" "$out/source-change.txt" && [ -z "$left" ] &&
+	[ $rc2 -eq 0 ] && [ "$(stat -c %s "$tmp/again.raw")" -eq $((3 * W * H * 2)) ]; then
+	tap_pass "$desc"
+else
+	tap_fail "$desc"
+	tap_diag "colorspace $cs_old -> $cs_new: $(cat "$out/colorspace.txt")" \
+		"exit status $rc (1 wanted); its output:" "$(cat "$out/source-change.txt")" \
+		"gauges left: ${left:-none}" "the next run: exit status $rc2" \
+		"$(cat "$out/source-change-again.txt")"
+fi
+rm -f "$tmp/change.raw" "$tmp/again.raw"
 
 # --- unplug while streaming ----------------------------------------------
 
