@@ -329,6 +329,37 @@ static GstFlowReturn stream_error(GstZcapSrc *self, int err)
 	return GST_FLOW_ERROR;
 }
 
+/*
+ * The signal at the device's input changed (V4L2_EVENT_SOURCE_CHANGE,
+ * which ended the graph's stream): as v4l2src does, ask the device again
+ * what it gives and negotiate. The camera restarts in the caps that fit
+ * now, the same ones if they still do; the next buffer is DISCONT.
+ */
+static GstFlowReturn source_changed(GstZcapSrc *self)
+{
+	struct zcap_gst_probe probe, old;
+	GError *err = NULL;
+
+	GST_INFO_OBJECT(self, "the signal at %s's input changed: negotiating again",
+			self->run_device);
+	if (!zcap_gst_probe(self->run_device, &probe, &err)) {
+		GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", err->message), (NULL));
+		g_clear_error(&err);
+		return GST_FLOW_ERROR;
+	}
+	GST_OBJECT_LOCK(self);
+	old = self->probe;
+	self->probe = probe;
+	GST_OBJECT_UNLOCK(self);
+	zcap_gst_probe_clear(&old);
+	/* The same caps and allocation no longer mean the graph may go on. */
+	gst_caps_replace(&self->run_caps, NULL);
+	if (!gst_base_src_negotiate(GST_BASE_SRC(self)) ||
+	    !g_atomic_int_get(&self->streaming))
+		return GST_FLOW_NOT_NEGOTIATED;
+	return GST_FLOW_OK;
+}
+
 /* A sample already delivered, or why there will be none. Under self->lock. */
 static gboolean queued_item(GstZcapSrc *self, struct zcap_gst_item **out,
 			    GstFlowReturn *fr)
@@ -368,7 +399,11 @@ static GstFlowReturn next_item(GstZcapSrc *self, struct zcap_gst_item **out)
 			continue;
 		if (ret == ZCAP_E_END_OF_STREAM)
 			return GST_FLOW_EOS;
-		return stream_error(self, ret);
+		if (ret != ZCAP_E_SOURCE_CHANGED)
+			return stream_error(self, ret);
+		fr = source_changed(self);
+		if (fr != GST_FLOW_OK)
+			return fr;
 	}
 }
 

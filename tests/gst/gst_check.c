@@ -29,13 +29,23 @@
  *                           V4L2 sequence goes on)
  *   gst_check caps-change DEV   new caps in PLAYING: the device restarts and
  *                           the first buffer in the new caps is DISCONT
+ *   gst_check source-change DEV  the signal at vivid's input changes in
+ *                           PLAYING (V4L2_EVENT_SOURCE_CHANGE, sent when
+ *                           its Colorspace control changes): zcapsrc
+ *                           negotiates again and streams on, no error, the
+ *                           first buffer after the restart DISCONT
  *
  * Each prints what it saw and "result ok", or "fail: why" and exits 1.
  * The suite reads zcap.ko's debugfs around it.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/videodev2.h>
 
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -594,7 +604,103 @@ static int check_caps_change(const char *dev)
 	return ret;
 }
 
-/* The pool in zcappool's answer to the ALLOCATION query. */
+/*
+ * vivid's Colorspace control (found by name) to another value, or back to
+ * *@old when @restore; it sends V4L2_EVENT_SOURCE_CHANGE to every input.
+ */
+static int flip_colorspace(const char *dev, gint *old, gboolean restore)
+{
+	struct v4l2_queryctrl q = { .id = V4L2_CTRL_FLAG_NEXT_CTRL };
+	struct v4l2_control c = { 0 };
+	int fd = open(dev, O_RDWR), r = -1;
+
+	while (fd >= 0 && !ioctl(fd, VIDIOC_QUERYCTRL, &q)) {
+		if (!strcmp((const char *)q.name, "Colorspace")) {
+			c.id = q.id;
+			if (!restore && !ioctl(fd, VIDIOC_G_CTRL, &c))
+				*old = c.value;
+			c.value = restore ? *old : (*old == 1 ? 2 : 1);
+			r = ioctl(fd, VIDIOC_S_CTRL, &c);
+			break;
+		}
+		q.id |= V4L2_CTRL_FLAG_NEXT_CTRL;
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Up to 30 buffers until a DISCONT one: its sequence, or -1. */
+static gint64 first_discont(GstElement *p)
+{
+	for (int i = 0; i < 30; i++) {
+		GstSample *s = pull(p);
+		GstBuffer *b;
+		gboolean discont;
+		guint64 seq;
+
+		if (!s)
+			return -1;
+		b = gst_sample_get_buffer(s);
+		discont = GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DISCONT);
+		seq = GST_BUFFER_OFFSET(b);
+		gst_sample_unref(s);
+		if (discont)
+			return (gint64)seq;
+	}
+	return -1;
+}
+
+/*
+ * The signal at the input changes in PLAYING: v4l2src negotiates again
+ * and streams on, and so must zcapsrc: a new pool (the device restarted),
+ * a DISCONT buffer, frames after it, and no error on the bus.
+ */
+static int check_source_change(const char *dev)
+{
+	GstElement *p = pipeline(dev, RECONF_CAPS);
+	guint64 last = GST_BUFFER_OFFSET_NONE;
+	GstMessage *msg = NULL;
+	gint64 seq = -1;
+	gint old = 0;
+	long long pools;
+	GstBus *bus;
+	int ret;
+
+	if (!p)
+		return fail("no pipeline");
+	gst_element_set_state(p, GST_STATE_PLAYING);
+	ret = pull_sequences(p, 5, &last);
+	pools = zcap_stat("pools_created");
+	if (!ret && flip_colorspace(dev, &old, FALSE))
+		ret = fail("cannot set vivid's Colorspace control");
+	if (!ret) {
+		seq = first_discont(p);
+		last = GST_BUFFER_OFFSET_NONE;
+		if (seq < 0)
+			ret = fail("no DISCONT buffer after the signal changed");
+		else if (zcap_stat("pools_created") == pools)
+			ret = fail("no new pool: the device was not started again");
+		else
+			ret = pull_sequences(p, 5, &last);
+	}
+	bus = gst_element_get_bus(p);
+	msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+	gst_object_unref(bus);
+	if (!ret && msg)
+		ret = fail("an error on the bus");
+	if (msg)
+		gst_message_unref(msg);
+	flip_colorspace(dev, &old, TRUE);
+	if (!ret)
+		printf("the signal changed in PLAYING: negotiated again, a new pool, DISCONT at sequence %"
+		       G_GINT64_FORMAT ", 5 frames after it, no error\nresult ok\n", seq);
+	gst_element_set_state(p, GST_STATE_NULL);
+	gst_object_unref(p);
+	return ret;
+}
+
+/* The pool in zcappool's answer to the ALLOCATION query. *//* The pool in zcappool's answer to the ALLOCATION query. */
 static GstPadProbeReturn grab_pool(GstPad *pad G_GNUC_UNUSED, GstPadProbeInfo *info,
 				   gpointer data)
 {
@@ -742,9 +848,11 @@ int main(int argc, char **argv)
 		return check_reconfigure(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "caps-change"))
 		return check_caps_change(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "source-change"))
+		return check_source_change(argv[2]);
 	/* The device is not used: gst.sh's gst_check_run passes one. */
 	if (argc >= 2 && !strcmp(argv[1], "pool-shared"))
 		return check_pool_shared();
-	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc | cache DEV | hoard DEV | hoard-many DEV | clock DEV | reconfigure DEV | caps-change DEV | pool-shared\n", argv[0]);
+	fprintf(stderr, "usage: %s hold DEV | renegotiate DEV | alloc | cache DEV | hoard DEV | hoard-many DEV | clock DEV | reconfigure DEV | caps-change DEV | source-change DEV | pool-shared\n", argv[0]);
 	return 2;
 }

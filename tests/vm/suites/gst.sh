@@ -35,7 +35,7 @@ clean_runs=()
 # What a run's log may warn of, by the run's name: what it provokes.
 declare -A expect_warn=()
 
-tap_plan 30
+tap_plan 31
 
 # gst NAME ARGS...: gst-launch-1.0 ARGS with our categories at DEBUG and
 # every other at WARNING; output in $out/NAME.out, log in NAME.gstlog.
@@ -340,6 +340,7 @@ tap_diag "hoard-many: ${grant:-every buffer asked was granted}"
 gst_check_run clock "timestamps on the system clock and on calibrated clocks (a network clock's kind): increasing, within the second before the clock's running time"
 gst_check_run reconfigure "RECONFIGURE with the same caps in PLAYING: the device keeps streaming (no new pool, the V4L2 sequence goes on)"
 gst_check_run caps-change "new caps in PLAYING: the device restarts in them, the first buffer in them is DISCONT"
+gst_check_run source-change "the signal at the input changes in PLAYING (V4L2_EVENT_SOURCE_CHANGE): zcapsrc negotiates again and streams on, DISCONT, no error"
 
 pools0=$(gauge pools_created)
 if "$check" alloc >"$out/alloc.out" 2>&1 && grep -q "result ok" "$out/alloc.out" &&
