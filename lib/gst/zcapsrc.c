@@ -6,7 +6,8 @@
  * buffer. Caps come from the device (src_caps.c); downstream's
  * ALLOCATION answer becomes the zcap sink's requirements (src_graph.c),
  * and a renegotiation restarts the device only if those or the caps
- * changed.
+ * changed. A new signal at the device's input (V4L2_EVENT_SOURCE_CHANGE)
+ * makes it ask the device again and negotiate, as v4l2src does.
  *
  * A frame becomes its buffer, timestamp and flags in src_frame.c.
  */
