@@ -58,7 +58,7 @@ static inline void zcapi_m2m_error(struct m2m_enc *e, int err, const char *what,
 				   bool fatal)
 {
 	if (zcapi_v4l2c_unplugged(err))
-		zcapi_v4l2c_gone(&e->c, fatal);
+		zcapi_v4l2c_gone(&e->c);
 	else
 		zcapi_filter_error(e->c.f, err, e->c.who, what, fatal);
 }

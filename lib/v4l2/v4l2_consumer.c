@@ -201,7 +201,7 @@ int zcapi_v4l2c_queue(struct zcapi_v4l2c *c, struct zcap_sample *s,
 	if (r == ZCAP_E_TIMEOUT)
 		return 0;	/* counted: the device is behind */
 	if (zcapi_v4l2c_unplugged(r))
-		return zcapi_v4l2c_gone(c, true);
+		return zcapi_v4l2c_gone(c);
 	if (r) {
 		zcapi_filter_error(c->f, r, c->who, what, true);
 		return r;
@@ -225,11 +225,11 @@ bool zcapi_v4l2c_unplugged(int err)
 	return err == -ENODEV || err == -ENXIO || err == ZCAP_E_DISCONNECTED;
 }
 
-int zcapi_v4l2c_gone(struct zcapi_v4l2c *c, bool post)
+int zcapi_v4l2c_gone(struct zcapi_v4l2c *c)
 {
 	if (!atomic_exchange(&c->gone, true)) {
 		zcapi_filter_error(c->f, ZCAP_E_DISCONNECTED, c->who, c->device,
-				   post);
+				   true);
 		/* Seen by a receive: the thread stops waiting on the device. */
 		zcapi_v4l2c_wake(c);
 	}
@@ -263,7 +263,7 @@ int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, int wait_fd,
 	 * and mem2mem never give it otherwise.
 	 */
 	if (pfd[0].revents & (POLLHUP | POLLNVAL)) {
-		zcapi_v4l2c_gone(c, true);
+		zcapi_v4l2c_gone(c);
 		return 0;
 	}
 	/*
@@ -291,7 +291,7 @@ int zcapi_v4l2c_drain(struct zcapi_v4l2c *c, const char *what, bool post)
 		if (flags & V4L2_BUF_FLAG_ERROR)
 			zcapi_filter_error(c->f, -EIO, c->who, what, post);
 	}
-	return zcapi_v4l2c_unplugged(r) ? zcapi_v4l2c_gone(c, post) : r;
+	return zcapi_v4l2c_unplugged(r) ? zcapi_v4l2c_gone(c) : r;
 }
 
 int zcapi_v4l2c_start_thread(struct zcapi_v4l2c *c, void *(*fn)(void *),

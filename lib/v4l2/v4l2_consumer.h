@@ -109,11 +109,13 @@ void zcapi_v4l2c_wake(struct zcapi_v4l2c *c);
 bool zcapi_v4l2c_unplugged(int err);
 /*
  * The device went away (unplugged, its driver unbound), whichever call
- * or wait saw it first: an error "DEVICE: device disconnected", posted
- * (@post) the first time only, as the V4L2 source says it once.
- * Returns ZCAP_E_DISCONNECTED.
+ * or wait saw it first: an error "DEVICE: device disconnected", posted the
+ * first time only, as the V4L2 source says it once. Always posted, even
+ * by a caller whose other errors are not (the encoder's raw-side
+ * drain): nothing more will come of this filter. Returns
+ * ZCAP_E_DISCONNECTED.
  */
-int zcapi_v4l2c_gone(struct zcapi_v4l2c *c, bool post);
+int zcapi_v4l2c_gone(struct zcapi_v4l2c *c);
 
 /*
  * One wait of the thread: poll the device for @events (none when
@@ -130,7 +132,7 @@ int zcapi_v4l2c_poll(struct zcapi_v4l2c *c, short events, int wait_fd,
  * Dequeue every OUTPUT buffer the device is done with; one flagged ERROR
  * counts as an error "@what" (@post: posted). Returns what ended the
  * loop: -EAGAIN when none is left, ZCAP_E_DISCONNECTED when the device
- * went away (reported), or DQBUF's error.
+ * went away (reported and posted, whatever @post), or DQBUF's error.
  */
 int zcapi_v4l2c_drain(struct zcapi_v4l2c *c, const char *what, bool post);
 
