@@ -52,7 +52,7 @@ static struct {
 } dev;
 
 /* The signal at input 0 changes: an event for a subscriber. */
-static void source_changes(void)
+static inline void source_changes(void)
 {
 	pthread_mutex_lock(&fake_dev.lock);
 	dev.events += dev.subscribed;
